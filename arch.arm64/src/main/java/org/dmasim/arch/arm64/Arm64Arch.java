@@ -1,0 +1,226 @@
+package org.dmasim.arch.arm64;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.dmasim.api.boot.ArchSupport;
+import org.dmasim.api.boot.BootContext;
+import org.dmasim.api.boot.BootParticipant;
+import org.dmasim.api.boot.BootPhase;
+import org.dmasim.api.boot.Memblock;
+import org.dmasim.api.boot.SwiotlbSetup;
+import org.dmasim.api.boot.ZoneLimits;
+import org.dmasim.api.dt.DeviceTree;
+import org.dmasim.api.dt.DmaRanges;
+import org.dmasim.api.dt.DtNode;
+import org.dmasim.api.dt.DtProperty;
+import org.dmasim.api.mm.Page;
+import org.dmasim.api.mm.ZoneType;
+import org.dmasim.api.platform.Arch;
+import org.dmasim.api.platform.InvalidInputException;
+import org.dmasim.api.platform.MemoryRange;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * The arm64 side of Linux 6.1's early boot ({@code setup_arch}, {@code arm64_memblock_init},
+ * {@code paging_init}, {@code bootmem_init}, {@code zone_sizes_init}).
+ *
+ * <p>RAM comes from the device tree's memory nodes (or {@code --mem}); the kernel image and
+ * the DTB are reserved where QEMU's virt machine puts them; then the early allocations that
+ * sit at the top of RAM before the default CMA area is placed (page tables, the sparse memmap)
+ * and those that come after it (per-CPU areas, hash tables, the page-granular linear map
+ * tables). Their sizes are {@link EarlyAllocations}; they matter because CMA and swiotlb are
+ * placed top-down below them when RAM ends below the DMA limit.
+ */
+@Component(service = {ArchSupport.class, BootParticipant.class},
+    property = {BootParticipant.BACKEND_PROPERTY + "=arch.arm64", "dmasim.arch=arm64"})
+public final class Arm64Arch implements ArchSupport {
+    /** PHYS_MASK_SHIFT with 48-bit physical addresses. */
+    static final int PHYS_MASK_SHIFT = 48;
+    static final long U32_MAX = 0xffffffffL;
+
+    @Override
+    public String name() {
+        return "arch.arm64";
+    }
+
+    @Override
+    public Arch arch() {
+        return Arch.ARM64;
+    }
+
+    @Override
+    public List<BootPhase> bootOrder() {
+        return List.of(BootPhase.MEMBLOCK, BootPhase.RESERVED_MEM, BootPhase.EARLY_ALLOC,
+            BootPhase.FREE_AREA_INIT, BootPhase.CONTIGUOUS, BootPhase.PERCPU, BootPhase.ZONELISTS,
+            BootPhase.CMDLINE, BootPhase.SWIOTLB_INIT, BootPhase.FREE_ALL, BootPhase.CMA_ACTIVATE,
+            BootPhase.ATOMIC_POOLS, BootPhase.IOMMU_SUBSYS);
+    }
+
+    @Override
+    public Set<BootPhase> phases(Arch arch) {
+        return arch == Arch.ARM64 ? EnumSet.of(BootPhase.MEMBLOCK, BootPhase.EARLY_ALLOC, BootPhase.PERCPU)
+            : EnumSet.noneOf(BootPhase.class);
+    }
+
+    @Override
+    public int rank(BootPhase phase) {
+        return -100;
+    }
+
+    @Override
+    public void run(BootPhase phase, BootContext ctx) {
+        switch (phase) {
+            case MEMBLOCK -> memblockInit(ctx);
+            case EARLY_ALLOC -> {
+                EarlyAllocations.beforeZones(ctx);
+                ZoneLimits limits = zoneLimits(ctx);
+                ctx.put(ZoneLimits.class, limits);
+                // mem_init(): swiotlb_init(max_pfn > PFN_DOWN(arm64_dma_phys_limit), SWIOTLB_VERBOSE)
+                boolean beyond = Page.pfnDown(ctx.memblock().endOfDram()) > Page.pfnDown(limits.dmaPhysLimit());
+                ctx.put(SwiotlbSetup.class, new SwiotlbSetup(beyond, true, false, false));
+            }
+            case PERCPU -> EarlyAllocations.afterContiguous(ctx);
+            default -> {
+            }
+        }
+    }
+
+    /** DT memory nodes (or --mem banks) into memblock, then {@code arm64_memblock_init()}. */
+    private void memblockInit(BootContext ctx) {
+        Memblock mb = ctx.memblock();
+        List<MemoryRange> banks = ctx.spec().memOverride();
+        if (banks.isEmpty()) {
+            banks = dtMemory(ctx);
+        }
+        if (banks.isEmpty()) {
+            throw new InvalidInputException("device tree: no memory node with a usable reg"
+                + " (the kernel needs device_type = \"memory\" nodes; or give --mem SIZE@BASE)");
+        }
+        for (MemoryRange bank : banks) {
+            addMemory(ctx, bank.base(), bank.size());
+        }
+        mb.removeMemory(1L << PHYS_MASK_SHIFT, -1L - (1L << PHYS_MASK_SHIFT));
+        if (mb.memory().isEmpty()) {
+            throw new InvalidInputException("memory: no RAM below the 48-bit physical address limit");
+        }
+        Optional<String> mem = ctx.spec().cmdline().value("mem");
+        KernelImage image = KernelImage.place(mb);
+        if (mem.isPresent()) {
+            long limit = org.dmasim.api.platform.Memparse.parse(mem.get(), 0).value();
+            if (limit != 0) {
+                mb.capMemory(limit);
+                mb.addMemory(image.base(), image.size());
+            }
+        }
+        image.checkFits(mb, mem.orElse(null));
+        mb.reserve(image.base(), image.size());
+        image.reserveDtb(mb);
+    }
+
+    /** {@code early_init_dt_add_memory_arch}: page-trims each bank; tiny ones are ignored. */
+    private static void addMemory(BootContext ctx, long base, long size) {
+        long pageMask = Page.PAGE_SIZE - 1;
+        if (Long.compareUnsigned(size, Page.PAGE_SIZE - (base & pageMask)) < 0) {
+            ctx.log().warn(String.format("OF: fdt: Ignoring memory block 0x%x - 0x%x", base, base + size));
+            return;
+        }
+        if ((base & pageMask) != 0) {
+            size -= Page.PAGE_SIZE - (base & pageMask);
+            base = (base + pageMask) & ~pageMask;
+        }
+        size &= ~pageMask;
+        ctx.memblock().addMemory(base, size);
+    }
+
+    /** {@code early_init_dt_scan_memory}: root children with device_type "memory". */
+    static List<MemoryRange> dtMemory(BootContext ctx) {
+        List<MemoryRange> out = new ArrayList<>();
+        Optional<DeviceTree> dt = ctx.deviceTree();
+        if (dt.isEmpty()) {
+            return out;
+        }
+        DtNode root = dt.get().root();
+        for (DtNode n : root.children()) {
+            boolean memory = n.property("device_type").map(DtProperty::string).orElse("").equals("memory");
+            if (!memory || !n.isAvailable()) {
+                continue;
+            }
+            Optional<DtProperty> reg = n.property("linux,usable-memory");
+            if (reg.isEmpty() || reg.get().isEmpty()) {
+                reg = n.property("reg");
+            }
+            if (reg.isEmpty()) {
+                continue;
+            }
+            for (long[] e : DtNode.entries(reg.get(), root.addressCells(), root.sizeCells())) {
+                if (e[1] == 0) {
+                    continue;
+                }
+                MemoryRange r = new MemoryRange(e[0], e[1]);
+                for (MemoryRange o : out) {
+                    if (o.overlaps(r)) {
+                        ctx.log().dmasim(String.format("warning: memory node %s: bank [%#x-%#x) overlaps an earlier"
+                            + " bank [%#x-%#x); the kernel merges them silently", n.name(), r.base(), r.end(),
+                            o.base(), o.end()));
+                    }
+                }
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    /** {@code zone_sizes_init()} plus the limits the DMA code derives from it. */
+    static ZoneLimits zoneLimits(BootContext ctx) {
+        Memblock mb = ctx.memblock();
+        var kconfig = ctx.spec().kconfig();
+        boolean zoneDma = kconfig.enabled("ZONE_DMA");
+        boolean zoneDma32 = kconfig.enabled("ZONE_DMA32");
+        long maxPfn = Page.pfnDown(mb.endOfDram());
+        long dma32Limit = maxZonePhys(mb, 32);
+        int zoneDmaBits = 24;
+        long dmaLimit = 0;
+        long[] maxZonePfn = new long[ZoneType.values().length];
+        if (zoneDma) {
+            long dtMax = ctx.deviceTree().map(t -> DmaRanges.maxCpuAddress(t.root())).orElse(DmaRanges.PHYS_ADDR_MAX);
+            int dtBits = DmaRanges.fls64(dtMax);
+            int acpiBits = 64;
+            zoneDmaBits = Math.min(32, Math.min(dtBits, acpiBits));
+            dmaLimit = maxZonePhys(mb, zoneDmaBits);
+            maxZonePfn[ZoneType.DMA.ordinal()] = Page.pfnDown(dmaLimit);
+        }
+        if (zoneDma32) {
+            maxZonePfn[ZoneType.DMA32.ordinal()] = Page.pfnDown(dma32Limit);
+            if (dmaLimit == 0) {
+                dmaLimit = dma32Limit;
+            }
+        }
+        if (!zoneDma && !zoneDma32) {
+            dmaLimit = 1L << PHYS_MASK_SHIFT;
+        }
+        maxZonePfn[ZoneType.NORMAL.ordinal()] = maxPfn;
+        boolean[] configured = new boolean[ZoneType.values().length];
+        configured[ZoneType.DMA.ordinal()] = zoneDma;
+        configured[ZoneType.DMA32.ordinal()] = zoneDma32;
+        configured[ZoneType.NORMAL.ordinal()] = true;
+        configured[ZoneType.MOVABLE.ordinal()] = true;
+        configured[ZoneType.DEVICE.ordinal()] = kconfig.enabled("ZONE_DEVICE");
+        return new ZoneLimits(maxZonePfn, configured, zoneDmaBits, dmaLimit, dmaLimit, dmaLimit - 1);
+    }
+
+    /** {@code max_zone_phys()}: a zone's exclusive end for an address width, 6.1 rule. */
+    static long maxZonePhys(Memblock mb, int bits) {
+        long mask = bits >= 64 ? -1L : (1L << bits) - 1;
+        long start = mb.startOfDram();
+        if (Long.compareUnsigned(start, U32_MAX) > 0) {
+            mask = -1L;
+        } else if (Long.compareUnsigned(start, mask) > 0) {
+            mask = U32_MAX;
+        }
+        long lastByte = mb.endOfDram() - 1;
+        return (Long.compareUnsigned(mask, lastByte) < 0 ? mask : lastByte) + 1;
+    }
+}

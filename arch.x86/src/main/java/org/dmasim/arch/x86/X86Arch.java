@@ -1,0 +1,201 @@
+package org.dmasim.arch.x86;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.dmasim.api.boot.ArchSupport;
+import org.dmasim.api.boot.BootContext;
+import org.dmasim.api.boot.BootParticipant;
+import org.dmasim.api.boot.BootPhase;
+import org.dmasim.api.boot.DmaReserve;
+import org.dmasim.api.boot.Memblock;
+import org.dmasim.api.boot.SwiotlbSetup;
+import org.dmasim.api.boot.ZoneLimits;
+import org.dmasim.api.mm.Page;
+import org.dmasim.api.mm.ZoneType;
+import org.dmasim.api.platform.Arch;
+import org.dmasim.api.platform.E820Entry;
+import org.dmasim.api.platform.InvalidInputException;
+import org.dmasim.api.platform.KernelCmdline;
+import org.dmasim.api.platform.MemoryRange;
+import org.dmasim.api.platform.Memparse;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * The x86_64 side of Linux 6.1's early boot ({@code setup_arch}): the e820 map is edited
+ * ({@code mem=}, page 0 reserved, the legacy BIOS hole removed), handed to memblock with
+ * partial pages trimmed, the first MiB and the kernel reserved (loaded at 16 MiB, as with
+ * {@code nokaslr}); the default CMA area comes before paging_init sizes the zones; swiotlb is
+ * wanted when RAM reaches above 4 GiB ({@code pci_swiotlb_detect}) and reports late.
+ */
+@Component(service = {ArchSupport.class, BootParticipant.class},
+    property = {BootParticipant.BACKEND_PROPERTY + "=arch.x86", "dmasim.arch=x86_64"})
+public final class X86Arch implements ArchSupport {
+    static final long MAX_DMA_PFN = (16L << 20) >>> Page.PAGE_SHIFT;
+    static final long MAX_DMA32_PFN = (4L << 30) >>> Page.PAGE_SHIFT;
+    static final long KERNEL_BASE = 16L << 20;
+    /** _text.._end plus early firmware reservations, calibrated on the oracle's Memory: lines. */
+    static final long KERNEL_SIZE = 0x3442000L;
+    static final long SZ_1M = 1L << 20;
+
+    @Override
+    public String name() {
+        return "arch.x86";
+    }
+
+    @Override
+    public Arch arch() {
+        return Arch.X86_64;
+    }
+
+    @Override
+    public List<BootPhase> bootOrder() {
+        return List.of(BootPhase.MEMBLOCK, BootPhase.CONTIGUOUS, BootPhase.EARLY_ALLOC,
+            BootPhase.FREE_AREA_INIT, BootPhase.PERCPU, BootPhase.ZONELISTS, BootPhase.CMDLINE,
+            BootPhase.SWIOTLB_INIT, BootPhase.FREE_ALL, BootPhase.CMA_ACTIVATE, BootPhase.ATOMIC_POOLS,
+            BootPhase.IOMMU_SUBSYS, BootPhase.PCI_IOMMU_INIT);
+    }
+
+    @Override
+    public Set<BootPhase> phases(Arch arch) {
+        return arch == Arch.X86_64 ? EnumSet.of(BootPhase.MEMBLOCK, BootPhase.EARLY_ALLOC, BootPhase.PERCPU)
+            : EnumSet.noneOf(BootPhase.class);
+    }
+
+    @Override
+    public int rank(BootPhase phase) {
+        return -100;
+    }
+
+    @Override
+    public void run(BootPhase phase, BootContext ctx) {
+        switch (phase) {
+            case MEMBLOCK -> memblockSetup(ctx);
+            case EARLY_ALLOC -> {
+                ctx.put(DmaReserve.class, new DmaReserve(dmaReserve(ctx.memblock())));
+                EarlyAllocations.beforeZones(ctx);
+            }
+            case PERCPU -> EarlyAllocations.afterZones(ctx);
+            default -> {
+            }
+        }
+    }
+
+    private void memblockSetup(BootContext ctx) {
+        List<E820Entry> entries = new ArrayList<>(ctx.spec().e820());
+        List<MemoryRange> banks = ctx.spec().memOverride();
+        if (!banks.isEmpty()) {
+            entries.removeIf(e -> e.type() == E820Entry.Type.USABLE);
+            for (MemoryRange b : banks) {
+                entries.add(new E820Entry(b.base(), b.end() - 1, E820Entry.Type.USABLE));
+            }
+        }
+        if (entries.stream().noneMatch(e -> e.type() == E820Entry.Type.USABLE)) {
+            throw new InvalidInputException("e820: no usable RAM (give an e820 map with --e820 FILE or banks with --mem)");
+        }
+        E820Table e820 = new E820Table(entries);
+        KernelCmdline cmd = ctx.spec().cmdline();
+        Optional<String> mem = cmd.value("mem");
+        if (mem.isPresent() && !mem.get().equals("nopentium")) {
+            long size = Memparse.parseSize("mem", mem.get());
+            if (size == 0) {
+                ctx.log().warn("Malformed early option 'mem'");
+            } else {
+                e820.remove(size, -1L, E820Entry.Type.USABLE);
+                ctx.log().info("user-defined physical RAM map:");
+                for (E820Table.Range r : e820.ranges()) {
+                    ctx.log().info(String.format("user: [mem %#018x-%#018x] %s", r.start(), r.end() - 1, r.type().printed()));
+                }
+            }
+        }
+        // trim_bios_range(): page 0 belongs to the BIOS, 640K-1M is the legacy hole.
+        e820.update(0, Page.PAGE_SIZE, E820Entry.Type.USABLE, E820Entry.Type.RESERVED);
+        e820.remove(0xa0000L, 0x100000L, E820Entry.Type.USABLE);
+
+        Memblock mb = ctx.memblock();
+        for (E820Table.Range r : e820.ranges()) {
+            if (r.type() == E820Entry.Type.USABLE) {
+                mb.addMemory(r.start(), r.end() - r.start());
+            }
+        }
+        trimMemory(mb);
+        long maxPfn = e820.endOfRamPfn();
+        if (Long.compareUnsigned(mb.endOfDram(), KERNEL_BASE + KERNEL_SIZE + (64L << 20)) < 0
+            || !mb.isMemory(KERNEL_BASE) || !mb.isMemory(KERNEL_BASE + KERNEL_SIZE - 1)) {
+            throw new InvalidInputException(String.format("%s: RAM ends at %#x, below what the kernel needs: its image"
+                + " at %#x (%d MiB, nokaslr) plus early allocations (at least %d MiB of RAM); Linux 6.1 would not boot",
+                mem.map(m -> "mem=" + m).orElse("e820"), mb.endOfDram(), KERNEL_BASE, KERNEL_SIZE >>> 20,
+                (KERNEL_BASE + KERNEL_SIZE + (64L << 20)) >>> 20));
+        }
+        mb.reserve(0, SZ_1M);
+        mb.reserve(KERNEL_BASE, KERNEL_SIZE);
+        ctx.put(ZoneLimits.class, zoneLimits(ctx, maxPfn));
+        boolean iommuOff = false;
+        boolean soft = false;
+        for (KernelCmdline.Param p : cmd.all("iommu")) {
+            if (p.value() == null) {
+                continue;
+            }
+            for (String opt : p.value().split(",")) {
+                iommuOff |= opt.startsWith("off");
+                soft |= opt.startsWith("soft");
+            }
+        }
+        boolean enable = (!iommuOff && maxPfn > MAX_DMA32_PFN) || soft;
+        ctx.put(SwiotlbSetup.class, new SwiotlbSetup(enable, false, true, iommuOff));
+    }
+
+    /** {@code memblock_trim_memory(PAGE_SIZE)}. */
+    private static void trimMemory(Memblock mb) {
+        for (Memblock.Region r : mb.memory()) {
+            long s = Page.pageAlign(r.base());
+            long e = r.end() & -Page.PAGE_SIZE;
+            if (s != r.base()) {
+                mb.removeMemory(r.base(), Math.min(s, r.end()) - r.base());
+            }
+            if (e != r.end() && e >= s) {
+                mb.removeMemory(e, r.end() - e);
+            }
+            if (e < s) {
+                mb.removeMemory(r.base(), r.size());
+            }
+        }
+    }
+
+    static ZoneLimits zoneLimits(BootContext ctx, long maxPfn) {
+        var k = ctx.spec().kconfig();
+        long[] max = new long[ZoneType.values().length];
+        boolean[] configured = new boolean[ZoneType.values().length];
+        configured[ZoneType.DMA.ordinal()] = k.enabled("ZONE_DMA");
+        configured[ZoneType.DMA32.ordinal()] = k.enabled("ZONE_DMA32");
+        configured[ZoneType.NORMAL.ordinal()] = true;
+        configured[ZoneType.MOVABLE.ordinal()] = true;
+        configured[ZoneType.DEVICE.ordinal()] = k.enabled("ZONE_DEVICE");
+        max[ZoneType.DMA.ordinal()] = Math.min(MAX_DMA_PFN, maxPfn);
+        max[ZoneType.DMA32.ordinal()] = Math.min(MAX_DMA32_PFN, maxPfn);
+        max[ZoneType.NORMAL.ordinal()] = maxPfn;
+        long phys = Page.pfnPhys(maxPfn);
+        return new ZoneLimits(max, configured, 24, 16L << 20, phys, 0xffffffffL);
+    }
+
+    /** {@code memblock_find_dma_reserve()}: memory pages below 16 MiB that are not free. */
+    static long dmaReserve(Memblock mb) {
+        long pages = 0;
+        for (Memblock.Region r : mb.memory()) {
+            long s = Math.min(Page.pfnUp(r.base()), MAX_DMA_PFN);
+            long e = Math.min(Page.pfnDown(r.end()), MAX_DMA_PFN);
+            pages += e - s;
+        }
+        long free = 0;
+        for (Memblock.Region r : mb.freeRanges()) {
+            long s = Math.min(Page.pfnUp(r.base()), MAX_DMA_PFN);
+            long e = Math.min(Page.pfnDown(r.end()), MAX_DMA_PFN);
+            if (s < e) {
+                free += e - s;
+            }
+        }
+        return pages - free;
+    }
+}

@@ -1,0 +1,33 @@
+package org.dmasim.api.boot;
+
+import java.util.Set;
+import org.dmasim.api.platform.Arch;
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * A backend's part in booting a platform. Participants are stateless factories shared by all
+ * platforms: everything they create for one platform goes into its {@link BootContext}.
+ * Registered as OSGi services with {@value #BACKEND_PROPERTY} naming the backend.
+ */
+@ConsumerType
+public interface BootParticipant {
+    /** Service property naming a backend ({@code cma}, {@code swiotlb}, {@code arch.arm64}, ...). */
+    String BACKEND_PROPERTY = "dmasim.backend";
+
+    /** The backend name, equal to its {@value #BACKEND_PROPERTY} property. */
+    String name();
+
+    /** The phases this participant runs in on {@code arch}; empty when it does not apply. */
+    Set<BootPhase> phases(Arch arch);
+
+    /** Order among participants of the same phase; lower runs first. */
+    default int rank(BootPhase phase) {
+        return 0;
+    }
+
+    /**
+     * Runs one phase. Kernel-visible problems are logged the way the kernel logs them; input
+     * the kernel would reject outright throws {@link org.dmasim.api.platform.InvalidInputException}.
+     */
+    void run(BootPhase phase, BootContext context);
+}

@@ -1,0 +1,93 @@
+package org.dmasim.api.boot;
+
+import java.util.List;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The early boot allocator ({@code mm/memblock.c}): two sorted, merged region arrays,
+ * {@code memory} and {@code reserved}. Allocation is top-down by default: the highest
+ * free range that fits, candidate = round_down(range_end - size, align).
+ */
+@ProviderType
+public interface Memblock {
+    /** {@code MEMBLOCK_ALLOC_ANYWHERE}: no upper limit. */
+    long ALLOC_ANYWHERE = -1L;
+    /** {@code MEMBLOCK_ALLOC_ACCESSIBLE}: up to the current limit. */
+    long ALLOC_ACCESSIBLE = 0L;
+    /** {@code SMP_CACHE_BYTES}, the default alignment. */
+    long SMP_CACHE_BYTES = 64;
+
+    /** Region flags. */
+    int NONE = 0;
+    int HOTPLUG = 1;
+    int MIRROR = 2;
+    int NOMAP = 4;
+
+    /** One region; {@code end()} is exclusive. */
+    record Region(long base, long size, int flags) {
+        public long end() {
+            return base + size;
+        }
+    }
+
+    void addMemory(long base, long size);
+
+    void removeMemory(long base, long size);
+
+    /** {@code memblock_reserve}: overlapping reservations are allowed and merge. */
+    void reserve(long base, long size);
+
+    /** {@code memblock_phys_free}: unreserve. */
+    void free(long base, long size);
+
+    void markNomap(long base, long size);
+
+    void clearNomap(long base, long size);
+
+    /** {@code memblock_mem_limit_remove_map} / x86 {@code mem=}: keep the first {@code limit} bytes of RAM. */
+    void capMemory(long limit);
+
+    /**
+     * {@code memblock_phys_alloc_range}: finds and reserves {@code size} bytes in
+     * [start, end); returns 0 when nothing fits. {@code align} 0 means SMP_CACHE_BYTES.
+     */
+    long allocRange(long size, long align, long start, long end);
+
+    /**
+     * {@code memblock_alloc_try_nid}: like allocRange but with the upper limit clamped to the
+     * current limit and a retry without the lower limit.
+     */
+    long allocTryNid(long size, long align, long minAddr, long maxAddr);
+
+    /** {@code memblock_find_in_range}: like allocRange without reserving. */
+    long findInRange(long size, long align, long start, long end);
+
+    boolean isRegionReserved(long base, long size);
+
+    boolean overlapsMemory(long base, long size);
+
+    boolean isMemory(long addr);
+
+    List<Region> memory();
+
+    List<Region> reserved();
+
+    long physMemSize();
+
+    long reservedSize();
+
+    long startOfDram();
+
+    long endOfDram();
+
+    long currentLimit();
+
+    void setCurrentLimit(long limit);
+
+    boolean bottomUp();
+
+    void setBottomUp(boolean bottomUp);
+
+    /** Free ranges (memory minus reserved, nomap excluded) in ascending order. */
+    List<Region> freeRanges();
+}

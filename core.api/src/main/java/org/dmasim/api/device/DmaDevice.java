@@ -1,0 +1,51 @@
+package org.dmasim.api.device;
+
+import java.util.List;
+import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * A device that does DMA, as {@code struct device} holds it for the DMA API: masks,
+ * coherence, bus address translation, IOMMU attachment, reserved-memory regions and the
+ * {@code dma_parms} limits. Created from device-tree nodes or programmatically.
+ */
+@ProviderType
+public interface DmaDevice {
+    /** Bus types that change DMA defaults (PCI devices get dma_parms and the 32-bit IOVA rule). */
+    enum Bus {
+        PLATFORM, PCI
+    }
+
+    String name();
+
+    Bus bus();
+
+    /** {@code *dev->dma_mask}; 0 when the device has no DMA mask pointer. */
+    long dmaMask();
+
+    long coherentDmaMask();
+
+    /** {@code dev->bus_dma_limit}: 0 = none. */
+    long busDmaLimit();
+
+    /** {@code dev_is_dma_coherent()}. */
+    boolean coherent();
+
+    /** {@code dev->dma_range_map}; empty = identity. */
+    List<DmaRange> dmaRanges();
+
+    /** Phandles of the {@code memory-region} property, in order. */
+    List<Long> memoryRegions();
+
+    /** IOMMU specifier of the {@code iommus} property (phandle then stream IDs), if any. */
+    Optional<long[]> iommus();
+
+    /** {@code dma_get_max_seg_size()}. */
+    long maxSegmentSize();
+
+    /** {@code dma_get_seg_boundary()}. */
+    long segmentBoundary();
+
+    /** {@code dma_get_min_align_mask()}. */
+    long minAlignMask();
+}

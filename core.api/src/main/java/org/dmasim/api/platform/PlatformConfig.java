@@ -1,0 +1,31 @@
+package org.dmasim.api.platform;
+
+/**
+ * Keys of a platform's factory configuration (factory PID {@value #FACTORY_PID}). Each
+ * configuration is one platform; updating it re-boots that platform. Every key but
+ * {@link #NAME} is optional and overrides the profile.
+ */
+public final class PlatformConfig {
+    public static final String FACTORY_PID = "org.dmasim.platform";
+    /** Platform name ({@code dmasim.platform} of its services). */
+    public static final String NAME = "name";
+    /** A shipped profile name or a profile file path; default qemu-virt-arm64. */
+    public static final String PROFILE = "profile";
+    public static final String ARCH = "arch";
+    /** Device tree file (.dtb or .dts). */
+    public static final String DTB = "dtb";
+    /** e820 file: BIOS-e820 lines as dmesg prints them. */
+    public static final String E820 = "e820";
+    /** RAM banks {@code SIZE@BASE[,SIZE@BASE...]}. */
+    public static final String MEM = "mem";
+    /** Extra kernel command line, appended to the profile's. */
+    public static final String CMDLINE = "cmdline";
+    /** Kconfig overrides, {@code KEY=VALUE} each (String[] or comma-separated String). */
+    public static final String KCONFIG = "kconfig";
+    public static final String CPUS = "cpus";
+    /** Replace the profile's command line instead of appending to it ("true"). */
+    public static final String CMDLINE_REPLACE = "cmdline.replace";
+
+    private PlatformConfig() {
+    }
+}

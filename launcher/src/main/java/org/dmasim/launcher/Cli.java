@@ -1,0 +1,160 @@
+package org.dmasim.launcher;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.Optional;
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.dmasim.api.mm.PageAllocator;
+import org.dmasim.api.platform.LogLine;
+import org.dmasim.api.platform.Platform;
+import org.dmasim.api.platform.PlatformConfig;
+import org.dmasim.launcher.Options.Command;
+import org.dmasim.launcher.ScriptRunner.ScriptFailure;
+import org.dmasim.shell.format.ProcView;
+import org.dmasim.shell.format.ShellFormatter;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+/**
+ * One dmasim command: configure the platform, wait until it booted, then print the boot log
+ * ({@code boot}), run a script ({@code run}) or open the shell ({@code shell}). Every message to
+ * the user is one line {@code dmasim: ...} on stderr; nothing here prints a stack trace.
+ */
+final class Cli {
+    static final int OK = 0;
+    static final int FAILURE = 1;
+    static final int BAD_INPUT = UsageException.EXIT_STATUS;
+
+    private final BundleContext context;
+    private final ConfigurationAdmin configAdmin;
+    private final CommandProcessor processor;
+    private final Duration bootTimeout;
+    private final InputStream in;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    Cli(BundleContext context, ConfigurationAdmin configAdmin, CommandProcessor processor, Duration bootTimeout,
+        InputStream in, PrintStream out, PrintStream err) {
+        this.in = in;
+        this.context = context;
+        this.configAdmin = configAdmin;
+        this.processor = processor;
+        this.bootTimeout = bootTimeout;
+        this.out = out;
+        this.err = err;
+    }
+
+    int run(String... args) {
+        Options options;
+        try {
+            options = OptionParser.parse(args);
+        } catch (UsageException e) {
+            return fail(BAD_INPUT, e.getMessage());
+        }
+        if (options.command() == Command.HELP) {
+            out.println(OptionParser.USAGE);
+            return OK;
+        }
+        try {
+            return execute(options);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return fail(FAILURE, "interrupted");
+        } catch (IOException | RuntimeException e) {
+            return fail(FAILURE, "internal error: " + e); // a bug; still one line for the user
+        }
+    }
+
+    private int execute(Options options) throws IOException, InterruptedException {
+        String name = options.platformName();
+        try (PlatformWaiter waiter = new PlatformWaiter(context, name)) {
+            Configuration config = configAdmin.getFactoryConfiguration(PlatformConfig.FACTORY_PID, name, "?");
+            config.update(options.toConfiguration());
+            Optional<Platform> booted = waiter.await(bootTimeout);
+            if (booted.isEmpty()) {
+                return fail(FAILURE, "platform '" + name + "': no platform service within " + bootTimeout.toSeconds()
+                    + " s (is the org.dmasim.platform bundle active?)");
+            }
+            Platform platform = booted.get();
+            switch (platform.state()) {
+                case WAITING:
+                    return fail(FAILURE, "platform '" + name + "' still WAITING after " + bootTimeout.toSeconds()
+                        + " s: " + platform.failure().orElse("no reason given"));
+                case FAILED:
+                    if (options.command() == Command.BOOT) {
+                        printBootLog(platform);
+                    }
+                    return fail(BAD_INPUT, platform.failure().orElse("platform '" + name + "' failed to boot"));
+                default:
+                    break;
+            }
+            if (options.command() == Command.BOOT) {
+                printBootLog(platform);
+            }
+            int shown = show(platform, options);
+            if (shown != OK) {
+                return shown;
+            }
+            return switch (options.command()) {
+                case RUN -> runScript(options, name);
+                case SHELL -> shell(name);
+                default -> OK;
+            };
+        }
+    }
+
+    private void printBootLog(Platform platform) {
+        for (LogLine line : platform.bootLog().lines()) {
+            out.println(ShellFormatter.logLine(line));
+        }
+    }
+
+    private int show(Platform platform, Options options) {
+        for (ProcView view : options.show()) {
+            Optional<PageAllocator> allocator = platform.lookup(PageAllocator.class);
+            if (allocator.isEmpty()) {
+                return fail(FAILURE, "--show " + view.id() + ": platform '" + platform.name()
+                    + "' has no page allocator (is the org.dmasim.mm.buddy bundle active?)");
+            }
+            out.print(view.render(allocator.get()));
+            out.flush();
+        }
+        return OK;
+    }
+
+    private int runScript(Options options, String platformName) {
+        try (CommandSession session = session(platformName)) {
+            new ScriptRunner(session, out).run(options.script());
+            return OK;
+        } catch (ScriptFailure e) {
+            return fail(FAILURE, e.getMessage());
+        }
+    }
+
+    /** Gogo's own interactive console (gogo.shell's {@code gosh}); returns when the user quits or stdin ends. */
+    private int shell(String platformName) {
+        try (CommandSession session = session(platformName)) {
+            session.execute("gosh --login --noshutdown");
+            return OK;
+        } catch (Exception e) {
+            return fail(FAILURE, "shell: " + e.getMessage());
+        }
+    }
+
+    /** A session on the process's streams, with {@code $platform} set to the booted platform's name. */
+    private CommandSession session(String platformName) {
+        CommandSession session = processor.createSession(in, out, err);
+        session.put("platform", platformName);
+        return session;
+    }
+
+    private int fail(int status, String message) {
+        out.flush();
+        err.println(ShellFormatter.DMASIM_PREFIX + message);
+        return status;
+    }
+}

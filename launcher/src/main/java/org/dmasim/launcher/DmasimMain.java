@@ -1,0 +1,69 @@
+package org.dmasim.launcher;
+
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.apache.felix.service.command.CommandProcessor;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * The CLI's entry point inside the framework. The bnd launcher of {@code dmasim.jar} starts
+ * Felix, registers itself as a service whose {@code launcher.arguments} property holds the
+ * command line of {@code java -jar dmasim.jar ARGS}, and calls the {@code main.thread=true}
+ * service on the main thread; the Integer it returns is the process's exit status.
+ *
+ * <p>Without a launcher service (a framework started some other way, e.g. a Pax Exam test)
+ * the arguments are empty and the command prints usage and returns 2.
+ */
+@Component(service = Callable.class, property = "main.thread=true")
+public class DmasimMain implements Callable<Integer> {
+    /** Framework property: seconds to wait for the platform to boot (default 30). */
+    static final String BOOT_TIMEOUT = "dmasim.boot.timeout";
+    static final String LAUNCHER_ARGUMENTS = "launcher.arguments";
+
+    private final BundleContext context;
+    private final ConfigurationAdmin configAdmin;
+    private final CommandProcessor processor;
+
+    @Activate
+    public DmasimMain(BundleContext context, @Reference(name = "configAdmin") ConfigurationAdmin configAdmin,
+        @Reference(name = "processor") CommandProcessor processor) {
+        this.context = context;
+        this.configAdmin = configAdmin;
+        this.processor = processor;
+    }
+
+    @Override
+    public Integer call() {
+        String timeout = context.getProperty(BOOT_TIMEOUT);
+        Duration bootTimeout = Duration.ofSeconds(timeout == null ? 30 : Long.parseLong(timeout.trim()));
+        // The process's own streams, not System.out/err: Gogo's ThreadIO replaces those with
+        // per-thread proxies, and a session writing into such a proxy writes into itself.
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
+        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true);
+        InputStream in = new FileInputStream(FileDescriptor.in);
+        return new Cli(context, configAdmin, processor, bootTimeout, in, out, err).run(arguments());
+    }
+
+    private String[] arguments() {
+        try {
+            ServiceReference<?>[] refs = context.getServiceReferences((String) null, "(" + LAUNCHER_ARGUMENTS + "=*)");
+            if (refs != null && refs[0].getProperty(LAUNCHER_ARGUMENTS) instanceof String[] args) {
+                return args;
+            }
+        } catch (InvalidSyntaxException e) {
+            throw new AssertionError(e);
+        }
+        return new String[0];
+    }
+}

@@ -1,0 +1,263 @@
+package org.dmasim.launcher;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import org.dmasim.api.platform.Arch;
+import org.dmasim.api.platform.InvalidInputException;
+import org.dmasim.api.platform.Memparse;
+import org.dmasim.launcher.Options.Command;
+import org.dmasim.shell.format.ProcView;
+
+/**
+ * Parses {@code dmasim COMMAND [OPTIONS] [PROFILE] [SCRIPT]}. Checks what the command line
+ * itself can know (option names, values present, value syntax, files exist); the platform
+ * checks the rest (profile names, memory layout, kernel parameters) when it boots.
+ *
+ * <p>Both {@code --opt value} and {@code --opt=value} are accepted. A value may not start with
+ * {@code --} in the first form (that is taken as a forgotten value).
+ */
+public final class OptionParser {
+    static final String USAGE = String.join("\n",
+        "Usage: dmasim boot  [OPTIONS] [PROFILE]         boot, print the boot log, exit",
+        "       dmasim run   [OPTIONS] [PROFILE] SCRIPT  boot, run a Gogo script, exit 0 iff it succeeded",
+        "       dmasim shell [OPTIONS] [PROFILE]         boot, open the Gogo shell (leave with exit 0 or Ctrl-D)",
+        "       dmasim --help",
+        "",
+        "Options (each overrides the profile):",
+        "  --profile NAME|FILE     shipped profile name or profile file (default: the platform's default)",
+        "  --arch x86_64|arm64     architecture",
+        "  --dtb FILE              device tree, .dtb or .dts",
+        "  --e820 FILE             BIOS-e820 lines as dmesg prints them (x86_64)",
+        "  --mem SIZE@BASE[,...]   RAM banks, e.g. 2G@0x40000000,2G@0x880000000",
+        "  --cmdline \"...\"         kernel parameters, appended to the profile's (repeatable)",
+        "  --kconfig KEY=VALUE     Kconfig override, e.g. CMA_SIZE_MBYTES=128 (repeatable)",
+        "  --cpus N                number of CPUs",
+        "  --show VIEW[,VIEW...]   after booting print " + ProcView.ids(),
+        "",
+        "Shell and script commands (scope dmasim; $platform names the booted platform):",
+        "  platforms, bootlog [NAME], buddyinfo [NAME], zoneinfo [NAME], pagetypeinfo [NAME]",
+        "",
+        "Exit status: 0 success, 1 boot or script failure, 2 bad input.");
+
+    private static final List<String> OPTIONS = List.of("--profile", "--arch", "--dtb", "--e820", "--mem",
+        "--cmdline", "--kconfig", "--cpus", "--show");
+    private static final Pattern KCONFIG = Pattern.compile("(CONFIG_)?[A-Za-z0-9_]+=.*");
+
+    private OptionParser() {
+    }
+
+    public static Options parse(String... args) throws UsageException {
+        if (args.length == 0) {
+            throw new UsageException("no command (expected boot, run or shell; see dmasim --help)");
+        }
+        Options o = new Options();
+        o.command = command(args[0]);
+        if (o.command == Command.HELP) {
+            return o;
+        }
+        Cursor in = new Cursor(args);
+        List<String> positional = new java.util.ArrayList<>();
+        while (in.hasNext()) {
+            String arg = in.next();
+            if (arg.equals("--help") || arg.equals("-h")) {
+                o.command = Command.HELP;
+                return o;
+            }
+            if (!arg.startsWith("-") || arg.equals("-")) {
+                positional.add(arg);
+                continue;
+            }
+            String name = arg;
+            String inline = null;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                name = arg.substring(0, eq);
+                inline = arg.substring(eq + 1);
+            }
+            if (!OPTIONS.contains(name)) {
+                throw new UsageException("unknown option '" + name + "' (see dmasim --help)");
+            }
+            option(o, name, inline != null ? inline : in.value(name));
+        }
+        positionals(o, positional);
+        return o;
+    }
+
+    private static Command command(String word) throws UsageException {
+        return switch (word) {
+            case "boot" -> Command.BOOT;
+            case "run" -> Command.RUN;
+            case "shell" -> Command.SHELL;
+            case "help", "--help", "-h" -> Command.HELP;
+            default -> throw new UsageException("unknown command '" + word + "' (expected boot, run or shell)");
+        };
+    }
+
+    private static void option(Options o, String name, String value) throws UsageException {
+        switch (name) {
+            case "--profile" -> {
+                once(name, o.profile);
+                o.profile = profile(value);
+            }
+            case "--arch" -> {
+                once(name, o.arch);
+                try {
+                    o.arch = Arch.parse(value).id();
+                } catch (InvalidInputException e) {
+                    throw new UsageException("--arch '" + value + "': unknown architecture (expected x86_64 or arm64)");
+                }
+            }
+            case "--dtb" -> {
+                once(name, o.dtb);
+                String lower = value.toLowerCase(Locale.ROOT);
+                if (!lower.endsWith(".dtb") && !lower.endsWith(".dts")) {
+                    throw new UsageException("--dtb '" + value + "': expected a .dtb or .dts file");
+                }
+                o.dtb = existingFile(name, value);
+            }
+            case "--e820" -> {
+                once(name, o.e820);
+                o.e820 = existingFile(name, value);
+            }
+            case "--mem" -> {
+                once(name, o.mem);
+                o.mem = mem(value);
+            }
+            case "--cmdline" -> o.cmdline = o.cmdline == null ? value : o.cmdline + " " + value;
+            case "--kconfig" -> {
+                if (!KCONFIG.matcher(value).matches()) {
+                    throw new UsageException("--kconfig '" + value + "': expected KEY=VALUE with KEY made of"
+                        + " letters, digits and '_' (e.g. CMA_SIZE_MBYTES=128)");
+                }
+                o.kconfig.add(value);
+            }
+            case "--cpus" -> {
+                once(name, o.cpus);
+                o.cpus = cpus(value);
+            }
+            case "--show" -> {
+                for (String v : value.split(",", -1)) {
+                    try {
+                        ProcView view = ProcView.parse(v.trim());
+                        if (!o.show.contains(view)) {
+                            o.show.add(view);
+                        }
+                    } catch (IllegalArgumentException e) {
+                        throw new UsageException("--show: " + e.getMessage());
+                    }
+                }
+            }
+            default -> throw new AssertionError(name); // OPTIONS and this switch list the same names
+        }
+    }
+
+    /** boot/shell: {@code [PROFILE]}; run: {@code [PROFILE] SCRIPT}. */
+    private static void positionals(Options o, List<String> positional) throws UsageException {
+        if (o.command == Command.RUN) {
+            if (positional.isEmpty()) {
+                throw new UsageException("run: missing SCRIPT (usage: dmasim run [OPTIONS] [PROFILE] SCRIPT)");
+            }
+            o.script = existingFile("run: SCRIPT", positional.remove(positional.size() - 1));
+        }
+        if (positional.size() > 1) {
+            throw new UsageException(o.command.name().toLowerCase(Locale.ROOT) + ": unexpected argument '"
+                + positional.get(1) + "'");
+        }
+        if (!positional.isEmpty()) {
+            if (o.profile != null) {
+                throw new UsageException("profile given twice: '" + positional.get(0) + "' and --profile");
+            }
+            o.profile = profile(positional.get(0));
+        }
+    }
+
+    private static void once(String name, Object current) throws UsageException {
+        if (current != null) {
+            throw new UsageException(name + " given twice");
+        }
+    }
+
+    /** A profile name as is; a path (it names a directory or exists) as an absolute file. */
+    private static String profile(String value) throws UsageException {
+        if (value.isEmpty()) {
+            throw new UsageException("--profile: empty value (expected a profile name or file)");
+        }
+        Path p = Path.of(value);
+        if (value.contains("/") || value.contains(java.io.File.separator) || Files.exists(p)) {
+            return existingFile("--profile", value).toString();
+        }
+        return value;
+    }
+
+    private static Path existingFile(String what, String value) throws UsageException {
+        Path p = Path.of(value).toAbsolutePath().normalize();
+        if (!Files.isRegularFile(p)) {
+            throw new UsageException(what + " '" + value + "': no such file");
+        }
+        if (!Files.isReadable(p)) {
+            throw new UsageException(what + " '" + value + "': file is not readable");
+        }
+        return p;
+    }
+
+    /** {@code SIZE@BASE[,SIZE@BASE...]}, each number in memparse syntax (0x.., K/M/G/T suffixes). */
+    private static String mem(String value) throws UsageException {
+        for (String bank : value.split(",", -1)) {
+            int at = bank.indexOf('@');
+            if (at < 0) {
+                throw new UsageException("--mem '" + bank + "': expected SIZE@BASE (e.g. 2G@0x40000000)");
+            }
+            try {
+                long size = Memparse.parseSize("--mem size", bank.substring(0, at));
+                Memparse.parseSize("--mem base", bank.substring(at + 1));
+                if (size == 0) {
+                    throw new UsageException("--mem '" + bank + "': size must not be 0");
+                }
+            } catch (InvalidInputException e) {
+                throw new UsageException(e.getMessage());
+            }
+        }
+        return value;
+    }
+
+    private static int cpus(String value) throws UsageException {
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the message
+        }
+        throw new UsageException("--cpus '" + value + "': expected a whole number >= 1");
+    }
+
+    /** Walks the arguments after the command word. */
+    private static final class Cursor {
+        private final String[] args;
+        private int next = 1;
+
+        Cursor(String[] args) {
+            this.args = args;
+        }
+
+        boolean hasNext() {
+            return next < args.length;
+        }
+
+        String next() {
+            return args[next++];
+        }
+
+        /** The value of option {@code name}: the next argument, which must exist and not be an option. */
+        String value(String name) throws UsageException {
+            if (!hasNext() || args[next].startsWith("--")) {
+                throw new UsageException(name + ": missing value");
+            }
+            return next();
+        }
+    }
+}

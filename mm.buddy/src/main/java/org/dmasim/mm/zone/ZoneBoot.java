@@ -1,0 +1,38 @@
+package org.dmasim.mm.zone;
+
+import java.util.EnumSet;
+import java.util.Set;
+import org.dmasim.api.boot.BootContext;
+import org.dmasim.api.boot.BootParticipant;
+import org.dmasim.api.boot.BootPhase;
+import org.dmasim.api.boot.NodeLayout;
+import org.dmasim.api.platform.Arch;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * mm's part in boot: sizing the zones ({@code free_area_init}), the zonelist line, and
+ * {@code memblock_free_all()} handing free memory to a new buddy allocator.
+ */
+@Component(service = BootParticipant.class, property = BootParticipant.BACKEND_PROPERTY + "=mm.buddy")
+public final class ZoneBoot implements BootParticipant {
+    @Override
+    public String name() {
+        return "mm.buddy";
+    }
+
+    @Override
+    public Set<BootPhase> phases(Arch arch) {
+        return EnumSet.of(BootPhase.FREE_AREA_INIT, BootPhase.ZONELISTS, BootPhase.FREE_ALL);
+    }
+
+    @Override
+    public void run(BootPhase phase, BootContext ctx) {
+        switch (phase) {
+            case FREE_AREA_INIT -> ctx.put(NodeLayout.class, FreeAreaInit.run(ctx));
+            case ZONELISTS -> FreeAreaInit.zonelists(ctx, ctx.require(NodeLayout.class));
+            case FREE_ALL -> MemblockFreeAll.run(ctx);
+            default -> {
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package org.dmasim.platform.boot;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import org.dmasim.api.boot.ArchSupport;
+import org.dmasim.api.boot.BootParticipant;
+import org.dmasim.api.boot.BootPhase;
+import org.dmasim.api.boot.ReservedMemHandler;
+import org.dmasim.api.platform.InvalidInputException;
+import org.dmasim.api.platform.PlatformSpec;
+
+/**
+ * Runs one platform's boot: the architecture's phase order, and in each phase every
+ * participant that takes part, by rank. Plain Java, so that unit tests can compose a platform
+ * without a framework; the DS component {@code PlatformComponent} feeds it services.
+ */
+public final class Booter {
+    private final ArchSupport arch;
+    private final List<BootParticipant> participants;
+    private final List<ReservedMemHandler> handlers;
+
+    public Booter(ArchSupport arch, List<? extends BootParticipant> participants, List<ReservedMemHandler> handlers) {
+        this.arch = arch;
+        this.participants = new ArrayList<>(participants);
+        if (!this.participants.contains(arch)) {
+            this.participants.add(0, arch);
+        }
+        this.handlers = List.copyOf(handlers);
+    }
+
+    /**
+     * Boots. Bad input surfaces as {@link InvalidInputException}; the partial log is attached
+     * to the result either way.
+     */
+    public BootResult boot(PlatformSpec spec) {
+        if (spec.arch() != arch.arch()) {
+            throw new IllegalArgumentException("arch backend " + arch.arch() + " cannot boot a " + spec.arch() + " platform");
+        }
+        BootContextImpl ctx = new BootContextImpl(spec, handlers);
+        for (BootPhase phase : arch.bootOrder()) {
+            List<BootParticipant> inPhase = new ArrayList<>();
+            for (BootParticipant p : participants) {
+                if (p.phases(spec.arch()).contains(phase)) {
+                    inPhase.add(p);
+                }
+            }
+            inPhase.sort(Comparator.comparingInt(p -> p.rank(phase)));
+            for (BootParticipant p : inPhase) {
+                try {
+                    p.run(phase, ctx);
+                } catch (InvalidInputException e) {
+                    return BootResult.failed(ctx.log(), e.getMessage(), Map.copyOf(ctx.published()));
+                }
+            }
+        }
+        return BootResult.booted(ctx.log(), Map.copyOf(ctx.published()), ctx.memblock());
+    }
+}

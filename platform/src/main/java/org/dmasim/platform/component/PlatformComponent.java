@@ -1,0 +1,201 @@
+package org.dmasim.platform.component;
+
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.dmasim.api.boot.ArchSupport;
+import org.dmasim.api.boot.BootParticipant;
+import org.dmasim.api.boot.ReservedMemHandler;
+import org.dmasim.api.mm.PageAllocator;
+import org.dmasim.api.platform.InvalidInputException;
+import org.dmasim.api.platform.Platform;
+import org.dmasim.api.platform.PlatformConfig;
+import org.dmasim.api.platform.PlatformSpec;
+import org.dmasim.platform.boot.BootResult;
+import org.dmasim.platform.boot.Booter;
+import org.dmasim.platform.boot.StandardParts;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+
+/**
+ * One platform per factory configuration ({@value PlatformConfig#FACTORY_PID}). It collects
+ * the backends' boot participants as they come and go, boots when every backend the platform
+ * needs is present, and registers a {@link Platform} service whose {@code dmasim.state}
+ * property says BOOTED, WAITING (naming what is missing) or FAILED (naming the bad input).
+ * Updating the configuration re-boots this platform only. Boots run on the platform's own
+ * thread, never inside a DS callback.
+ */
+@Component(configurationPid = PlatformConfig.FACTORY_PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
+    service = {})
+public final class PlatformComponent {
+    private final Map<BootParticipant, String> participants = new ConcurrentHashMap<>();
+    private final Set<ReservedMemHandler> handlers = ConcurrentHashMap.newKeySet();
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "dmasim-platform-boot");
+        t.setDaemon(true);
+        return t;
+    });
+    private BundleContext bundleContext;
+    private volatile Map<String, Object> config;
+    private volatile Set<String> usedBackends = Set.of();
+    private volatile boolean waiting;
+    private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
+
+    @Reference(name = "participant", service = BootParticipant.class, cardinality = ReferenceCardinality.MULTIPLE,
+        policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindParticipant(BootParticipant p, Map<String, Object> props) {
+        participants.put(p, String.valueOf(props.getOrDefault(BootParticipant.BACKEND_PROPERTY, p.name())));
+        if (waiting) {
+            schedule();
+        }
+    }
+
+    void unbindParticipant(BootParticipant p) {
+        String name = participants.remove(p);
+        if (name != null && usedBackends.contains(name)) {
+            schedule();
+        }
+    }
+
+    @Reference(name = "reservedMemHandler", service = ReservedMemHandler.class,
+        cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+        policyOption = ReferencePolicyOption.GREEDY)
+    void bindHandler(ReservedMemHandler h) {
+        handlers.add(h);
+    }
+
+    void unbindHandler(ReservedMemHandler h) {
+        handlers.remove(h);
+    }
+
+    @Activate
+    void activate(BundleContext context, Map<String, Object> properties) {
+        this.bundleContext = context;
+        this.config = Map.copyOf(properties);
+        schedule();
+    }
+
+    @Modified
+    void modified(Map<String, Object> properties) {
+        this.config = Map.copyOf(properties);
+        schedule();
+    }
+
+    @Deactivate
+    void deactivate() {
+        worker.shutdownNow();
+        unregisterAll();
+    }
+
+    private void schedule() {
+        if (!worker.isShutdown()) {
+            worker.execute(this::boot);
+        }
+    }
+
+    /** Backends every platform of this architecture needs. */
+    static Set<String> required(PlatformSpec spec) {
+        Set<String> names = new TreeSet<>(List.of("mm.buddy", "cma", "swiotlb", "atomicpool"));
+        names.add(spec.arch() == org.dmasim.api.platform.Arch.ARM64 ? "arch.arm64" : "arch.x86");
+        return names;
+    }
+
+    private synchronized void boot() {
+        Map<String, Object> cfg = config;
+        String name = String.valueOf(cfg.getOrDefault(PlatformConfig.NAME, cfg.getOrDefault("service.pid", "platform")));
+        PlatformSpec spec;
+        try {
+            Map<String, Object> withName = new java.util.HashMap<>(cfg);
+            withName.put(PlatformConfig.NAME, name);
+            spec = org.dmasim.platform.profile.SpecBuilder.build(withName);
+        } catch (InvalidInputException e) {
+            publish(new PlatformInstance(name, null, Platform.State.FAILED, e.getMessage(), null));
+            return;
+        }
+        Set<String> required = required(spec);
+        Set<String> present = new TreeSet<>(participants.values());
+        Set<String> missing = new TreeSet<>(required);
+        missing.removeAll(present);
+        if (!missing.isEmpty()) {
+            waiting = true;
+            usedBackends = Set.of();
+            publish(new PlatformInstance(name, spec, Platform.State.WAITING,
+                "waiting for backends: " + String.join(", ", missing), null));
+            return;
+        }
+        waiting = false;
+        ArchSupport arch = null;
+        List<BootParticipant> chosen = new ArrayList<>(StandardParts.participants());
+        for (Map.Entry<BootParticipant, String> e : participants.entrySet()) {
+            if (!required.contains(e.getValue())) {
+                continue;
+            }
+            if (e.getKey() instanceof ArchSupport a) {
+                if (a.arch() == spec.arch()) {
+                    arch = a;
+                }
+                continue;
+            }
+            chosen.add(e.getKey());
+        }
+        List<ReservedMemHandler> rmemHandlers = new ArrayList<>(StandardParts.handlers());
+        rmemHandlers.addAll(handlers);
+        usedBackends = required;
+        BootResult result;
+        try {
+            result = new Booter(arch, chosen, rmemHandlers).boot(spec);
+        } catch (RuntimeException e) {
+            publish(new PlatformInstance(name, spec, Platform.State.FAILED,
+                "internal error while booting: " + e, null));
+            return;
+        }
+        if (!result.ok()) {
+            publish(new PlatformInstance(name, spec, Platform.State.FAILED, result.failure().orElse(""), result));
+            return;
+        }
+        publish(new PlatformInstance(name, spec, Platform.State.BOOTED, null, result));
+    }
+
+    private void publish(PlatformInstance instance) {
+        unregisterAll();
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put(Platform.PLATFORM_PROPERTY, instance.name());
+        props.put(Platform.STATE_PROPERTY, instance.state().name());
+        if (instance.spec() != null) {
+            props.put("dmasim.arch", instance.spec().arch().id());
+        }
+        registrations.add(bundleContext.registerService(Platform.class, instance, props));
+        instance.lookup(PageAllocator.class).ifPresent(buddy -> {
+            Dictionary<String, Object> p = new Hashtable<>();
+            p.put(Platform.PLATFORM_PROPERTY, instance.name());
+            registrations.add(bundleContext.registerService(PageAllocator.class, buddy, p));
+        });
+    }
+
+    private void unregisterAll() {
+        for (ServiceRegistration<?> r : registrations) {
+            try {
+                r.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // the framework unregisters everything when the bundle stops
+            }
+        }
+        registrations.clear();
+    }
+}

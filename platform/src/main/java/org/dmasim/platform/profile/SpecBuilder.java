@@ -1,0 +1,193 @@
+package org.dmasim.platform.profile;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.dmasim.api.dt.DeviceTree;
+import org.dmasim.api.dt.DeviceTreeException;
+import org.dmasim.api.dt.DtNode;
+import org.dmasim.api.dt.DtProperty;
+import org.dmasim.api.platform.Arch;
+import org.dmasim.api.platform.E820Entry;
+import org.dmasim.api.platform.InvalidInputException;
+import org.dmasim.api.platform.KernelCmdline;
+import org.dmasim.api.platform.Kconfig;
+import org.dmasim.api.platform.MemoryRange;
+import org.dmasim.api.platform.PlatformConfig;
+import org.dmasim.api.platform.PlatformSpec;
+import org.dmasim.platform.dt.DtbParser;
+import org.dmasim.platform.dt.DtsParser;
+import org.dmasim.platform.dt.DtsSource;
+import org.dmasim.platform.dt.IncludeResolver;
+
+/**
+ * Turns a platform configuration (a profile plus overrides, keys of {@link PlatformConfig})
+ * into a {@link PlatformSpec}. An option replaces what the profile says: {@code cmdline} the
+ * profile's command line, {@code dtb}/{@code e820} its firmware description, {@code mem} its
+ * RAM; {@code kconfig} entries override single options. Without a profile, the default profile
+ * of the requested architecture is used.
+ */
+public final class SpecBuilder {
+    public static final String DEFAULT_ARM64 = "qemu-virt-arm64";
+    public static final String DEFAULT_X86 = "pc-x86_64";
+
+    private SpecBuilder() {
+    }
+
+    public static PlatformSpec build(Map<String, ?> config) {
+        String profileName = str(config, PlatformConfig.PROFILE).orElse(null);
+        Optional<String> archOpt = str(config, PlatformConfig.ARCH);
+        if (profileName == null) {
+            profileName = archOpt.map(Arch::parse).orElse(Arch.ARM64) == Arch.X86_64 ? DEFAULT_X86 : DEFAULT_ARM64;
+        }
+        Profile profile = ProfileLoader.load(profileName);
+        Arch arch = archOpt.map(Arch::parse).orElseGet(() -> profile.value("arch").map(Arch::parse)
+            .orElseThrow(() -> new InvalidInputException("profile " + profile.name() + ": no 'arch' key")));
+        String name = str(config, PlatformConfig.NAME).orElse(profile.name());
+
+        Optional<DeviceTree> dt = Optional.empty();
+        List<E820Entry> e820 = List.of();
+        if (arch == Arch.ARM64) {
+            Optional<String> dtbOpt = str(config, PlatformConfig.DTB);
+            if (dtbOpt.isPresent()) {
+                dt = Optional.of(loadDeviceTree(ProfileSource.file(Path.of(dtbOpt.get()))));
+            } else if (profile.get("dtb").isPresent() && profileArchMatches(profile, arch)) {
+                Profile.Setting s = profile.get("dtb").get();
+                dt = Optional.of(loadDeviceTree(s.origin().resolve(s.value())));
+            }
+        } else {
+            Optional<String> e820Opt = str(config, PlatformConfig.E820);
+            if (e820Opt.isPresent()) {
+                ProfileSource src = ProfileSource.file(Path.of(e820Opt.get()));
+                e820 = E820File.parse(src.readText(), src.displayName());
+            } else if (profile.get("e820").isPresent() && profileArchMatches(profile, arch)) {
+                Profile.Setting s = profile.get("e820").get();
+                ProfileSource src = s.origin().resolve(s.value());
+                e820 = E820File.parse(src.readText(), src.displayName());
+            }
+        }
+
+        List<MemoryRange> mem = List.of();
+        Optional<String> memOpt = str(config, PlatformConfig.MEM).or(() -> profile.value("mem"));
+        if (memOpt.isPresent() && !memOpt.get().isBlank()) {
+            mem = MemBanks.parse(memOpt.get());
+        }
+        if (arch == Arch.ARM64 && dt.isEmpty() && mem.isEmpty()) {
+            throw new InvalidInputException("arm64 platform " + name + ": no device tree (--dtb FILE) and no RAM banks (--mem)");
+        }
+        if (arch == Arch.X86_64 && e820.isEmpty() && mem.isEmpty()) {
+            throw new InvalidInputException("x86_64 platform " + name + ": no e820 map (--e820 FILE) and no RAM banks (--mem)");
+        }
+
+        String cmdline = str(config, PlatformConfig.CMDLINE).orElseGet(() -> profile.value("cmdline").orElse(""));
+
+        Kconfig kconfig = Kconfig.defaults(arch);
+        for (Map.Entry<String, Profile.Setting> e : profile.settings().entrySet()) {
+            if (e.getKey().startsWith("kconfig.")) {
+                kconfig = kconfig.with(e.getKey().substring(8), e.getValue().value());
+            }
+        }
+        for (String kv : list(config.get(PlatformConfig.KCONFIG))) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new InvalidInputException("kconfig '" + kv + "': expected KEY=VALUE");
+            }
+            kconfig = kconfig.with(kv.substring(0, eq).strip(), kv.substring(eq + 1).strip());
+        }
+
+        int cpus = cpus(config, profile, dt);
+        return new PlatformSpec(name, arch, dt, e820, mem, KernelCmdline.parse(cmdline), kconfig, cpus, Map.of());
+    }
+
+    private static boolean profileArchMatches(Profile p, Arch arch) {
+        return p.value("arch").map(Arch::parse).map(a -> a == arch).orElse(true);
+    }
+
+    private static int cpus(Map<String, ?> config, Profile profile, Optional<DeviceTree> dt) {
+        Optional<String> v = str(config, PlatformConfig.CPUS).or(() -> profile.value("cpus"));
+        if (v.isPresent()) {
+            try {
+                int n = Integer.parseInt(v.get().strip());
+                if (n < 1 || n > 8192) {
+                    throw new NumberFormatException();
+                }
+                return n;
+            } catch (NumberFormatException e) {
+                throw new InvalidInputException("cpus=" + v.get() + ": expected a CPU count from 1 to 8192");
+            }
+        }
+        if (dt.isPresent()) {
+            Optional<DtNode> cpusNode = dt.get().find("/cpus");
+            if (cpusNode.isPresent()) {
+                int n = 0;
+                for (DtNode c : cpusNode.get().children()) {
+                    boolean isCpu = c.property("device_type").map(DtProperty::string).orElse("").equals("cpu");
+                    if (isCpu && c.isAvailable()) {
+                        n++;
+                    }
+                }
+                if (n > 0) {
+                    return n;
+                }
+            }
+        }
+        return 1;
+    }
+
+    /** DTB or DTS by content: a DTB starts with the FDT magic. */
+    static DeviceTree loadDeviceTree(ProfileSource src) {
+        byte[] bytes = src.read();
+        try {
+            if (bytes.length >= 4 && (bytes[0] & 0xff) == 0xd0 && (bytes[1] & 0xff) == 0x0d && (bytes[2] & 0xff) == 0xfe
+                && (bytes[3] & 0xff) == 0xed) {
+                return DtbParser.parse(bytes, src.displayName());
+            }
+            IncludeResolver resolver = (from, path) -> {
+                ProfileSource inc = src.resolve(path);
+                return Optional.of(new DtsSource(inc.displayName(), inc.readText()));
+            };
+            return DtsParser.parse(new String(bytes, java.nio.charset.StandardCharsets.UTF_8), src.displayName(), resolver);
+        } catch (DeviceTreeException e) {
+            throw new InvalidInputException(e.getMessage(), e);
+        }
+    }
+
+    private static Optional<String> str(Map<String, ?> config, String key) {
+        Object v = config.get(key);
+        if (v == null) {
+            return Optional.empty();
+        }
+        if (v instanceof String[] a) {
+            return a.length == 0 ? Optional.empty() : Optional.of(String.join(" ", a));
+        }
+        String s = v.toString();
+        return s.isEmpty() && !key.equals(PlatformConfig.CMDLINE) ? Optional.empty() : Optional.of(s);
+    }
+
+    private static List<String> list(Object v) {
+        List<String> out = new ArrayList<>();
+        if (v == null) {
+            return out;
+        }
+        if (v instanceof String[] a) {
+            for (String s : a) {
+                if (!s.isBlank()) {
+                    out.add(s.strip());
+                }
+            }
+        } else if (v instanceof Iterable<?> it) {
+            for (Object o : it) {
+                out.add(o.toString().strip());
+            }
+        } else {
+            for (String s : v.toString().split(",")) {
+                if (!s.isBlank()) {
+                    out.add(s.strip());
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,43 @@
+package org.dmasim.platform.oracle;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.dmasim.api.boot.ArchSupport;
+import org.dmasim.api.boot.BootParticipant;
+import org.dmasim.api.boot.ReservedMemHandler;
+import org.dmasim.api.platform.Arch;
+import org.dmasim.api.platform.PlatformSpec;
+import org.dmasim.arch.arm64.Arm64Arch;
+import org.dmasim.arch.x86.X86Arch;
+import org.dmasim.atomicpool.AtomicPoolBoot;
+import org.dmasim.cma.CmaBoot;
+import org.dmasim.mm.zone.ZoneBoot;
+import org.dmasim.platform.boot.BootResult;
+import org.dmasim.platform.boot.Booter;
+import org.dmasim.platform.boot.StandardParts;
+import org.dmasim.platform.profile.SpecBuilder;
+import org.dmasim.swiotlb.SwiotlbBoot;
+
+/** Composes a whole platform without a framework, the way PlatformComponent does in Felix. */
+public final class Platforms {
+    private Platforms() {
+    }
+
+    public static BootResult boot(Map<String, ?> config) {
+        return boot(SpecBuilder.build(config));
+    }
+
+    public static BootResult boot(PlatformSpec spec) {
+        ArchSupport arch = spec.arch() == Arch.ARM64 ? new Arm64Arch() : new X86Arch();
+        CmaBoot cma = new CmaBoot();
+        List<BootParticipant> parts = new ArrayList<>(StandardParts.participants());
+        parts.add(new ZoneBoot());
+        parts.add(cma);
+        parts.add(new SwiotlbBoot());
+        parts.add(new AtomicPoolBoot());
+        List<ReservedMemHandler> handlers = new ArrayList<>(StandardParts.handlers());
+        handlers.add(cma);
+        return new Booter(arch, parts, handlers).boot(spec);
+    }
+}

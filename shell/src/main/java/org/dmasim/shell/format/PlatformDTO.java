@@ -1,0 +1,33 @@
+package org.dmasim.shell.format;
+
+import org.dmasim.api.platform.Platform;
+
+/** One row of {@code dmasim:platforms}. */
+public class PlatformDTO {
+    public String name;
+    /** {@code x86_64}, {@code arm64}, or {@code ?} when the spec could not be built. */
+    public String arch;
+    /** {@link Platform.State} name. */
+    public String state;
+    /** Why the platform is FAILED or WAITING; null when BOOTED. */
+    public String failure;
+
+    /** A snapshot of {@code platform}; never throws, whatever state the platform is in. */
+    public static PlatformDTO of(Platform platform) {
+        PlatformDTO dto = new PlatformDTO();
+        dto.name = platform.name();
+        dto.state = String.valueOf(platform.state());
+        dto.failure = platform.failure().orElse(null);
+        try {
+            dto.arch = platform.spec().arch().id();
+        } catch (RuntimeException e) { // a FAILED platform may have no spec
+            dto.arch = "?";
+        }
+        return dto;
+    }
+
+    @Override
+    public String toString() {
+        return ShellFormatter.format(this);
+    }
+}

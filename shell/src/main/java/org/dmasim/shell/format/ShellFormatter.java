@@ -1,0 +1,106 @@
+package org.dmasim.shell.format;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import org.dmasim.api.platform.LogLine;
+
+/**
+ * Renders the shell's DTOs as text. Every command, the Gogo converter and the launcher print
+ * through here; nothing else formats a DTO.
+ *
+ * <p>Boot log lines: kernel lines exactly as the kernel prints them (after the timestamp),
+ * the simulator's own remarks prefixed with {@value #DMASIM_PREFIX}, so that a kernel line
+ * can be compared with real dmesg output as is.
+ */
+public final class ShellFormatter {
+    /** Prefix of every line that is the simulator talking, never the kernel. */
+    public static final String DMASIM_PREFIX = "dmasim: ";
+
+    private ShellFormatter() {
+    }
+
+    /** One boot log line as printed. */
+    public static String logLine(LogLine line) {
+        return line.isKernel() ? line.text() : DMASIM_PREFIX + line.text();
+    }
+
+    /** Lines joined with '\n', without a trailing newline. */
+    public static String format(BootLogDTO log) {
+        List<String> out = new ArrayList<>(log.lines.size());
+        for (LogLine l : log.lines) {
+            out.add(logLine(l));
+        }
+        return String.join("\n", out);
+    }
+
+    /** The file's text without its trailing newline (consoles add one). */
+    public static String format(ProcViewDTO view) {
+        return stripTrailingNewline(view.text);
+    }
+
+    /** One line: {@code name arch state [failure]}. */
+    public static String format(PlatformDTO p) {
+        return table(List.of(p));
+    }
+
+    /**
+     * The {@code platforms} table: a header and one row per platform, columns padded to
+     * their widest cell; the failure column is last and never padded.
+     */
+    public static String table(Collection<PlatformDTO> platforms) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"NAME", "ARCH", "STATE", "FAILURE"});
+        for (PlatformDTO p : platforms) {
+            rows.add(new String[] {p.name, p.arch, p.state, p.failure == null ? "" : p.failure});
+        }
+        int[] width = new int[3];
+        for (String[] r : rows) {
+            for (int i = 0; i < width.length; i++) {
+                width[i] = Math.max(width[i], r[i].length());
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String[] r : rows) {
+            if (sb.length() > 0) {
+                sb.append('\n');
+            }
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < width.length; i++) {
+                line.append(String.format("%-" + width[i] + "s  ", r[i]));
+            }
+            line.append(r[3]);
+            sb.append(line.toString().stripTrailing());
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Any shell DTO, or a collection of {@link PlatformDTO}s as a table; null for anything
+     * else, so that callers (the Gogo converter) can fall back to the default rendering.
+     */
+    public static String formatAny(Object target) {
+        if (target instanceof BootLogDTO b) {
+            return format(b);
+        }
+        if (target instanceof ProcViewDTO v) {
+            return format(v);
+        }
+        if (target instanceof PlatformDTO p) {
+            return format(p);
+        }
+        if (target instanceof Collection<?> c && !c.isEmpty() && c.stream().allMatch(PlatformDTO.class::isInstance)) {
+            List<PlatformDTO> ps = new ArrayList<>();
+            c.forEach(o -> ps.add((PlatformDTO) o));
+            return table(ps);
+        }
+        return null;
+    }
+
+    private static String stripTrailingNewline(String s) {
+        if (s == null) {
+            return "";
+        }
+        return s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
+    }
+}

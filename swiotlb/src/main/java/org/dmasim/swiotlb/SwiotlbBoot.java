@@ -1,0 +1,118 @@
+package org.dmasim.swiotlb;
+
+import java.util.EnumSet;
+import java.util.Set;
+import org.dmasim.api.boot.BootContext;
+import org.dmasim.api.boot.BootParticipant;
+import org.dmasim.api.boot.BootPhase;
+import org.dmasim.api.boot.Memblock;
+import org.dmasim.api.boot.SwiotlbSetup;
+import org.dmasim.api.boot.ZoneLimits;
+import org.dmasim.api.mm.Page;
+import org.dmasim.api.mm.PageAllocator;
+import org.dmasim.api.platform.Arch;
+import org.dmasim.api.swiotlb.SwiotlbPool;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * swiotlb's part in boot: {@code swiotlb_init_remap()} from {@code mem_init()} and, on x86_64,
+ * the late report or teardown in {@code pci_iommu_init()}.
+ *
+ * <p>The pool is {@code memblock_alloc_low()}'d: top-down, page aligned, below
+ * {@code ARCH_LOW_ADDRESS_LIMIT}, which memblock treats as an exclusive end — hence the real
+ * kernel's pool ending one page below 4 GiB when nothing else sits there. Its slot array (24
+ * bytes a slot) and area array come from anywhere.
+ */
+@Component(service = BootParticipant.class, property = BootParticipant.BACKEND_PROPERTY + "=swiotlb")
+public final class SwiotlbBoot implements BootParticipant {
+    static final long SLOT_METADATA_BYTES = 24;
+    static final long AREA_METADATA_BYTES = 16;
+
+    @Override
+    public String name() {
+        return "swiotlb";
+    }
+
+    @Override
+    public Set<BootPhase> phases(Arch arch) {
+        return arch == Arch.X86_64 ? EnumSet.of(BootPhase.CMDLINE, BootPhase.SWIOTLB_INIT, BootPhase.PCI_IOMMU_INIT)
+            : EnumSet.of(BootPhase.CMDLINE, BootPhase.SWIOTLB_INIT);
+    }
+
+    @Override
+    public int rank(BootPhase phase) {
+        // early_param parsing follows the "Kernel command line:" banner.
+        return phase == BootPhase.CMDLINE ? 10 : 0;
+    }
+
+    @Override
+    public void run(BootPhase phase, BootContext ctx) {
+        if (!ctx.spec().kconfig().enabled("SWIOTLB")) {
+            return;
+        }
+        if (phase == BootPhase.CMDLINE) {
+            ctx.put(SwiotlbParams.class, SwiotlbParams.parse(ctx.spec().cmdline(), ctx.log()));
+        } else if (phase == BootPhase.SWIOTLB_INIT) {
+            init(ctx);
+        } else {
+            pciIommuInit(ctx);
+        }
+    }
+
+    private void init(BootContext ctx) {
+        SwiotlbSetup setup = ctx.require(SwiotlbSetup.class);
+        SwiotlbParams params = ctx.require(SwiotlbParams.class);
+        boolean force = params.force;
+        Swiotlb pool = Swiotlb.none(force);
+        ctx.put(SwiotlbPool.class, pool);
+        if (!setup.addressingLimit() && !force) {
+            return;
+        }
+        if (params.noforce) {
+            return;
+        }
+        if (params.nareas == 0) {
+            params.adjustNareas(ctx.spec().possibleCpus(), ctx.log());
+        }
+        long nslabs = params.nslabs;
+        long bytes = Page.pageAlign(nslabs << SwiotlbPool.IO_TLB_SHIFT);
+        Memblock mb = ctx.memblock();
+        long lowLimit = ctx.require(ZoneLimits.class).lowAddressLimit();
+        long tlb = mb.allocTryNid(bytes, Page.PAGE_SIZE, 0, lowLimit);
+        if (tlb == 0) {
+            ctx.log().warn("software IO TLB: swiotlb_init_remap: failed to allocate tlb structure");
+            return;
+        }
+        mb.allocTryNid(Page.pageAlign(nslabs * SLOT_METADATA_BYTES), Page.PAGE_SIZE, 0, Memblock.ALLOC_ACCESSIBLE);
+        mb.allocTryNid(params.nareas * AREA_METADATA_BYTES, Memblock.SMP_CACHE_BYTES, 0, Memblock.ALLOC_ACCESSIBLE);
+        pool = new Swiotlb(tlb, nslabs, params.nareas, force);
+        ctx.put(SwiotlbPool.class, pool);
+        if (setup.verbose()) {
+            ctx.log().info(pool.info());
+        }
+    }
+
+    /** x86 {@code pci_iommu_init()}: report a pool still wanted, else {@code swiotlb_exit()}. */
+    private void pciIommuInit(BootContext ctx) {
+        SwiotlbSetup setup = ctx.require(SwiotlbSetup.class);
+        Swiotlb pool = (Swiotlb) ctx.require(SwiotlbPool.class);
+        if (setup.lateReport() && setup.addressingLimit()) {
+            ctx.log().info("PCI-DMA: Using software bounce buffering for IO (SWIOTLB)");
+            String info = pool.info();
+            if (info == null) {
+                ctx.log().warn("software IO TLB: No low mem");
+            } else {
+                ctx.log().info(info);
+            }
+            return;
+        }
+        if (pool.forceBounce() || pool.nslabs() == 0) {
+            return;
+        }
+        ctx.log().info("software IO TLB: tearing down default memory pool");
+        ctx.get(PageAllocator.class).ifPresent(buddy -> {
+            buddy.freeBootMemory(Page.pfnDown(pool.start()), Page.pfnDown(pool.end()));
+        });
+        ctx.put(SwiotlbPool.class, Swiotlb.none(false));
+    }
+}
