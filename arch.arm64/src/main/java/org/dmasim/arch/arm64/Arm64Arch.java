@@ -56,12 +56,13 @@ public final class Arm64Arch implements ArchSupport {
         return List.of(BootPhase.MEMBLOCK, BootPhase.RESERVED_MEM, BootPhase.EARLY_ALLOC,
             BootPhase.FREE_AREA_INIT, BootPhase.CONTIGUOUS, BootPhase.PERCPU, BootPhase.ZONELISTS,
             BootPhase.CMDLINE, BootPhase.SWIOTLB_INIT, BootPhase.FREE_ALL, BootPhase.CMA_ACTIVATE,
-            BootPhase.ATOMIC_POOLS, BootPhase.IOMMU_SUBSYS);
+            BootPhase.ATOMIC_POOLS, BootPhase.IOMMU_SUBSYS, BootPhase.FREE_INITMEM);
     }
 
     @Override
     public Set<BootPhase> phases(Arch arch) {
-        return arch == Arch.ARM64 ? EnumSet.of(BootPhase.MEMBLOCK, BootPhase.EARLY_ALLOC, BootPhase.PERCPU)
+        return arch == Arch.ARM64 ? EnumSet.of(BootPhase.MEMBLOCK, BootPhase.EARLY_ALLOC, BootPhase.PERCPU,
+            BootPhase.FREE_INITMEM)
             : EnumSet.noneOf(BootPhase.class);
     }
 
@@ -83,6 +84,7 @@ public final class Arm64Arch implements ArchSupport {
                 ctx.put(SwiotlbSetup.class, new SwiotlbSetup(beyond, true, false, false));
             }
             case PERCPU -> EarlyAllocations.afterContiguous(ctx);
+            case FREE_INITMEM -> KernelImage.place(ctx.memblock()).freeInitmem(ctx);
             default -> {
             }
         }

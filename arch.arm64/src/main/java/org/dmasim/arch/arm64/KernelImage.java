@@ -14,6 +14,10 @@ record KernelImage(long base, long size, long dtbBase) {
     static final long IMAGE_SIZE = 0x2020000L;
     static final long DTB_OFFSET = 128L << 20;
     static final long DTB_SIZE = 1L << 20;
+    /** __init_begin..__init_end of Debian's 6.1 arm64 image ("Freeing unused kernel memory: 6464K"). */
+    static final long INIT_SIZE = 6464L << 10;
+    /** Where the init sections start inside the image (after text and rodata). */
+    static final long INIT_OFFSET = 0x1800000L;
 
     static KernelImage place(Memblock mb) {
         long start = mb.startOfDram();
@@ -36,6 +40,15 @@ record KernelImage(long base, long size, long dtbBase) {
                 + " Linux 6.1 would not boot", what, mb.startOfDram(), mb.endOfDram(), base, size >>> 20,
                 (need - mb.startOfDram()) >>> 20));
         }
+    }
+
+    /** {@code free_initmem()}: the init sections go to the buddy allocator. */
+    void freeInitmem(org.dmasim.api.boot.BootContext ctx) {
+        ctx.get(org.dmasim.api.mm.PageAllocator.class).ifPresent(buddy -> {
+            long start = (base + INIT_OFFSET) >>> 12;
+            buddy.freeBootMemory(start, start + (INIT_SIZE >>> 12));
+            ctx.log().info("Freeing unused kernel memory: " + (INIT_SIZE >>> 10) + "K");
+        });
     }
 
     void reserveDtb(Memblock mb) {

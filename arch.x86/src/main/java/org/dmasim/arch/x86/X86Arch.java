@@ -55,12 +55,13 @@ public final class X86Arch implements ArchSupport {
         return List.of(BootPhase.MEMBLOCK, BootPhase.CONTIGUOUS, BootPhase.EARLY_ALLOC,
             BootPhase.FREE_AREA_INIT, BootPhase.PERCPU, BootPhase.ZONELISTS, BootPhase.CMDLINE,
             BootPhase.SWIOTLB_INIT, BootPhase.FREE_ALL, BootPhase.CMA_ACTIVATE, BootPhase.ATOMIC_POOLS,
-            BootPhase.IOMMU_SUBSYS, BootPhase.PCI_IOMMU_INIT);
+            BootPhase.IOMMU_SUBSYS, BootPhase.PCI_IOMMU_INIT, BootPhase.FREE_INITMEM);
     }
 
     @Override
     public Set<BootPhase> phases(Arch arch) {
-        return arch == Arch.X86_64 ? EnumSet.of(BootPhase.MEMBLOCK, BootPhase.EARLY_ALLOC, BootPhase.PERCPU)
+        return arch == Arch.X86_64 ? EnumSet.of(BootPhase.MEMBLOCK, BootPhase.EARLY_ALLOC, BootPhase.PERCPU,
+            BootPhase.FREE_INITMEM)
             : EnumSet.noneOf(BootPhase.class);
     }
 
@@ -78,6 +79,7 @@ public final class X86Arch implements ArchSupport {
                 EarlyAllocations.beforeZones(ctx);
             }
             case PERCPU -> EarlyAllocations.afterZones(ctx);
+            case FREE_INITMEM -> freeInitmem(ctx);
             default -> {
             }
         }
@@ -145,6 +147,25 @@ public final class X86Arch implements ArchSupport {
         }
         boolean enable = (!iommuOff && maxPfn > MAX_DMA32_PFN) || soft;
         ctx.put(SwiotlbSetup.class, new SwiotlbSetup(enable, false, true, iommuOff));
+    }
+
+    /**
+     * {@code free_initmem()} and {@code mark_rodata_ro()} of Debian's 6.1 amd64 image: the
+     * init sections and the alignment gaps between text, rodata and data are freed, in the
+     * order and sizes the real kernel prints them. Offsets are inside the reserved image.
+     */
+    private static void freeInitmem(BootContext ctx) {
+        ctx.get(org.dmasim.api.mm.PageAllocator.class).ifPresent(buddy -> {
+            long[][] areas = {{0x2c00000L, 2036}, {0x2e00000L, 2824}, {0x1600000L, 2040}, {0x2800000L, 1108},
+                {0x3400000L, 36}};
+            String[] names = {"unused decrypted", "unused kernel image (initmem)", "unused kernel image (text/rodata gap)",
+                "unused kernel image (rodata/data gap)", "unused kernel image (bss gap)"};
+            for (int i = 0; i < areas.length; i++) {
+                long start = (KERNEL_BASE + areas[i][0]) >>> Page.PAGE_SHIFT;
+                buddy.freeBootMemory(start, start + (areas[i][1] >>> 2));
+                ctx.log().info("Freeing " + names[i] + " memory: " + areas[i][1] + "K");
+            }
+        });
     }
 
     /** {@code memblock_trim_memory(PAGE_SIZE)}. */

@@ -33,5 +33,7 @@ public enum BootPhase {
     /** subsys_initcall {@code iommu_subsys_init()}: default domain lines. */
     IOMMU_SUBSYS,
     /** rootfs_initcall {@code pci_iommu_init()} (x86_64): late swiotlb report or teardown. */
-    PCI_IOMMU_INIT
+    PCI_IOMMU_INIT,
+    /** {@code free_initmem()} after the initcalls: the kernel image's init sections are freed. */
+    FREE_INITMEM
 }

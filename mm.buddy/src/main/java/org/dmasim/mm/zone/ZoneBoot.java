@@ -6,6 +6,8 @@ import org.dmasim.api.boot.BootContext;
 import org.dmasim.api.boot.BootParticipant;
 import org.dmasim.api.boot.BootPhase;
 import org.dmasim.api.boot.NodeLayout;
+import org.dmasim.api.mm.PageAllocator;
+import org.dmasim.mm.buddy.BuddyAllocator;
 import org.dmasim.api.platform.Arch;
 import org.osgi.service.component.annotations.Component;
 
@@ -22,7 +24,13 @@ public final class ZoneBoot implements BootParticipant {
 
     @Override
     public Set<BootPhase> phases(Arch arch) {
-        return EnumSet.of(BootPhase.FREE_AREA_INIT, BootPhase.ZONELISTS, BootPhase.FREE_ALL);
+        return EnumSet.of(BootPhase.FREE_AREA_INIT, BootPhase.ZONELISTS, BootPhase.FREE_ALL, BootPhase.ATOMIC_POOLS);
+    }
+
+    @Override
+    public int rank(BootPhase phase) {
+        // init_per_zone_wmark_min() is a postcore_initcall linked after kernel/dma/pool.c's.
+        return phase == BootPhase.ATOMIC_POOLS ? 10 : 0;
     }
 
     @Override
@@ -31,6 +39,7 @@ public final class ZoneBoot implements BootParticipant {
             case FREE_AREA_INIT -> ctx.put(NodeLayout.class, FreeAreaInit.run(ctx));
             case ZONELISTS -> FreeAreaInit.zonelists(ctx, ctx.require(NodeLayout.class));
             case FREE_ALL -> MemblockFreeAll.run(ctx);
+            case ATOMIC_POOLS -> ((BuddyAllocator) ctx.require(PageAllocator.class)).setupPerZoneWmarks();
             default -> {
             }
         }

@@ -55,6 +55,7 @@ public final class PlatformComponent {
     private volatile Map<String, Object> config;
     private volatile Set<String> usedBackends = Set.of();
     private volatile boolean waiting;
+    private volatile boolean closed;
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
 
     @Reference(name = "participant", service = BootParticipant.class, cardinality = ReferenceCardinality.MULTIPLE,
@@ -99,12 +100,15 @@ public final class PlatformComponent {
 
     @Deactivate
     void deactivate() {
+        closed = true;
         worker.shutdownNow();
-        unregisterAll();
+        synchronized (this) {
+            unregisterAll();
+        }
     }
 
     private void schedule() {
-        if (!worker.isShutdown()) {
+        if (!closed && !worker.isShutdown()) {
             worker.execute(this::boot);
         }
     }
@@ -117,6 +121,9 @@ public final class PlatformComponent {
     }
 
     private synchronized void boot() {
+        if (closed) {
+            return;
+        }
         Map<String, Object> cfg = config;
         String name = String.valueOf(cfg.getOrDefault(PlatformConfig.NAME, cfg.getOrDefault("service.pid", "platform")));
         PlatformSpec spec;
@@ -174,6 +181,9 @@ public final class PlatformComponent {
 
     private void publish(PlatformInstance instance) {
         unregisterAll();
+        if (closed) {
+            return;
+        }
         Dictionary<String, Object> props = new Hashtable<>();
         props.put(Platform.PLATFORM_PROPERTY, instance.name());
         props.put(Platform.STATE_PROPERTY, instance.state().name());
