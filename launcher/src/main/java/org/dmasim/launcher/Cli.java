@@ -28,6 +28,7 @@ final class Cli {
     static final int OK = 0;
     static final int FAILURE = 1;
     static final int BAD_INPUT = UsageException.EXIT_STATUS;
+    private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
 
     private final BundleContext context;
     private final ConfigurationAdmin configAdmin;
@@ -39,11 +40,11 @@ final class Cli {
 
     Cli(BundleContext context, ConfigurationAdmin configAdmin, CommandProcessor processor, Duration bootTimeout,
         InputStream in, PrintStream out, PrintStream err) {
-        this.in = in;
         this.context = context;
         this.configAdmin = configAdmin;
         this.processor = processor;
         this.bootTimeout = bootTimeout;
+        this.in = in;
         this.out = out;
         this.err = err;
     }
@@ -69,42 +70,52 @@ final class Cli {
         }
     }
 
+    /** Creates the platform's configuration, runs the command against it, and deletes it again. */
     private int execute(Options options) throws IOException, InterruptedException {
         String name = options.platformName();
         try (PlatformWaiter waiter = new PlatformWaiter(context, name)) {
             Configuration config = configAdmin.getFactoryConfiguration(PlatformConfig.FACTORY_PID, name, "?");
             config.update(options.toConfiguration());
-            Optional<Platform> booted = waiter.await(bootTimeout);
-            if (booted.isEmpty()) {
-                return fail(FAILURE, "platform '" + name + "': no platform service within " + bootTimeout.toSeconds()
-                    + " s (is the org.dmasim.platform bundle active?)");
+            try {
+                Optional<Platform> platform = waiter.await(bootTimeout);
+                return platform.isEmpty()
+                    ? fail(FAILURE, "platform '" + name + "': no platform service within " + bootTimeout.toSeconds()
+                        + " s (is the org.dmasim.platform bundle active?)")
+                    : afterBoot(options, platform.get());
+            } finally {
+                // Take the platform down while its backends are still there: the framework's
+                // shutdown then stops bundles with no platform left to re-boot behind it.
+                config.delete();
+                waiter.awaitGone(SHUTDOWN_TIMEOUT);
             }
-            Platform platform = booted.get();
-            switch (platform.state()) {
-                case WAITING:
-                    return fail(FAILURE, "platform '" + name + "' still WAITING after " + bootTimeout.toSeconds()
-                        + " s: " + platform.failure().orElse("no reason given"));
-                case FAILED:
-                    if (options.command() == Command.BOOT) {
-                        printBootLog(platform);
-                    }
-                    return fail(BAD_INPUT, platform.failure().orElse("platform '" + name + "' failed to boot"));
-                default:
-                    break;
-            }
-            if (options.command() == Command.BOOT) {
-                printBootLog(platform);
-            }
-            int shown = show(platform, options);
-            if (shown != OK) {
-                return shown;
-            }
-            return switch (options.command()) {
-                case RUN -> runScript(options, name);
-                case SHELL -> shell(name);
-                default -> OK;
-            };
         }
+    }
+
+    private int afterBoot(Options options, Platform platform) {
+        switch (platform.state()) {
+            case WAITING:
+                return fail(FAILURE, "platform '" + platform.name() + "' still WAITING after "
+                    + bootTimeout.toSeconds() + " s: " + platform.failure().orElse("no reason given"));
+            case FAILED:
+                if (options.command() == Command.BOOT) {
+                    printBootLog(platform);
+                }
+                return fail(BAD_INPUT, platform.failure().orElse("platform '" + platform.name() + "' failed to boot"));
+            default:
+                break;
+        }
+        if (options.command() == Command.BOOT) {
+            printBootLog(platform);
+        }
+        int shown = show(platform, options);
+        if (shown != OK) {
+            return shown;
+        }
+        return switch (options.command()) {
+            case RUN -> runScript(options, platform.name());
+            case SHELL -> shell(platform.name());
+            default -> OK;
+        };
     }
 
     private void printBootLog(Platform platform) {

@@ -45,8 +45,14 @@ public class DmasimMain implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String timeout = context.getProperty(BOOT_TIMEOUT);
-        Duration bootTimeout = Duration.ofSeconds(timeout == null ? 30 : Long.parseLong(timeout.trim()));
+        Duration bootTimeout;
+        try {
+            String timeout = context.getProperty(BOOT_TIMEOUT);
+            bootTimeout = Duration.ofSeconds(timeout == null ? 30 : Long.parseLong(timeout.trim()));
+        } catch (NumberFormatException e) {
+            System.err.println("dmasim: " + BOOT_TIMEOUT + ": expected a number of seconds (" + e.getMessage() + ")");
+            return UsageException.EXIT_STATUS;
+        }
         // The process's own streams, not System.out/err: Gogo's ThreadIO replaces those with
         // per-thread proxies, and a session writing into such a proxy writes into itself.
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);

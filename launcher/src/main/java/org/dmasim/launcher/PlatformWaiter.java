@@ -69,6 +69,21 @@ final class PlatformWaiter implements AutoCloseable {
         }
     }
 
+    /** Waits until no service of the platform is registered; false when one still is at the deadline. */
+    boolean awaitGone(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lock) {
+            while (tracker.getService() != null) {
+                long leftMillis = (deadline - System.nanoTime()) / 1_000_000;
+                if (leftMillis <= 0) {
+                    return false;
+                }
+                lock.wait(Math.min(leftMillis, 100));
+            }
+            return true;
+        }
+    }
+
     private void signal() {
         synchronized (lock) {
             lock.notifyAll();

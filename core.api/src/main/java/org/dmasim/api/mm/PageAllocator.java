@@ -63,7 +63,9 @@ public interface PageAllocator {
      * @throws IllegalArgumentException for an empty range, one that leaves its zone, or one that
      *     covers a pageblock that is not MIGRATE_CMA
      */
-    int allocContigRange(long startPfn, long endPfn);
+    default int allocContigRange(long startPfn, long endPfn) {
+        throw new UnsupportedOperationException("alloc_contig_range is not supported by " + getClass().getName());
+    }
 
     /**
      * {@code free_contig_range(pfn, nr_pages)}: frees {@code nrPages} allocated order-0 pages
@@ -72,7 +74,9 @@ public interface PageAllocator {
      * @throws IllegalArgumentException when any of them is not an allocated order-0 page; the
      *     allocator is left unchanged
      */
-    void freeContigRange(long pfn, long nrPages);
+    default void freeContigRange(long pfn, long nrPages) {
+        throw new UnsupportedOperationException("free_contig_range is not supported by " + getClass().getName());
+    }
 
     /** {@code /proc/buddyinfo}. */
     String buddyinfo();

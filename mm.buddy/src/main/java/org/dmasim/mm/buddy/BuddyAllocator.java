@@ -139,6 +139,8 @@ public final class BuddyAllocator implements PageAllocator {
     private final boolean hasDma32;
 
     private int minFreeKbytes;
+    /** {@code user_min_free_kbytes}: -1 until the user sets the sysctl. */
+    private int userMinFreeKbytes;
     private long totalReservePages;
     private final List<String> warnings = new ArrayList<>();
 
@@ -168,7 +170,8 @@ public final class BuddyAllocator implements PageAllocator {
             }
         }
         this.normalIdx = n;
-        this.minFreeKbytes = options.minFreeKbytes() >= 0 ? options.minFreeKbytes() : 0;
+        this.minFreeKbytes = 1024; // the static default before init_per_zone_wmark_min() runs
+        this.userMinFreeKbytes = options.minFreeKbytes();
     }
 
     // ------------------------------------------------------------------------------------------
@@ -397,22 +400,22 @@ public final class BuddyAllocator implements PageAllocator {
      * freeing and CMA activation are done (and again whenever managed pages change a lot).
      */
     public synchronized void setupPerZoneWmarks() {
-        if (options.minFreeKbytes() < 0) {
-            for (Zone z : zones) {
-                // nr_free_buffer_pages() runs before any watermark exists
-                z.wmarkMin = z.wmarkLow = z.wmarkHigh = z.wmarkPromo = 0;
-                z.watermarkBoost = 0;
-            }
-            minFreeKbytes = Watermarks.calculateMinFreeKbytes(zones, normalIdx);
+        // calculate_min_free_kbytes(): a value the user set wins unless the formula gives more.
+        int computed = Watermarks.calculateMinFreeKbytes(zones, normalIdx);
+        int fromFormula = (int) Watermarks.intSqrt(Watermarks.nrFreeBufferPages(zones, normalIdx) * 4 * 16);
+        if (fromFormula > userMinFreeKbytes) {
+            minFreeKbytes = computed;
+        } else {
+            minFreeKbytes = userMinFreeKbytes;
+            warn(String.format("min_free_kbytes is not updated to %d because user defined value %d is preferred",
+                fromFormula, userMinFreeKbytes));
         }
         Watermarks.setupPerZoneWmarks(zones, minFreeKbytes, options.watermarkScaleFactor());
         Watermarks.setupPerZoneLowmemReserve(zones);
         totalReservePages = Watermarks.totalReservePages(zones);
         if (options.transparentHugepage()) {
-            int rec = Watermarks.thpRecommendedMinFreeKbytes(zones, normalIdx, minFreeKbytes);
-            if (rec != minFreeKbytes) {
-                minFreeKbytes = rec;
-            }
+            // khugepaged starts later (subsys_initcall) and raises the floor for THP allocations.
+            minFreeKbytes = Watermarks.thpRecommendedMinFreeKbytes(zones, normalIdx, minFreeKbytes);
             Watermarks.setupPerZoneWmarks(zones, minFreeKbytes, options.watermarkScaleFactor());
             totalReservePages = Watermarks.totalReservePages(zones);
         }
@@ -430,6 +433,7 @@ public final class BuddyAllocator implements PageAllocator {
             throw new IllegalArgumentException("min_free_kbytes must be >= 0, got " + kbytes);
         }
         minFreeKbytes = kbytes;
+        userMinFreeKbytes = kbytes;
         Watermarks.setupPerZoneWmarks(zones, minFreeKbytes, options.watermarkScaleFactor());
         totalReservePages = Watermarks.totalReservePages(zones);
     }
@@ -1798,6 +1802,9 @@ public final class BuddyAllocator implements PageAllocator {
     synchronized List<Long> freeListPfns(ZoneType type, int order, MigrateType mt) {
         List<Long> out = new ArrayList<>();
         int zi = typeIndex(type);
+        if (zi < 0) {
+            return out;
+        }
         int head = lists.head(zi, order, mt.ordinal());
         for (int id = lists.next(head); id != head; id = lists.next(id)) {
             if (lists.isRun(id)) {
