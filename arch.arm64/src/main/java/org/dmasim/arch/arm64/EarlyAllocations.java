@@ -44,7 +44,7 @@ final class EarlyAllocations {
         long pte = Page.pageAlign((ram >>> 30) * PTE_TABLES_PER_GIB + ((ram & ((1L << 30) - 1)) >>> 9));
         mustAlloc(mb, pte, Page.PAGE_SIZE, "linear map page tables");
         mustAlloc(mb, NODE_DATA_SIZE, Memblock.SMP_CACHE_BYTES, "NODE_DATA");
-        long sections = presentSections(mb);
+        long sections = mb.presentSections();
         mustAlloc(mb, sections * USEMAP_PER_SECTION, Memblock.SMP_CACHE_BYTES, "usemap");
         mustAlloc(mb, sections * SECTION_MEMMAP, SECTION_MEMMAP, "memmap");
         long spanSections = (mb.endOfDram() - (mb.startOfDram() & -SECTION_SIZE) + SECTION_SIZE - 1) / SECTION_SIZE;
@@ -57,24 +57,6 @@ final class EarlyAllocations {
     static void afterContiguous(BootContext ctx) {
         Memblock mb = ctx.memblock();
         mustAlloc(mb, PERCPU_UNIT * ctx.spec().possibleCpus(), Page.PAGE_SIZE, "percpu");
-    }
-
-    /** Sections that hold any memblock memory ({@code memblocks_present}). */
-    static long presentSections(Memblock mb) {
-        long count = 0;
-        long last = -1;
-        for (Memblock.Region r : mb.memory()) {
-            long first = r.base() >>> Page.SECTION_SIZE_BITS;
-            long end = (r.end() - 1) >>> Page.SECTION_SIZE_BITS;
-            if (first <= last) {
-                first = last + 1;
-            }
-            if (end >= first) {
-                count += end - first + 1;
-                last = end;
-            }
-        }
-        return count;
     }
 
     private static long mustAlloc(Memblock mb, long size, long align, String what) {

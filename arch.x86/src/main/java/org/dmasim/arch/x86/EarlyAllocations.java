@@ -28,7 +28,7 @@ final class EarlyAllocations {
             alloc(mb, Page.PAGE_SIZE, Page.PAGE_SIZE, "page table");
         }
         alloc(mb, 0x2b00, Memblock.SMP_CACHE_BYTES, "NODE_DATA");
-        long sections = presentSections(mb);
+        long sections = mb.presentSections();
         alloc(mb, sections * 32, Memblock.SMP_CACHE_BYTES, "usemap");
         alloc(mb, sections * SECTION_MEMMAP, SECTION_MEMMAP, "memmap");
         long vmemmapTables = 1 + (((mb.endOfDram() + SECTION_SIZE - 1) / SECTION_SIZE) * SECTION_MEMMAP
@@ -46,23 +46,6 @@ final class EarlyAllocations {
         for (int c = 0; c < cpus; c++) {
             mb.free(at + c * unit + PERCPU_UNIT, unit - PERCPU_UNIT);
         }
-    }
-
-    static long presentSections(Memblock mb) {
-        long count = 0;
-        long last = -1;
-        for (Memblock.Region r : mb.memory()) {
-            long first = r.base() >>> Page.SECTION_SIZE_BITS;
-            long end = (r.end() - 1) >>> Page.SECTION_SIZE_BITS;
-            if (first <= last) {
-                first = last + 1;
-            }
-            if (end >= first) {
-                count += end - first + 1;
-                last = end;
-            }
-        }
-        return count;
     }
 
     private static long alloc(Memblock mb, long size, long align, String what) {

@@ -90,4 +90,26 @@ public interface Memblock {
 
     /** Free ranges (memory minus reserved, nomap excluded) in ascending order. */
     List<Region> freeRanges();
+
+    /**
+     * {@code memblocks_present()}: how many 128 MiB sparse sections hold any memory; each gets
+     * a memmap (64 bytes of {@code struct page} per page) however little of it is RAM.
+     */
+    default long presentSections() {
+        int shift = org.dmasim.api.mm.Page.SECTION_SIZE_BITS;
+        long count = 0;
+        long last = -1;
+        for (Region r : memory()) {
+            long first = r.base() >>> shift;
+            long end = (r.end() - 1) >>> shift;
+            if (first <= last) {
+                first = last + 1;
+            }
+            if (end >= first) {
+                count += end - first + 1;
+                last = end;
+            }
+        }
+        return count;
+    }
 }

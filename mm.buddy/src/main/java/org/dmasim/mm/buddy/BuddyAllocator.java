@@ -80,6 +80,13 @@ import org.dmasim.api.mm.ZoneType;
  *     fallback types, largest block first, claiming whole pageblocks as 6.1 does.</li>
  * </ol>
  *
+ * <h2>Where things are</h2>
+ * This class is the public face (construction, boot hand-over, misuse checks, queries).
+ * {@link Node} holds the zones, sections and free lists and does what every path shares
+ * ({@code __free_one_page}, list moves, materialising); {@link PageAlloc} is the allocation
+ * path; {@link ContigRange} is {@code alloc_contig_range} for CMA; {@link Watermarks} sizes the
+ * reserves; {@link ProcFs} renders /proc; {@link BuddyAudit} dumps and checks the whole state.
+ *
  * <p>What is not modelled, on purpose: per-cpu page lists (every call goes to the buddy lists
  * directly), reclaim, compaction, kswapd (modelled as waking, reclaiming nothing and clearing
  * watermark boost at once), the OOM killer, page shuffling, deferred struct page init and
@@ -115,25 +122,18 @@ public final class BuddyAllocator implements PageAllocator {
     /** EBUSY, as {@code alloc_contig_range()} returns it (negated). */
     public static final int EBUSY = 16;
 
-    /** {@code fallbacks[]}: where each type may steal from, in order. */
-    private static final int[][] FALLBACKS = {
-        {MT_RECLAIMABLE, MT_MOVABLE},
-        {MT_RECLAIMABLE, MT_UNMOVABLE},
-        {MT_UNMOVABLE, MT_MOVABLE},
-        {}, {}, {},
-    };
-
-    private static final int SECTION_PAGES = MemSection.PAGES;
-    private static final int MAX_BLOCK = 1 << (MAX_ORDER - 1);
+    static final int SECTION_PAGES = MemSection.PAGES;
+    static final int MAX_BLOCK = 1 << (MAX_ORDER - 1);
 
     final BuddyOptions options;
+    /** The node: zones, present memory, sections, free lists and their mechanics. */
+    final Node node;
+    /** Aliases of the node's, for the views and the tests. */
     final Zone[] zones;
-    /** Present memory, clipped to zone spans, one piece per (memory range, zone), ascending. */
-    final long[] memStart;
-    final long[] memEnd;
-    final int[] memZone;
     final SectionTable st;
     final FreeLists lists;
+    private final PageAlloc pageAlloc;
+    private final ContigRange contig;
     private final int normalIdx;
     private final boolean hasDma;
     private final boolean hasDma32;
@@ -144,25 +144,16 @@ public final class BuddyAllocator implements PageAllocator {
     private long totalReservePages;
     private final List<String> warnings = new ArrayList<>();
 
-    /** Sections that may have become entirely free; checked when the public call ends. */
-    private int[] dematCandidates = new int[16];
-    private int dematCount;
-    /** Out-parameters of the list walkers (single-threaded under the lock). */
-    private int lastTakenMt;
-    private boolean lastCanSteal;
-    private int lastMovablePages;
-
-    private BuddyAllocator(BuddyOptions options, Zone[] zones, long[] memStart, long[] memEnd, int[] memZone,
-        SectionTable st) {
-        this.options = options;
-        this.zones = zones;
-        this.memStart = memStart;
-        this.memEnd = memEnd;
-        this.memZone = memZone;
-        this.st = st;
-        this.lists = new FreeLists(st, zones.length);
-        this.hasDma = typeIndex(ZoneType.DMA) >= 0;
-        this.hasDma32 = typeIndex(ZoneType.DMA32) >= 0;
+    private BuddyAllocator(Node node) {
+        this.node = node;
+        this.options = node.options;
+        this.zones = node.zones;
+        this.st = node.st;
+        this.lists = node.lists;
+        this.pageAlloc = new PageAlloc(node);
+        this.contig = new ContigRange(node);
+        this.hasDma = node.typeIndex(ZoneType.DMA) >= 0;
+        this.hasDma32 = node.typeIndex(ZoneType.DMA32) >= 0;
         int n = -1;
         for (Zone z : zones) {
             if (z.type.ordinal() <= ZoneType.NORMAL.ordinal()) {
@@ -306,7 +297,7 @@ public final class BuddyAllocator implements PageAllocator {
             st.kind[s] = presentIn[s] > 0 ? SectionTable.RESERVED : SectionTable.ABSENT;
             st.fullyPresent[s] = presentIn[s] == SECTION_PAGES && st.singleZone[s] >= 0;
         }
-        return new BuddyAllocator(options, zs, ms, me, mz, st);
+        return new BuddyAllocator(new Node(options, zs, ms, me, mz, st));
     }
 
     // ------------------------------------------------------------------------------------------
@@ -326,12 +317,12 @@ public final class BuddyAllocator implements PageAllocator {
         checkReservedRange("freeBootMemory", startPfn, endPfn);
         long pfn = startPfn;
         while (pfn < endPfn) {
-            Zone z = zones[zoneIndexOfPresent(pfn)];
+            Zone z = zones[node.zoneIndexOfPresent(pfn)];
             long segEnd = Math.min(endPfn, z.endPfn());
             freeBootSegment(z, pfn, segEnd);
             pfn = segEnd;
         }
-        flushDematerialise();
+        node.flushDematerialise();
     }
 
     /**
@@ -343,7 +334,7 @@ public final class BuddyAllocator implements PageAllocator {
         for (long pfn = startPfn; pfn < endPfn; pfn++) {
             releaseReservedPage(pfn, true);
         }
-        flushDematerialise();
+        node.flushDematerialise();
     }
 
     /**
@@ -355,7 +346,7 @@ public final class BuddyAllocator implements PageAllocator {
         for (long pfn = startPfn; pfn < endPfn; pfn++) {
             releaseReservedPage(pfn, false);
         }
-        flushDematerialise();
+        node.flushDematerialise();
     }
 
     /**
@@ -378,19 +369,19 @@ public final class BuddyAllocator implements PageAllocator {
                 pfn, PAGEBLOCK_NR_PAGES));
         }
         checkReservedRange("initCmaReservedPageblock", pfn, pfn + PAGEBLOCK_NR_PAGES);
-        Zone z = zones[zoneIndexOfPresent(pfn)];
+        Zone z = zones[node.zoneIndexOfPresent(pfn)];
         if (!z.spans(pfn + PAGEBLOCK_NR_PAGES - 1)) {
             throw new IllegalArgumentException(String.format(
                 "initCmaReservedPageblock(pfn %#x): the pageblock crosses the end of zone %s", pfn, z.name()));
         }
-        MemSection m = materialise(st.sectionOf(pfn));
-        int off = off(pfn);
+        MemSection m = node.materialise(st.sectionOf(pfn));
+        int off = node.off(pfn);
         m.pageblockMt[off >>> PAGEBLOCK_ORDER] = (byte) MT_CMA;
         Arrays.fill(m.state, off, off + PAGEBLOCK_NR_PAGES, PageState.TAIL);
         z.managed += PAGEBLOCK_NR_PAGES;
         z.cmaPages += PAGEBLOCK_NR_PAGES;
-        freeOneBlock(z, pfn, PAGEBLOCK_ORDER, MT_CMA, false);
-        flushDematerialise();
+        node.freeOneBlock(z, pfn, PAGEBLOCK_ORDER, MT_CMA, false);
+        node.flushDematerialise();
     }
 
     /**
@@ -460,427 +451,14 @@ public final class BuddyAllocator implements PageAllocator {
             return NO_PAGE;
         }
         ZoneType zt = Gfp.zone(gfp, hasDma, hasDma32);
-        int highest = zoneIndexAtMost(zt);
-        int mt = MigrateType.of(gfp).ordinal();
-        int preferred = -1;
-        for (int i = highest; i >= 0; i--) {
-            if (zones[i].populated()) {
-                preferred = i;
-                break;
-            }
-        }
-        long pfn = NO_PAGE;
-        if (preferred >= 0) {
-            // Fast path: low watermark; keep fragmentation out of Normal if lower zones exist.
-            int flags = ALLOC_WMARK_LOW | ((gfp & Gfp.__GFP_KSWAPD_RECLAIM) != 0 ? ALLOC_KSWAPD : 0);
-            if (zones[preferred].type == ZoneType.NORMAL && hasDma32) {
-                flags |= ALLOC_NOFRAGMENT;
-            }
-            flags = allocFlagsCma(gfp, flags);
-            pfn = getPageFromFreelist(gfp, order, flags, highest, mt);
-            if (pfn == NO_PAGE) {
-                pfn = allocSlowpath(gfp, order, highest, mt);
-            }
-        }
+        long pfn = pageAlloc.alloc(gfp, order, node.zoneIndexAtMost(zt));
         if (pfn == NO_PAGE) {
             warnAllocFailure(gfp, order);
-            flushDematerialise();
+            node.flushDematerialise();
             return NO_PAGE;
         }
-        flushDematerialise();
+        node.flushDematerialise();
         return pfn;
-    }
-
-    /** {@code __alloc_pages_slowpath()} without reclaim, compaction or OOM (nothing to reclaim). */
-    private long allocSlowpath(int gfp, int order, int highest, int mt) {
-        int flags = ALLOC_WMARK_MIN | ALLOC_CPUSET;
-        if ((gfp & Gfp.__GFP_HIGH) != 0) {
-            flags |= ALLOC_HIGH;
-        }
-        if ((gfp & Gfp.__GFP_KSWAPD_RECLAIM) != 0) {
-            flags |= ALLOC_KSWAPD;
-        }
-        if ((gfp & Gfp.__GFP_ATOMIC) != 0) {
-            if ((gfp & Gfp.__GFP_NOMEMALLOC) == 0) {
-                flags |= ALLOC_HARDER;
-            }
-            flags &= ~ALLOC_CPUSET;
-        }
-        flags = allocFlagsCma(gfp, flags);
-        if ((flags & ALLOC_KSWAPD) != 0) {
-            wakeKswapd(highest);
-        }
-        long pfn = getPageFromFreelist(gfp, order, flags, highest, mt);
-        if (pfn != NO_PAGE) {
-            return pfn;
-        }
-        // __gfp_pfmemalloc_flags(): __GFP_MEMALLOC may use the reserves outright.
-        if ((gfp & Gfp.__GFP_MEMALLOC) != 0 && (gfp & Gfp.__GFP_NOMEMALLOC) == 0) {
-            int reserve = allocFlagsCma(gfp, ALLOC_NO_WATERMARKS) | (flags & ALLOC_KSWAPD);
-            return getPageFromFreelist(gfp, order, reserve, highest, mt);
-        }
-        return NO_PAGE;
-    }
-
-    private int allocFlagsCma(int gfp, int flags) {
-        if (options.cmaConfigured() && MigrateType.of(gfp) == MigrateType.MOVABLE) {
-            flags |= ALLOC_CMA;
-        }
-        return flags;
-    }
-
-    /** {@code get_page_from_freelist()}: the zonelist walk with watermark checks. */
-    private long getPageFromFreelist(int gfp, int order, int flags, int highest, int mt) {
-        while (true) {
-            for (int i = highest; i >= 0; i--) {
-                Zone z = zones[i];
-                if (!z.populated()) {
-                    continue;
-                }
-                long mark = z.wmark(flags & ALLOC_WMARK_MASK);
-                if (!zoneWatermarkFast(z, order, mark, highest, flags, gfp)
-                    && (flags & ALLOC_NO_WATERMARKS) == 0) {
-                    continue;
-                }
-                long pfn = rmqueue(z, order, mt, flags);
-                if (pfn != NO_PAGE) {
-                    int aflags = ((gfp & Gfp.__GFP_ZERO) != 0 ? PageState.A_ZERO : 0)
-                        | ((gfp & Gfp.__GFP_MOVABLE) != 0 ? PageState.A_MOVABLE : 0);
-                    mem(pfn).state[off(pfn)] = PageState.alloc(order, aflags);
-                    // zone_statistics(): one node, so every allocation is a local hit.
-                    z.numaHit++;
-                    z.numaLocal++;
-                    if (order > 0 && (flags & ALLOC_HARDER) != 0) {
-                        reserveHighatomicPageblock(z, pfn);
-                    }
-                    return pfn;
-                }
-            }
-            if ((flags & ALLOC_NOFRAGMENT) != 0) {
-                // Every zone was fragmented-or-empty for whole-pageblock steals: allow small ones.
-                flags &= ~ALLOC_NOFRAGMENT;
-                continue;
-            }
-            return NO_PAGE;
-        }
-    }
-
-    /** {@code zone_watermark_fast()}. */
-    private boolean zoneWatermarkFast(Zone z, int order, long mark, int highest, int flags, int gfp) {
-        long free = z.freePages;
-        if (order == 0) {
-            long reserved = unusableFree(z, 0, flags);
-            long usable = free - Math.min(free, reserved);
-            if (usable > mark + z.lowmemReserve[highest]) {
-                return true;
-            }
-        }
-        if (zoneWatermarkOk(z, order, mark, highest, flags, free)) {
-            return true;
-        }
-        if (order == 0 && (gfp & Gfp.__GFP_ATOMIC) != 0 && z.watermarkBoost != 0
-            && (flags & ALLOC_WMARK_MASK) == ALLOC_WMARK_MIN) {
-            return zoneWatermarkOk(z, order, z.wmarkMin, highest, flags, free);
-        }
-        return false;
-    }
-
-    /** {@code __zone_watermark_unusable_free()}. */
-    private long unusableFree(Zone z, int order, int flags) {
-        long unusable = (1L << order) - 1;
-        if ((flags & ALLOC_HARDER) == 0) {
-            unusable += z.nrReservedHighatomic;
-        }
-        if ((flags & ALLOC_CMA) == 0) {
-            unusable += z.freeCma;
-        }
-        return unusable;
-    }
-
-    /** {@code __zone_watermark_ok()}. */
-    private boolean zoneWatermarkOk(Zone z, int order, long mark, int highest, int flags, long free) {
-        long min = mark;
-        boolean harder = (flags & ALLOC_HARDER) != 0;
-        free -= unusableFree(z, order, flags);
-        if ((flags & ALLOC_HIGH) != 0) {
-            min -= min / 2;
-        }
-        if (harder) {
-            min -= min / 4;
-        }
-        if (free <= min + z.lowmemReserve[highest]) {
-            return false;
-        }
-        if (order == 0) {
-            return true;
-        }
-        for (int o = order; o < MAX_ORDER; o++) {
-            if (z.nrFree[o] == 0) {
-                continue;
-            }
-            for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++) {
-                if (!lists.isEmpty(lists.head(z.index, o, mt))) {
-                    return true;
-                }
-            }
-            if ((flags & ALLOC_CMA) != 0 && !lists.isEmpty(lists.head(z.index, o, MT_CMA))) {
-                return true;
-            }
-            if (harder && !lists.isEmpty(lists.head(z.index, o, MT_HIGHATOMIC))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** {@code rmqueue()} → {@code rmqueue_buddy()}: takes the block and does the accounting. */
-    private long rmqueue(Zone z, int order, int mt, int flags) {
-        long pfn = NO_PAGE;
-        int taken = mt;
-        if (order > 0 && (flags & ALLOC_HARDER) != 0) {
-            pfn = rmqueueSmallest(z, order, MT_HIGHATOMIC);
-            taken = MT_HIGHATOMIC;
-        }
-        if (pfn == NO_PAGE) {
-            pfn = rmqueueTypes(z, order, mt, flags);
-            taken = lastTakenMt;
-        }
-        if (pfn != NO_PAGE) {
-            z.freePages -= 1L << order;
-            if (taken == MT_CMA) {
-                z.freeCma -= 1L << order;
-            }
-        }
-        if (z.boostedFlag) {
-            z.boostedFlag = false;
-            wakeKswapd(z.index);
-        }
-        return pfn;
-    }
-
-    /** {@code __rmqueue()}: the migratetype policy, CMA balancing and fallback. */
-    private long rmqueueTypes(Zone z, int order, int mt, int flags) {
-        if ((flags & ALLOC_CMA) != 0 && z.freeCma > z.freePages / 2) {
-            // Keep movable allocations from draining the regular pageblocks first.
-            long pfn = rmqueueSmallest(z, order, MT_CMA);
-            if (pfn != NO_PAGE) {
-                lastTakenMt = MT_CMA;
-                return pfn;
-            }
-        }
-        while (true) {
-            long pfn = rmqueueSmallest(z, order, mt);
-            if (pfn != NO_PAGE) {
-                lastTakenMt = mt;
-                return pfn;
-            }
-            if ((flags & ALLOC_CMA) != 0) {
-                pfn = rmqueueSmallest(z, order, MT_CMA);
-                if (pfn != NO_PAGE) {
-                    lastTakenMt = MT_CMA;
-                    return pfn;
-                }
-            }
-            if (!rmqueueFallback(z, order, mt, flags)) {
-                return NO_PAGE;
-            }
-        }
-    }
-
-    /** {@code __rmqueue_smallest()} + {@code expand()}. */
-    private long rmqueueSmallest(Zone z, int order, int mt) {
-        for (int o = order; o < MAX_ORDER; o++) {
-            int head = lists.head(z.index, o, mt);
-            int id = lists.next(head);
-            if (id == head) {
-                continue;
-            }
-            if (lists.isRun(id)) {
-                materialise(lists.runSection(id));
-                id = lists.next(head);
-            }
-            long pfn = st.pfnOf(id);
-            removeFree(z, pfn, o, mt);
-            // Split: keep the lower half, the upper halves go to the heads of the lower lists.
-            for (int h = o; h > order; ) {
-                h--;
-                addFree(z, pfn + (1L << h), h, mt, false);
-            }
-            mem(pfn).state[off(pfn)] = PageState.alloc(order, 0);
-            return pfn;
-        }
-        return NO_PAGE;
-    }
-
-    /** {@code __rmqueue_fallback()}: steal from another type, largest block first. */
-    private boolean rmqueueFallback(Zone z, int order, int startMt, int flags) {
-        int minOrder = (flags & ALLOC_NOFRAGMENT) != 0 ? PAGEBLOCK_ORDER : order;
-        int current;
-        int fallbackMt = -1;
-        boolean canSteal = false;
-        boolean found = false;
-        for (current = MAX_ORDER - 1; current >= minOrder; current--) {
-            fallbackMt = findSuitableFallback(z, current, startMt);
-            if (fallbackMt == -1) {
-                continue;
-            }
-            canSteal = lastCanSteal;
-            if (!canSteal && startMt == MT_MOVABLE && current > order) {
-                // Cannot claim the pageblock: split the smallest block instead of the largest,
-                // so a movable allocation does not fragment a big block of another type.
-                for (current = order; current < MAX_ORDER; current++) {
-                    fallbackMt = findSuitableFallback(z, current, startMt);
-                    if (fallbackMt != -1) {
-                        break;
-                    }
-                }
-                canSteal = lastCanSteal;
-            }
-            found = true;
-            break;
-        }
-        if (!found || fallbackMt == -1) {
-            return false;
-        }
-        int head = lists.head(z.index, current, fallbackMt);
-        int id = lists.next(head);
-        if (lists.isRun(id)) {
-            materialise(lists.runSection(id));
-            id = lists.next(head);
-        }
-        stealSuitableFallback(z, st.pfnOf(id), current, fallbackMt, flags, startMt, canSteal);
-        return true;
-    }
-
-    /** {@code find_suitable_fallback(area, order, mt, only_stealable = false, &can_steal)}. */
-    private int findSuitableFallback(Zone z, int order, int mt) {
-        lastCanSteal = false;
-        if (z.nrFree[order] == 0) {
-            return -1;
-        }
-        for (int fb : FALLBACKS[mt]) {
-            if (lists.isEmpty(lists.head(z.index, order, fb))) {
-                continue;
-            }
-            lastCanSteal = canStealFallback(order, mt);
-            return fb;
-        }
-        return -1;
-    }
-
-    /** {@code can_steal_fallback()}. */
-    private static boolean canStealFallback(int order, int startMt) {
-        return order >= PAGEBLOCK_ORDER / 2 || startMt == MT_RECLAIMABLE || startMt == MT_UNMOVABLE;
-    }
-
-    /** {@code steal_suitable_fallback()}. */
-    private void stealSuitableFallback(Zone z, long pfn, int currentOrder, int listMt, int flags, int startType,
-        boolean wholeBlock) {
-        int oldBlockType = pageblockMt(pfn);
-        if (oldBlockType != MT_HIGHATOMIC) {
-            if (currentOrder >= PAGEBLOCK_ORDER) {
-                // Take ownership of every pageblock the block covers.
-                for (int i = 0; i < 1 << (currentOrder - PAGEBLOCK_ORDER); i++) {
-                    setPageblockMt(pfn + ((long) i << PAGEBLOCK_ORDER), startType);
-                }
-            } else {
-                if (boostWatermark(z) && (flags & ALLOC_KSWAPD) != 0) {
-                    z.boostedFlag = true;
-                }
-                if (wholeBlock) {
-                    int freePages = moveFreepagesBlock(z, pfn, startType, true);
-                    int movablePages = lastMovablePages;
-                    if (freePages != 0) {
-                        int alike;
-                        if (startType == MT_MOVABLE) {
-                            alike = movablePages;
-                        } else if (oldBlockType == MT_MOVABLE) {
-                            alike = PAGEBLOCK_NR_PAGES - (freePages + movablePages);
-                        } else {
-                            alike = 0;
-                        }
-                        if (freePages + alike >= (1 << (PAGEBLOCK_ORDER - 1))) {
-                            setPageblockMt(pfn, startType);
-                        }
-                        return;
-                    }
-                }
-            }
-        }
-        moveToFreeList(z, pfn, currentOrder, listMt, startType);
-    }
-
-    /** {@code boost_watermark()}. */
-    private static boolean boostWatermark(Zone z) {
-        if ((long) PAGEBLOCK_NR_PAGES * 4 > z.managed) {
-            return false;
-        }
-        long maxBoost = Watermarks.multFrac(z.wmarkHigh, Watermarks.WATERMARK_BOOST_FACTOR, 10000);
-        if (maxBoost == 0) {
-            return false;
-        }
-        maxBoost = Math.max(PAGEBLOCK_NR_PAGES, maxBoost);
-        z.watermarkBoost = Math.min(z.watermarkBoost + PAGEBLOCK_NR_PAGES, maxBoost);
-        return true;
-    }
-
-    /** kswapd, instantaneous: it finds nothing to reclaim and clears boosts up to the zone index. */
-    private void wakeKswapd(int highestIdx) {
-        for (int i = 0; i <= highestIdx && i < zones.length; i++) {
-            zones[i].watermarkBoost = 0;
-        }
-    }
-
-    /** {@code reserve_highatomic_pageblock()}: high-order atomic allocations keep a reserve. */
-    private void reserveHighatomicPageblock(Zone z, long pfn) {
-        long maxManaged = z.managed / 100 + PAGEBLOCK_NR_PAGES;
-        if (z.nrReservedHighatomic >= maxManaged) {
-            return;
-        }
-        int mt = pageblockMt(pfn);
-        if (mt < MIGRATE_PCPTYPES) {
-            z.nrReservedHighatomic += PAGEBLOCK_NR_PAGES;
-            setPageblockMt(pfn, MT_HIGHATOMIC);
-            moveFreepagesBlock(z, pfn, MT_HIGHATOMIC, false);
-        }
-    }
-
-    /**
-     * {@code move_freepages_block()}: every free block of pfn's pageblock goes to the tail of
-     * {@code mt}'s list; returns the pages moved and leaves the pages of movable allocations
-     * in {@link #lastMovablePages}. Zero when the pageblock's end is outside the zone.
-     */
-    private int moveFreepagesBlock(Zone z, long pfn, int mt, boolean countMovable) {
-        lastMovablePages = 0;
-        long start = pfn & ~(long) (PAGEBLOCK_NR_PAGES - 1);
-        long end = start + PAGEBLOCK_NR_PAGES - 1;
-        if (!z.spans(start)) {
-            start = pfn;
-        }
-        if (!z.spans(end)) {
-            return 0;
-        }
-        MemSection m = mem(start);
-        int moved = 0;
-        long p = start;
-        while (p <= end) {
-            byte s = m.state[off(p)];
-            if (PageState.isFree(s)) {
-                int o = PageState.order(s);
-                moveToFreeList(z, p, o, PageState.freeMigratetype(s), mt);
-                p += 1L << o;
-                moved += 1 << o;
-            } else if (PageState.isAlloc(s)) {
-                int n = 1 << PageState.order(s);
-                if (countMovable && (PageState.allocFlags(s) & PageState.A_MOVABLE) != 0) {
-                    lastMovablePages += (int) Math.min(n, end + 1 - p);
-                }
-                p += n;
-            } else {
-                p++;
-            }
-        }
-        return moved;
     }
 
     @Override
@@ -889,9 +467,9 @@ public final class BuddyAllocator implements PageAllocator {
         if (why != null) {
             throw new IllegalArgumentException(String.format("__free_pages(pfn %#x, order %d): %s", pfn, order, why));
         }
-        Zone z = zones[zoneIndexOfPresent(pfn)];
-        freeOneBlock(z, pfn, order, pageblockMt(pfn), false);
-        flushDematerialise();
+        Zone z = zones[node.zoneIndexOfPresent(pfn)];
+        node.freeOneBlock(z, pfn, order, node.pageblockMt(pfn), false);
+        node.flushDematerialise();
     }
 
     /** The misuse rules of {@link #freePages}; null when the call is legal. */
@@ -899,10 +477,10 @@ public final class BuddyAllocator implements PageAllocator {
         if (order < 0 || order >= MAX_ORDER) {
             return "order must be 0.." + (MAX_ORDER - 1) + " (MAX_ORDER is " + MAX_ORDER + ")";
         }
-        if (zoneIndexSpanning(pfn) < 0) {
+        if (node.zoneIndexSpanning(pfn) < 0) {
             return "the pfn is outside every zone";
         }
-        if (!isPresent(pfn)) {
+        if (!node.isPresent(pfn)) {
             return "the pfn is in a memory hole (no page there)";
         }
         int s = st.sectionOf(pfn);
@@ -916,7 +494,7 @@ public final class BuddyAllocator implements PageAllocator {
                 MAX_ORDER - 1, head);
         }
         MemSection m = st.mem[s];
-        byte state = m.state[off(pfn)];
+        byte state = m.state[node.off(pfn)];
         if (PageState.isAlloc(state)) {
             int have = PageState.order(state);
             return have == order ? null
@@ -933,7 +511,7 @@ public final class BuddyAllocator implements PageAllocator {
         }
         for (int o = 1; o < MAX_ORDER; o++) {
             long head = pfn & -(1L << o);
-            byte hs = m.state[off(head)];
+            byte hs = m.state[node.off(head)];
             if (PageState.isHead(hs) && PageState.order(hs) >= o) {
                 if (PageState.isFree(hs)) {
                     return String.format("double free: the page lies inside the free order-%d block at pfn %#x",
@@ -963,86 +541,11 @@ public final class BuddyAllocator implements PageAllocator {
      */
     @Override
     public synchronized int allocContigRange(long startPfn, long endPfn) {
-        if (startPfn >= endPfn || startPfn < 0) {
-            throw new IllegalArgumentException(String.format(
-                "alloc_contig_range([%#x, %#x)): the range is empty", startPfn, endPfn));
-        }
-        long isoStart = startPfn & ~(long) (PAGEBLOCK_NR_PAGES - 1);
-        long isoEnd = (endPfn + PAGEBLOCK_NR_PAGES - 1) & ~(long) (PAGEBLOCK_NR_PAGES - 1);
-        int zi = zoneIndexSpanning(isoStart);
-        if (zi < 0 || !zones[zi].spans(isoEnd - 1)) {
-            throw new IllegalArgumentException(String.format(
-                "alloc_contig_range([%#x, %#x)): its pageblocks [%#x, %#x) must lie in one zone",
-                startPfn, endPfn, isoStart, isoEnd));
-        }
-        for (long pb = isoStart; pb < isoEnd; pb += PAGEBLOCK_NR_PAGES) {
-            int mt = pageblockMt(pb);
-            if (mt != MT_CMA) {
-                throw new IllegalArgumentException(String.format(
-                    "alloc_contig_range([%#x, %#x)): pageblock %#x is %s, not CMA",
-                    startPfn, endPfn, pb, mtName(mt)));
-            }
-        }
-        if (!rangeAllFree(startPfn, endPfn)) {
-            return -EBUSY;
-        }
-        Zone z = zones[zi];
-        for (int s = st.sectionOf(isoStart); s <= st.sectionOf(isoEnd - 1); s++) {
-            materialise(s);
-        }
-        // start_isolate_page_range(): first and last pageblock with the boundary splits, then the rest.
-        setMigratetypeIsolate(z, isoStart);
-        splitStraddling(z, isoStart, false);
-        if (isoEnd - PAGEBLOCK_NR_PAGES != isoStart) {
-            setMigratetypeIsolate(z, isoEnd - PAGEBLOCK_NR_PAGES);
-        }
-        splitStraddling(z, isoEnd, true);
-        for (long pb = isoStart + PAGEBLOCK_NR_PAGES; pb < isoEnd - PAGEBLOCK_NR_PAGES; pb += PAGEBLOCK_NR_PAGES) {
-            setMigratetypeIsolate(z, pb);
-        }
-        // The free block holding startPfn may begin before it (outer_start).
-        long outerStart = startPfn;
-        for (int o = 0; ; ) {
-            if (PageState.isFree(mem(outerStart).state[off(outerStart)])) {
-                break;
-            }
-            if (++o >= MAX_ORDER) {
-                outerStart = startPfn;
-                break;
-            }
-            outerStart &= -(1L << o);
-        }
-        if (outerStart != startPfn) {
-            int o = PageState.order(mem(outerStart).state[off(outerStart)]);
-            if (outerStart + (1L << o) <= startPfn) {
-                outerStart = startPfn;
-            }
-        }
-        // isolate_freepages_range(): take whole free blocks, split into order-0 pages.
-        long pfn = outerStart;
-        while (pfn < endPfn) {
-            MemSection m = mem(pfn);
-            byte s = m.state[off(pfn)];
-            int o = PageState.order(s);
-            removeFree(z, pfn, o, PageState.freeMigratetype(s));
-            for (int i = 0; i < 1 << o; i++) {
-                m.state[off(pfn) + i] = PageState.alloc(0, 0);
-            }
-            pfn += 1L << o;
-        }
-        long outerEnd = pfn;
-        for (long p = outerStart; p < startPfn; p++) {
-            freeOneBlock(z, p, 0, pageblockMt(p), false);
-        }
-        for (long p = endPfn; p < outerEnd; p++) {
-            freeOneBlock(z, p, 0, pageblockMt(p), false);
-        }
-        for (long pb = isoStart; pb < isoEnd; pb += PAGEBLOCK_NR_PAGES) {
-            unsetMigratetypeIsolate(z, pb, MT_CMA);
-        }
-        flushDematerialise();
-        return 0;
+        int ret = contig.alloc(startPfn, endPfn);
+        node.flushDematerialise();
+        return ret;
     }
+
 
     /**
      * {@code free_contig_range(pfn, nr_pages)}: frees pages that {@link #allocContigRange} (or
@@ -1065,357 +568,9 @@ public final class BuddyAllocator implements PageAllocator {
             }
         }
         for (long p = pfn; p < pfn + nrPages; p++) {
-            freeOneBlock(zones[zoneIndexOfPresent(p)], p, 0, pageblockMt(p), false);
+            node.freeOneBlock(zones[node.zoneIndexOfPresent(p)], p, 0, node.pageblockMt(p), false);
         }
-        flushDematerialise();
-    }
-
-    private boolean rangeAllFree(long start, long end) {
-        long pfn = start;
-        while (pfn < end) {
-            int s = st.sectionOf(pfn);
-            byte kind = st.kind[s];
-            if (kind == SectionTable.FREE_RUN) {
-                pfn = st.sectionStartPfn(s) + SECTION_PAGES;
-                continue;
-            }
-            if (kind != SectionTable.MATERIALISED) {
-                return false;
-            }
-            MemSection m = st.mem[s];
-            long head = -1;
-            for (int o = 0; o < MAX_ORDER; o++) {
-                long h = pfn & -(1L << o);
-                byte hs = m.state[off(h)];
-                if (PageState.isHead(hs)) {
-                    if (PageState.isFree(hs) && h + (1L << PageState.order(hs)) > pfn) {
-                        head = h;
-                    }
-                    break;
-                }
-            }
-            if (head < 0) {
-                return false;
-            }
-            pfn = head + (1L << PageState.order(m.state[off(head)]));
-        }
-        return true;
-    }
-
-    /** {@code set_migratetype_isolate()} for a CMA pageblock (never has unmovable pages). */
-    private void setMigratetypeIsolate(Zone z, long pb) {
-        int mt = pageblockMt(pb);
-        if (mt == MT_ISOLATE) {
-            return;
-        }
-        setPageblockMt(pb, MT_ISOLATE);
-        int n = moveFreepagesBlock(z, pb, MT_ISOLATE, false);
-        z.freePages -= n;
-        if (mt == MT_CMA) {
-            z.freeCma -= n;
-        }
-    }
-
-    /** The boundary scan of {@code isolate_single_pageblock()}: split free blocks across it. */
-    private void splitStraddling(Zone z, long boundary, boolean isolateBefore) {
-        long isoPb = isolateBefore ? boundary - PAGEBLOCK_NR_PAGES : boundary;
-        long start = Math.max(isoPb & ~(long) (MAX_BLOCK - 1), z.startPfn);
-        long probe = isolateBefore ? boundary : boundary - 1;
-        if (!st.inTable(probe) || st.kind[st.sectionOf(probe)] == SectionTable.ABSENT) {
-            return;
-        }
-        long pfn = start;
-        while (pfn < boundary) {
-            materialise(st.sectionOf(pfn));
-            byte s = mem(pfn).state[off(pfn)];
-            if (PageState.isFree(s)) {
-                int o = PageState.order(s);
-                if (pfn + (1L << o) > boundary) {
-                    splitFreePage(z, pfn, o, boundary - pfn);
-                    continue;
-                }
-                pfn += 1L << o;
-            } else if (PageState.isAlloc(s)) {
-                pfn += 1L << PageState.order(s);
-            } else {
-                pfn++;
-            }
-        }
-    }
-
-    /** {@code split_free_page()}: re-free a free block as pieces that end at the split point. */
-    private void splitFreePage(Zone z, long pfn, int order, long splitOffset) {
-        int mt = pageblockMt(pfn);
-        if (mt != MT_ISOLATE) {
-            z.freePages -= 1L << order;
-            if (mt == MT_CMA) {
-                z.freeCma -= 1L << order;
-            }
-        }
-        removeFree(z, pfn, order, PageState.freeMigratetype(mem(pfn).state[off(pfn)]));
-        long p = pfn;
-        long end = pfn + (1L << order);
-        while (p < end) {
-            int fo = Math.min(p != 0 ? Long.numberOfTrailingZeros(p) : order, 63 - Long.numberOfLeadingZeros(splitOffset));
-            freeOneBlock(z, p, fo, pageblockMt(p), false);
-            p += 1L << fo;
-            splitOffset -= 1L << fo;
-            if (splitOffset == 0) {
-                splitOffset = end - p;
-            }
-        }
-    }
-
-    /** {@code unset_migratetype_isolate()}. */
-    private void unsetMigratetypeIsolate(Zone z, long pb, int mt) {
-        if (pageblockMt(pb) != MT_ISOLATE) {
-            return;
-        }
-        MemSection m = mem(pb);
-        byte s = m.state[off(pb)];
-        int isolatedOrder = -1;
-        if (PageState.isFree(s)) {
-            int o = PageState.order(s);
-            if (o >= PAGEBLOCK_ORDER && o < MAX_ORDER - 1) {
-                long buddy = pb ^ (1L << o);
-                byte bs = m.state[off(buddy)];
-                if (PageState.isFree(bs) && PageState.order(bs) == o && zoneIndexOfPresent(buddy) == z.index
-                    && pageblockMt(buddy) != MT_ISOLATE) {
-                    // A free pageblock next to a free buddy: isolate and re-free it so they merge.
-                    removeFree(z, pb, o, PageState.freeMigratetype(s));
-                    isolatedOrder = o;
-                }
-            }
-        }
-        if (isolatedOrder < 0) {
-            int n = moveFreepagesBlock(z, pb, mt, false);
-            z.freePages += n;
-            if (mt == MT_CMA) {
-                z.freeCma += n;
-            }
-        }
-        setPageblockMt(pb, mt);
-        if (isolatedOrder >= 0) {
-            freeOneBlock(z, pb, isolatedOrder, mt, false);
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------
-    // The free-list core
-
-    /**
-     * {@code __free_one_page()}: pages [pfn, pfn + 2^order) are owned by the caller (their
-     * states are whatever; tails must be TAIL); merge upwards and link the result.
-     */
-    private void freeOneBlock(Zone z, long pfn, int order, int mt, boolean toTail) {
-        if (mt != MT_ISOLATE) {
-            z.freePages += 1L << order;
-            if (mt == MT_CMA) {
-                z.freeCma += 1L << order;
-            }
-        }
-        int s = st.sectionOf(pfn);
-        MemSection m = st.mem[s];
-        boolean mixedZones = st.singleZone[s] < 0;
-        m.state[off(pfn)] = PageState.TAIL;
-        while (order < MAX_ORDER - 1) {
-            long buddy = pfn ^ (1L << order);
-            byte bs = m.state[off(buddy)];
-            if (!PageState.isFree(bs) || PageState.order(bs) != order
-                || mixedZones && zoneIndexOfPresent(buddy) != z.index) {
-                break;
-            }
-            if (order >= PAGEBLOCK_ORDER) {
-                int bmt = pageblockMt(buddy);
-                if (mt != bmt && (!mergeable(mt) || !mergeable(bmt))) {
-                    break;
-                }
-            }
-            removeFree(z, buddy, order, PageState.freeMigratetype(bs));
-            m.state[off(buddy)] = PageState.TAIL;
-            pfn &= buddy;
-            order++;
-        }
-        boolean tail = toTail || buddyMergeLikely(m, pfn, order, mixedZones, z.index);
-        addFree(z, pfn, order, mt, tail);
-        if (order == MAX_ORDER - 1 && m.freeMaxOrderBlocks == MemSection.MAX_ORDER_BLOCKS) {
-            noteDematerialiseCandidate(s);
-        }
-    }
-
-    /** {@code buddy_merge_likely()}: is the buddy of the next order up already free? */
-    private boolean buddyMergeLikely(MemSection m, long pfn, int order, boolean mixedZones, int zoneIdx) {
-        if (order >= MAX_ORDER - 2) {
-            return false;
-        }
-        long higher = pfn & ~(1L << order);
-        long higherBuddy = higher ^ (1L << (order + 1));
-        byte s = m.state[off(higherBuddy)];
-        return PageState.isFree(s) && PageState.order(s) == order + 1
-            && (!mixedZones || zoneIndexOfPresent(higherBuddy) == zoneIdx);
-    }
-
-    static boolean mergeable(int mt) {
-        return mt < MIGRATE_PCPTYPES;
-    }
-
-    /** Link a free block (its pages already TAIL) and count it. */
-    private void addFree(Zone z, long pfn, int order, int mt, boolean tail) {
-        MemSection m = mem(pfn);
-        m.state[off(pfn)] = PageState.free(mt, order);
-        int head = lists.head(z.index, order, mt);
-        if (tail) {
-            lists.addTail(head, st.idOf(pfn));
-        } else {
-            lists.addHead(head, st.idOf(pfn));
-        }
-        z.nrFree[order]++;
-        z.nrFreeByType[order][mt]++;
-        if (order == MAX_ORDER - 1) {
-            m.freeMaxOrderBlocks++;
-        }
-    }
-
-    /** {@code del_page_from_free_list()}: unlink and uncount; the head state is left to the caller. */
-    private void removeFree(Zone z, long pfn, int order, int listMt) {
-        lists.unlink(st.idOf(pfn));
-        z.nrFree[order]--;
-        z.nrFreeByType[order][listMt]--;
-        if (order == MAX_ORDER - 1) {
-            mem(pfn).freeMaxOrderBlocks--;
-        }
-    }
-
-    /** {@code move_to_free_list()}: to the tail of another type's list (6.1 uses list_move_tail). */
-    private void moveToFreeList(Zone z, long pfn, int order, int fromMt, int toMt) {
-        lists.unlink(st.idOf(pfn));
-        lists.addTail(lists.head(z.index, order, toMt), st.idOf(pfn));
-        z.nrFreeByType[order][fromMt]--;
-        z.nrFreeByType[order][toMt]++;
-        mem(pfn).state[off(pfn)] = PageState.free(toMt, order);
-    }
-
-    // ------------------------------------------------------------------------------------------
-    // Sections: materialise / dematerialise
-
-    /** Give section s its per-page arrays (no-op when it has them). */
-    MemSection materialise(int s) {
-        MemSection m = st.mem[s];
-        if (m != null) {
-            return m;
-        }
-        byte kind = st.kind[s];
-        m = new MemSection();
-        long secStart = st.sectionStartPfn(s);
-        if (kind == SectionTable.RESERVED) {
-            Arrays.fill(m.state, PageState.HOLE);
-            for (int i = firstPieceEndingAfter(secStart); i < memStart.length && memStart[i] < secStart + SECTION_PAGES;
-                i++) {
-                int a = (int) (Math.max(memStart[i], secStart) - secStart);
-                int b = (int) (Math.min(memEnd[i], secStart + SECTION_PAGES) - secStart);
-                Arrays.fill(m.state, a, b, PageState.RESERVED);
-            }
-            for (int pb = 0; pb < MemSection.PAGEBLOCKS; pb++) {
-                m.pageblockMt[pb] = (byte) (m.state[pb << PAGEBLOCK_ORDER] == PageState.RESERVED ? MT_MOVABLE
-                    : MT_UNMOVABLE);
-            }
-            st.mem[s] = m;
-        } else if (kind == SectionTable.FREE_RUN) {
-            int mt = st.runMt[s];
-            Arrays.fill(m.pageblockMt, (byte) mt);
-            for (int b = 0; b < MemSection.MAX_ORDER_BLOCKS; b++) {
-                m.state[b * MAX_BLOCK] = PageState.free(mt, MAX_ORDER - 1);
-            }
-            m.freeMaxOrderBlocks = MemSection.MAX_ORDER_BLOCKS;
-            st.mem[s] = m;
-            // Splice the 32 blocks in where the run node stood, in the run's address order.
-            int run = lists.runId(s);
-            int before = lists.prev(run);
-            int after = lists.next(run);
-            boolean desc = st.runDescending[s] != 0;
-            int base = st.idOf(secStart);
-            int prevId = before;
-            for (int i = 0; i < MemSection.MAX_ORDER_BLOCKS; i++) {
-                int b = desc ? MemSection.MAX_ORDER_BLOCKS - 1 - i : i;
-                int id = base + b * MAX_BLOCK;
-                lists.setNext(prevId, id);
-                lists.setPrev(id, prevId);
-                prevId = id;
-            }
-            lists.setNext(prevId, after);
-            lists.setPrev(after, prevId);
-        } else {
-            throw new IllegalStateException("materialise: section " + s + " has no memory");
-        }
-        st.kind[s] = SectionTable.MATERIALISED;
-        st.materialised++;
-        return m;
-    }
-
-    private void noteDematerialiseCandidate(int s) {
-        if (dematCount == dematCandidates.length) {
-            dematCandidates = Arrays.copyOf(dematCandidates, dematCount * 2);
-        }
-        dematCandidates[dematCount++] = s;
-    }
-
-    private void flushDematerialise() {
-        for (int i = 0; i < dematCount; i++) {
-            tryDematerialise(dematCandidates[i]);
-        }
-        dematCount = 0;
-    }
-
-    /**
-     * Fold a section back into one run node when its 32 order-10 blocks are free, typed alike,
-     * and adjacent in list order (either direction), so no observable list order changes.
-     */
-    private void tryDematerialise(int s) {
-        MemSection m = st.mem[s];
-        if (m == null || m.freeMaxOrderBlocks != MemSection.MAX_ORDER_BLOCKS || !st.fullyPresent[s]) {
-            return;
-        }
-        int mt = m.pageblockMt[0];
-        if (mt == MT_ISOLATE || mt == MT_HIGHATOMIC) {
-            return;
-        }
-        for (byte b : m.pageblockMt) {
-            if (b != mt) {
-                return;
-            }
-        }
-        byte want = PageState.free(mt, MAX_ORDER - 1);
-        for (int b = 0; b < MemSection.MAX_ORDER_BLOCKS; b++) {
-            if (m.state[b * MAX_BLOCK] != want) {
-                return;
-            }
-        }
-        int base = st.idOf(st.sectionStartPfn(s));
-        boolean asc = true;
-        boolean desc = true;
-        for (int b = 0; b + 1 < MemSection.MAX_ORDER_BLOCKS && (asc || desc); b++) {
-            int id = base + b * MAX_BLOCK;
-            int nextId = id + MAX_BLOCK;
-            asc &= lists.next(id) == nextId;
-            desc &= lists.next(nextId) == id;
-        }
-        if (!asc && !desc) {
-            return;
-        }
-        int first = asc ? base : base + (MemSection.MAX_ORDER_BLOCKS - 1) * MAX_BLOCK;
-        int last = asc ? base + (MemSection.MAX_ORDER_BLOCKS - 1) * MAX_BLOCK : base;
-        int before = lists.prev(first);
-        int after = lists.next(last);
-        int run = lists.runId(s);
-        lists.setNext(before, run);
-        lists.setPrev(run, before);
-        lists.setNext(run, after);
-        lists.setPrev(after, run);
-        st.runMt[s] = (byte) mt;
-        st.runDescending[s] = (byte) (asc ? 0 : 1);
-        st.kind[s] = SectionTable.FREE_RUN;
-        st.mem[s] = null;
-        st.materialised--;
+        node.flushDematerialise();
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1443,20 +598,20 @@ public final class BuddyAllocator implements PageAllocator {
             while (pfn + (1L << order) > end) {
                 order--;
             }
-            MemSection m = materialise(s);
-            int off = off(pfn);
+            MemSection m = node.materialise(s);
+            int off = node.off(pfn);
             Arrays.fill(m.state, off, off + (1 << order), PageState.TAIL);
             z.managed += 1L << order;
-            freeOneBlock(z, pfn, order, pageblockMt(pfn), true);
+            node.freeOneBlock(z, pfn, order, node.pageblockMt(pfn), true);
             pfn += 1L << order;
         }
     }
 
     private void releaseReservedPage(long pfn, boolean toTail) {
-        Zone z = zones[zoneIndexOfPresent(pfn)];
-        materialise(st.sectionOf(pfn));
+        Zone z = zones[node.zoneIndexOfPresent(pfn)];
+        node.materialise(st.sectionOf(pfn));
         z.managed++;
-        freeOneBlock(z, pfn, 0, pageblockMt(pfn), toTail);
+        node.freeOneBlock(z, pfn, 0, node.pageblockMt(pfn), toTail);
     }
 
     /** Every page of [start, end) must be a reserved present page; otherwise explain the first. */
@@ -1466,17 +621,17 @@ public final class BuddyAllocator implements PageAllocator {
         }
         long pfn = start;
         while (pfn < end) {
-            if (zoneIndexSpanning(pfn) < 0 || !st.inTable(pfn)) {
+            if (node.zoneIndexSpanning(pfn) < 0 || !st.inTable(pfn)) {
                 throw new IllegalArgumentException(String.format(
                     "%s([%#x, %#x)): pfn %#x is outside every zone", op, start, end, pfn));
             }
-            int piece = pieceIndex(pfn);
+            int piece = node.pieceIndex(pfn);
             if (piece < 0) {
                 throw new IllegalArgumentException(String.format(
                     "%s([%#x, %#x)): pfn %#x is not present memory (a hole)", op, start, end, pfn));
             }
             int s = st.sectionOf(pfn);
-            long stop = Math.min(Math.min(end, memEnd[piece]), st.sectionStartPfn(s) + SECTION_PAGES);
+            long stop = Math.min(Math.min(end, node.memEnd[piece]), st.sectionStartPfn(s) + SECTION_PAGES);
             byte kind = st.kind[s];
             if (kind == SectionTable.FREE_RUN) {
                 throw new IllegalArgumentException(String.format(
@@ -1485,7 +640,7 @@ public final class BuddyAllocator implements PageAllocator {
             if (kind == SectionTable.MATERIALISED) {
                 MemSection m = st.mem[s];
                 for (long p = pfn; p < stop; p++) {
-                    byte state = m.state[off(p)];
+                    byte state = m.state[node.off(p)];
                     if (state != PageState.RESERVED) {
                         throw new IllegalArgumentException(String.format(
                             "%s([%#x, %#x)): pfn %#x already belongs to the allocator (%s)", op, start, end, p,
@@ -1498,159 +653,18 @@ public final class BuddyAllocator implements PageAllocator {
     }
 
     private String describeOwner(MemSection m, long pfn) {
-        byte s = m.state[off(pfn)];
+        byte s = m.state[node.off(pfn)];
         if (s != PageState.TAIL) {
             return PageState.describe(s);
         }
         for (int o = 1; o < MAX_ORDER; o++) {
             long head = pfn & -(1L << o);
-            byte hs = m.state[off(head)];
+            byte hs = m.state[node.off(head)];
             if (PageState.isHead(hs) && PageState.order(hs) >= o) {
                 return String.format("inside the %s block at pfn %#x", PageState.describe(hs), head);
             }
         }
         return "tail page";
-    }
-
-    // ------------------------------------------------------------------------------------------
-    // Lookups
-
-    MemSection mem(long pfn) {
-        return st.mem[st.sectionOf(pfn)];
-    }
-
-    int off(long pfn) {
-        return (int) ((pfn - st.basePfn) & MemSection.MASK);
-    }
-
-    /** Index of the present-memory piece holding pfn, or -1. */
-    int pieceIndex(long pfn) {
-        int lo = 0;
-        int hi = memStart.length - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            if (memStart[mid] <= pfn) {
-                if (pfn < memEnd[mid]) {
-                    return mid;
-                }
-                lo = mid + 1;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        return -1;
-    }
-
-    /** Index of the first piece whose end lies above pfn (memStart.length if none). */
-    int firstPieceEndingAfter(long pfn) {
-        int lo = 0;
-        int hi = memStart.length;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (memEnd[mid] <= pfn) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        return lo;
-    }
-
-    boolean isPresent(long pfn) {
-        return pieceIndex(pfn) >= 0;
-    }
-
-    /** The zone of a present page (-1 for a hole or outside every zone). */
-    int zoneIndexOfPresent(long pfn) {
-        int i = pieceIndex(pfn);
-        return i < 0 ? -1 : memZone[i];
-    }
-
-    /** The zone whose span covers pfn, holes included (-1 outside every span). */
-    int zoneIndexSpanning(long pfn) {
-        for (Zone z : zones) {
-            if (z.spans(pfn)) {
-                return z.index;
-            }
-        }
-        return -1;
-    }
-
-    /**
-     * {@code page_zone()} as memmap_init() sets it: present pages by their zone, a hole page by
-     * the zone of the next present page (the trailing hole by the highest populated zone).
-     */
-    int pageZoneIndex(long pfn) {
-        int i = pieceIndex(pfn);
-        if (i >= 0) {
-            return memZone[i];
-        }
-        int next = firstPieceEndingAfter(pfn);
-        if (next < memStart.length) {
-            return memZone[next];
-        }
-        for (int z = zones.length - 1; z >= 0; z--) {
-            if (zones[z].populated()) {
-                return z;
-            }
-        }
-        return -1;
-    }
-
-    /** {@code get_pageblock_migratetype()} for any pfn, materialised or not. */
-    int pageblockMt(long pfn) {
-        if (!st.inTable(pfn)) {
-            return MT_UNMOVABLE;
-        }
-        int s = st.sectionOf(pfn);
-        return switch (st.kind[s]) {
-            case SectionTable.MATERIALISED -> st.mem[s].pageblockMt[off(pfn) >>> PAGEBLOCK_ORDER];
-            case SectionTable.FREE_RUN -> st.runMt[s];
-            case SectionTable.RESERVED -> isPresent(pfn & ~(long) (PAGEBLOCK_NR_PAGES - 1)) ? MT_MOVABLE : MT_UNMOVABLE;
-            default -> MT_UNMOVABLE;
-        };
-    }
-
-    private void setPageblockMt(long pfn, int mt) {
-        materialise(st.sectionOf(pfn)).pageblockMt[off(pfn) >>> PAGEBLOCK_ORDER] = (byte) mt;
-    }
-
-    /** The state byte of any pfn in the table, synthesised for implicit sections. */
-    byte stateOf(long pfn) {
-        if (!st.inTable(pfn)) {
-            return PageState.HOLE;
-        }
-        int s = st.sectionOf(pfn);
-        switch (st.kind[s]) {
-            case SectionTable.MATERIALISED:
-                return st.mem[s].state[off(pfn)];
-            case SectionTable.FREE_RUN:
-                return (off(pfn) & (MAX_BLOCK - 1)) == 0 ? PageState.free(st.runMt[s], MAX_ORDER - 1) : PageState.TAIL;
-            case SectionTable.RESERVED:
-                return isPresent(pfn) ? PageState.RESERVED : PageState.HOLE;
-            default:
-                return PageState.HOLE;
-        }
-    }
-
-    private int typeIndex(ZoneType t) {
-        for (Zone z : zones) {
-            if (z.type == t) {
-                return z.index;
-            }
-        }
-        return -1;
-    }
-
-    /** The index of zone t, or of the highest configured zone below it. */
-    private int zoneIndexAtMost(ZoneType t) {
-        int best = -1;
-        for (Zone z : zones) {
-            if (z.type.ordinal() <= t.ordinal()) {
-                best = z.index;
-            }
-        }
-        return best;
     }
 
     static String mtName(int mt) {
@@ -1694,7 +708,7 @@ public final class BuddyAllocator implements PageAllocator {
 
     @Override
     public synchronized Optional<ZoneType> zoneOf(long pfn) {
-        int z = zoneIndexOfPresent(pfn);
+        int z = node.zoneIndexOfPresent(pfn);
         return z < 0 ? Optional.empty() : Optional.of(zones[z].type);
     }
 
@@ -1742,19 +756,19 @@ public final class BuddyAllocator implements PageAllocator {
 
     /** Whether the allocation at pfn asked for __GFP_ZERO (false if pfn heads no allocation). */
     public synchronized boolean zeroRequested(long pfn) {
-        byte s = stateOf(pfn);
+        byte s = node.stateOf(pfn);
         return PageState.isAlloc(s) && (PageState.allocFlags(s) & PageState.A_ZERO) != 0;
     }
 
     /** The order of the allocated block headed by pfn, or -1 if pfn heads no allocated block. */
     public synchronized int allocatedOrder(long pfn) {
-        byte s = stateOf(pfn);
+        byte s = node.stateOf(pfn);
         return PageState.isAlloc(s) ? PageState.order(s) : -1;
     }
 
     /** The migratetype of pfn's pageblock. */
     public synchronized MigrateType pageblockMigratetype(long pfn) {
-        return MigrateType.values()[pageblockMt(pfn)];
+        return MigrateType.values()[node.pageblockMt(pfn)];
     }
 
     /** Sections whose per-page arrays exist now. */
@@ -1801,7 +815,7 @@ public final class BuddyAllocator implements PageAllocator {
     /** The pfns on one free list, head first (a run node expands to its 32 blocks). */
     synchronized List<Long> freeListPfns(ZoneType type, int order, MigrateType mt) {
         List<Long> out = new ArrayList<>();
-        int zi = typeIndex(type);
+        int zi = node.typeIndex(type);
         if (zi < 0) {
             return out;
         }
@@ -1842,7 +856,7 @@ public final class BuddyAllocator implements PageAllocator {
     }
 
     synchronized Zone zone(ZoneType type) {
-        int i = typeIndex(type);
+        int i = node.typeIndex(type);
         return i < 0 ? null : zones[i];
     }
 

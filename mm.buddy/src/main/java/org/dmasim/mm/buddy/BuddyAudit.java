@@ -111,7 +111,7 @@ final class BuddyAudit {
                             fail("list %s o%d %s contains a foreign list head", z.name(), o, BuddyAllocator.mtName(mt));
                         }
                         long pfn = st.pfnOf(id);
-                        byte s = a.stateOf(pfn);
+                        byte s = a.node.stateOf(pfn);
                         if (s != PageState.free(mt, o)) {
                             fail("pfn %#x is on list %s o%d %s but its state is %s", pfn, z.name(), o,
                                 BuddyAllocator.mtName(mt), PageState.describe(s));
@@ -119,8 +119,8 @@ final class BuddyAudit {
                         if ((pfn & ((1L << o) - 1)) != 0) {
                             fail("free block pfn %#x order %d is not naturally aligned", pfn, o);
                         }
-                        if (a.zoneIndexOfPresent(pfn) != z.index
-                            || a.zoneIndexOfPresent(pfn + (1L << o) - 1) != z.index) {
+                        if (a.node.zoneIndexOfPresent(pfn) != z.index
+                            || a.node.zoneIndexOfPresent(pfn + (1L << o) - 1) != z.index) {
                             fail("free block pfn %#x order %d is not inside zone %s", pfn, o, z.name());
                         }
                         n++;
@@ -165,11 +165,11 @@ final class BuddyAudit {
                 if (st.mem[s] != null) {
                     fail("section %d is implicit but has arrays", s);
                 }
-                for (int i = a.firstPieceEndingAfter(secStart); i < a.memStart.length
-                    && a.memStart[i] < secStart + MemSection.PAGES; i++) {
-                    long lo = Math.max(a.memStart[i], secStart);
-                    long hi = Math.min(a.memEnd[i], secStart + MemSection.PAGES);
-                    reservedByZone[a.memZone[i]] += hi - lo;
+                for (int i = a.node.firstPieceEndingAfter(secStart); i < a.node.memStart.length
+                    && a.node.memStart[i] < secStart + MemSection.PAGES; i++) {
+                    long lo = Math.max(a.node.memStart[i], secStart);
+                    long hi = Math.min(a.node.memEnd[i], secStart + MemSection.PAGES);
+                    reservedByZone[a.node.memZone[i]] += hi - lo;
                 }
                 continue;
             }
@@ -183,7 +183,7 @@ final class BuddyAudit {
             while (i < MemSection.PAGES) {
                 long pfn = secStart + i;
                 byte state = m.state[i];
-                boolean present = a.isPresent(pfn);
+                boolean present = a.node.isPresent(pfn);
                 if (state == PageState.HOLE) {
                     if (present) {
                         fail("pfn %#x is present memory but marked as a hole", pfn);
@@ -194,7 +194,7 @@ final class BuddyAudit {
                 if (!present) {
                     fail("pfn %#x is a hole but its state is %s", pfn, PageState.describe(state));
                 }
-                int zi = a.zoneIndexOfPresent(pfn);
+                int zi = a.node.zoneIndexOfPresent(pfn);
                 if (state == PageState.RESERVED) {
                     reservedByZone[zi]++;
                     i++;
@@ -213,7 +213,7 @@ final class BuddyAudit {
                             pfn + k);
                     }
                 }
-                if (a.zoneIndexOfPresent(pfn + (1L << o) - 1) != zi) {
+                if (a.node.zoneIndexOfPresent(pfn + (1L << o) - 1) != zi) {
                     fail("block %#x order %d crosses a zone boundary or a hole", pfn, o);
                 }
                 if (PageState.isFree(state)) {
@@ -255,14 +255,14 @@ final class BuddyAudit {
             return;
         }
         long buddy = pfn ^ (1L << o);
-        byte bs = m.state[a.off(buddy)];
-        if (!PageState.isFree(bs) || PageState.order(bs) != o || a.zoneIndexOfPresent(buddy) != zi) {
+        byte bs = m.state[a.node.off(buddy)];
+        if (!PageState.isFree(bs) || PageState.order(bs) != o || a.node.zoneIndexOfPresent(buddy) != zi) {
             return;
         }
         if (o >= BuddyAllocator.PAGEBLOCK_ORDER) {
-            int mt = a.pageblockMt(pfn);
-            int bmt = a.pageblockMt(buddy);
-            if (mt != bmt && (!BuddyAllocator.mergeable(mt) || !BuddyAllocator.mergeable(bmt))) {
+            int mt = a.node.pageblockMt(pfn);
+            int bmt = a.node.pageblockMt(buddy);
+            if (mt != bmt && (!Node.mergeable(mt) || !Node.mergeable(bmt))) {
                 return;
             }
         }

@@ -123,8 +123,8 @@ final class ProcFs {
                 pfn += MemSection.PAGES;
                 continue;
             }
-            if (a.pageZoneIndex(pfn) == z.index) {
-                count[a.pageblockMt(pfn)]++;
+            if (a.node.pageZoneIndex(pfn) == z.index) {
+                count[a.node.pageblockMt(pfn)]++;
             }
             pfn += BuddyAllocator.PAGEBLOCK_NR_PAGES;
         }
