@@ -1,5 +1,14 @@
 package org.dmasim.bench;
 
+import java.util.List;
+import org.dmasim.api.mm.Gfp;
+import org.dmasim.api.mm.ZoneType;
+import org.dmasim.mm.buddy.BuddyAllocator;
+import org.dmasim.mm.buddy.BuddyOptions;
+import org.dmasim.mm.buddy.PfnRange;
+import org.dmasim.mm.buddy.ZoneSpec;
+import org.openjdk.jmh.annotations.Setup;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +38,30 @@ import org.openjdk.jmh.infra.Blackhole;
 @Fork(1)
 @State(Scope.Thread)
 public class BuddyVsNettyBenchmark {
+    private BuddyAllocator buddy;
+
+    /** The oracle's x86_64 4 GiB layout, all RAM free, as after memblock_free_all. */
+    @Setup
+    public void bootBuddy() {
+        buddy = BuddyAllocator.create(
+            List.of(new ZoneSpec(ZoneType.DMA, 0x1, 4095, 3998), new ZoneSpec(ZoneType.DMA32, 0x1000, 1044480, 782304),
+                new ZoneSpec(ZoneType.NORMAL, 0x100000, 262144, 262144), ZoneSpec.empty(ZoneType.MOVABLE),
+                ZoneSpec.empty(ZoneType.DEVICE)),
+            List.of(new PfnRange(0x1, 0x9f), new PfnRange(0x100, 0xbffe0), new PfnRange(0x100000, 0x140000)),
+            BuddyOptions.defaults().withCmaConfigured(false));
+        buddy.freeBootMemory(0x100, 0xbffe0);
+        buddy.freeBootMemory(0x100000, 0x140000);
+        buddy.setupPerZoneWmarks();
+    }
+
+    /** dmasim: {@code alloc_pages(GFP_KERNEL, 0)} then {@code __free_pages(page, 0)}. */
+    @Benchmark
+    public void buddyOrder0(Blackhole bh) {
+        long pfn = buddy.allocPages(Gfp.GFP_KERNEL, 0);
+        bh.consume(pfn);
+        buddy.freePages(pfn, 0);
+    }
+
     /** The size of one page on both simulated architectures. */
     static final int PAGE_SIZE = 4096;
 
