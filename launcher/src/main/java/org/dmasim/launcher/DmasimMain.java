@@ -23,7 +23,7 @@ import org.osgi.service.component.annotations.Reference;
  * service on the main thread; the Integer it returns is the process's exit status.
  *
  * <p>Without a launcher service (a framework started some other way, e.g. a Pax Exam test)
- * the arguments are empty and the command prints usage and returns 2.
+ * nothing calls this service; called anyway, it sees no arguments and returns 2.
  */
 @Component(service = Callable.class, property = "main.thread=true")
 public class DmasimMain implements Callable<Integer> {

@@ -18,7 +18,7 @@ public final class PlatformConfig {
     public static final String E820 = "e820";
     /** RAM banks {@code SIZE@BASE[,SIZE@BASE...]}. */
     public static final String MEM = "mem";
-    /** Extra kernel command line, appended to the profile's. */
+    /** Kernel command line; replaces the profile's (as --cmdline does). */
     public static final String CMDLINE = "cmdline";
     /** Kconfig overrides, {@code KEY=VALUE} each (String[] or comma-separated String). */
     public static final String KCONFIG = "kconfig";
