@@ -96,16 +96,13 @@ final class Cma implements CmaArea {
         if (bits > maxno) {
             return -1;
         }
-        long start = 0;
-        while (true) {
-            long no = findZeroAreaOff(maxno, start, bits, mask, offset);
-            if (no >= maxno) {
-                return -1;
-            }
-            bitmap.set((int) no, (int) (no + bits));
-            used += bits << orderPerBit;
-            return basePfn + (no << orderPerBit);
+        long no = findZeroAreaOff(maxno, 0, bits, mask, offset);
+        if (no >= maxno) {
+            return -1;
         }
+        bitmap.set((int) no, (int) (no + bits));
+        used += bits << orderPerBit;
+        return basePfn + (no << orderPerBit);
     }
 
     /** {@code bitmap_find_next_zero_area_off}. */
