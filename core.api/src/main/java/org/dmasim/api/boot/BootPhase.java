@@ -34,6 +34,12 @@ public enum BootPhase {
     IOMMU_SUBSYS,
     /** rootfs_initcall {@code pci_iommu_init()} (x86_64): late swiotlb report or teardown. */
     PCI_IOMMU_INIT,
+    /**
+     * device_initcall time: devices described by the firmware are created and configured for
+     * DMA ({@code of_platform_default_populate}, {@code of_dma_configure}, reserved-memory
+     * assignment); run-time DMA services are published.
+     */
+    DEVICES,
     /** {@code free_initmem()} after the initcalls: the kernel image's init sections are freed. */
     FREE_INITMEM
 }

@@ -4,6 +4,7 @@ package org.dmasim.api.boot;
 public final class Errno {
     public static final int ENOENT = 2;
     public static final int EIO = 5;
+    public static final int ENXIO = 6;
     public static final int ENOMEM = 12;
     public static final int EBUSY = 16;
     public static final int EEXIST = 17;

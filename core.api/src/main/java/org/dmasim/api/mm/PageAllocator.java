@@ -78,6 +78,34 @@ public interface PageAllocator {
         throw new UnsupportedOperationException("free_contig_range is not supported by " + getClass().getName());
     }
 
+    /**
+     * {@code alloc_pages} of a movable block with the owner to tell when the block is migrated
+     * (by {@code alloc_contig_range} for CMA). Blocks allocated with {@code __GFP_MOVABLE} but
+     * without an owner cannot be migrated: they keep a CMA range busy, like a pinned page.
+     *
+     * @throws IllegalArgumentException when gfp lacks {@code __GFP_MOVABLE}
+     */
+    default long allocPages(int gfp, int order, MovablePageOwner owner) {
+        throw new UnsupportedOperationException("movable owners are not supported by " + getClass().getName());
+    }
+
+    /**
+     * {@code drain_all_pages(NULL)}: returns every per-CPU list's pages to the free areas, so
+     * that {@link #freePages()} counts them again. A no-op for an allocator without pcp lists.
+     */
+    default void drainAllPages() {
+    }
+
+    /** Page migrations done so far ({@code alloc_contig_range} moving movable pages out). */
+    default MigrationStats migrationStats() {
+        return new MigrationStats(0, 0, 0, 0, 0);
+    }
+
+    /** {@code /proc/meminfo} lines this allocator owns (MemTotal, MemFree, CmaTotal, CmaFree ...). */
+    default String meminfo() {
+        throw new UnsupportedOperationException("meminfo is not supported by " + getClass().getName());
+    }
+
     /** {@code /proc/buddyinfo}. */
     String buddyinfo();
 

@@ -25,6 +25,13 @@ public final class PlatformConfig {
     public static final String CPUS = "cpus";
     /** Replace the profile's command line instead of appending to it ("true"). */
     public static final String CMDLINE_REPLACE = "cmdline.replace";
+    /**
+     * Backend choices {@code SUBSYSTEM=CHOICE} (String[] or comma-separated), e.g.
+     * {@code dmapool=6.4}; they land in {@link PlatformSpec#options()}.
+     */
+    public static final String BACKEND = "backend";
+    /** Single backend choice keys: {@code backend.dmapool = 6.4} (also valid in profiles). */
+    public static final String BACKEND_PREFIX = "backend.";
 
     private PlatformConfig() {
     }

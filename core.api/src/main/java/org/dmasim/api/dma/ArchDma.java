@@ -1,0 +1,32 @@
+package org.dmasim.api.dma;
+
+import org.dmasim.api.mem.MemAttr;
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * What dma-direct asks of the architecture ({@code arch/*}/mm/dma-mapping.c and the Kconfig
+ * symbols the arch selects). Published at boot by the arch backend.
+ */
+@ConsumerType
+public interface ArchDma {
+    /** {@code dma_get_cache_alignment()}: 128 on arm64 6.1 (ARCH_DMA_MINALIGN), 1 on x86_64. */
+    int cacheAlignment();
+
+    /** CONFIG_OF_DMA_DEFAULT_COHERENT / the arch's answer for devices without dma-coherent. */
+    boolean defaultCoherent();
+
+    /** CONFIG_DMA_DIRECT_REMAP: non-coherent coherent buffers get a remapped alias. */
+    boolean directRemap();
+
+    /** {@code dma_pgprot(dev, PAGE_KERNEL, attrs)}: the memory type of a coherent buffer's CPU mapping. */
+    MemAttr coherentPgprot(boolean deviceCoherent, long attrs);
+
+    /**
+     * {@code arch_dma_prep_coherent(page, size)}: on arm64 clean the range to the point of
+     * coherency before it is used through a non-cacheable alias; nothing on x86.
+     */
+    void prepCoherent(long phys, long size);
+
+    /** How many {@code arch_dma_prep_coherent} calls and bytes were cleaned so far. */
+    long prepCoherentBytes();
+}
