@@ -1,5 +1,7 @@
 package org.dmasim.platform.boot;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.dmasim.api.boot.Memblock;
@@ -41,6 +43,25 @@ public final class BootResult {
 
     public <T> Optional<T> lookup(Class<T> type) {
         return Optional.ofNullable(type.cast(published.get(type)));
+    }
+
+    /**
+     * Stops what the backends started for this boot (worker threads of the atomic pools and
+     * the like): every published facility that is {@link AutoCloseable}. Called when the
+     * platform re-boots or goes away; failures are reported, not thrown, so all get closed.
+     */
+    public List<String> close() {
+        List<String> problems = new ArrayList<>();
+        for (Object facility : published.values()) {
+            if (facility instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    problems.add(facility.getClass().getSimpleName() + ": " + e);
+                }
+            }
+        }
+        return problems;
     }
 
     public Optional<Memblock> memblock() {

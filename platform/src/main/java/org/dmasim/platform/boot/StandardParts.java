@@ -13,7 +13,7 @@ public final class StandardParts {
     }
 
     public static List<BootParticipant> participants() {
-        return List.of(new ReservedMemScan(), new CommandLineBanner(), new VfsHashTables(), new IommuDefaultDomain());
+        return List.of(new org.dmasim.platform.mem.MemoryBoot(), new ReservedMemScan(), new CommandLineBanner(), new VfsHashTables(), new IommuDefaultDomain());
     }
 
     public static List<ReservedMemHandler> handlers() {

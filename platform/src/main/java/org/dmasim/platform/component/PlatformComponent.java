@@ -57,6 +57,8 @@ public final class PlatformComponent {
     private volatile boolean waiting;
     private volatile boolean closed;
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
+    /** The boot whose services are registered; closed when the next one replaces it. */
+    private PlatformInstance current;
 
     @Reference(name = "participant", service = BootParticipant.class, cardinality = ReferenceCardinality.MULTIPLE,
         policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
@@ -104,18 +106,26 @@ public final class PlatformComponent {
         worker.shutdownNow();
         synchronized (this) {
             unregisterAll();
+            if (current != null) {
+                current.close();
+                current = null;
+            }
         }
     }
 
     private void schedule() {
         if (!closed && !worker.isShutdown()) {
-            worker.execute(this::boot);
+            try {
+                worker.execute(this::boot);
+            } catch (java.util.concurrent.RejectedExecutionException deactivating) {
+                // deactivate() shut the worker down between the check and the call: no boot wanted.
+            }
         }
     }
 
     /** Backends every platform of this architecture needs. */
     static Set<String> required(PlatformSpec spec) {
-        Set<String> names = new TreeSet<>(List.of("mm.buddy", "cma", "swiotlb", "atomicpool"));
+        Set<String> names = new TreeSet<>(List.of("mm.buddy", "cma", "swiotlb", "atomicpool", "dma.core", "dmapool"));
         names.add(spec.arch() == org.dmasim.api.platform.Arch.ARM64 ? "arch.arm64" : "arch.x86");
         return names;
     }
@@ -181,6 +191,10 @@ public final class PlatformComponent {
 
     private void publish(PlatformInstance instance) {
         unregisterAll();
+        if (current != null) {
+            current.close();
+        }
+        current = instance;
         if (closed) {
             return;
         }
@@ -190,11 +204,32 @@ public final class PlatformComponent {
         if (instance.spec() != null) {
             props.put("dmasim.arch", instance.spec().arch().id());
         }
-        registrations.add(bundleContext.registerService(Platform.class, instance, props));
-        instance.lookup(PageAllocator.class).ifPresent(buddy -> {
+        try {
+            registrations.add(bundleContext.registerService(Platform.class, instance, props));
+            for (Class<?> facility : RUNTIME_SERVICES) {
+                register(instance, facility);
+            }
+        } catch (IllegalStateException stopping) {
+            // The bundle is stopping under us (its context is no longer valid): nothing to publish.
+            closed = true;
+            unregisterAll();
+        }
+    }
+
+    /**
+     * The run-time facilities a booted platform also offers as services, each with
+     * {@code dmasim.platform=<name>}, for consumers that prefer DS references to
+     * {@link Platform#lookup}.
+     */
+    static final List<Class<?>> RUNTIME_SERVICES = List.of(PageAllocator.class, org.dmasim.api.dma.DmaApi.class,
+        org.dmasim.api.dmapool.DmaPools.class, org.dmasim.api.cma.CmaAreas.class,
+        org.dmasim.api.pool.AtomicPools.class);
+
+    private <T> void register(PlatformInstance instance, Class<T> type) {
+        instance.lookup(type).ifPresent(facility -> {
             Dictionary<String, Object> p = new Hashtable<>();
             p.put(Platform.PLATFORM_PROPERTY, instance.name());
-            registrations.add(bundleContext.registerService(PageAllocator.class, buddy, p));
+            registrations.add(bundleContext.registerService(type, facility, p));
         });
     }
 

@@ -52,6 +52,13 @@ final class PlatformInstance implements Platform {
         return result == null || state != State.BOOTED ? Optional.empty() : result.lookup(type);
     }
 
+    /** Stops the boot's background work (see {@link BootResult#close()}). */
+    void close() {
+        if (result != null) {
+            result.close();
+        }
+    }
+
     @Override
     public String toString() {
         return "platform " + name + " (" + state + ")";

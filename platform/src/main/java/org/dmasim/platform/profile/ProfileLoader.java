@@ -67,7 +67,7 @@ public final class ProfileLoader {
             }
             String key = line.substring(0, eq).strip();
             String value = line.substring(eq + 1).strip();
-            if (!KEYS.contains(key) && !key.startsWith("kconfig.")) {
+            if (!KEYS.contains(key) && !key.startsWith("kconfig.") && !key.startsWith("backend.")) {
                 throw new InvalidInputException(src.displayName() + ":" + (i + 1) + ": unknown profile key '" + key
                     + "' (known: " + String.join(", ", new java.util.TreeSet<>(KEYS)) + ", kconfig.<OPTION>)");
             }

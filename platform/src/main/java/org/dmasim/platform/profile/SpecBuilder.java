@@ -98,7 +98,35 @@ public final class SpecBuilder {
         }
 
         int cpus = cpus(config, profile, dt);
-        return new PlatformSpec(name, arch, dt, e820, mem, KernelCmdline.parse(cmdline), kconfig, cpus, Map.of());
+        return new PlatformSpec(name, arch, dt, e820, mem, KernelCmdline.parse(cmdline), kconfig, cpus,
+            backends(config, profile));
+    }
+
+    /**
+     * Backend selections: profile keys {@code backend.<subsystem> = <choice>}, overridden by
+     * configuration keys of the same name (and by {@code backend} entries "subsystem=choice").
+     * Each backend validates its own choice when it boots.
+     */
+    static Map<String, String> backends(Map<String, ?> config, Profile profile) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        for (Map.Entry<String, Profile.Setting> e : profile.settings().entrySet()) {
+            if (e.getKey().startsWith(PlatformConfig.BACKEND_PREFIX)) {
+                out.put(e.getKey().substring(PlatformConfig.BACKEND_PREFIX.length()), e.getValue().value());
+            }
+        }
+        for (Map.Entry<String, ?> e : config.entrySet()) {
+            if (e.getKey().startsWith(PlatformConfig.BACKEND_PREFIX)) {
+                out.put(e.getKey().substring(PlatformConfig.BACKEND_PREFIX.length()), String.valueOf(e.getValue()));
+            }
+        }
+        for (String kv : list(config.get(PlatformConfig.BACKEND))) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new InvalidInputException("backend '" + kv + "': expected SUBSYSTEM=CHOICE (e.g. dmapool=6.4)");
+            }
+            out.put(kv.substring(0, eq).strip(), kv.substring(eq + 1).strip());
+        }
+        return out;
     }
 
     private static boolean profileArchMatches(Profile p, Arch arch) {

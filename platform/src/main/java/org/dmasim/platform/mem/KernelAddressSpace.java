@@ -1,0 +1,212 @@
+package org.dmasim.platform.mem;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.dmasim.api.mem.KernelVm;
+import org.dmasim.api.mem.MemAttr;
+import org.dmasim.api.mem.PhysMemory;
+import org.dmasim.api.mem.VmArea;
+import org.dmasim.api.mm.Page;
+import org.dmasim.api.platform.Arch;
+
+/**
+ * The kernel's virtual address space as far as DMA uses it: the linear map and vmalloc.
+ *
+ * <p>Linear map: one offset for all of RAM. arm64 (VA_BITS 48, no KASLR): {@code __phys_to_virt(p)
+ * = (p - PHYS_OFFSET) | PAGE_OFFSET} with PAGE_OFFSET 0xffff000000000000 and PHYS_OFFSET =
+ * memstart_addr = DRAM start rounded down to ARM64_MEMSTART_ALIGN (1 GiB with 4 KiB pages).
+ * x86_64 (4-level, no KASLR): PAGE_OFFSET 0xffff888000000000 + p.
+ *
+ * <p>vmalloc: areas kept in a tree by start address. {@code vmap} takes the lowest gap at or
+ * above VMALLOC_START that holds the area plus one guard page (alloc_vmap_area's lowest-first
+ * search with the default guard), page aligned; {@code vunmap} gives the gap back. The struct
+ * page array (vmemmap) sits at arm64 0xfffffc0000000000 - memstart_pfn * 64, x86_64
+ * 0xffffea0000000000.
+ */
+public final class KernelAddressSpace implements KernelVm {
+    static final long ARM64_PAGE_OFFSET = 0xffff000000000000L;
+    static final long ARM64_VMALLOC_START = 0xffff800008000000L;
+    static final long ARM64_VMALLOC_END = 0xfffffbfff0000000L;
+    static final long ARM64_VMEMMAP_START = 0xfffffc0000000000L;
+    static final long ARM64_MEMSTART_ALIGN = 1L << 30;
+    static final long X86_PAGE_OFFSET = 0xffff888000000000L;
+    static final long X86_VMALLOC_START = 0xffffc90000000000L;
+    static final long X86_VMALLOC_END = 0xffffe8ffffffffffL;
+    static final long X86_VMEMMAP_START = 0xffffea0000000000L;
+    static final long STRUCT_PAGE_SIZE = Page.STRUCT_PAGE_SIZE;
+
+    private final PhysMemory ram;
+    private final long pageOffset;
+    private final long physOffset;
+    private final long vmallocStart;
+    private final long vmallocEnd;
+    private final long vmemmap;
+    private final long ramEnd;
+    /** vmalloc areas by start address. */
+    private final TreeMap<Long, VmArea> areas = new TreeMap<>(Long::compareUnsigned);
+
+    public KernelAddressSpace(Arch arch, PhysMemory ram, long dramStart, long dramEnd) {
+        this.ram = ram;
+        this.ramEnd = dramEnd;
+        if (arch == Arch.ARM64) {
+            pageOffset = ARM64_PAGE_OFFSET;
+            physOffset = dramStart & -ARM64_MEMSTART_ALIGN;
+            vmallocStart = ARM64_VMALLOC_START;
+            vmallocEnd = ARM64_VMALLOC_END;
+            vmemmap = ARM64_VMEMMAP_START - (physOffset >>> Page.PAGE_SHIFT) * STRUCT_PAGE_SIZE;
+        } else {
+            pageOffset = X86_PAGE_OFFSET;
+            physOffset = 0;
+            vmallocStart = X86_VMALLOC_START;
+            vmallocEnd = X86_VMALLOC_END;
+            vmemmap = X86_VMEMMAP_START;
+        }
+    }
+
+    @Override
+    public long linearAddress(long phys) {
+        if (phys < physOffset || phys >= ramEnd) {
+            throw new IllegalArgumentException(String.format(
+                "phys_to_virt(%#x): outside the linear map [%#x-%#x)", phys, physOffset, ramEnd));
+        }
+        return pageOffset + (phys - physOffset);
+    }
+
+    @Override
+    public boolean isLinear(long kva) {
+        return Long.compareUnsigned(kva, pageOffset) >= 0
+            && Long.compareUnsigned(kva - pageOffset, ramEnd - physOffset) < 0;
+    }
+
+    @Override
+    public boolean isVmalloc(long kva) {
+        return Long.compareUnsigned(kva, vmallocStart) >= 0 && Long.compareUnsigned(kva, vmallocEnd) < 0;
+    }
+
+    @Override
+    public synchronized long toPhys(long kva) {
+        if (isLinear(kva)) {
+            return kva - pageOffset + physOffset;
+        }
+        VmArea a = areaOf(kva);
+        return a.phys() + (kva - a.addr());
+    }
+
+    private VmArea areaOf(long kva) {
+        Map.Entry<Long, VmArea> e = areas.floorEntry(kva);
+        if (e == null || !e.getValue().contains(kva)) {
+            throw new IllegalArgumentException(String.format(
+                "Unable to handle kernel paging request at virtual address %016x (no linear or vmalloc mapping)",
+                kva));
+        }
+        return e.getValue();
+    }
+
+    @Override
+    public synchronized long vmap(long phys, long size, MemAttr attr, String caller) {
+        if (size <= 0 || (size & (Page.PAGE_SIZE - 1)) != 0 || (phys & (Page.PAGE_SIZE - 1)) != 0) {
+            throw new IllegalArgumentException(String.format(
+                "vmap(%#x, %#x): phys and size must be page aligned and size > 0", phys, size));
+        }
+        if (!ram.isRam(phys, size)) {
+            throw new IllegalArgumentException(String.format("vmap(%#x, %#x): not RAM of this platform", phys, size));
+        }
+        long need = size + Page.PAGE_SIZE;
+        long candidate = vmallocStart;
+        for (VmArea a : areas.values()) {
+            if (Long.compareUnsigned(a.addr() - candidate, need) >= 0 && Long.compareUnsigned(a.addr(), candidate) >= 0) {
+                break;
+            }
+            candidate = a.addr() + a.size() + Page.PAGE_SIZE;
+        }
+        if (Long.compareUnsigned(vmallocEnd - candidate, need) < 0) {
+            throw new IllegalStateException(String.format(
+                "vmap allocation for size %d failed: use vmalloc=<size> to increase size", size));
+        }
+        areas.put(candidate, new VmArea(candidate, size, phys, attr, caller));
+        return candidate;
+    }
+
+    @Override
+    public synchronized void vunmap(long kva) {
+        VmArea a = areas.get(kva);
+        if (a == null) {
+            throw new IllegalArgumentException(String.format(
+                "Trying to vunmap() nonexistent vm area (%016x)", kva));
+        }
+        areas.remove(kva);
+    }
+
+    @Override
+    public synchronized Optional<VmArea> findVmArea(long kva) {
+        Map.Entry<Long, VmArea> e = areas.floorEntry(kva);
+        return e != null && e.getValue().contains(kva) ? Optional.of(e.getValue()) : Optional.empty();
+    }
+
+    @Override
+    public synchronized List<VmArea> vmAreas() {
+        return new ArrayList<>(areas.values());
+    }
+
+    @Override
+    public synchronized MemAttr attr(long kva) {
+        return isLinear(kva) ? MemAttr.NORMAL : areaOf(kva).attr();
+    }
+
+    /** Resolves [kva, kva + len) to phys, refusing ranges that leave their mapping. */
+    private synchronized long resolve(long kva, long len) {
+        if (isLinear(kva)) {
+            if (!isLinear(kva + Math.max(len, 1) - 1)) {
+                throw new IllegalArgumentException(String.format(
+                    "Unable to handle kernel paging request at virtual address %016x (beyond the linear map)",
+                    kva + len - 1));
+            }
+            return kva - pageOffset + physOffset;
+        }
+        VmArea a = areaOf(kva);
+        if (len > 0 && !a.contains(kva + len - 1)) {
+            throw new IllegalArgumentException(String.format(
+                "Unable to handle kernel paging request at virtual address %016x (past the end of the vmalloc area at %016x)",
+                a.addr() + a.size(), a.addr()));
+        }
+        return a.phys() + (kva - a.addr());
+    }
+
+    @Override
+    public void cpuRead(long kva, byte[] dst, int off, int len) {
+        ram.read(resolve(kva, len), dst, off, len);
+    }
+
+    @Override
+    public void cpuWrite(long kva, byte[] src, int off, int len) {
+        ram.write(resolve(kva, len), src, off, len);
+    }
+
+    @Override
+    public void cpuFill(long kva, long len, byte value) {
+        ram.fill(resolve(kva, len), len, value);
+    }
+
+    @Override
+    public long pageStruct(long pfn) {
+        return vmemmap + pfn * STRUCT_PAGE_SIZE;
+    }
+
+    @Override
+    public long pageStructToPfn(long addr) {
+        long off = addr - vmemmap;
+        if (off < 0 || off % STRUCT_PAGE_SIZE != 0) {
+            return -1;
+        }
+        long pfn = off / STRUCT_PAGE_SIZE;
+        return ram.isRam(Page.pfnPhys(pfn), Page.PAGE_SIZE) ? pfn : -1;
+    }
+
+    @Override
+    public PhysMemory memory() {
+        return ram;
+    }
+}

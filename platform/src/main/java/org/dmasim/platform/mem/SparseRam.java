@@ -1,0 +1,165 @@
+package org.dmasim.platform.mem;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import org.dmasim.api.boot.Memblock;
+import org.dmasim.api.mem.PhysMemory;
+import org.dmasim.api.mm.Page;
+
+/**
+ * The contents of simulated RAM.
+ *
+ * <p>Layout: the RAM extents (memblock.memory at the end of early boot, sorted, as parallel
+ * {@code base[]}/{@code end[]} arrays for a binary search) and a hash map from pfn to a 4 KiB
+ * {@code byte[]} for each page that holds something other than zeros. A page enters the map on
+ * its first non-zero store and leaves it when a zero fill covers it entirely, so a 1 TiB
+ * platform whose drivers touched 10 pages costs 10 arrays. Absent pages read as zeros: the
+ * simulator makes no attempt to model the garbage a real page holds after boot.
+ *
+ * <p>Concurrency: the map is concurrent; stores to the same page from two threads race the way
+ * two CPUs writing one page do (the last store of each byte wins).
+ */
+public final class SparseRam implements PhysMemory {
+    private static final int PAGE = (int) Page.PAGE_SIZE;
+
+    private final long[] base;
+    private final long[] end;
+    private final ConcurrentHashMap<Long, byte[]> pages = new ConcurrentHashMap<>();
+
+    public SparseRam(List<Memblock.Region> memory) {
+        base = new long[memory.size()];
+        end = new long[memory.size()];
+        for (int i = 0; i < memory.size(); i++) {
+            base[i] = memory.get(i).base();
+            end[i] = memory.get(i).end();
+        }
+    }
+
+    @Override
+    public boolean isRam(long phys, long len) {
+        if (len < 0 || phys < 0 || phys + len < phys) {
+            return false;
+        }
+        int i = Arrays.binarySearch(base, phys);
+        if (i < 0) {
+            i = -i - 2;
+        }
+        if (i < 0 || phys >= end[i]) {
+            return false;
+        }
+        // memblock keeps touching regions apart when their flags differ: walk across them.
+        long at = end[i];
+        long stop = phys + len;
+        while (at < stop) {
+            i++;
+            if (i >= base.length || base[i] != at) {
+                return false;
+            }
+            at = end[i];
+        }
+        return true;
+    }
+
+    private void check(String what, long phys, long len) {
+        if (!isRam(phys, len)) {
+            throw new IllegalArgumentException(String.format(
+                "%s [mem %#018x-%#018x]: not RAM of this platform (expected: inside memblock.memory)", what, phys,
+                phys + Math.max(len, 1) - 1));
+        }
+    }
+
+    @Override
+    public void read(long phys, byte[] dst, int off, int len) {
+        check("read", phys, len);
+        while (len > 0) {
+            int in = (int) (phys & (PAGE - 1));
+            int n = Math.min(len, PAGE - in);
+            byte[] p = pages.get(phys >>> Page.PAGE_SHIFT);
+            if (p == null) {
+                Arrays.fill(dst, off, off + n, (byte) 0);
+            } else {
+                System.arraycopy(p, in, dst, off, n);
+            }
+            phys += n;
+            off += n;
+            len -= n;
+        }
+    }
+
+    @Override
+    public void write(long phys, byte[] src, int off, int len) {
+        check("write", phys, len);
+        while (len > 0) {
+            int in = (int) (phys & (PAGE - 1));
+            int n = Math.min(len, PAGE - in);
+            long pfn = phys >>> Page.PAGE_SHIFT;
+            byte[] p = pages.get(pfn);
+            if (p == null && !allZero(src, off, n)) {
+                p = pages.computeIfAbsent(pfn, k -> new byte[PAGE]);
+            }
+            if (p != null) {
+                System.arraycopy(src, off, p, in, n);
+            }
+            phys += n;
+            off += n;
+            len -= n;
+        }
+    }
+
+    @Override
+    public void fill(long phys, long len, byte value) {
+        check("fill", phys, len);
+        while (len > 0) {
+            int in = (int) (phys & (PAGE - 1));
+            int n = (int) Math.min(len, PAGE - in);
+            long pfn = phys >>> Page.PAGE_SHIFT;
+            if (value == 0 && n == PAGE) {
+                pages.remove(pfn);
+            } else {
+                byte[] p = value == 0 ? pages.get(pfn) : pages.computeIfAbsent(pfn, k -> new byte[PAGE]);
+                if (p != null) {
+                    Arrays.fill(p, in, in + n, value);
+                }
+            }
+            phys += n;
+            len -= n;
+        }
+    }
+
+    @Override
+    public void copy(long dstPhys, long srcPhys, long len) {
+        check("copy source", srcPhys, len);
+        check("copy destination", dstPhys, len);
+        // Through a bounded buffer: memmove semantics come from copying in the safe direction.
+        int chunk = PAGE;
+        byte[] buf = new byte[chunk];
+        if (dstPhys <= srcPhys || dstPhys >= srcPhys + len) {
+            for (long done = 0; done < len; done += chunk) {
+                int n = (int) Math.min(chunk, len - done);
+                read(srcPhys + done, buf, 0, n);
+                write(dstPhys + done, buf, 0, n);
+            }
+        } else {
+            for (long left = len; left > 0; left -= chunk) {
+                int n = (int) Math.min(chunk, left);
+                read(srcPhys + left - n, buf, 0, n);
+                write(dstPhys + left - n, buf, 0, n);
+            }
+        }
+    }
+
+    @Override
+    public long materialisedPages() {
+        return pages.size();
+    }
+
+    private static boolean allZero(byte[] b, int off, int len) {
+        for (int i = off; i < off + len; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
