@@ -56,7 +56,7 @@ public final class Arm64Arch implements ArchSupport {
         return List.of(BootPhase.MEMBLOCK, BootPhase.RESERVED_MEM, BootPhase.EARLY_ALLOC,
             BootPhase.FREE_AREA_INIT, BootPhase.CONTIGUOUS, BootPhase.PERCPU, BootPhase.ZONELISTS,
             BootPhase.CMDLINE, BootPhase.SWIOTLB_INIT, BootPhase.FREE_ALL, BootPhase.CMA_ACTIVATE,
-            BootPhase.ATOMIC_POOLS, BootPhase.IOMMU_SUBSYS, BootPhase.FREE_INITMEM);
+            BootPhase.ATOMIC_POOLS, BootPhase.IOMMU_SUBSYS, BootPhase.DEVICES, BootPhase.FREE_INITMEM);
     }
 
     @Override
@@ -74,7 +74,10 @@ public final class Arm64Arch implements ArchSupport {
     @Override
     public void run(BootPhase phase, BootContext ctx) {
         switch (phase) {
-            case MEMBLOCK -> memblockInit(ctx);
+            case MEMBLOCK -> {
+                ctx.put(org.dmasim.api.dma.ArchDma.class, new Arm64Dma());
+                memblockInit(ctx);
+            }
             case EARLY_ALLOC -> {
                 EarlyAllocations.beforeZones(ctx);
                 ZoneLimits limits = zoneLimits(ctx);

@@ -55,7 +55,7 @@ public final class X86Arch implements ArchSupport {
         return List.of(BootPhase.MEMBLOCK, BootPhase.CONTIGUOUS, BootPhase.EARLY_ALLOC,
             BootPhase.FREE_AREA_INIT, BootPhase.PERCPU, BootPhase.ZONELISTS, BootPhase.CMDLINE,
             BootPhase.SWIOTLB_INIT, BootPhase.FREE_ALL, BootPhase.CMA_ACTIVATE, BootPhase.ATOMIC_POOLS,
-            BootPhase.IOMMU_SUBSYS, BootPhase.PCI_IOMMU_INIT, BootPhase.FREE_INITMEM);
+            BootPhase.IOMMU_SUBSYS, BootPhase.PCI_IOMMU_INIT, BootPhase.DEVICES, BootPhase.FREE_INITMEM);
     }
 
     @Override
@@ -73,7 +73,10 @@ public final class X86Arch implements ArchSupport {
     @Override
     public void run(BootPhase phase, BootContext ctx) {
         switch (phase) {
-            case MEMBLOCK -> memblockSetup(ctx);
+            case MEMBLOCK -> {
+                ctx.put(org.dmasim.api.dma.ArchDma.class, new X86Dma());
+                memblockSetup(ctx);
+            }
             case EARLY_ALLOC -> {
                 ctx.put(DmaReserve.class, new DmaReserve(dmaReserve(ctx.memblock())));
                 EarlyAllocations.beforeZones(ctx);
