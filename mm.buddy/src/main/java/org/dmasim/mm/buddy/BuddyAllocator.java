@@ -4,14 +4,21 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.dmasim.api.dto.ZoneDTO;
+import org.dmasim.api.mem.PhysMemory;
 import org.dmasim.api.mm.Gfp;
 import org.dmasim.api.mm.MigrateType;
+import org.dmasim.api.mm.MigrationStats;
+import org.dmasim.api.mm.MovablePageOwner;
 import org.dmasim.api.mm.Page;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.mm.ZoneType;
+import org.dmasim.api.platform.SimCpu;
 
 /**
  * The buddy page allocator of one node: Linux 6.1 {@code mm/page_alloc.c} over a sparse,
@@ -73,7 +80,9 @@ import org.dmasim.api.mm.ZoneType;
  *     (ALLOC_HARDER, which may also use HighAtomic reserves); __GFP_MEMALLOC ignores
  *     watermarks. No reclaim or compaction exists to help, so failure is final and warned
  *     unless __GFP_NOWARN.</li>
- * <li>In a zone ({@code rmqueue} without per-cpu lists): HighAtomic first for ALLOC_HARDER
+ * <li>In a zone ({@code rmqueue}): orders 0..3 and the pageblock order come from this CPU's
+ *     per-cpu lists ({@link PcpLists}), refilled {@code batch} blocks at a time; otherwise, or
+ *     when that fails, from the buddy lists: HighAtomic first for ALLOC_HARDER
  *     order &gt; 0; CMA first when ALLOC_CMA and free CMA exceeds half the zone's free pages;
  *     then the smallest order of the wanted type (taking the list head and splitting: the
  *     upper halves go to the heads of the lower lists); then CMA; then steal from the
@@ -87,11 +96,27 @@ import org.dmasim.api.mm.ZoneType;
  * path; {@link ContigRange} is {@code alloc_contig_range} for CMA; {@link Watermarks} sizes the
  * reserves; {@link ProcFs} renders /proc; {@link BuddyAudit} dumps and checks the whole state.
  *
- * <p>What is not modelled, on purpose: per-cpu page lists (every call goes to the buddy lists
- * directly), reclaim, compaction, kswapd (modelled as waking, reclaiming nothing and clearing
- * watermark boost at once), the OOM killer, page shuffling, deferred struct page init and
- * more than one NUMA node. All public methods are {@code synchronized}: one lock plays
- * {@code zone->lock} for every zone.
+ * <h2>Per-cpu lists and locking</h2>
+ * Each populated zone has one {@link PerCpuPages} per simulated CPU ({@link SimCpu#current()}
+ * modulo the CPU count). Frees of pcp orders go to the head of the CPU's list and drain back
+ * in bulk past {@code high}; pcp pages are outside NR_FREE_PAGES, as in the kernel. This
+ * object's monitor plays {@code zone->lock} for every zone. {@link #allocPages} and
+ * {@link #freePages} take it only when they reach the buddy lists: a thread alone on its
+ * simulated CPU does an order-0 alloc/free pair with one uncontended compare-and-set each
+ * (the pcp try-lock). Lock order is pcp lock, then zone lock; the only blocking pcp lock is
+ * {@link #drainAllPages}, never called with the zone lock held. Every other public method
+ * is {@code synchronized}; the views and audits read the pcp lists without their locks, so
+ * their numbers are exact only while no other thread allocates.
+ *
+ * <h2>Movable owners, migration, contents</h2>
+ * {@link #allocPages(int, int, MovablePageOwner)} records an owner per movable block; only
+ * such blocks can be migrated by {@link #allocContigRange} (see {@link ContigRange}). With a
+ * {@link PhysMemory} attached, __GFP_ZERO blocks are zero-filled and migrations copy contents.
+ *
+ * <p>What is not modelled, on purpose: reclaim, compaction, kswapd (modelled as waking,
+ * reclaiming nothing and clearing watermark boost at once), the OOM killer, page shuffling,
+ * deferred struct page init, the warn_alloc rate limit (10 s, burst 1: a simulator has no
+ * meaningful clock, so every failure is reported) and more than one NUMA node.
  */
 public final class BuddyAllocator implements PageAllocator {
     static final int MAX_ORDER = Page.MAX_ORDER;
@@ -133,7 +158,10 @@ public final class BuddyAllocator implements PageAllocator {
     final SectionTable st;
     final FreeLists lists;
     private final PageAlloc pageAlloc;
+    private final PcpLists pcp;
     private final ContigRange contig;
+    /** Highest zone index for each combination of the four zone-modifier bits; -2 = invalid. */
+    private final int[] gfpZoneIndex = new int[16];
     private final int normalIdx;
     private final boolean hasDma;
     private final boolean hasDma32;
@@ -143,6 +171,18 @@ public final class BuddyAllocator implements PageAllocator {
     private int userMinFreeKbytes;
     private long totalReservePages;
     private final List<String> warnings = new ArrayList<>();
+    private volatile Consumer<String> warningSink;
+    /** WARN_ON_ONCE_GFP(order >= MAX_ORDER): fired already. */
+    private boolean warnedMaxOrder;
+
+    private volatile PhysMemory memory;
+    /** Owners of movable blocks by head pfn (zone lock). */
+    private final Map<Long, MovablePageOwner> owners = new HashMap<>();
+    private long migBlocks;
+    private long migPages;
+    private long migBytes;
+    private long migFailures;
+    private long migNanos;
 
     private BuddyAllocator(Node node) {
         this.node = node;
@@ -150,10 +190,20 @@ public final class BuddyAllocator implements PageAllocator {
         this.zones = node.zones;
         this.st = node.st;
         this.lists = node.lists;
-        this.pageAlloc = new PageAlloc(node);
-        this.contig = new ContigRange(node);
+        this.pageAlloc = new PageAlloc(node, this);
+        this.pcp = new PcpLists(node, this, pageAlloc);
+        pageAlloc.pcp = pcp;
+        this.contig = new ContigRange(node, this);
+        this.warningSink = options.warningSink();
         this.hasDma = node.typeIndex(ZoneType.DMA) >= 0;
         this.hasDma32 = node.typeIndex(ZoneType.DMA32) >= 0;
+        for (int bits = 0; bits < 16; bits++) {
+            try {
+                gfpZoneIndex[bits] = node.zoneIndexAtMost(Gfp.zone(bits, hasDma, hasDma32));
+            } catch (IllegalArgumentException e) {
+                gfpZoneIndex[bits] = -2;
+            }
+        }
         int n = -1;
         for (Zone z : zones) {
             if (z.type.ordinal() <= ZoneType.NORMAL.ordinal()) {
@@ -213,7 +263,7 @@ public final class BuddyAllocator implements PageAllocator {
                 lastEnd = spec.zoneEndPfn();
             }
             zs[i] = new Zone(i, spec.type(), spec.zoneStartPfn(), spec.spannedPages(), spec.presentPages(),
-                zs.length);
+                zs.length, options.nrCpus());
         }
 
         // Clip memory to the zones: one piece per (range, zone), ascending.
@@ -410,6 +460,14 @@ public final class BuddyAllocator implements PageAllocator {
             Watermarks.setupPerZoneWmarks(zones, minFreeKbytes, options.watermarkScaleFactor());
             totalReservePages = Watermarks.totalReservePages(zones);
         }
+        zonePcpUpdate();
+    }
+
+    /** setup_per_zone_wmarks() ends with zone_pcp_update() for every zone: high follows the low mark. */
+    private void zonePcpUpdate() {
+        for (Zone z : zones) {
+            pcp.zonePcpUpdate(z);
+        }
     }
 
     /** {@code calculate_totalreserve_pages()}: recomputes and returns {@code totalreserve_pages}. */
@@ -427,6 +485,7 @@ public final class BuddyAllocator implements PageAllocator {
         userMinFreeKbytes = kbytes;
         Watermarks.setupPerZoneWmarks(zones, minFreeKbytes, options.watermarkScaleFactor());
         totalReservePages = Watermarks.totalReservePages(zones);
+        zonePcpUpdate();
     }
 
     public synchronized int minFreeKbytes() {
@@ -440,36 +499,154 @@ public final class BuddyAllocator implements PageAllocator {
     // ------------------------------------------------------------------------------------------
     // Run time: alloc_pages / __free_pages
 
+    /**
+     * {@code alloc_pages(gfp, order)}. Orders 0..3 (and the pageblock order) are served from
+     * the calling thread's simulated CPU's pcp lists when they can be; see the class essay.
+     */
     @Override
-    public synchronized long allocPages(int gfp, int order) {
+    public long allocPages(int gfp, int order) {
         if (order < 0) {
             throw new IllegalArgumentException("alloc_pages: order " + order + " is negative");
         }
+        return allocate(gfp, order, null);
+    }
+
+    /**
+     * {@code alloc_pages()} of a movable block that {@link #allocContigRange} may migrate: the
+     * owner is told the new pfn after the contents moved.
+     *
+     * @throws IllegalArgumentException when gfp lacks __GFP_MOVABLE, owner is null or the order
+     *     is negative; nothing is allocated
+     */
+    @Override
+    public long allocPages(int gfp, int order, MovablePageOwner owner) {
+        if (order < 0) {
+            throw new IllegalArgumentException("alloc_pages: order " + order + " is negative");
+        }
+        if ((gfp & Gfp.__GFP_MOVABLE) == 0) {
+            throw new IllegalArgumentException(String.format("alloc_pages(%#x(%s), order %d, owner): a block with "
+                + "an owner must be movable: gfp lacks __GFP_MOVABLE", gfp, Gfp.format(gfp), order));
+        }
+        if (owner == null) {
+            throw new IllegalArgumentException("alloc_pages(owner = null): a movable owner is required");
+        }
+        return allocate(gfp, order, owner);
+    }
+
+    private long allocate(int gfp, int order, MovablePageOwner owner) {
+        int highest = gfpZoneIndex[gfp & Gfp.GFP_ZONEMASK];
+        if (highest == -2) {
+            Gfp.zone(gfp, hasDma, hasDma32); // throws with the kernel's reason
+        }
         if (order >= MAX_ORDER) {
             // WARN_ON_ONCE_GFP(order >= MAX_ORDER, gfp): the request can never be met.
-            warnAllocFailure(gfp, order);
+            warnMaxOrder(gfp);
             return NO_PAGE;
         }
-        ZoneType zt = Gfp.zone(gfp, hasDma, hasDma32);
-        long pfn = pageAlloc.alloc(gfp, order, node.zoneIndexAtMost(zt));
+        int aflags = ((gfp & Gfp.__GFP_ZERO) != 0 ? PageState.A_ZERO : 0)
+            | ((gfp & Gfp.__GFP_MOVABLE) != 0 ? PageState.A_MOVABLE : 0)
+            | (owner != null ? PageState.A_OWNED : 0);
+        long pfn = pageAlloc.alloc(gfp, order, highest, aflags);
         if (pfn == NO_PAGE) {
             warnAllocFailure(gfp, order);
-            node.flushDematerialise();
             return NO_PAGE;
         }
-        node.flushDematerialise();
+        if (owner != null) {
+            synchronized (this) {
+                owners.put(pfn, owner);
+            }
+        }
+        if ((gfp & Gfp.__GFP_ZERO) != 0) {
+            // prep_new_page() -> kernel_init_pages(): the block reads as zeros.
+            PhysMemory mem = memory;
+            if (mem != null) {
+                mem.fill(Page.pfnPhys(pfn), Page.PAGE_SIZE << order, (byte) 0);
+            }
+        }
         return pfn;
     }
 
+    /**
+     * {@code __free_pages(page, order)}: pcp orders go to this CPU's pcp list
+     * ({@code free_unref_page}), larger blocks to the buddy lists.
+     */
     @Override
-    public synchronized void freePages(long pfn, int order) {
+    public void freePages(long pfn, int order) {
+        if (order >= 0 && order < MAX_ORDER && st.inTable(pfn)) {
+            int s = st.sectionOf(pfn);
+            MemSection m = st.mem[s];
+            if (m != null) {
+                int off = node.off(pfn);
+                byte state = m.state[off];
+                if (PageState.isAlloc(state) && PageState.order(state) == order
+                    && (PageState.allocFlags(state) & PageState.A_OWNED) == 0) {
+                    int zi = st.singleZone[s];
+                    freeThePage(zones[zi >= 0 ? zi : node.zoneIndexOfPresent(pfn)], pfn, order, m, off);
+                    return;
+                }
+            }
+        }
+        freePagesChecked(pfn, order);
+    }
+
+    /** The slow free: misuse diagnostics, and owned blocks (serialised with migration). */
+    private synchronized void freePagesChecked(long pfn, int order) {
         String why = whyNotFreeable(pfn, order);
         if (why != null) {
             throw new IllegalArgumentException(String.format("__free_pages(pfn %#x, order %d): %s", pfn, order, why));
         }
-        Zone z = zones[node.zoneIndexOfPresent(pfn)];
-        node.freeOneBlock(z, pfn, order, node.pageblockMt(pfn), false);
-        node.flushDematerialise();
+        owners.remove(pfn);
+        int s = st.sectionOf(pfn);
+        freeThePage(zones[node.zoneIndexOfPresent(pfn)], pfn, order, st.mem[s], node.off(pfn));
+    }
+
+    /** {@code free_the_page()}. */
+    private void freeThePage(Zone z, long pfn, int order, MemSection m, int off) {
+        if (PerCpuPages.allowedOrder(order)) {
+            pcp.freeUnrefPage(z, pfn, order, m, off);
+        } else {
+            synchronized (this) {
+                node.freeOneBlock(z, pfn, order, node.pageblockMt(pfn), false);
+                node.flushDematerialise();
+            }
+        }
+    }
+
+    /**
+     * {@code drain_all_pages(NULL)}: every CPU's pcp lists of every zone back to the buddy
+     * lists. Must not be called while holding this allocator's monitor.
+     *
+     * @throws IllegalStateException when the calling thread holds the allocator's monitor
+     */
+    public void drainAllPages() {
+        pcp.drainAllPages(null);
+    }
+
+    /** Pages on the pcp lists of every zone and CPU (not part of {@link #freePages()}). */
+    public synchronized long pcpPages() {
+        long n = 0;
+        for (Zone z : zones) {
+            n += z.pcpPages();
+        }
+        return n;
+    }
+
+    /** {@code pcp->count} of one zone's pageset on one CPU (0 for an unpopulated zone). */
+    public synchronized int pcpCount(ZoneType type, int cpu) {
+        Zone z = zone(type);
+        return z == null || z.pcp.length == 0 ? 0 : z.pcp[cpu % z.pcp.length].count;
+    }
+
+    /** {@code pcp->high} of a zone (the same on every CPU); 0 before the watermarks are set up. */
+    public synchronized int pcpHigh(ZoneType type) {
+        Zone z = zone(type);
+        return z == null || z.pcp.length == 0 ? 0 : z.pcp[0].high;
+    }
+
+    /** {@code pcp->batch} of a zone (the same on every CPU); 1 before the watermarks are set up. */
+    public synchronized int pcpBatch(ZoneType type) {
+        Zone z = zone(type);
+        return z == null || z.pcp.length == 0 ? 0 : z.pcp[0].batch;
     }
 
     /** The misuse rules of {@link #freePages}; null when the call is legal. */
@@ -503,6 +680,10 @@ public final class BuddyAllocator implements PageAllocator {
         if (PageState.isFree(state)) {
             return String.format("double free: the pfn heads a free order-%d block", PageState.order(state));
         }
+        if (PageState.isPcp(state)) {
+            return String.format("double free: the pfn heads an order-%d block on a per-cpu free list",
+                PageState.order(state));
+        }
         if (state == PageState.RESERVED) {
             return "the page is reserved: it was never handed to the page allocator";
         }
@@ -513,9 +694,9 @@ public final class BuddyAllocator implements PageAllocator {
             long head = pfn & -(1L << o);
             byte hs = m.state[node.off(head)];
             if (PageState.isHead(hs) && PageState.order(hs) >= o) {
-                if (PageState.isFree(hs)) {
-                    return String.format("double free: the page lies inside the free order-%d block at pfn %#x",
-                        PageState.order(hs), head);
+                if (PageState.isFree(hs) || PageState.isPcp(hs)) {
+                    return String.format("double free: the page lies inside the free order-%d block at pfn %#x%s",
+                        PageState.order(hs), head, PageState.isPcp(hs) ? " (on a per-cpu list)" : "");
                 }
                 return String.format("not the head of an allocated block: the page lies inside the "
                     + "allocated order-%d block at pfn %#x", PageState.order(hs), head);
@@ -531,25 +712,101 @@ public final class BuddyAllocator implements PageAllocator {
      * {@code alloc_contig_range(start, end, MIGRATE_CMA)}: takes the pages [startPfn, endPfn)
      * out of the free lists as individually allocated order-0 pages (each later freed with
      * {@code freePages(pfn, 0)} or {@link #freeContigRange}). The pageblocks are isolated while
-     * it works, free blocks straddling the range are split, and the parts of taken blocks
+     * it works, every CPU's pcp lists are drained, movable blocks with an owner are migrated out
+     * of the range, free blocks straddling the range are split, and the parts of taken blocks
      * outside the range are freed back, all as 6.1 does.
      *
-     * @return 0, or {@code -EBUSY} when a page in the range is not free (the allocator cannot
-     *     migrate pages away); a busy attempt changes nothing
+     * @return 0, or {@code -EBUSY} when the range holds an allocated block that cannot move
+     *     (not movable, or movable without an owner: nothing changes then), when another
+     *     alloc_contig_range holds a pageblock, or when a migration target cannot be allocated
+     *     (blocks migrated before stay migrated, as in the kernel)
      * @throws IllegalArgumentException when the range is empty, leaves one zone, or covers a
      *     pageblock that is not MIGRATE_CMA
+     * @throws IllegalStateException when the caller holds this allocator's monitor (the drain
+     *     in the middle needs the pcp locks first)
      */
     @Override
-    public synchronized int allocContigRange(long startPfn, long endPfn) {
-        int ret = contig.alloc(startPfn, endPfn);
-        node.flushDematerialise();
-        return ret;
+    public int allocContigRange(long startPfn, long endPfn) {
+        if (Thread.holdsLock(this)) {
+            throw new IllegalStateException("alloc_contig_range: must not be called with the zone lock held");
+        }
+        Zone z;
+        synchronized (this) {
+            int ret = contig.begin(startPfn, endPfn);
+            node.flushDematerialise();
+            if (ret != 0) {
+                migFailures++;
+                return ret;
+            }
+            z = contig.zoneOf(startPfn);
+        }
+        pcp.drainAllPages(z);
+        synchronized (this) {
+            int ret = contig.finish(startPfn, endPfn);
+            node.flushDematerialise();
+            if (ret != 0) {
+                migFailures++;
+            }
+            return ret;
+        }
     }
 
+    /** The registered owner of the movable block at pfn, or null. Zone lock held. */
+    MovablePageOwner ownerOf(long pfn) {
+        return owners.get(pfn);
+    }
+
+    /**
+     * Migrates the owned block (pfn, order) out of the isolated range [isoStart, isoEnd): a
+     * target block elsewhere, a copy of the contents, the owner told, the old block freed
+     * (onto its isolated pageblock's list). Zone lock held. False when no target was found.
+     */
+    boolean migrateBlock(Zone z, long pfn, int order, long isoStart, long isoEnd) {
+        long t0 = System.nanoTime();
+        MovablePageOwner who = owners.get(pfn);
+        int gfp = Gfp.GFP_USER | Gfp.__GFP_MOVABLE | Gfp.__GFP_RETRY_MAYFAIL;
+        int aflags = PageState.A_MOVABLE | PageState.A_OWNED
+            | (PageState.allocFlags(node.stateOf(pfn)) & PageState.A_ZERO);
+        long target = pageAlloc.alloc(gfp & ~Gfp.__GFP_DIRECT_RECLAIM, order,
+            node.zoneIndexAtMost(Gfp.zone(gfp, hasDma, hasDma32)), aflags);
+        if (target == NO_PAGE) {
+            warnAllocFailure(gfp, order);
+            migNanos += System.nanoTime() - t0;
+            return false;
+        }
+        if (target + (1L << order) > isoStart && target < isoEnd) {
+            // Only possible when another thread freed a range page to a pcp list in the window
+            // between its pageblock check and the isolation: give it back and report busy.
+            node.freeOneBlock(zones[node.zoneIndexOfPresent(target)], target, order, node.pageblockMt(target), false);
+            migNanos += System.nanoTime() - t0;
+            return false;
+        }
+        PhysMemory mem = memory;
+        long bytes = Page.PAGE_SIZE << order;
+        if (mem != null) {
+            mem.copy(Page.pfnPhys(target), Page.pfnPhys(pfn), bytes);
+            migBytes += bytes;
+        }
+        owners.remove(pfn);
+        owners.put(target, who);
+        who.migrated(pfn, target, order);
+        // The old block goes back onto its (isolated) pageblock's free list.
+        node.freeOneBlock(zones[node.zoneIndexOfPresent(pfn)], pfn, order, node.pageblockMt(pfn), false);
+        migBlocks++;
+        migPages += 1L << order;
+        migNanos += System.nanoTime() - t0;
+        return true;
+    }
+
+    @Override
+    public synchronized MigrationStats migrationStats() {
+        return new MigrationStats(migBlocks, migPages, migBytes, migFailures, migNanos);
+    }
 
     /**
      * {@code free_contig_range(pfn, nr_pages)}: frees pages that {@link #allocContigRange} (or
-     * order-0 allocations) produced, one order-0 free per page in ascending order.
+     * order-0 allocations) produced, one order-0 {@code __free_page} per page in ascending
+     * order, so they pass through this CPU's pcp list like any order-0 free.
      *
      * @throws IllegalArgumentException when any page is not an allocated order-0 page; nothing
      *     changes
@@ -568,9 +825,24 @@ public final class BuddyAllocator implements PageAllocator {
             }
         }
         for (long p = pfn; p < pfn + nrPages; p++) {
-            node.freeOneBlock(zones[node.zoneIndexOfPresent(p)], p, 0, node.pageblockMt(p), false);
+            owners.remove(p);
+            int s = st.sectionOf(p);
+            freeThePage(zones[node.zoneIndexOfPresent(p)], p, 0, st.mem[s], node.off(p));
         }
         node.flushDematerialise();
+    }
+
+    /**
+     * Attaches the platform's RAM contents: from now on __GFP_ZERO blocks are zero-filled and
+     * migrations copy the blocks' bytes. Null detaches.
+     */
+    public void attachMemory(PhysMemory memory) {
+        this.memory = memory;
+    }
+
+    /** The attached RAM contents, if any. */
+    public Optional<PhysMemory> memory() {
+        return Optional.ofNullable(memory);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -674,9 +946,17 @@ public final class BuddyAllocator implements PageAllocator {
     // ------------------------------------------------------------------------------------------
     // Warnings
 
-    /** {@code warn_alloc()}'s first line, cpuset part included as the 6.1 kernel prints it. */
+    /**
+     * {@code warn_alloc(gfp, NULL, "page allocation failure: order:%u", order)}: the first line
+     * as 6.1 prints it with CONFIG_CPUSETS ({@code cpuset_print_current_mems_allowed} adds the
+     * cpuset and mems_allowed parts). Skipped for __GFP_NOWARN, and for __GFP_DMA when no DMA
+     * zone has managed pages ({@code has_managed_dma()}).
+     */
     private void warnAllocFailure(int gfp, int order) {
         if ((gfp & Gfp.__GFP_NOWARN) != 0) {
+            return;
+        }
+        if ((gfp & Gfp.__GFP_DMA) != 0 && !hasManagedDma()) {
             return;
         }
         String mode = gfp == 0 ? "0" : "0x" + Integer.toHexString(gfp);
@@ -684,11 +964,50 @@ public final class BuddyAllocator implements PageAllocator {
             + "mems_allowed=%d", options.comm(), order, mode, Gfp.format(gfp), options.nodeId()));
     }
 
-    private void warn(String line) {
-        warnings.add(line);
-        if (options.warningSink() != null) {
-            options.warningSink().accept(line);
+    /** {@code has_managed_dma()}: false without CONFIG_ZONE_DMA. */
+    private boolean hasManagedDma() {
+        for (Zone z : zones) {
+            if (z.type == ZoneType.DMA && z.managed > 0) {
+                return true;
+            }
         }
+        return false;
+    }
+
+    /**
+     * {@code WARN_ON_ONCE_GFP(order >= MAX_ORDER, gfp)} in {@code __alloc_pages()}: a one-time
+     * WARNING splat (not warn_alloc), suppressed by __GFP_NOWARN. Its first line names the
+     * simulated CPU; the kernel's source line number and code offsets are not reproduced.
+     */
+    private void warnMaxOrder(int gfp) {
+        if ((gfp & Gfp.__GFP_NOWARN) != 0) {
+            return;
+        }
+        synchronized (this) {
+            if (warnedMaxOrder) {
+                return;
+            }
+            warnedMaxOrder = true;
+        }
+        warn(String.format("WARNING: CPU: %d PID: 0 at mm/page_alloc.c __alloc_pages", pcp.cpu()));
+    }
+
+    private void warn(String line) {
+        synchronized (this) {
+            warnings.add(line);
+        }
+        Consumer<String> sink = warningSink;
+        if (sink != null) {
+            sink.accept(line);
+        }
+    }
+
+    /**
+     * Where warning lines go as they happen (the platform log), besides {@link #warnings()};
+     * null stops forwarding. Replaces the sink given in {@link BuddyOptions}.
+     */
+    public void setWarningSink(Consumer<String> sink) {
+        this.warningSink = sink;
     }
 
     /** Every warning line so far, oldest first. */
@@ -754,6 +1073,38 @@ public final class BuddyAllocator implements PageAllocator {
         return Collections.unmodifiableList(out);
     }
 
+    /**
+     * The {@code /proc/meminfo} lines this allocator owns, in the kernel's order and format
+     * ({@code show_val_kb}: the label padded to 16 columns, the kB value right-aligned in 8):
+     * MemTotal (totalram_pages), MemFree (NR_FREE_PAGES: pcp pages are not free there), and
+     * with CONFIG_CMA CmaTotal (the pages handed over as CMA pageblocks) and CmaFree.
+     */
+    @Override
+    public synchronized String meminfo() {
+        long total = 0;
+        long free = 0;
+        long cmaTotal = 0;
+        long cmaFree = 0;
+        for (Zone z : zones) {
+            total += z.managed;
+            free += z.freePages;
+            cmaTotal += z.cmaPages;
+            cmaFree += z.freeCma;
+        }
+        StringBuilder sb = new StringBuilder();
+        meminfoLine(sb, "MemTotal:", total);
+        meminfoLine(sb, "MemFree:", free);
+        if (options.cmaConfigured()) {
+            meminfoLine(sb, "CmaTotal:", cmaTotal);
+            meminfoLine(sb, "CmaFree:", cmaFree);
+        }
+        return sb.toString();
+    }
+
+    private static void meminfoLine(StringBuilder sb, String label, long pages) {
+        sb.append(String.format("%-16s%8d kB\n", label, pages << (Page.PAGE_SHIFT - 10)));
+    }
+
     /** Whether the allocation at pfn asked for __GFP_ZERO (false if pfn heads no allocation). */
     public synchronized boolean zeroRequested(long pfn) {
         byte s = node.stateOf(pfn);
@@ -787,9 +1138,23 @@ public final class BuddyAllocator implements PageAllocator {
         return n;
     }
 
-    /** Bytes of allocator metadata: the section table plus the materialised sections' arrays. */
+    /**
+     * Bytes of allocator metadata: the section table, the materialised sections' arrays and the
+     * per-cpu list buffers.
+     */
     public synchronized long metadataBytes() {
-        return st.metadataBytes();
+        return st.metadataBytes() + pcpMetadataBytes();
+    }
+
+    /** The per-cpu list buffers' share of {@link #metadataBytes()}. */
+    public synchronized long pcpMetadataBytes() {
+        long b = 0;
+        for (Zone z : zones) {
+            for (PerCpuPages p : z.pcp) {
+                b += p.metadataBytes();
+            }
+        }
+        return b;
     }
 
     /** Metadata bytes per page of one materialised section (the 16-byte budget applies here). */

@@ -41,6 +41,25 @@ final class BuddyAudit {
                 }
             }
         }
+        for (Zone z : a.zones) {
+            for (PerCpuPages p : z.pcp) {
+                sb.append("pcp ").append(z.name()).append(" cpu ").append(p.cpu).append(" count=").append(p.count)
+                    .append(" high=").append(p.high).append(" batch=").append(p.batch).append(" ff=")
+                    .append(p.freeFactor).append('\n');
+                for (int i = 0; i < PerCpuPages.NR_PCP_LISTS; i++) {
+                    if (p.size(i) == 0) {
+                        continue;
+                    }
+                    sb.append("  pindex ").append(i).append(':');
+                    for (int k = 0; k < p.size(i); k++) {
+                        long e = p.peek(i, k);
+                        sb.append(' ').append(Long.toHexString(PerCpuPages.entryPfn(e))).append('/')
+                            .append(PerCpuPages.entryMt(e));
+                    }
+                    sb.append('\n');
+                }
+            }
+        }
         for (int s = 0; s < st.count; s++) {
             byte kind = st.kind[s];
             if (kind == SectionTable.ABSENT || kind == SectionTable.RESERVED) {
@@ -154,9 +173,43 @@ final class BuddyAudit {
             freeByZone[z.index] = listedFree + isolated;
         }
 
+        // Per-cpu lists: every entry a PCP head of its list's order in its zone, counts exact.
+        long pcpHeadsListed = 0;
+        for (Zone z : a.zones) {
+            for (PerCpuPages p : z.pcp) {
+                long pages = 0;
+                for (int i = 0; i < PerCpuPages.NR_PCP_LISTS; i++) {
+                    int o = PerCpuPages.orderOf(i);
+                    for (int k = 0; k < p.size(i); k++) {
+                        long e = p.peek(i, k);
+                        long pfn = PerCpuPages.entryPfn(e);
+                        byte s = a.node.stateOf(pfn);
+                        if (s != PageState.pcp(o)) {
+                            fail("pfn %#x is on %s cpu %d pcp list %d (order %d) but its state is %s", pfn, z.name(),
+                                p.cpu, i, o, PageState.describe(s));
+                        }
+                        if (a.node.zoneIndexOfPresent(pfn) != z.index) {
+                            fail("pfn %#x on a pcp list of zone %s lies outside it", pfn, z.name());
+                        }
+                        int mt = PerCpuPages.entryMt(e);
+                        if (i < PerCpuPages.NR_LOWORDER_PCP_LISTS && i % BuddyAllocator.MIGRATE_PCPTYPES
+                            != (mt < BuddyAllocator.MIGRATE_PCPTYPES ? mt : BuddyAllocator.MT_MOVABLE)) {
+                            fail("pfn %#x with pcppage type %s sits on pcp list %d", pfn, BuddyAllocator.mtName(mt), i);
+                        }
+                        pages += 1L << o;
+                        pcpHeadsListed++;
+                    }
+                }
+                if (pages != p.count) {
+                    fail("zone %s cpu %d: pcp count %d but its lists hold %d pages", z.name(), p.cpu, p.count, pages);
+                }
+            }
+        }
+
         long[] allocatedByZone = new long[a.zones.length];
         long[] reservedByZone = new long[a.zones.length];
         long freeHeads = 0;
+        long pcpHeads = 0;
         int materialised = 0;
         for (int s = 0; s < st.count; s++) {
             long secStart = st.sectionStartPfn(s);
@@ -223,6 +276,9 @@ final class BuddyAudit {
                     }
                     checkCoalesced(a, m, pfn, o, zi);
                 } else {
+                    if (PageState.isPcp(state)) {
+                        pcpHeads++;
+                    }
                     allocatedByZone[zi] += 1L << o;
                 }
                 i += 1 << o;
@@ -233,6 +289,9 @@ final class BuddyAudit {
         }
         if (materialised != st.materialised) {
             fail("materialised count %d, table says %d", materialised, st.materialised);
+        }
+        if (pcpHeads != pcpHeadsListed) {
+            fail("%d pcp heads in the memory map, %d entries on the pcp lists", pcpHeads, pcpHeadsListed);
         }
         if (freeHeads != pageNodes) {
             fail("%d free heads in the memory map, %d page nodes on the lists", freeHeads, pageNodes);

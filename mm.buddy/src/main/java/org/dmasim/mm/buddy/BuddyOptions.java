@@ -8,14 +8,15 @@ import java.util.function.Consumer;
  * {@code defaults().withCmaConfigured(false)}.
  *
  * @param nodeId the NUMA node id printed in /proc ({@code Node %d})
- * @param nrCpus online CPUs: splits pcp {@code high} and sizes the vmstat threshold in zoneinfo
+ * @param nrCpus possible (= online) CPUs: one pcp pageset per CPU and zone ({@code SimCpu.current()}
+ *     is taken modulo this), splits pcp {@code high}, sizes the vmstat threshold in zoneinfo
  * @param cmaConfigured CONFIG_CMA: MIGRATE_CMA exists (pagetypeinfo column, ALLOC_CMA)
  * @param numa CONFIG_NUMA: zoneinfo prints the numa_* event lines
  * @param transparentHugepage THP enabled at boot: khugepaged raises min_free_kbytes
  *     ({@code set_recommended_min_free_kbytes}) after the first watermark setup
  * @param minFreeKbytes {@code vm.min_free_kbytes} set by the user, or -1 to compute it
  * @param watermarkScaleFactor {@code vm.watermark_scale_factor} (default 10)
- * @param comm the task name printed in allocation-failure warnings
+ * @param comm the task name printed in allocation-failure warnings ({@code current->comm}; "dmasim")
  * @param warningSink receives every warning line (also kept in {@link BuddyAllocator#warnings()});
  *     null to only keep them
  */
@@ -31,11 +32,11 @@ public record BuddyOptions(int nodeId, int nrCpus, boolean cmaConfigured, boolea
         if (minFreeKbytes < -1) {
             throw new IllegalArgumentException("buddy options: min_free_kbytes must be >= 0 (or -1 = compute)");
         }
-        comm = comm == null ? "swapper/0" : comm;
+        comm = comm == null ? "dmasim" : comm;
     }
 
     public static BuddyOptions defaults() {
-        return new BuddyOptions(0, 1, true, true, false, -1, 10, "swapper/0", null);
+        return new BuddyOptions(0, 1, true, true, false, -1, 10, "dmasim", null);
     }
 
     public BuddyOptions withNodeId(int v) {

@@ -2,27 +2,46 @@ package org.dmasim.mm.buddy;
 
 import static org.dmasim.mm.buddy.BuddyAllocator.*;
 
+import org.dmasim.api.mem.PhysMemory;
+
 /**
- * {@code alloc_contig_range(start, end, MIGRATE_CMA)} for cma_alloc(): pageblock isolation
- * ({@code start_isolate_page_range}, {@code isolate_single_pageblock}, {@code split_free_page}),
- * taking the free blocks out as order-0 pages, freeing the excess, and undoing the isolation.
+ * {@code alloc_contig_range(start, end, MIGRATE_CMA)} for cma_alloc(), in the kernel's phases:
+ * <ol>
+ * <li>{@link #begin}: check the range, refuse it (-EBUSY, nothing changed) when it holds an
+ *     allocated block that cannot be migrated (not movable, or movable without an owner), then
+ *     isolate its pageblocks ({@code start_isolate_page_range}, splitting free blocks that
+ *     straddle the ends as {@code isolate_single_pageblock} does).</li>
+ * <li>The caller drains every CPU's pcp lists without the zone lock; drained blocks of the
+ *     range land on the Isolate lists.</li>
+ * <li>{@link #finish}: migrate every owned movable block out ({@code __alloc_contig_migrate_range}),
+ *     check that the range is now entirely free ({@code test_pages_isolated}), take its free
+ *     blocks as order-0 pages ({@code isolate_freepages_range}), free the excess of the outer
+ *     blocks, and undo the isolation.</li>
+ * </ol>
+ * A migration: a target block of the same order is allocated outside the range (its pageblocks
+ * are isolated, so the allocator cannot pick them) with {@code GFP_USER | __GFP_MOVABLE |
+ * __GFP_RETRY_MAYFAIL}, the contents are copied through the attached {@link PhysMemory}, the
+ * owner is told, and the old block is freed onto the range's Isolate list. Migrations done
+ * before a later failure stay done, as in the kernel.
  */
 final class ContigRange {
     private final Node node;
     private final Zone[] zones;
     private final SectionTable st;
+    private final BuddyAllocator owner;
 
-    ContigRange(Node node) {
+    ContigRange(Node node, BuddyAllocator owner) {
         this.node = node;
         this.zones = node.zones;
         this.st = node.st;
+        this.owner = owner;
     }
 
     /**
-     * Takes [startPfn, endPfn) out as allocated order-0 pages; see
-     * {@link BuddyAllocator#allocContigRange}. Returns 0 or -EBUSY (nothing changed then).
+     * Validates, pre-checks and isolates; zone lock held. Returns 0 (isolated; the caller must
+     * drain and then call {@link #finish}) or -EBUSY with nothing changed.
      */
-    int alloc(long startPfn, long endPfn) {
+    int begin(long startPfn, long endPfn) {
         if (startPfn >= endPfn || startPfn < 0) {
             throw new IllegalArgumentException(String.format(
                 "alloc_contig_range([%#x, %#x)): the range is empty", startPfn, endPfn));
@@ -35,15 +54,19 @@ final class ContigRange {
                 "alloc_contig_range([%#x, %#x)): its pageblocks [%#x, %#x) must lie in one zone",
                 startPfn, endPfn, isoStart, isoEnd));
         }
+        boolean isolatedAlready = false;
         for (long pb = isoStart; pb < isoEnd; pb += PAGEBLOCK_NR_PAGES) {
             int mt = node.pageblockMt(pb);
-            if (mt != MT_CMA) {
+            if (mt == MT_ISOLATE) {
+                // Another alloc_contig_range holds it: set_migratetype_isolate() fails.
+                isolatedAlready = true;
+            } else if (mt != MT_CMA) {
                 throw new IllegalArgumentException(String.format(
                     "alloc_contig_range([%#x, %#x)): pageblock %#x is %s, not CMA",
                     startPfn, endPfn, pb, mtName(mt)));
             }
         }
-        if (!rangeAllFree(startPfn, endPfn)) {
+        if (isolatedAlready || !rangeMigratable(startPfn, endPfn)) {
             return -EBUSY;
         }
         Zone z = zones[zi];
@@ -60,6 +83,119 @@ final class ContigRange {
         for (long pb = isoStart + PAGEBLOCK_NR_PAGES; pb < isoEnd - PAGEBLOCK_NR_PAGES; pb += PAGEBLOCK_NR_PAGES) {
             setMigratetypeIsolate(z, pb);
         }
+        return 0;
+    }
+
+    /** The zone {@link #begin} isolated in. */
+    Zone zoneOf(long startPfn) {
+        return zones[node.zoneIndexSpanning(startPfn & ~(long) (PAGEBLOCK_NR_PAGES - 1))];
+    }
+
+    /** Migrates, checks, takes the range and undoes the isolation; zone lock held. 0 or -EBUSY. */
+    int finish(long startPfn, long endPfn) {
+        long isoStart = startPfn & ~(long) (PAGEBLOCK_NR_PAGES - 1);
+        long isoEnd = (endPfn + PAGEBLOCK_NR_PAGES - 1) & ~(long) (PAGEBLOCK_NR_PAGES - 1);
+        Zone z = zoneOf(startPfn);
+        int ret = migrateRange(z, startPfn, endPfn, isoStart, isoEnd);
+        if (ret == 0) {
+            // A migrated block that straddled an isolation boundary is free now and straddles
+            // it still: split it at the boundary, as isolate_single_pageblock() does after
+            // migrating such a block.
+            splitStraddling(z, isoStart, false);
+            splitStraddling(z, isoEnd, true);
+        }
+        if (ret == 0 && !rangeAllFree(startPfn, endPfn)) {
+            ret = -EBUSY; // test_pages_isolated(): something came back meanwhile
+        }
+        if (ret == 0) {
+            takeRange(z, startPfn, endPfn);
+        }
+        for (long pb = isoStart; pb < isoEnd; pb += PAGEBLOCK_NR_PAGES) {
+            unsetMigratetypeIsolate(z, pb, MT_CMA);
+        }
+        return ret;
+    }
+
+    /** {@code __alloc_contig_migrate_range()}: every owned movable block in the range moves out. */
+    private int migrateRange(Zone z, long start, long end, long isoStart, long isoEnd) {
+        long pfn = start;
+        while (pfn < end) {
+            long head = blockHead(pfn);
+            if (head < 0) {
+                pfn++;
+                continue;
+            }
+            byte s = node.mem(head).state[node.off(head)];
+            int order = PageState.order(s);
+            if (PageState.isAlloc(s)) {
+                if ((PageState.allocFlags(s) & PageState.A_OWNED) == 0 || owner.ownerOf(head) == null) {
+                    return -EBUSY;
+                }
+                if (!owner.migrateBlock(z, head, order, isoStart, isoEnd)) {
+                    return -EBUSY;
+                }
+            } else if (PageState.isPcp(s)) {
+                return -EBUSY; // freed to a pcp list after the drain: the kernel's test fails too
+            }
+            pfn = head + (1L << order);
+        }
+        return 0;
+    }
+
+    /** The head of the free, pcp or allocated block covering pfn, or -1 (reserved, hole, outside). */
+    private long blockHead(long pfn) {
+        MemSection m = node.mem(pfn);
+        if (m == null) {
+            return -1;
+        }
+        for (int o = 0; o < MAX_ORDER; o++) {
+            long h = pfn & -(1L << o);
+            byte hs = m.state[node.off(h)];
+            if (PageState.isHead(hs)) {
+                return h + (1L << PageState.order(hs)) > pfn ? h : -1;
+            }
+            if (hs != PageState.TAIL) {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Would the range become free by draining and migrating? Free blocks, blocks on pcp lists
+     * and owned movable allocations pass; anything else is busy.
+     */
+    private boolean rangeMigratable(long start, long end) {
+        long pfn = start;
+        while (pfn < end) {
+            int s = st.sectionOf(pfn);
+            byte kind = st.kind[s];
+            if (kind == SectionTable.FREE_RUN) {
+                pfn = st.sectionStartPfn(s) + SECTION_PAGES;
+                continue;
+            }
+            if (kind != SectionTable.MATERIALISED) {
+                return false;
+            }
+            long head = blockHead(pfn);
+            if (head < 0) {
+                return false;
+            }
+            byte hs = node.mem(head).state[node.off(head)];
+            if (PageState.isAlloc(hs)
+                && ((PageState.allocFlags(hs) & PageState.A_OWNED) == 0 || owner.ownerOf(head) == null)) {
+                return false;
+            }
+            pfn = head + (1L << PageState.order(hs));
+        }
+        return true;
+    }
+
+    /**
+     * Takes [startPfn, endPfn), all free on Isolate lists now, as allocated order-0 pages; the
+     * parts of the outer free blocks beyond the range go back.
+     */
+    private void takeRange(Zone z, long startPfn, long endPfn) {
         // The free block holding startPfn may begin before it (outer_start).
         long outerStart = startPfn;
         for (int o = 0; ; ) {
@@ -97,11 +233,7 @@ final class ContigRange {
         for (long p = endPfn; p < outerEnd; p++) {
             node.freeOneBlock(z, p, 0, node.pageblockMt(p), false);
         }
-        for (long pb = isoStart; pb < isoEnd; pb += PAGEBLOCK_NR_PAGES) {
-            unsetMigratetypeIsolate(z, pb, MT_CMA);
-        }
-        return 0;
-        }
+    }
 
     private boolean rangeAllFree(long start, long end) {
         long pfn = start;
@@ -115,22 +247,11 @@ final class ContigRange {
             if (kind != SectionTable.MATERIALISED) {
                 return false;
             }
-            MemSection m = st.mem[s];
-            long head = -1;
-            for (int o = 0; o < MAX_ORDER; o++) {
-                long h = pfn & -(1L << o);
-                byte hs = m.state[node.off(h)];
-                if (PageState.isHead(hs)) {
-                    if (PageState.isFree(hs) && h + (1L << PageState.order(hs)) > pfn) {
-                        head = h;
-                    }
-                    break;
-                }
-            }
-            if (head < 0) {
+            long head = blockHead(pfn);
+            if (head < 0 || !PageState.isFree(node.mem(head).state[node.off(head)])) {
                 return false;
             }
-            pfn = head + (1L << PageState.order(m.state[node.off(head)]));
+            pfn = head + (1L << PageState.order(node.mem(head).state[node.off(head)]));
         }
         return true;
     }
@@ -142,6 +263,7 @@ final class ContigRange {
             return;
         }
         node.setPageblockMt(pb, MT_ISOLATE);
+        z.nrIsolatePageblock++;
         int n = node.moveFreepagesBlock(z, pb, MT_ISOLATE, false);
         z.freePages -= n;
         if (mt == MT_CMA) {
@@ -168,8 +290,8 @@ final class ContigRange {
                     continue;
                 }
                 pfn += 1L << o;
-            } else if (PageState.isAlloc(s)) {
-                pfn += 1L << PageState.order(s);
+            } else if (PageState.isHead(s)) {
+                pfn += 1L << PageState.order(s); // allocated, or on a pcp list
             } else {
                 pfn++;
             }
@@ -228,6 +350,7 @@ final class ContigRange {
             }
         }
         node.setPageblockMt(pb, mt);
+        z.nrIsolatePageblock--;
         if (isolatedOrder >= 0) {
             node.freeOneBlock(z, pb, isolatedOrder, mt, false);
         }

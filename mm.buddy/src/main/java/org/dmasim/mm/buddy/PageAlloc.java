@@ -10,7 +10,14 @@ import org.dmasim.api.mm.ZoneType;
 /**
  * The allocation half of {@code mm/page_alloc.c}: the zonelist walk with watermark checks
  * ({@code get_page_from_freelist}, {@code __zone_watermark_ok}), the slow path's alloc_flags,
- * {@code rmqueue}'s migratetype policy, {@code expand()}, and stealing from fallback types.
+ * {@code rmqueue}'s choice between the per-cpu lists and the buddy lists, the migratetype
+ * policy of {@code __rmqueue}, {@code expand()}, and stealing from fallback types.
+ *
+ * <p>Locking: the fast path ({@link #alloc} up to the slow path) runs without the zone lock.
+ * Its watermark checks read the zone counters racily, as the kernel reads vmstat counters;
+ * an order-0..3 request then goes to this CPU's pcp lists ({@link PcpLists}), which take the
+ * zone lock only to refill. Everything that touches the buddy lists runs under {@link #lock}
+ * ({@code zone->lock}); the out-parameters below are only used there.
  */
 final class PageAlloc {
     private static final long NO_PAGE = PageAllocator.NO_PAGE;
@@ -29,50 +36,86 @@ final class PageAlloc {
     private final SectionTable st;
     private final BuddyOptions options;
     private final boolean hasDma32;
-    /** Out-parameters of the list walkers (single-threaded under the allocator's lock). */
+    private final boolean cma;
+    /** {@code zone->lock} for every zone. */
+    private final Object lock;
+    /** Preferred (highest populated, allowed) zone for each highest-allowed zone index, or -1. */
+    private final int[] preferredZone;
+    PcpLists pcp;
+    /** Out-parameters of the list walkers (single-threaded under the zone lock). */
     private int lastTakenMt;
     private boolean lastCanSteal;
 
-    PageAlloc(Node node) {
+    PageAlloc(Node node, Object lock) {
         this.node = node;
         this.zones = node.zones;
         this.lists = node.lists;
         this.st = node.st;
         this.options = node.options;
+        this.lock = lock;
         this.hasDma32 = node.typeIndex(ZoneType.DMA32) >= 0;
+        this.cma = options.cmaConfigured();
+        this.preferredZone = new int[zones.length];
+        for (int h = 0; h < zones.length; h++) {
+            preferredZone[h] = -1;
+            for (int i = h; i >= 0; i--) {
+                if (zones[i].populated()) {
+                    preferredZone[h] = i;
+                    break;
+                }
+            }
+        }
+    }
+
+    /** {@code gfp_migratetype()}. */
+    static int migratetypeOf(int gfp) {
+        return (gfp & (Gfp.__GFP_MOVABLE | Gfp.__GFP_RECLAIMABLE)) >>> 3;
     }
 
     /**
      * {@code __alloc_pages()} once the arguments are checked: the fast path against the low
-     * watermark, then the slow path. Returns the head pfn, or NO_PAGE.
+     * watermark, then the slow path, then (for callers that may reclaim) one drain of every
+     * CPU's pcp lists and a last try. Returns the head pfn, or NO_PAGE. The block's state is
+     * set to allocated with {@code aflags}.
      */
-    long alloc(int gfp, int order, int highest) {
-        int mt = MigrateType.of(gfp).ordinal();
-        int preferred = -1;
-        for (int i = highest; i >= 0; i--) {
-            if (zones[i].populated()) {
-                preferred = i;
-                break;
-            }
-        }
+    long alloc(int gfp, int order, int highest, int aflags) {
+        int mt = migratetypeOf(gfp);
+        int preferred = highest < 0 ? -1 : preferredZone[highest];
         if (preferred < 0) {
             return NO_PAGE;
         }
         // Fast path: low watermark; keep fragmentation out of Normal if lower zones exist.
         int flags = ALLOC_WMARK_LOW | ((gfp & Gfp.__GFP_KSWAPD_RECLAIM) != 0 ? ALLOC_KSWAPD : 0);
-        if (zones[preferred].type == ZoneType.NORMAL && hasDma32) {
+        if (hasDma32 && zones[preferred].type == ZoneType.NORMAL) {
             flags |= ALLOC_NOFRAGMENT;
         }
-        flags = allocFlagsCma(gfp, flags);
-        long pfn = getPageFromFreelist(gfp, order, flags, highest, mt);
-        if (pfn == NO_PAGE) {
-            pfn = allocSlowpath(gfp, order, highest, mt);
+        if (cma && mt == MT_MOVABLE) {
+            flags |= ALLOC_CMA;
+        }
+        long pfn = getPageFromFreelist(gfp, order, flags, highest, mt, aflags);
+        if (pfn != NO_PAGE) {
+            return pfn;
+        }
+        int slowFlags = slowpathFlags(gfp);
+        synchronized (lock) {
+            pfn = allocSlowpath(gfp, order, highest, mt, aflags, slowFlags);
+            node.flushDematerialise();
+        }
+        if (pfn == NO_PAGE && (gfp & Gfp.__GFP_DIRECT_RECLAIM) != 0) {
+            // __alloc_pages_direct_reclaim(): "pages are pinned on the per-cpu lists": drain
+            // them all and retry once. (The kernel gets here only after reclaim made progress;
+            // the simulator has nothing else to reclaim, so the pcp pages are that progress.)
+            pcp.drainAllPages(null);
+            synchronized (lock) {
+                pfn = getPageFromFreelist(gfp, order, reserveFlags(gfp, slowFlags), highest, mt, aflags);
+                node.flushDematerialise();
+            }
         }
         return pfn;
     }
 
-    /** {@code __alloc_pages_slowpath()} without reclaim, compaction or OOM (nothing to reclaim). */
-    private long allocSlowpath(int gfp, int order, int highest, int mt) {
+    /** {@code gfp_to_alloc_flags()} for the slow path. */
+    private int slowpathFlags(int gfp) {
         int flags = ALLOC_WMARK_MIN | ALLOC_CPUSET;
         if ((gfp & Gfp.__GFP_HIGH) != 0) {
             flags |= ALLOC_HIGH;
@@ -86,31 +129,45 @@ final class PageAlloc {
             }
             flags &= ~ALLOC_CPUSET;
         }
-        flags = allocFlagsCma(gfp, flags);
+        return allocFlagsCma(gfp, flags);
+    }
+
+    /** {@code __gfp_pfmemalloc_flags()}: __GFP_MEMALLOC may use the reserves outright. */
+    private int reserveFlags(int gfp, int flags) {
+        if ((gfp & Gfp.__GFP_MEMALLOC) != 0 && (gfp & Gfp.__GFP_NOMEMALLOC) == 0) {
+            return allocFlagsCma(gfp, ALLOC_NO_WATERMARKS) | (flags & ALLOC_KSWAPD);
+        }
+        return flags;
+    }
+
+    /** {@code __alloc_pages_slowpath()} up to direct reclaim (nothing to reclaim); zone lock held. */
+    private long allocSlowpath(int gfp, int order, int highest, int mt, int aflags, int flags) {
         if ((flags & ALLOC_KSWAPD) != 0) {
             wakeKswapd(highest);
         }
-        long pfn = getPageFromFreelist(gfp, order, flags, highest, mt);
+        long pfn = getPageFromFreelist(gfp, order, flags, highest, mt, aflags);
         if (pfn != NO_PAGE) {
             return pfn;
         }
-        // __gfp_pfmemalloc_flags(): __GFP_MEMALLOC may use the reserves outright.
-        if ((gfp & Gfp.__GFP_MEMALLOC) != 0 && (gfp & Gfp.__GFP_NOMEMALLOC) == 0) {
-            int reserve = allocFlagsCma(gfp, ALLOC_NO_WATERMARKS) | (flags & ALLOC_KSWAPD);
-            return getPageFromFreelist(gfp, order, reserve, highest, mt);
+        int reserve = reserveFlags(gfp, flags);
+        if (reserve != flags) {
+            return getPageFromFreelist(gfp, order, reserve, highest, mt, aflags);
         }
         return NO_PAGE;
     }
 
     private int allocFlagsCma(int gfp, int flags) {
-        if (options.cmaConfigured() && MigrateType.of(gfp) == MigrateType.MOVABLE) {
+        if (cma && migratetypeOf(gfp) == MT_MOVABLE) {
             flags |= ALLOC_CMA;
         }
         return flags;
     }
 
-    /** {@code get_page_from_freelist()}: the zonelist walk with watermark checks. */
-    private long getPageFromFreelist(int gfp, int order, int flags, int highest, int mt) {
+    /**
+     * {@code get_page_from_freelist()}: the zonelist walk with watermark checks. Runs with or
+     * without the zone lock; the buddy parts take it (it is reentrant).
+     */
+    private long getPageFromFreelist(int gfp, int order, int flags, int highest, int mt, int aflags) {
         while (true) {
             for (int i = highest; i >= 0; i--) {
                 Zone z = zones[i];
@@ -122,16 +179,12 @@ final class PageAlloc {
                     && (flags & ALLOC_NO_WATERMARKS) == 0) {
                     continue;
                 }
-                long pfn = rmqueue(z, order, mt, flags);
+                long pfn = rmqueue(z, order, mt, flags, aflags);
                 if (pfn != NO_PAGE) {
-                    int aflags = ((gfp & Gfp.__GFP_ZERO) != 0 ? PageState.A_ZERO : 0)
-                        | ((gfp & Gfp.__GFP_MOVABLE) != 0 ? PageState.A_MOVABLE : 0);
-                    node.mem(pfn).state[node.off(pfn)] = PageState.alloc(order, aflags);
-                    // zone_statistics(): one node, so every allocation is a local hit.
-                    z.numaHit++;
-                    z.numaLocal++;
                     if (order > 0 && (flags & ALLOC_HARDER) != 0) {
-                        reserveHighatomicPageblock(z, pfn);
+                        synchronized (lock) {
+                            reserveHighatomicPageblock(z, pfn);
+                        }
                     }
                     return pfn;
                 }
@@ -149,6 +202,7 @@ final class PageAlloc {
     private boolean zoneWatermarkFast(Zone z, int order, long mark, int highest, int flags, int gfp) {
         long free = z.freePages;
         if (order == 0) {
+            // The racy common case, as the kernel's: enough order-0 headroom, no lock taken.
             long reserved = unusableFree(z, 0, flags);
             long usable = free - Math.min(free, reserved);
             if (usable > mark + z.lowmemReserve[highest]) {
@@ -213,8 +267,40 @@ final class PageAlloc {
         return false;
     }
 
-    /** {@code rmqueue()} → {@code rmqueue_buddy()}: takes the block and does the accounting. */
-    private long rmqueue(Zone z, int order, int mt, int flags) {
+    /**
+     * {@code rmqueue()}: this CPU's pcp lists for pcp orders (unless a movable request may not
+     * use CMA, whose pages sit on the movable pcp list too), else {@code rmqueue_buddy()}.
+     */
+    private long rmqueue(Zone z, int order, int mt, int flags, int aflags) {
+        long pfn = NO_PAGE;
+        if (PerCpuPages.allowedOrder(order) && (!cma || (flags & ALLOC_CMA) != 0 || mt != MT_MOVABLE)) {
+            pfn = pcp.rmqueuePcplist(z, order, mt, flags, aflags);
+        }
+        if (pfn == NO_PAGE) {
+            synchronized (lock) {
+                pfn = rmqueueBuddy(z, order, mt, flags);
+                if (pfn != NO_PAGE) {
+                    node.mem(pfn).state[node.off(pfn)] = PageState.alloc(order, aflags);
+                    // zone_statistics(): one node, so every allocation is a local hit.
+                    z.numaHit++;
+                    z.numaLocal++;
+                }
+                node.flushDematerialise();
+            }
+        }
+        if (z.boostedFlag) {
+            synchronized (lock) {
+                if (z.boostedFlag) {
+                    z.boostedFlag = false;
+                    wakeKswapd(z.index);
+                }
+            }
+        }
+        return pfn;
+    }
+
+    /** {@code rmqueue_buddy()}: the block and its NR_FREE accounting; zone lock held. */
+    private long rmqueueBuddy(Zone z, int order, int mt, int flags) {
         long pfn = NO_PAGE;
         int taken = mt;
         if (order > 0 && (flags & ALLOC_HARDER) != 0) {
@@ -231,11 +317,31 @@ final class PageAlloc {
                 z.freeCma -= 1L << order;
             }
         }
-        if (z.boostedFlag) {
-            z.boostedFlag = false;
-            wakeKswapd(z.index);
-        }
         return pfn;
+    }
+
+    /**
+     * {@code rmqueue_bulk()}: up to {@code count} blocks of one order onto the tail of a pcp
+     * list, in the order {@code __rmqueue} yields them. NR_FREE_CMA_PAGES drops block by block,
+     * NR_FREE_PAGES once at the end (so the CMA balance check inside sees the kernel's
+     * numbers). Zone lock held. Returns the blocks added.
+     */
+    int rmqueueBulk(Zone z, int order, int count, int mt, int flags, PerCpuPages p, int pindex) {
+        int i = 0;
+        for (; i < count; i++) {
+            long pfn = rmqueueTypes(z, order, mt, flags);
+            if (pfn == NO_PAGE) {
+                break;
+            }
+            int taken = lastTakenMt;
+            node.mem(pfn).state[node.off(pfn)] = PageState.pcp(order);
+            p.addLast(pindex, PerCpuPages.entry(pfn, taken));
+            if (taken == MT_CMA) {
+                z.freeCma -= 1L << order;
+            }
+        }
+        z.freePages -= (long) i << order;
+        return i;
     }
 
     /** {@code __rmqueue()}: the migratetype policy, CMA balancing and fallback. */

@@ -9,8 +9,13 @@ package org.dmasim.mm.buddy;
  *   0x01            RESERVED  present memory the allocator does not own (memblock reserved)
  *   0x02            HOLE      no memory here, or outside every zone
  *   0x10..0x6A      FREE head:  high nibble = migratetype of its free list + 1, low = order
+ *   0x70..0x79      PCP head:   on a per-cpu list (taken from the buddy, not yet handed out)
  *   0x80..0xFA      ALLOC head: bit 7 set, bits 4-6 = allocation flags, low nibble = order
  * </pre>
+ *
+ * A PCP head is what the buddy sees of a page on a per-cpu list: not PageBuddy, so never a
+ * merge partner, and not counted in NR_FREE_PAGES. Its list and pcppage migratetype live in
+ * the list entry ({@link PerCpuPages}).
  *
  * Only heads carry an order, so a free or an allocation touches one byte per block, not per page.
  * The free head records the list it sits on because merging unlinks a buddy without knowing
@@ -25,6 +30,10 @@ final class PageState {
     static final int A_ZERO = 1;
     /** ALLOC flag: a __GFP_MOVABLE allocation; move_freepages counts it like an LRU page. */
     static final int A_MOVABLE = 2;
+    /** ALLOC flag: a movable block with a registered owner: alloc_contig_range may migrate it. */
+    static final int A_OWNED = 4;
+
+    private static final int PCP_NIBBLE = 7;
 
     private PageState() {
     }
@@ -37,9 +46,17 @@ final class PageState {
         return (byte) (0x80 | (flags << 4) | order);
     }
 
+    static byte pcp(int order) {
+        return (byte) ((PCP_NIBBLE << 4) | order);
+    }
+
     static boolean isFree(byte s) {
         int hi = (s >>> 4) & 0x0F;
-        return hi >= 1 && hi <= 7;
+        return hi >= 1 && hi < PCP_NIBBLE;
+    }
+
+    static boolean isPcp(byte s) {
+        return ((s >>> 4) & 0x0F) == PCP_NIBBLE;
     }
 
     static boolean isAlloc(byte s) {
@@ -47,7 +64,7 @@ final class PageState {
     }
 
     static boolean isHead(byte s) {
-        return isFree(s) || isAlloc(s);
+        return (s & 0xF0) != 0;
     }
 
     static int order(byte s) {
@@ -74,6 +91,9 @@ final class PageState {
         }
         if (isFree(s)) {
             return "free order-" + order(s) + " " + BuddyAllocator.mtName(freeMigratetype(s));
+        }
+        if (isPcp(s)) {
+            return "order-" + order(s) + " block on a per-cpu list";
         }
         return "allocated order-" + order(s);
     }

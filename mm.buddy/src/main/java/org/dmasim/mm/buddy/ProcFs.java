@@ -138,6 +138,15 @@ final class ProcFs {
         return pfn + n * step;
     }
 
+    /** The per-cpu numa_hit events of a zone's pagesets (folded into the zone's sum, as vmstat does). */
+    private static long pcpNumaHits(Zone z) {
+        long n = 0;
+        for (PerCpuPages p : z.pcp) {
+            n += p.numaHit;
+        }
+        return n;
+    }
+
     static String zoneinfo(BuddyAllocator a) {
         StringBuilder sb = new StringBuilder();
         int node = a.options.nodeId();
@@ -191,8 +200,8 @@ final class ProcFs {
                     "numa_other"};
                 for (String stat : numa) {
                     long v = switch (stat) {
-                        case "numa_hit" -> z.numaHit;
-                        case "numa_local" -> z.numaLocal;
+                        case "numa_hit" -> z.numaHit + pcpNumaHits(z);
+                        case "numa_local" -> z.numaLocal + pcpNumaHits(z);
                         default -> 0;
                     };
                     sb.append(String.format("\n      %-12s %d", stat, v));
@@ -200,10 +209,11 @@ final class ProcFs {
             }
             sb.append("\n  pagesets");
             for (int cpu = 0; cpu < cpus; cpu++) {
+                PerCpuPages p = z.pcp[cpu];
                 sb.append(String.format("\n    cpu: %d", cpu));
-                sb.append(String.format("\n              count: %d", 0));
-                sb.append(String.format("\n              high:  %d", Watermarks.pcpHigh(z, cpus)));
-                sb.append(String.format("\n              batch: %d", Watermarks.pcpBatch(z)));
+                sb.append(String.format("\n              count: %d", p.count));
+                sb.append(String.format("\n              high:  %d", p.high));
+                sb.append(String.format("\n              batch: %d", p.batch));
                 sb.append(String.format("\n  vm stats threshold: %d", Watermarks.statThreshold(z, cpus)));
             }
             sb.append(String.format("\n  node_unreclaimable:  %d", 0));

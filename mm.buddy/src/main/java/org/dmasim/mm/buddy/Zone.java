@@ -34,16 +34,34 @@ final class Zone {
     boolean boostedFlag;
     long[] lowmemReserve;
     long nrReservedHighatomic;
+    /** numa_hit / numa_local of allocations served by the buddy lists (pcp ones count per CPU). */
     long numaHit;
     long numaLocal;
+    /** {@code zone->nr_isolate_pageblock}: while non-zero, pcp drains re-read pageblock types. */
+    int nrIsolatePageblock;
+    /** {@code zone->per_cpu_pageset}: one per simulated CPU (empty for an unpopulated zone). */
+    final PerCpuPages[] pcp;
 
-    Zone(int index, ZoneType type, long startPfn, long spanned, long present, int nrZones) {
+    Zone(int index, ZoneType type, long startPfn, long spanned, long present, int nrZones, int nrCpus) {
         this.index = index;
         this.type = type;
         this.startPfn = startPfn;
         this.spanned = spanned;
         this.present = present;
         this.lowmemReserve = new long[nrZones];
+        this.pcp = new PerCpuPages[present > 0 ? nrCpus : 0];
+        for (int cpu = 0; cpu < pcp.length; cpu++) {
+            pcp[cpu] = new PerCpuPages(cpu);
+        }
+    }
+
+    /** Pages on every CPU's pcp lists of this zone (racy while other threads run, like the kernel's sum). */
+    long pcpPages() {
+        long n = 0;
+        for (PerCpuPages p : pcp) {
+            n += p.count;
+        }
+        return n;
     }
 
     long endPfn() {

@@ -5,6 +5,7 @@ import java.util.List;
 import org.dmasim.api.boot.BootContext;
 import org.dmasim.api.boot.Memblock;
 import org.dmasim.api.boot.NodeLayout;
+import org.dmasim.api.mem.PhysMemory;
 import org.dmasim.api.mm.Page;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.mm.buddy.BuddyAllocator;
@@ -17,6 +18,8 @@ import org.dmasim.mm.buddy.ZoneSpec;
  * with every page reserved, then frees each memblock free range (memory minus reserved, nomap
  * excluded) in whole pages. What stays reserved — kernel, memmap, CMA areas until activation,
  * swiotlb — is never managed by the allocator, exactly like the kernel's reserved pages.
+ * The allocator gets one pcp pageset per possible CPU, the platform's RAM contents when
+ * published, and the boot log as its warning sink.
  */
 final class MemblockFreeAll {
     private MemblockFreeAll() {
@@ -36,9 +39,12 @@ final class MemblockFreeAll {
         var kconfig = ctx.spec().kconfig();
         BuddyOptions options = BuddyOptions.defaults()
             .withNrCpus(ctx.spec().possibleCpus())
-            .withCmaConfigured(kconfig.enabled("CMA"))
-            .withWarningSink(line -> ctx.log().warn(line));
+            .withCmaConfigured(kconfig.enabled("CMA"));
         BuddyAllocator buddy = BuddyAllocator.create(zones, memory, options);
+        // Allocation-failure warnings reach the platform log as they happen.
+        buddy.setWarningSink(line -> ctx.log().warn(line));
+        // RAM contents (published from the MEMBLOCK phase on): __GFP_ZERO fills, migration copies.
+        ctx.get(PhysMemory.class).ifPresent(buddy::attachMemory);
         for (Memblock.Region r : ctx.memblock().freeRanges()) {
             long s = Page.pfnUp(r.base());
             long e = Page.pfnDown(r.end());

@@ -104,6 +104,9 @@ class CmaTest {
         a.freeContigRange(0x20010, 0x20);
         a.freeContigRange(0x20210, 0x10);
         a.checkInvariants();
+        // free_contig_range() frees page by page through this CPU's pcp list.
+        assertEquals(0x30, a.pcpCount(ZoneType.NORMAL, 0));
+        a.drainAllPages();
         assertEquals(shape, a.freeBlockSet(), "free memory coalesces back to the boot shape");
         assertEquals(free, normal.freePages);
     }
@@ -116,6 +119,7 @@ class CmaTest {
         assertEquals(0, a.zone(ZoneType.NORMAL).freeCma);
         a.checkInvariants();
         a.freeContigRange(Machines.TOY_CMA_START, Machines.TOY_CMA_END - Machines.TOY_CMA_START);
+        a.drainAllPages();
         assertEquals(shape, a.freeBlockSet());
 
         Random r = new Random(1234);
@@ -143,6 +147,7 @@ class CmaTest {
             a.freeContigRange(live[n - 1][0], live[--n][1]);
         }
         a.checkInvariants();
+        a.drainAllPages();
         assertEquals(shape, a.freeBlockSet(), "seed 1234");
         assertNotEquals(PageAllocator.NO_PAGE, a.allocPages(GFP_HIGHUSER_MOVABLE, 10));
     }

@@ -32,13 +32,18 @@ class HighAtomicTest {
         // Unmovable, then the allocation's pageblock was reserved as HighAtomic.
         assertTrue(a.pagetypeinfo().contains("Node 0, zone   Normal            1          238            0            1"
             + "           16            0 \n"), a.pagetypeinfo());
-        // The next high-order atomic allocation is served from the reserve.
-        long q = a.allocPages(GFP_ATOMIC, 1);
+        // The next high-order atomic allocation beyond the pcp orders is served from the reserve
+        // (rmqueue_buddy tries HighAtomic first; pcp refills through __rmqueue never do).
+        long q = a.allocPages(GFP_ATOMIC, 4);
         assertEquals(p & ~511L, q & ~511L, "served from the HighAtomic pageblock");
         assertEquals(512, normal.nrReservedHighatomic, "one pageblock already reserved for this pageblock");
         a.checkInvariants();
         a.freePages(p, 2);
-        a.freePages(q, 1);
+        a.freePages(q, 4);
+        a.checkInvariants();
+        // The order-2 block sits on the movable pcp list (HighAtomic pageblocks use it) until drained.
+        assertEquals(4, a.pcpCount(ZoneType.NORMAL, 0) & 4);
+        a.drainAllPages();
         a.checkInvariants();
         // Freed pages return to the HighAtomic list and stay reserved (no reclaim path unreserves).
         assertEquals(MigrateType.HIGHATOMIC, a.pageblockMigratetype(p));

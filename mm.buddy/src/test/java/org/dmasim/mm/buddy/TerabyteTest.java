@@ -50,7 +50,9 @@ class TerabyteTest {
         assertTrue(a.materialisedSections() <= 4, "materialised: " + a.materialisedSections());
         assertTrue(BuddyAllocator.bytesPerMaterialisedPage() <= 16.0,
             "per-page budget: " + BuddyAllocator.bytesPerMaterialisedPage());
-        long perSection = (a.metadataBytes() - a.materialisedSections() * MemSection.BYTES) / a.st.count;
+        long perSection = (a.metadataBytes() - a.pcpMetadataBytes() - a.materialisedSections() * MemSection.BYTES)
+            / a.st.count;
+        assertTrue(a.pcpMetadataBytes() <= 512 << 10, "64 CPUs x 3 zones of empty pcp lists: " + a.pcpMetadataBytes());
         assertTrue(perSection <= 32, "implicit sections cost " + perSection + " bytes each");
         assertTrue(a.metadataBytes() <= 4L << 20, "metadata " + a.metadataBytes());
         a.checkInvariants();

@@ -98,12 +98,14 @@ class ZoneSelectionTest {
             got++;
         }
         Zone dma = a.zone(ZoneType.DMA);
-        // GFP_DMA's highest zone is DMA itself: no reserve, stops at the min watermark.
-        assertEquals(dma.wmarkMin, dma.freePages, "left exactly the min watermark");
-        assertEquals(3840 - dma.wmarkMin, got);
+        // GFP_DMA's highest zone is DMA itself: no reserve, stops at the min watermark (GFP_DMA
+        // cannot reclaim, so nothing drains the pcp list; its last refill may overshoot by < batch).
+        int batch = a.pcpBatch(ZoneType.DMA);
+        assertTrue(dma.freePages <= dma.wmarkMin && dma.freePages > dma.wmarkMin - batch, "free " + dma.freePages);
+        assertEquals(3840 - dma.freePages - a.pcpCount(ZoneType.DMA, 0), got);
         assertTrue(a.warnings().isEmpty(), "__GFP_NOWARN suppresses the failure warning");
         assertEquals(PageAllocator.NO_PAGE, a.allocPages(GFP_DMA, 0));
-        assertEquals(List.of("swapper/0: page allocation failure: order:0, mode:0x1(GFP_DMA), nodemask=(null),"
+        assertEquals(List.of("dmasim: page allocation failure: order:0, mode:0x1(GFP_DMA), nodemask=(null),"
             + "cpuset=/,mems_allowed=0"), a.warnings());
     }
 
