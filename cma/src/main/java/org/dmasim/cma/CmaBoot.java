@@ -24,6 +24,12 @@ import org.osgi.service.component.annotations.Component;
  * CMA's part in boot: the {@code shared-dma-pool} reusable handler ({@code rmem_cma_setup}),
  * the default area ({@code dma_contiguous_reserve} → {@code cma_declare_contiguous_nid}) and
  * activation ({@code cma_init_reserved_areas}). Needs CONFIG_CMA and CONFIG_DMA_CMA.
+ *
+ * <p>For run time it publishes the platform's {@link CmaAreas} on the boot blackboard: every
+ * activated area allocates through the platform's {@link PageAllocator}. A device-tree area is
+ * found by its {@code /reserved-memory} node name ({@link CmaAreas#byName}), and it is also
+ * the {@link ReservedMem#owner()} of the region it claimed, which is what a {@code memory-region}
+ * phandle leads to.
  */
 @Component(service = {BootParticipant.class, ReservedMemHandler.class},
     property = BootParticipant.BACKEND_PROPERTY + "=cma")
@@ -69,7 +75,7 @@ public final class CmaBoot implements BootParticipant, ReservedMemHandler {
             return (CmaRegistry) r.get();
         }
         int max = 1 + (int) ctx.spec().kconfig().number("CMA_AREAS");
-        CmaRegistry reg = new CmaRegistry(max);
+        CmaRegistry reg = new CmaRegistry(max, new CmaGlobals(ctx.log()));
         ctx.put(CmaAreas.class, reg);
         return reg;
     }
@@ -139,7 +145,7 @@ public final class CmaBoot implements BootParticipant, ReservedMemHandler {
         if (((base | size) & (CMA_MIN_ALIGNMENT_BYTES - 1)) != 0) {
             return -Errno.EINVAL;
         }
-        reg.add(new Cma(name, Page.pfnDown(base), size >>> Page.PAGE_SHIFT, orderPerBit));
+        reg.add(new Cma(name, Page.pfnDown(base), size >>> Page.PAGE_SHIFT, orderPerBit, reg.globals()));
         return 0;
     }
 
@@ -300,7 +306,7 @@ public final class CmaBoot implements BootParticipant, ReservedMemHandler {
             for (long pfn = base; pfn < end; pfn += Page.PAGEBLOCK_NR_PAGES) {
                 buddy.initCmaReservedPageblock(pfn);
             }
-            cma.activate();
+            cma.activate(buddy);
         }
     }
 }

@@ -1,19 +1,29 @@
 package org.dmasim.cma;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.dmasim.api.cma.CmaArea;
 import org.dmasim.api.cma.CmaAreas;
 
-/** {@code cma_areas[]} of one platform and {@code dma_contiguous_default_area}. */
+/**
+ * {@code cma_areas[]} of one platform, {@code dma_contiguous_default_area}, and the state
+ * {@code mm/cma.c} shares between areas ({@link CmaGlobals}). Areas are added during boot
+ * only; run-time readers see a stable list.
+ */
 final class CmaRegistry implements CmaAreas {
-    private final List<Cma> areas = new ArrayList<>();
+    private final List<Cma> areas = new CopyOnWriteArrayList<>();
     private final int maxAreas;
-    private Cma defaultArea;
+    private final CmaGlobals globals;
+    private volatile Cma defaultArea;
 
-    CmaRegistry(int maxAreas) {
+    CmaRegistry(int maxAreas, CmaGlobals globals) {
         this.maxAreas = maxAreas;
+        this.globals = globals;
+    }
+
+    CmaGlobals globals() {
+        return globals;
     }
 
     boolean full() {
@@ -49,5 +59,15 @@ final class CmaRegistry implements CmaAreas {
             t += c.count();
         }
         return t;
+    }
+
+    @Override
+    public long cmaAllocSuccess() {
+        return globals.allocSuccess.get();
+    }
+
+    @Override
+    public long cmaAllocFail() {
+        return globals.allocFail.get();
     }
 }
