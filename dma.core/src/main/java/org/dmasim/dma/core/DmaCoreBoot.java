@@ -1,0 +1,63 @@
+package org.dmasim.dma.core;
+
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.Set;
+import org.dmasim.api.boot.BootContext;
+import org.dmasim.api.boot.BootParticipant;
+import org.dmasim.api.boot.BootPhase;
+import org.dmasim.api.boot.ZoneLimits;
+import org.dmasim.api.cma.CmaArea;
+import org.dmasim.api.cma.CmaAreas;
+import org.dmasim.api.dma.ArchDma;
+import org.dmasim.api.dma.DmaApi;
+import org.dmasim.api.mem.KernelVm;
+import org.dmasim.api.mm.Page;
+import org.dmasim.api.mm.PageAllocator;
+import org.dmasim.api.mm.ZoneType;
+import org.dmasim.api.platform.Arch;
+import org.dmasim.api.pool.AtomicPools;
+import org.dmasim.api.swiotlb.SwiotlbPool;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * dma.core's part of boot: at device_initcall time, create the firmware's devices, configure
+ * them for DMA and publish the platform's {@link DmaApi}.
+ */
+@Component(service = BootParticipant.class, property = BootParticipant.BACKEND_PROPERTY + "=dma.core")
+public final class DmaCoreBoot implements BootParticipant {
+    /** Before the consumers of DmaApi in the same phase (dmapool). */
+    public static final int RANK = 10;
+
+    @Override
+    public String name() {
+        return "dma.core";
+    }
+
+    @Override
+    public Set<BootPhase> phases(Arch arch) {
+        return EnumSet.of(BootPhase.DEVICES);
+    }
+
+    @Override
+    public int rank(BootPhase phase) {
+        return RANK;
+    }
+
+    @Override
+    public void run(BootPhase phase, BootContext ctx) {
+        ZoneLimits limits = ctx.require(ZoneLimits.class);
+        Optional<CmaArea> defaultCma = ctx.get(CmaAreas.class).flatMap(CmaAreas::defaultArea)
+            .filter(a -> a.count() > 0);
+        boolean swiotlb = ctx.get(SwiotlbPool.class).map(p -> p.nslabs() > 0).orElse(false);
+        DmaEnv env = new DmaEnv(ctx.require(ArchDma.class), ctx.require(KernelVm.class),
+            ctx.require(PageAllocator.class), defaultCma, ctx.get(AtomicPools.class), limits.zoneDmaBits(),
+            limits.configured(ZoneType.DMA), limits.configured(ZoneType.DMA32),
+            ctx.memblock().endOfDram() >>> Page.PAGE_SHIFT, swiotlb,
+            (int) ctx.spec().kconfig().number("CMA_ALIGNMENT"), ctx.memblock().memory(), ctx.log());
+        DeviceFactory factory = new DeviceFactory(env, ctx.reservedMem());
+        DmaMapping api = new DmaMapping(env, factory);
+        ctx.deviceTree().ifPresent(dt -> factory.populate(dt).forEach(api::register));
+        ctx.put(DmaApi.class, api);
+    }
+}

@@ -1,0 +1,51 @@
+package org.dmasim.dma.core;
+
+import java.util.List;
+import java.util.Optional;
+import org.dmasim.api.boot.Memblock;
+import org.dmasim.api.cma.CmaArea;
+import org.dmasim.api.dma.ArchDma;
+import org.dmasim.api.mem.KernelVm;
+import org.dmasim.api.mm.PageAllocator;
+import org.dmasim.api.platform.BootLog;
+import org.dmasim.api.pool.AtomicPools;
+
+/**
+ * What dma-direct reads from the rest of the kernel, captured once at boot.
+ *
+ * @param zoneDmaBits {@code zone_dma_bits}
+ * @param zoneDma CONFIG_ZONE_DMA
+ * @param zoneDma32 CONFIG_ZONE_DMA32
+ * @param maxPfn {@code max_pfn}: one past the last pfn of RAM
+ * @param swiotlbActive {@code is_swiotlb_active()}: the default bounce pool has slots
+ * @param cmaAlignment CONFIG_CMA_ALIGNMENT
+ * @param memory memblock.memory, for telling no-map (not System RAM) regions from RAM
+ */
+record DmaEnv(ArchDma arch, KernelVm vm, PageAllocator buddy, Optional<CmaArea> defaultCma,
+    Optional<AtomicPools> atomicPools, int zoneDmaBits, boolean zoneDma, boolean zoneDma32, long maxPfn,
+    boolean swiotlbActive, int cmaAlignment, List<Memblock.Region> memory, BootLog log) {
+
+    /** {@code region_intersects(..., IORESOURCE_SYSTEM_RAM)}: the parts of RAM without NOMAP. */
+    boolean intersectsSystemRam(long phys, long size) {
+        for (Memblock.Region r : memory) {
+            if ((r.flags() & Memblock.NOMAP) == 0 && r.base() < phys + size && phys < r.end()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether [phys, phys + size) is no-map memory (RAM the kernel does not map). */
+    boolean isNomap(long phys, long size) {
+        long at = phys;
+        for (Memblock.Region r : memory) {
+            if ((r.flags() & Memblock.NOMAP) != 0 && r.base() <= at && at < r.end()) {
+                at = r.end();
+                if (at >= phys + size) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+}
