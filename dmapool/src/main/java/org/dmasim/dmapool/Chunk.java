@@ -1,0 +1,20 @@
+package org.dmasim.dmapool;
+
+import org.dmasim.api.dma.CoherentBuffer;
+
+/**
+ * One backing chunk ({@code struct dma_page}): {@code allocation} bytes from
+ * {@code dma_alloc_coherent}, seen by the CPU at {@code vaddr} and by the device at
+ * {@code dma}. A block at offset o is (vaddr + o, dma + o).
+ */
+class Chunk {
+    final CoherentBuffer buffer;
+    final long vaddr;
+    final long dma;
+
+    Chunk(CoherentBuffer buffer) {
+        this.buffer = buffer;
+        this.vaddr = buffer.cpuAddr();
+        this.dma = buffer.dmaHandle();
+    }
+}
