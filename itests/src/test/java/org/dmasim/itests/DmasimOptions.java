@@ -39,6 +39,8 @@ public final class DmasimOptions {
         "org.dmasim.cma",
         "org.dmasim.swiotlb",
         "org.dmasim.atomicpool",
+        "org.dmasim.dma.core",
+        "org.dmasim.dmapool",
         "org.dmasim.arch.x86",
         "org.dmasim.arch.arm64",
         "org.dmasim.shell",

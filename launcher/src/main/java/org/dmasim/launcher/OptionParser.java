@@ -35,15 +35,25 @@ public final class OptionParser {
         "  --cmdline \"...\"         kernel parameters, appended to the profile's (repeatable)",
         "  --kconfig KEY=VALUE     Kconfig override, e.g. CMA_SIZE_MBYTES=128 (repeatable)",
         "  --cpus N                number of CPUs",
+        "  --backend SUBSYS=CHOICE backend choice, e.g. dmapool=6.4 (repeatable)",
         "  --show VIEW[,VIEW...]   after booting print " + ProcView.ids(),
         "",
-        "Shell and script commands (scope dmasim; $platform names the booted platform):",
-        "  platforms, bootlog [NAME], buddyinfo [NAME], zoneinfo [NAME], pagetypeinfo [NAME]",
+        "Shell and script commands (help SCOPE:NAME for arguments; -p NAME picks a platform):",
+        "  dmasim:  platforms, bootlog, buddyinfo, zoneinfo, pagetypeinfo",
+        "  mm:      alloc_pages, __free_pages, __get_free_pages, get_zeroed_page, __get_dma_pages, free_pages, meminfo",
+        "  cma:     cma_alloc, cma_release, cma_debugfs",
+        "  dma:     devices, device_create, dma_set_mask, dma_set_coherent_mask, dma_set_mask_and_coherent,",
+        "           dma_get_required_mask, dma_get_cache_alignment, dma_max_mapping_size, dma_alloc_coherent,",
+        "           dma_alloc_attrs, dma_free_coherent, dma_alloc_pages, dma_free_pages, dma_alloc_noncoherent,",
+        "           dma_free_noncoherent, dma_mmap_coherent, dma_declare_coherent_memory, allocations,",
+        "           dma_pools, cpu_read, cpu_write",
+        "  dmapool: dma_pool_create, dmam_pool_create, dma_pool_alloc, dma_pool_zalloc, dma_pool_free,",
+        "           dma_pool_destroy, pools, dmapool_test, dmapool_backend",
         "",
         "Exit status: 0 success, 1 boot or script failure, 2 bad input.");
 
     private static final List<String> OPTIONS = List.of("--profile", "--arch", "--dtb", "--e820", "--mem",
-        "--cmdline", "--kconfig", "--cpus", "--show");
+        "--cmdline", "--kconfig", "--cpus", "--show", "--backend");
     private static final Pattern KCONFIG = Pattern.compile("(CONFIG_)?[A-Za-z0-9_]+=.*");
 
     private OptionParser() {
@@ -133,6 +143,12 @@ public final class OptionParser {
                         + " letters, digits and '_' (e.g. CMA_SIZE_MBYTES=128)");
                 }
                 o.kconfig.add(value);
+            }
+            case "--backend" -> {
+                if (!value.matches("[a-z0-9.]+=[^=]+")) {
+                    throw new UsageException("--backend '" + value + "': expected SUBSYSTEM=CHOICE (e.g. dmapool=6.4)");
+                }
+                o.backends.add(value);
             }
             case "--cpus" -> {
                 once(name, o.cpus);

@@ -26,6 +26,7 @@ public final class Options {
     String mem;
     String cmdline;
     final List<String> kconfig = new ArrayList<>();
+    final List<String> backends = new ArrayList<>();
     Integer cpus;
     final List<ProcView> show = new ArrayList<>();
     Path script;
@@ -65,6 +66,9 @@ public final class Options {
         putIfSet(props, PlatformConfig.CPUS, cpus);
         if (!kconfig.isEmpty()) {
             props.put(PlatformConfig.KCONFIG, kconfig.toArray(new String[0]));
+        }
+        if (!backends.isEmpty()) {
+            props.put(PlatformConfig.BACKEND, backends.toArray(new String[0]));
         }
         return props;
     }

@@ -67,8 +67,10 @@ class OptionParserTest {
         Options o = OptionParser.parse("boot", "--profile", "qemu-virt-arm64", "--arch", "aarch64",
             "--dtb", dtb.toString(), "--e820=" + e820, "--mem", "2G@0x40000000,2G@0x880000000",
             "--cmdline", "cma=128M", "--cmdline", "swiotlb=force", "--kconfig", "CMA_SIZE_MBYTES=128",
-            "--kconfig", "CONFIG_ZONE_DMA=n", "--cpus", "4", "--show", "zoneinfo,buddyinfo", "--show", "buddyinfo");
+            "--kconfig", "CONFIG_ZONE_DMA=n", "--cpus", "4", "--show", "zoneinfo,buddyinfo", "--show", "buddyinfo",
+            "--backend", "dmapool=6.4");
         Dictionary<String, Object> c = o.toConfiguration();
+        assertArrayEquals(new String[] {"dmapool=6.4"}, (String[]) c.get(PlatformConfig.BACKEND));
         assertEquals("qemu-virt-arm64", c.get(PlatformConfig.NAME));
         assertEquals("qemu-virt-arm64", c.get(PlatformConfig.PROFILE));
         assertEquals("arm64", c.get(PlatformConfig.ARCH));
@@ -125,10 +127,16 @@ class OptionParserTest {
     @Test
     void missingValue_atEnd_orBeforeNextOption() {
         for (String option : List.of("--profile", "--arch", "--dtb", "--e820", "--mem", "--cmdline", "--kconfig",
-            "--cpus", "--show")) {
+            "--cpus", "--show", "--backend")) {
             assertEquals(option + ": missing value", error("boot", option));
             assertEquals(option + ": missing value", error("boot", option, "--cpus", "2"));
         }
+    }
+
+    @Test
+    void backend_needsSubsystemAndChoice() {
+        assertEquals("--backend 'dmapool': expected SUBSYSTEM=CHOICE (e.g. dmapool=6.4)", error("boot", "--backend",
+            "dmapool"));
     }
 
     @Test

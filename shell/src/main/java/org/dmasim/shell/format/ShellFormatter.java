@@ -89,12 +89,39 @@ public final class ShellFormatter {
         if (target instanceof PlatformDTO p) {
             return format(p);
         }
+        if (target instanceof TextDTO t) {
+            return stripTrailingNewline(t.text);
+        }
+        if (target instanceof AllocationDTO a) {
+            return format(a);
+        }
+        if (target instanceof PagesDTO pg) {
+            return format(pg);
+        }
+        if (target instanceof CmaRangeDTO c) {
+            return String.format("cma %s: pfn %#x count %d phys %#x", c.area, c.pfn, c.count, c.pfn << 12);
+        }
+        if (target instanceof PoolBlockDTO b) {
+            return String.format("%s: vaddr %#018x dma %#x", b.pool, b.vaddr, b.dma);
+        }
         if (target instanceof Collection<?> c && !c.isEmpty() && c.stream().allMatch(PlatformDTO.class::isInstance)) {
             List<PlatformDTO> ps = new ArrayList<>();
             c.forEach(o -> ps.add((PlatformDTO) o));
             return table(ps);
         }
         return null;
+    }
+
+    /** {@code device: function size -> cpu 0x.. dma 0x.. phys 0x.. (source name, bytes taken, memory type)}. */
+    public static String format(AllocationDTO a) {
+        return String.format("%s: %s %d -> cpu %#018x dma %#x phys %#x (%s %s, %d bytes taken, %s)", a.device,
+            a.function, a.size, a.cpu, a.dma, a.phys, a.source, a.sourceName, a.reserved, a.attr);
+    }
+
+    /** {@code pfn 0x.. order N zone Z kva 0x..}. */
+    public static String format(PagesDTO p) {
+        return String.format("pfn %#x order %d zone %s phys %#x kva %#018x", p.pfn, p.order, p.zone, p.pfn << 12,
+            p.kva);
     }
 
     private static String stripTrailingNewline(String s) {
