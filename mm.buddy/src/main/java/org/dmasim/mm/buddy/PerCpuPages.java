@@ -5,6 +5,11 @@ import java.lang.invoke.VarHandle;
 
 /** Cache-line padding ahead of the hot fields (HotSpot lays superclass fields first). */
 abstract class PcpPadBefore {
+    /**
+     * Takes the 4-byte hole after the object header: HotSpot fills it with the first int field
+     * it finds, which would otherwise be {@code lock}, ahead of the padding it was meant to sit behind.
+     */
+    int headerGap;
     long p00, p01, p02, p03, p04, p05, p06, p07;
 }
 
