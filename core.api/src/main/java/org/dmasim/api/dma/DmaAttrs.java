@@ -20,7 +20,7 @@ public final class DmaAttrs {
     private DmaAttrs() {
     }
 
-    /** Parses "0", a number, or names joined by '|' (with or without the DMA_ATTR_ prefix). */
+    /** Parses "0", a number, or names joined by '|', ',' or '+' (with or without the DMA_ATTR_ prefix). */
     public static long parse(String text) {
         String t = text.trim();
         if (t.isEmpty() || t.equals("0")) {
@@ -30,7 +30,7 @@ public final class DmaAttrs {
             return t.startsWith("0x") ? Long.parseUnsignedLong(t.substring(2), 16) : Long.parseLong(t);
         }
         long v = 0;
-        for (String part : t.split("\\|")) {
+        for (String part : t.split("[|,+]")) {
             String name = part.trim().replaceFirst("^DMA_ATTR_", "");
             int bit = List.of(NAMES).indexOf(name);
             if (bit < 0) {

@@ -27,14 +27,15 @@ final class Args {
         }
     }
 
-    /** GFP flags by name joined with '|' (GFP_KERNEL|__GFP_ZERO) or a number. */
+    /** GFP flags by name joined with '|', ',' or '+' (GFP_KERNEL,__GFP_ZERO) or a number. */
     static int gfp(String text) {
+        // Gogo reads an unquoted "|" as a pipe: "," and "+" join flags too (GFP_KERNEL,__GFP_ZERO).
         String t = text.strip();
         if (!t.isEmpty() && Character.isDigit(t.charAt(0))) {
             return (int) number("gfp", t);
         }
         int v = 0;
-        for (String part : t.split("\\|")) {
+        for (String part : t.split("[|,+]")) {
             v |= flag(part.strip());
         }
         return v;
@@ -52,6 +53,6 @@ final class Args {
             }
         }
         throw new IllegalArgumentException("gfp flag '" + name + "' (expected: GFP_KERNEL, GFP_ATOMIC, GFP_NOWAIT,"
-            + " GFP_DMA, GFP_DMA32, GFP_HIGHUSER_MOVABLE, __GFP_ZERO, __GFP_NOWARN, ... joined by '|')");
+            + " GFP_DMA, GFP_DMA32, GFP_HIGHUSER_MOVABLE, __GFP_ZERO, __GFP_NOWARN, ... joined by ',' or '+')");
     }
 }

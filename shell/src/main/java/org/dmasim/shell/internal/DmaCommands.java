@@ -156,7 +156,7 @@ public class DmaCommands {
         return dma_alloc_attrs(platform, dev, size, gfp, "0");
     }
 
-    @Descriptor("dma_alloc_attrs(dev, size, gfp, attrs): attrs as DMA_ATTR_* names joined by '|'")
+    @Descriptor("dma_alloc_attrs(dev, size, gfp, attrs): attrs as DMA_ATTR_* names joined by ',' or '+'")
     public AllocationDTO dma_alloc_attrs(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
         String dev, String size, String gfp, String attrs) {
         Platform p = platform(platform);

@@ -18,7 +18,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * Gogo scope {@code mm}: the page allocator's entry points ({@code mm/page_alloc.c}) and
- * {@code /proc/meminfo}. Numbers are decimal or 0x-hex; GFP flags by name joined with '|'.
+ * {@code /proc/meminfo}. Numbers are decimal or 0x-hex; GFP flags by name joined with ',' or '+'.
  */
 @Component(service = MmCommands.class, property = {
     "osgi.command.scope=mm",
@@ -57,7 +57,7 @@ public class MmCommands {
 
     @Descriptor("alloc_pages(gfp, order): a block of 2^order pages")
     public PagesDTO alloc_pages(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        @Descriptor("GFP flags, e.g. GFP_KERNEL|__GFP_ZERO") String gfp, @Descriptor("order 0..10") int order) {
+        @Descriptor("GFP flags, e.g. GFP_KERNEL,__GFP_ZERO") String gfp, @Descriptor("order 0..10") int order) {
         return alloc(platform, Args.gfp(gfp), order);
     }
 
