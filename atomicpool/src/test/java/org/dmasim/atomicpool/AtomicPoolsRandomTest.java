@@ -43,7 +43,7 @@ class AtomicPoolsRandomTest {
             TreeMap<Long, Live> byPhys = new TreeMap<>();
             List<Live> live = new ArrayList<>();
             int failures = 0;
-            for (int op = 0; op < 100_000; op++) {
+            for (int op = 0; op < (Boolean.getBoolean("dmasim.longTests") ? 1_000_000 : 100_000); op++) {
                 if (!live.isEmpty() && (rnd.nextInt(100) < 48 || live.size() >= 96)) {
                     Live l = live.remove(rnd.nextInt(live.size()));
                     byPhys.remove(l.block().phys());

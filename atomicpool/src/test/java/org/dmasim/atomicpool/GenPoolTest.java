@@ -182,7 +182,7 @@ class GenPoolTest {
         long[] mStart = {starts[2], starts[1], starts[0]};
         long[] mAvail = {sizes[2], sizes[1], sizes[0]};
         List<long[]> live = new ArrayList<>();
-        for (int op = 0; op < 100_000; op++) {
+        for (int op = 0; op < (Boolean.getBoolean("dmasim.longTests") ? 1_000_000 : 100_000); op++) {
             if (!live.isEmpty() && (rnd.nextInt(100) < 45 || live.size() > 200)) {
                 long[] b = live.remove(rnd.nextInt(live.size()));
                 p.free(b[0], b[1]);

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Several threads allocate and release in one area at once. Every page handed out must belong
  * to exactly one caller (checked with a compare-and-set per page), and the area and the
- * allocator must end exactly where they started. Seed: -Dcma.seed=N.
+ * allocator must end exactly where they started. Seed: -Ddmasim.seed=N.
  */
 class CmaConcurrencyTest {
     private static final int THREADS = 8;
@@ -43,7 +43,7 @@ class CmaConcurrencyTest {
 
     /** {successful allocs, alloc calls}. */
     private static long[] run(Cma cma, long base, int count, boolean bindCpus) throws Exception {
-        long seed = Long.getLong("cma.seed", System.nanoTime());
+        long seed = Long.getLong("dmasim.seed", System.nanoTime());
         System.out.println("CmaConcurrencyTest seed=" + seed);
         AtomicIntegerArray owner = new AtomicIntegerArray(count);
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);

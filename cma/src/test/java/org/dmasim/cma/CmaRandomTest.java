@@ -14,10 +14,10 @@ import org.junit.jupiter.params.provider.CsvSource;
  * boolean per bit, candidates tried in ascending order ("the lowest aligned start whose bits are
  * clear"), and the kernel's busy rule (a busy candidate moves the search to start + mask + 1).
  * Every allocation must land exactly where the model says; used, maxchunk and the bitmap file
- * must agree with the model; at the end everything is released. Seed: -Dcma.seed=N.
+ * must agree with the model; at the end everything is released. Seed: -Ddmasim.seed=N.
  */
 class CmaRandomTest {
-    private static final int OPS = 100_000;
+    private static final int OPS = Boolean.getBoolean("dmasim.longTests") ? 1_000_000 : 100_000;
 
     private record Live(long pfn, long pages) {
     }
@@ -25,7 +25,7 @@ class CmaRandomTest {
     @ParameterizedTest
     @CsvSource({"0x40000, 4096, 0", "0x40200, 4096, 0", "0x40200, 8192, 2"})
     void randomAllocReleaseMatchesTheModel(String baseHex, int count, int opb) {
-        long seed = Long.getLong("cma.seed", System.nanoTime());
+        long seed = Long.getLong("dmasim.seed", System.nanoTime());
         System.out.println("CmaRandomTest seed=" + seed + " base=" + baseHex + " count=" + count + " opb=" + opb);
         Random rnd = new Random(seed);
         long base = Long.decode(baseHex);

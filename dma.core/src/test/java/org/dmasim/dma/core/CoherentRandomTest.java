@@ -25,7 +25,7 @@ class CoherentRandomTest {
     void randomAllocFreeKeepsBuffersDisjointAndConservesPages() {
         long seed = Long.getLong("dmasim.seed", System.nanoTime());
         System.out.println("CoherentRandomTest seed=" + seed + " (rerun with -Ddmasim.seed=" + seed + ")");
-        int ops = Integer.getInteger("dmasim.coherentOps", 100_000);
+        int ops = Integer.getInteger("dmasim.coherentOps", Boolean.getBoolean("dmasim.longTests") ? 1_000_000 : 100_000);
         Random rnd = new Random(seed);
         BootResult boot = Boots.boot("qemu-virt-arm64-testdevs");
         DmaApi dma = Boots.dma(boot);

@@ -52,8 +52,8 @@ class DtbFuzzTest {
 
     @Test
     void freshSeedByteFlips() {
-        long seed = Long.getLong("dt.fuzz.seed", System.nanoTime());
-        System.out.println("DtbFuzzTest.freshSeedByteFlips seed=" + seed + " (rerun with -Ddt.fuzz.seed=" + seed + ")");
+        long seed = Long.getLong("dmasim.seed", System.nanoTime());
+        System.out.println("DtbFuzzTest.freshSeedByteFlips seed=" + seed + " (rerun with -Ddmasim.seed=" + seed + ")");
         flipBytes(seed);
     }
 

@@ -19,8 +19,8 @@ class DtsFuzzTest {
 
     @Test
     void randomEdits() {
-        long seed = Long.getLong("dt.fuzz.seed", System.nanoTime());
-        System.out.println("DtsFuzzTest.randomEdits seed=" + seed + " (rerun with -Ddt.fuzz.seed=" + seed + ")");
+        long seed = Long.getLong("dmasim.seed", System.nanoTime());
+        System.out.println("DtsFuzzTest.randomEdits seed=" + seed + " (rerun with -Ddmasim.seed=" + seed + ")");
         Random random = new Random(seed);
         String[] sources = {Fixtures.text("features.dts"), Fixtures.text("merge.dts")};
         for (int i = 0; i < 3000; i++) {
