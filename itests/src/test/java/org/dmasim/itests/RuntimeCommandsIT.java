@@ -63,6 +63,8 @@ public class RuntimeCommandsIT extends DmasimTestSupport {
             assertTrue(cma, cma.startsWith("cma reserved: pfn 0xfc180"));
             assertEquals("true", run(s, "cma:cma_release $c"));
             assertTrue(run(s, "cma:cma_debugfs").contains("/sys/kernel/debug/cma/reserved/used: 384"));
+            String vmstat = run(s, "mm:vmstat");
+            assertTrue(vmstat, vmstat.contains("pgmigrate_success 0\n") && vmstat.contains("cma_alloc_success "));
 
             run(s, "dmapool:dma_pool_create o16 dma-test-coh 16 16 0");
             run(s, "x = dmapool:dma_pool_alloc o16 GFP_KERNEL");

@@ -40,7 +40,7 @@ public final class OptionParser {
         "",
         "Shell and script commands (help SCOPE:NAME for arguments; -p NAME picks a platform):",
         "  dmasim:  platforms, bootlog, buddyinfo, zoneinfo, pagetypeinfo",
-        "  mm:      alloc_pages, __free_pages, __get_free_pages, get_zeroed_page, __get_dma_pages, free_pages, meminfo",
+        "  mm:      alloc_pages, __free_pages, __get_free_pages, get_zeroed_page, __get_dma_pages, free_pages, meminfo, vmstat",
         "  cma:     cma_alloc, cma_release, cma_debugfs",
         "  dma:     devices, device_create, dma_set_mask, dma_set_coherent_mask, dma_set_mask_and_coherent,",
         "           dma_get_required_mask, dma_get_cache_alignment, dma_max_mapping_size, dma_alloc_coherent,",

@@ -3,7 +3,9 @@ package org.dmasim.shell.internal;
 import java.util.List;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
+import org.dmasim.api.cma.CmaAreas;
 import org.dmasim.api.mem.KernelVm;
+import org.dmasim.api.mm.MigrationStats;
 import org.dmasim.api.mm.Gfp;
 import org.dmasim.api.mm.Page;
 import org.dmasim.api.mm.PageAllocator;
@@ -28,7 +30,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
     "osgi.command.function=get_zeroed_page",
     "osgi.command.function=__get_dma_pages",
     "osgi.command.function=free_pages",
-    "osgi.command.function=meminfo"
+    "osgi.command.function=meminfo",
+    "osgi.command.function=vmstat"
 })
 public class MmCommands {
     @Reference(name = "platform", cardinality = ReferenceCardinality.MULTIPLE,
@@ -110,6 +113,22 @@ public class MmCommands {
         long pfn = Page.pfnDown(vm.toPhys(kva));
         buddy(p).freePages(pfn, order);
         return String.format("freed pfn %#x order %d", pfn, order);
+    }
+
+    @Descriptor("show the /proc/vmstat counters dmasim models (page migration, cma_alloc), plus the time migration took")
+    public TextDTO vmstat(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform) {
+        Platform p = platform(platform);
+        MigrationStats m = buddy(p).migrationStats();
+        StringBuilder sb = new StringBuilder();
+        sb.append("pgmigrate_success ").append(m.pagesMigrated()).append('\n');
+        sb.append("pgmigrate_fail ").append(m.failures()).append('\n');
+        p.lookup(CmaAreas.class).ifPresent(c -> {
+            sb.append("cma_alloc_success ").append(c.cmaAllocSuccess()).append('\n');
+            sb.append("cma_alloc_fail ").append(c.cmaAllocFail()).append('\n');
+        });
+        sb.append(String.format("dmasim: migration moved %d blocks, copied %d bytes in %d us%n", m.blocksMigrated(),
+            m.bytesCopied(), m.nanos() / 1000));
+        return TextDTO.of(p.name(), "/proc/vmstat", sb.toString());
     }
 
     @Descriptor("show /proc/meminfo (the page allocator's lines)")
