@@ -1,25 +1,7 @@
 package org.dmasim.bench;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.dmasim.api.boot.ArchSupport;
-import org.dmasim.api.boot.BootParticipant;
-import org.dmasim.api.boot.ReservedMemHandler;
-import org.dmasim.api.platform.Arch;
-import org.dmasim.api.platform.PlatformSpec;
-import org.dmasim.arch.arm64.Arm64Arch;
-import org.dmasim.arch.x86.X86Arch;
-import org.dmasim.atomicpool.AtomicPoolBoot;
-import org.dmasim.cma.CmaBoot;
-import org.dmasim.dma.core.DmaCoreBoot;
-import org.dmasim.mm.zone.ZoneBoot;
 import org.dmasim.platform.boot.BootResult;
-import org.dmasim.platform.boot.Booter;
-import org.dmasim.platform.boot.StandardParts;
-import org.dmasim.platform.profile.SpecBuilder;
-import org.dmasim.swiotlb.SwiotlbBoot;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -50,21 +32,6 @@ public class BootBenchmark {
 
     @Benchmark
     public BootResult boot() {
-        PlatformSpec spec = SpecBuilder.build(Map.of("profile", profile));
-        ArchSupport arch = spec.arch() == Arch.ARM64 ? new Arm64Arch() : new X86Arch();
-        CmaBoot cma = new CmaBoot();
-        List<BootParticipant> parts = new ArrayList<>(StandardParts.participants());
-        parts.add(new ZoneBoot());
-        parts.add(cma);
-        parts.add(new SwiotlbBoot());
-        parts.add(new AtomicPoolBoot());
-        parts.add(new DmaCoreBoot());
-        List<ReservedMemHandler> handlers = new ArrayList<>(StandardParts.handlers());
-        handlers.add(cma);
-        BootResult r = new Booter(arch, parts, handlers).boot(spec);
-        if (!r.ok()) {
-            throw new IllegalStateException(profile + ": " + r.failure().orElse("?"));
-        }
-        return r;
+        return BenchPlatforms.boot(profile);
     }
 }

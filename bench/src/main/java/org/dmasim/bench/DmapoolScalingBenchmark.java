@@ -7,7 +7,8 @@ import org.dmasim.api.dma.DeviceSpec;
 import org.dmasim.api.dmapool.DmaPool;
 import org.dmasim.api.dmapool.DmaPools;
 import org.dmasim.api.mm.Gfp;
-import org.dmasim.api.platform.BootLog;
+import org.dmasim.api.dma.DmaApi;
+import org.dmasim.platform.boot.BootResult;
 import org.dmasim.dmapool.DmaPoolBoot;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -29,7 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * lock, like the kernel's per-pool spinlock, so two threads on two pools share nothing but the
  * chunk source, which warm pools no longer call. Compare the aggregate throughput of
  * {@code twoThreads} (JMH sums the threads) with {@code oneThread}; the target is ≥ 1.6x.
- * Score unit: alloc+free pairs per microsecond. Same fake DMA API as {@link DmapoolTestBenchmark}.
+ * Score unit: alloc+free pairs per microsecond. The platform is a real {@code pc-x86_64} boot
+ * (coherent devices, chunks from the buddy allocator through dma.core).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -44,14 +46,15 @@ public class DmapoolScalingBenchmark {
     public static class Platform {
         @Param({"6.4", "6.1"})
         public String version;
-        DmapoolBenchDma api;
+        DmaApi api;
         DmaPools pools;
         final AtomicInteger devices = new AtomicInteger();
 
         @Setup
         public void boot() {
-            api = new DmapoolBenchDma();
-            pools = DmaPoolBoot.standalone(api, new BootLog(), false, version);
+            BootResult booted = BenchPlatforms.boot("pc-x86_64");
+            api = booted.lookup(DmaApi.class).orElseThrow();
+            pools = DmaPoolBoot.standalone(api, booted.log(), false, version);
         }
     }
 

@@ -6,7 +6,8 @@ import org.dmasim.api.dma.DeviceSpec;
 import org.dmasim.api.dmapool.DmaPool;
 import org.dmasim.api.dmapool.DmaPools;
 import org.dmasim.api.mm.Gfp;
-import org.dmasim.api.platform.BootLog;
+import org.dmasim.api.dma.DmaApi;
+import org.dmasim.platform.boot.BootResult;
 import org.dmasim.dmapool.DmaPoolBoot;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -28,8 +29,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * for this case are 57,282 µs before the rewrite (6.1 algorithm) and 24,997 µs after (6.4).
  *
  * <p>It runs through the public {@link DmaPools} / {@link DmaPool} API of the dmapool bundle
- * (backend chosen by {@code version}, DMAPOOL_DEBUG off) over {@link DmapoolBenchDma}, a
- * trivial chunk source, so it measures the pool algorithm and its locking, not dma.core.
+ * (backend chosen by {@code version}, DMAPOOL_DEBUG off) on a real {@code pc-x86_64} platform,
+ * as the kernel module runs on x86: the device is coherent and its chunks come from dma.core's
+ * dma_alloc_coherent (the buddy allocator, linear map).
  * Creation and destruction are inside the timed region (33 chunks; the kernel's timer starts
  * after create and stops before destroy).
  */
@@ -53,8 +55,9 @@ public class DmapoolTestBenchmark {
 
     @Setup
     public void boot() {
-        DmapoolBenchDma api = new DmapoolBenchDma();
-        pools = DmaPoolBoot.standalone(api, new BootLog(), false, version);
+        BootResult booted = BenchPlatforms.boot("pc-x86_64");
+        DmaApi api = booted.lookup(DmaApi.class).orElseThrow();
+        pools = DmaPoolBoot.standalone(api, booted.log(), false, version);
         dev = api.createDevice(DeviceSpec.platform("dmapool-test", false));
         api.setMaskAndCoherent(dev, -1L);
     }
