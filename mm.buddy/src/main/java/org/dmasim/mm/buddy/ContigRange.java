@@ -166,6 +166,21 @@ final class ContigRange {
      * and owned movable allocations pass; anything else is busy.
      */
     private boolean rangeMigratable(long start, long end) {
+        return everyBlock(start, end, (head, hs) -> !PageState.isAlloc(hs)
+            || (PageState.allocFlags(hs) & PageState.A_OWNED) != 0 && owner.ownerOf(head) != null);
+    }
+
+    /** What a walk over a range's blocks asks of each block: its head pfn and head state. */
+    @FunctionalInterface
+    private interface BlockTest {
+        boolean test(long head, byte headState);
+    }
+
+    /**
+     * Walks the blocks covering [start, end): wholly free sections pass at once, a section
+     * that is neither free nor materialised fails, every other block must pass {@code test}.
+     */
+    private boolean everyBlock(long start, long end, BlockTest test) {
         long pfn = start;
         while (pfn < end) {
             int s = st.sectionOf(pfn);
@@ -182,8 +197,7 @@ final class ContigRange {
                 return false;
             }
             byte hs = node.mem(head).state[node.off(head)];
-            if (PageState.isAlloc(hs)
-                && ((PageState.allocFlags(hs) & PageState.A_OWNED) == 0 || owner.ownerOf(head) == null)) {
+            if (!test.test(head, hs)) {
                 return false;
             }
             pfn = head + (1L << PageState.order(hs));
@@ -236,24 +250,7 @@ final class ContigRange {
     }
 
     private boolean rangeAllFree(long start, long end) {
-        long pfn = start;
-        while (pfn < end) {
-            int s = st.sectionOf(pfn);
-            byte kind = st.kind[s];
-            if (kind == SectionTable.FREE_RUN) {
-                pfn = st.sectionStartPfn(s) + SECTION_PAGES;
-                continue;
-            }
-            if (kind != SectionTable.MATERIALISED) {
-                return false;
-            }
-            long head = blockHead(pfn);
-            if (head < 0 || !PageState.isFree(node.mem(head).state[node.off(head)])) {
-                return false;
-            }
-            pfn = head + (1L << PageState.order(node.mem(head).state[node.off(head)]));
-        }
-        return true;
+        return everyBlock(start, end, (head, hs) -> PageState.isFree(hs));
     }
 
     /** {@code set_migratetype_isolate()} for a CMA pageblock (never has unmovable pages). */
