@@ -1,7 +1,10 @@
 package org.dmasim.bench;
 
 import java.util.concurrent.TimeUnit;
+import java.util.Map;
+import org.dmasim.dma.core.DmaCoreBoot;
 import org.dmasim.platform.boot.BootResult;
+import org.dmasim.platform.oracle.Platforms;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -32,6 +35,6 @@ public class BootBenchmark {
 
     @Benchmark
     public BootResult boot() {
-        return BenchPlatforms.boot(profile);
+        return Platforms.bootProfile(profile, Map.of(), new DmaCoreBoot());
     }
 }

@@ -7,7 +7,10 @@ import org.dmasim.api.dmapool.DmaPool;
 import org.dmasim.api.dmapool.DmaPools;
 import org.dmasim.api.mm.Gfp;
 import org.dmasim.api.dma.DmaApi;
+import java.util.Map;
+import org.dmasim.dma.core.DmaCoreBoot;
 import org.dmasim.platform.boot.BootResult;
+import org.dmasim.platform.oracle.Platforms;
 import org.dmasim.dmapool.DmaPoolBoot;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -55,7 +58,7 @@ public class DmapoolTestBenchmark {
 
     @Setup
     public void boot() {
-        BootResult booted = BenchPlatforms.boot("pc-x86_64");
+        BootResult booted = Platforms.bootProfile("pc-x86_64", Map.of(), new DmaCoreBoot());
         DmaApi api = booted.lookup(DmaApi.class).orElseThrow();
         pools = DmaPoolBoot.standalone(api, booted.log(), false, version);
         dev = api.createDevice(DeviceSpec.platform("dmapool-test", false));

@@ -65,7 +65,10 @@ final class DmaMapping implements DmaApi {
     }
 
     private Device own(DmaDevice d) {
-        Device dev = d instanceof Device x ? devices.get(x.name()) : null;
+        Device dev;
+        synchronized (this) {
+            dev = d instanceof Device x ? devices.get(x.name()) : null;
+        }
         if (dev != d) {
             throw new IllegalArgumentException("device " + (d == null ? "null" : d.name())
                 + ": not a device of this platform (expected: a DmaDevice from devices() or createDevice())");

@@ -1,53 +1,23 @@
 package org.dmasim.dma.core;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import org.dmasim.api.boot.ArchSupport;
-import org.dmasim.api.boot.BootParticipant;
-import org.dmasim.api.boot.ReservedMemHandler;
 import org.dmasim.api.dma.DmaApi;
-import org.dmasim.api.platform.Arch;
-import org.dmasim.api.platform.PlatformSpec;
-import org.dmasim.arch.arm64.Arm64Arch;
-import org.dmasim.arch.x86.X86Arch;
-import org.dmasim.atomicpool.AtomicPoolBoot;
-import org.dmasim.cma.CmaBoot;
-import org.dmasim.mm.zone.ZoneBoot;
 import org.dmasim.platform.boot.BootResult;
-import org.dmasim.platform.boot.Booter;
-import org.dmasim.platform.boot.StandardParts;
-import org.dmasim.platform.profile.SpecBuilder;
-import org.dmasim.swiotlb.SwiotlbBoot;
+import org.dmasim.platform.oracle.Platforms;
 
-/** Boots a shipped profile with every backend, without a framework, as PlatformComponent would. */
+/** Boots a shipped profile with every backend and dma.core, without a framework. */
 final class Boots {
     private Boots() {
     }
 
+    /** {@code keyValues}: configuration overrides as key, value, key, value ... */
     static BootResult boot(String profile, String... keyValues) {
-        Map<String, Object> config = new HashMap<>();
-        config.put("profile", profile);
+        Map<String, Object> overrides = new HashMap<>();
         for (int i = 0; i < keyValues.length; i += 2) {
-            config.put(keyValues[i], keyValues[i + 1]);
+            overrides.put(keyValues[i], keyValues[i + 1]);
         }
-        PlatformSpec spec = SpecBuilder.build(config);
-        ArchSupport arch = spec.arch() == Arch.ARM64 ? new Arm64Arch() : new X86Arch();
-        CmaBoot cma = new CmaBoot();
-        List<BootParticipant> parts = new ArrayList<>(StandardParts.participants());
-        parts.add(new ZoneBoot());
-        parts.add(cma);
-        parts.add(new SwiotlbBoot());
-        parts.add(new AtomicPoolBoot());
-        parts.add(new DmaCoreBoot());
-        List<ReservedMemHandler> handlers = new ArrayList<>(StandardParts.handlers());
-        handlers.add(cma);
-        BootResult r = new Booter(arch, parts, handlers).boot(spec);
-        if (!r.ok()) {
-            throw new AssertionError("boot of " + profile + " failed: " + r.failure().orElse("?"));
-        }
-        return r;
+        return Platforms.bootProfile(profile, overrides, new DmaCoreBoot());
     }
 
     static DmaApi dma(BootResult r) {

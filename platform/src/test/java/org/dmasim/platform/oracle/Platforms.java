@@ -19,7 +19,11 @@ import org.dmasim.platform.boot.StandardParts;
 import org.dmasim.platform.profile.SpecBuilder;
 import org.dmasim.swiotlb.SwiotlbBoot;
 
-/** Composes a whole platform without a framework, the way PlatformComponent does in Felix. */
+/**
+ * Composes a whole platform without a framework, the way PlatformComponent does in Felix. Other
+ * modules' tests and the benchmarks use it through the platform's test jar and add the
+ * participants the platform module cannot see (dma.core).
+ */
 public final class Platforms {
     private Platforms() {
     }
@@ -28,7 +32,18 @@ public final class Platforms {
         return boot(SpecBuilder.build(config));
     }
 
-    public static BootResult boot(PlatformSpec spec) {
+    /** Boots a shipped profile with the standard backends plus {@code extra}; fails on a failed boot. */
+    public static BootResult bootProfile(String profile, Map<String, ?> overrides, BootParticipant... extra) {
+        Map<String, Object> config = new java.util.HashMap<>(overrides);
+        config.put("profile", profile);
+        BootResult r = boot(SpecBuilder.build(config), extra);
+        if (!r.ok()) {
+            throw new IllegalStateException("boot of " + profile + " failed: " + r.failure().orElse("?"));
+        }
+        return r;
+    }
+
+    public static BootResult boot(PlatformSpec spec, BootParticipant... extra) {
         ArchSupport arch = spec.arch() == Arch.ARM64 ? new Arm64Arch() : new X86Arch();
         CmaBoot cma = new CmaBoot();
         List<BootParticipant> parts = new ArrayList<>(StandardParts.participants());
@@ -36,6 +51,7 @@ public final class Platforms {
         parts.add(cma);
         parts.add(new SwiotlbBoot());
         parts.add(new AtomicPoolBoot());
+        parts.addAll(List.of(extra));
         List<ReservedMemHandler> handlers = new ArrayList<>(StandardParts.handlers());
         handlers.add(cma);
         return new Booter(arch, parts, handlers).boot(spec);

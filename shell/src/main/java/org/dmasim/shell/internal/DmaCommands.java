@@ -145,9 +145,25 @@ public class DmaCommands {
         return v == -1L ? "SIZE_MAX" : Long.toString(v);
     }
 
-    private AllocationDTO result(Platform p, String fn, Optional<CoherentBuffer> b, String dev, long size, int gfp) {
-        return b.map(x -> AllocationDTO.of(p.name(), fn, x)).orElseThrow(() -> new IllegalStateException(
-            String.format("%s(%s, %d, %s) returned NULL", fn, dev, size, org.dmasim.api.mm.Gfp.format(gfp))));
+    /** One of the DmaApi allocators, as the commands call them. */
+    @FunctionalInterface
+    private interface Allocator {
+        Optional<CoherentBuffer> alloc(DmaApi api, DmaDevice dev, long size, int gfp);
+    }
+
+    /** Parses the arguments, allocates, and turns NULL into an error naming the call. */
+    private AllocationDTO allocate(String platform, String fn, String dev, String size, String gfp, Allocator how) {
+        Platform p = platform(platform);
+        DmaApi api = api(p);
+        long n = Args.number("size", size);
+        int flags = Args.gfp(gfp);
+        return how.alloc(api, device(api, dev), n, flags).map(x -> AllocationDTO.of(p.name(), fn, x))
+            .orElseThrow(() -> new IllegalStateException(String.format("%s(%s, %d, %s) returned NULL", fn, dev, n,
+                org.dmasim.api.mm.Gfp.format(flags))));
+    }
+
+    private static String freed(String dev, long size, long dma) {
+        return String.format("%s: freed %d bytes at dma %#x", dev, size, dma);
     }
 
     @Descriptor("dma_alloc_coherent(dev, size, gfp)")
@@ -159,20 +175,16 @@ public class DmaCommands {
     @Descriptor("dma_alloc_attrs(dev, size, gfp, attrs): attrs as DMA_ATTR_* names joined by ',' or '+'")
     public AllocationDTO dma_alloc_attrs(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
         String dev, String size, String gfp, String attrs) {
-        Platform p = platform(platform);
-        DmaApi api = api(p);
-        long n = Args.number("size", size);
-        int flags = Args.gfp(gfp);
         long a = DmaAttrs.parse(attrs);
-        return result(p, a == 0 ? "dma_alloc_coherent" : "dma_alloc_attrs", api.alloc(device(api, dev), n, flags, a),
-            dev, n, flags);
+        return allocate(platform, a == 0 ? "dma_alloc_coherent" : "dma_alloc_attrs", dev, size, gfp,
+            (api, d, n, flags) -> api.alloc(d, n, flags, a));
     }
 
     @Descriptor("dma_free_coherent / dma_free_attrs of an allocation")
     public String dma_free_coherent(AllocationDTO a) {
         DmaApi api = api(platform(a.platform));
         api.free(device(api, a.device), a.size, a.cpu, a.dma, a.attrs);
-        return String.format("%s: freed %d bytes at dma %#x", a.device, a.size, a.dma);
+        return freed(a.device, a.size, a.dma);
     }
 
     @Descriptor("dma_free_coherent(dev, size, cpu_addr, dma_handle)")
@@ -182,42 +194,34 @@ public class DmaCommands {
         long n = Args.number("size", size);
         long h = Args.number("dma_handle", dma);
         api.freeCoherent(device(api, dev), n, Args.number("cpu_addr", cpu), h);
-        return String.format("%s: freed %d bytes at dma %#x", dev, n, h);
+        return freed(dev, n, h);
     }
 
     @Descriptor("dma_alloc_pages(dev, size, gfp): linear-map pages")
     public AllocationDTO dma_alloc_pages(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
         String dev, String size, String gfp) {
-        Platform p = platform(platform);
-        DmaApi api = api(p);
-        long n = Args.number("size", size);
-        int flags = Args.gfp(gfp);
-        return result(p, "dma_alloc_pages", api.allocPages(device(api, dev), n, flags), dev, n, flags);
+        return allocate(platform, "dma_alloc_pages", dev, size, gfp, DmaApi::allocPages);
     }
 
     @Descriptor("dma_free_pages of an allocation")
     public String dma_free_pages(AllocationDTO a) {
         DmaApi api = api(platform(a.platform));
         api.freePages(device(api, a.device), a.size, a.cpu, a.dma);
-        return String.format("%s: freed %d bytes at dma %#x", a.device, a.size, a.dma);
+        return freed(a.device, a.size, a.dma);
     }
 
     @Descriptor("dma_alloc_noncoherent(dev, size, gfp)")
     public AllocationDTO dma_alloc_noncoherent(
         @Parameter(names = {"-p", "--platform"}, absentValue = "") String platform, String dev, String size,
         String gfp) {
-        Platform p = platform(platform);
-        DmaApi api = api(p);
-        long n = Args.number("size", size);
-        int flags = Args.gfp(gfp);
-        return result(p, "dma_alloc_noncoherent", api.allocNoncoherent(device(api, dev), n, flags), dev, n, flags);
+        return allocate(platform, "dma_alloc_noncoherent", dev, size, gfp, DmaApi::allocNoncoherent);
     }
 
     @Descriptor("dma_free_noncoherent of an allocation")
     public String dma_free_noncoherent(AllocationDTO a) {
         DmaApi api = api(platform(a.platform));
         api.freeNoncoherent(device(api, a.device), a.size, a.cpu, a.dma);
-        return String.format("%s: freed %d bytes at dma %#x", a.device, a.size, a.dma);
+        return freed(a.device, a.size, a.dma);
     }
 
     @Descriptor("dma_mmap_coherent(allocation, vma pages, pgoff): the pfns the user pages map, or the errno")
