@@ -93,6 +93,12 @@ public final class Arm64Arch implements ArchSupport {
         }
     }
 
+    /** The arm64 early parameters this backend models: {@code mem=} ({@link EarlyMem}). */
+    @Override
+    public List<org.dmasim.api.boot.EarlyParam> earlyParams(Arch arch) {
+        return arch == Arch.ARM64 ? List.of(EarlyMem.handler()) : List.of();
+    }
+
     /** DT memory nodes (or --mem banks) into memblock, then {@code arm64_memblock_init()}. */
     private void memblockInit(BootContext ctx) {
         Memblock mb = ctx.memblock();
@@ -111,14 +117,13 @@ public final class Arm64Arch implements ArchSupport {
         if (mb.memory().isEmpty()) {
             throw new InvalidInputException("memory: no RAM below the 48-bit physical address limit");
         }
+        ctx.parseEarlyParams(); // setup_arch(): after setup_machine_fdt(), before arm64_memblock_init()
         Optional<String> mem = ctx.spec().cmdline().value("mem");
         KernelImage image = KernelImage.place(mb);
-        if (mem.isPresent()) {
-            long limit = org.dmasim.api.platform.Memparse.parse(mem.get(), 0).value();
-            if (limit != 0) {
-                mb.capMemory(limit);
-                mb.addMemory(image.base(), image.size());
-            }
+        Optional<EarlyMem> limit = ctx.get(EarlyMem.class);
+        if (limit.isPresent()) {
+            mb.capMemory(limit.get().limit()); // memblock_mem_limit_remove_map: a limit of 0 keeps everything
+            mb.addMemory(image.base(), image.size());
         }
         image.checkFits(mb, mem.orElse(null));
         mb.reserve(image.base(), image.size());

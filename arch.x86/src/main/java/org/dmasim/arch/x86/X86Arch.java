@@ -20,7 +20,6 @@ import org.dmasim.api.platform.E820Entry;
 import org.dmasim.api.platform.InvalidInputException;
 import org.dmasim.api.platform.KernelCmdline;
 import org.dmasim.api.platform.MemoryRange;
-import org.dmasim.api.platform.Memparse;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -97,41 +96,39 @@ public final class X86Arch implements ArchSupport {
                 entries.add(new E820Entry(b.base(), b.end() - 1, E820Entry.Type.USABLE));
             }
         }
-        if (entries.stream().noneMatch(e -> e.type() == E820Entry.Type.USABLE)) {
-            throw new InvalidInputException("e820: no usable RAM (give an e820 map with --e820 FILE or banks with --mem)");
+        // e820__memory_setup(): the firmware map, bounded and sanitized, then printed.
+        E820Table e820 = E820Table.firmware(entries, ctx.log());
+        ctx.log().info("BIOS-provided physical RAM map:");
+        e820.print("BIOS-e820");
+        E820Params params = new E820Params(e820);
+        ctx.put(E820Params.class, params);
+        ctx.parseEarlyParams();
+        params.finish(ctx);
+        if (e820.entries().stream().noneMatch(e -> e.type() == E820Table.RAM && e.size() != 0)) {
+            throw new InvalidInputException("e820: no usable RAM" + (ctx.spec().cmdline().has("memmap")
+                ? " left after memmap=" : "") + " (give an e820 map with --e820 FILE or banks with --mem)");
         }
-        E820Table e820 = new E820Table(entries);
-        KernelCmdline cmd = ctx.spec().cmdline();
-        Optional<String> mem = cmd.value("mem");
-        if (mem.isPresent() && !mem.get().equals("nopentium")) {
-            long size = Memparse.parseSize("mem", mem.get());
-            if (size == 0) {
-                ctx.log().warn("Malformed early option 'mem'");
-            } else {
-                e820.remove(size, -1L, E820Entry.Type.USABLE);
-                ctx.log().info("user-defined physical RAM map:");
-                for (E820Table.Range r : e820.ranges()) {
-                    ctx.log().info(String.format("user: [mem %#018x-%#018x] %s", r.start(), r.end() - 1, r.type().printed()));
-                }
-            }
-        }
+        addKernelRange(ctx, e820);
         // trim_bios_range(): page 0 belongs to the BIOS, 640K-1M is the legacy hole.
-        e820.update(0, Page.PAGE_SIZE, E820Entry.Type.USABLE, E820Entry.Type.RESERVED);
-        e820.remove(0xa0000L, 0x100000L, E820Entry.Type.USABLE);
+        e820.rangeUpdate(0, Page.PAGE_SIZE, E820Table.RAM, E820Table.RESERVED);
+        e820.rangeRemove(0xa0000L, 0x100000L - 0xa0000L, E820Table.RAM, true);
+        e820.updateTable();
 
         Memblock mb = ctx.memblock();
-        for (E820Table.Range r : e820.ranges()) {
-            if (r.type() == E820Entry.Type.USABLE) {
-                mb.addMemory(r.start(), r.end() - r.start());
+        for (E820Table.Entry r : e820.entries()) {
+            if (r.type() == E820Table.RAM || r.type() == E820Table.RESERVED_KERN) {
+                mb.addMemory(r.addr(), r.size());
             }
         }
         trimMemory(mb);
         long maxPfn = e820.endOfRamPfn();
-        if (Long.compareUnsigned(mb.endOfDram(), KERNEL_BASE + KERNEL_SIZE + (64L << 20)) < 0
-            || !mb.isMemory(KERNEL_BASE) || !mb.isMemory(KERNEL_BASE + KERNEL_SIZE - 1)) {
+        KernelCmdline cmd = ctx.spec().cmdline();
+        String limitedBy = cmd.last("mem").map(p -> "mem=" + p.value())
+            .or(() -> cmd.last("memmap").map(p -> "memmap=" + p.value())).orElse("e820");
+        if (Long.compareUnsigned(mb.endOfDram(), KERNEL_BASE + KERNEL_SIZE + (64L << 20)) < 0) {
             throw new InvalidInputException(String.format("%s: RAM ends at %#x, below what the kernel needs: its image"
                 + " at %#x (%d MiB, nokaslr) plus early allocations (at least %d MiB of RAM); Linux 6.1 would not boot",
-                mem.map(m -> "mem=" + m).orElse("e820"), mb.endOfDram(), KERNEL_BASE, KERNEL_SIZE >>> 20,
+                limitedBy, mb.endOfDram(), KERNEL_BASE, KERNEL_SIZE >>> 20,
                 (KERNEL_BASE + KERNEL_SIZE + (64L << 20)) >>> 20));
         }
         mb.reserve(0, SZ_1M);
@@ -139,7 +136,7 @@ public final class X86Arch implements ArchSupport {
         ctx.put(ZoneLimits.class, zoneLimits(ctx, maxPfn));
         boolean iommuOff = false;
         boolean soft = false;
-        for (KernelCmdline.Param p : cmd.all("iommu")) {
+        for (KernelCmdline.Param p : ctx.spec().cmdline().all("iommu")) {
             if (p.value() == null) {
                 continue;
             }
@@ -150,6 +147,34 @@ public final class X86Arch implements ArchSupport {
         }
         boolean enable = (!iommuOff && maxPfn > MAX_DMA32_PFN) || soft;
         ctx.put(SwiotlbSetup.class, new SwiotlbSetup(enable, false, true, iommuOff));
+    }
+
+    /**
+     * {@code e820_add_kernel_range()}: the kernel's text, data and bss must be RAM in the table;
+     * when firmware or {@code memmap=} says otherwise the kernel warns and marks the range usable
+     * again ("we will crash later anyways" if it really is not RAM). dmasim names the entries
+     * that covered it, since that is what the user has to change.
+     */
+    private static void addKernelRange(BootContext ctx, E820Table e820) {
+        long start = KERNEL_BASE;
+        long end = KERNEL_BASE + KERNEL_SIZE;
+        if (e820.mappedAll(start, end, E820Table.RAM)) {
+            return;
+        }
+        List<E820Table.Entry> culprits = e820.overlapsOtherThan(start, end, E820Table.RAM);
+        ctx.log().warn(".text .data and .bss are not marked as E820_TYPE_RAM!");
+        ctx.log().dmasim(String.format("the kernel image [mem %#018x-%#018x] (loaded at 16 MiB, nokaslr) lies in %s;"
+            + " Linux 6.1 marks that range usable again and boots on", start, end - 1, culprits.isEmpty()
+            ? "a hole of the e820 map" : culprits.stream().map(E820Table::describe)
+                .reduce((a, b) -> a + ", " + b).orElse("")));
+        e820.rangeRemove(start, end - start, 0, false);
+        e820.rangeAdd(start, end - start, E820Table.RAM);
+    }
+
+    /** The x86 early parameters this backend models: {@code mem=} and {@code memmap=} (see {@link E820Params}). */
+    @Override
+    public List<org.dmasim.api.boot.EarlyParam> earlyParams(Arch arch) {
+        return arch == Arch.X86_64 ? E820Params.handlers() : List.of();
     }
 
     /**

@@ -22,6 +22,16 @@ public interface BootContext {
 
     Memblock memblock();
 
+    /**
+     * {@code parse_early_param()}: runs every participant's {@link EarlyParam} handler for the
+     * command line, in order, printing {@code Malformed early option} for rejected values.
+     * Runs once per boot, like the kernel's (later calls do nothing); the architecture calls it
+     * where its {@code setup_arch()} does, and the platform runs it after the MEMBLOCK phase
+     * for an architecture that did not.
+     */
+    default void parseEarlyParams() {
+    }
+
     BootLog log();
 
     /** The /reserved-memory regions found so far, in the order they were initialised. */

@@ -20,6 +20,14 @@ public interface BootParticipant {
     /** The phases this participant runs in on {@code arch}; empty when it does not apply. */
     Set<BootPhase> phases(Arch arch);
 
+    /**
+     * The {@code early_param()}s this participant models on {@code arch}; the platform runs
+     * them at {@code parse_early_param()} time (see {@link EarlyParam}).
+     */
+    default java.util.List<EarlyParam> earlyParams(Arch arch) {
+        return java.util.List.of();
+    }
+
     /** Order among participants of the same phase; lower runs first. */
     default int rank(BootPhase phase) {
         return 0;

@@ -7,7 +7,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
-/** A parsed, immutable flattened device tree: the root node and the /memreserve/ entries. */
+/**
+ * A parsed, immutable flattened device tree: the root node, the /memreserve/ entries, and the
+ * name of the file it came from (for messages about it).
+ */
 public final class DeviceTree {
     /** One {@code /memreserve/} entry of the DTB header's reservation block. */
     public record MemReserve(long address, long size) {
@@ -16,11 +19,23 @@ public final class DeviceTree {
     private final DtNode root;
     private final List<MemReserve> memReserves;
     private final Map<Long, DtNode> byPhandle = new HashMap<>();
+    private final String source;
 
     public DeviceTree(DtNode root, List<MemReserve> memReserves) {
+        this(root, memReserves, "device tree");
+    }
+
+    /** @param source the file the tree was read from, as messages should name it */
+    public DeviceTree(DtNode root, List<MemReserve> memReserves, String source) {
         this.root = root;
         this.memReserves = List.copyOf(memReserves);
+        this.source = source;
         walk(n -> n.phandle().ifPresent(ph -> byPhandle.putIfAbsent(ph, n)));
+    }
+
+    /** The file the tree was read from (or "device tree" when it was built in memory). */
+    public String source() {
+        return source;
     }
 
     public DtNode root() {

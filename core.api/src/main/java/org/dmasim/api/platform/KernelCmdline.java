@@ -1,5 +1,6 @@
 package org.dmasim.api.platform;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -8,18 +9,47 @@ import java.util.Optional;
  * The kernel command line split into parameters the way {@code next_arg()} in
  * {@code lib/cmdline.c} does: whitespace separates, double quotes group, the first {@code =}
  * splits name from value. Parameter names compare with {@code -} and {@code _} equal.
+ * {@code parse_args()} stops at a bare {@code --}: what follows is for init, so
+ * {@link #params()} ends there while {@link #raw()} keeps the whole line.
+ *
+ * <p>{@link #boot(String)} is the line as the kernel holds it: a bootloader copies it into
+ * {@code boot_command_line[COMMAND_LINE_SIZE]} (2048 bytes on arm64 and x86), so at most 2047
+ * bytes and the NUL arrive; the rest is lost without a word.
  */
 public final class KernelCmdline {
+    /** {@code COMMAND_LINE_SIZE} of arm64 ({@code uapi/asm/setup.h}) and x86 ({@code asm/setup.h}). */
+    public static final int COMMAND_LINE_SIZE = 2048;
+
     /** One parameter; {@code value} is null for a bare word such as {@code nokaslr}. */
     public record Param(String name, String value) {
     }
 
     private final String raw;
     private final List<Param> params;
+    private final int givenBytes;
 
-    private KernelCmdline(String raw, List<Param> params) {
+    private KernelCmdline(String raw, List<Param> params, int givenBytes) {
         this.raw = raw;
         this.params = List.copyOf(params);
+        this.givenBytes = givenBytes;
+    }
+
+    /**
+     * The command line a bootloader hands over: cut to {@code COMMAND_LINE_SIZE - 1} bytes of
+     * UTF-8 (a character split by the cut is dropped whole) and then parsed.
+     */
+    public static KernelCmdline boot(String given) {
+        String s = given == null ? "" : given;
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length < COMMAND_LINE_SIZE) {
+            return parse(s);
+        }
+        int keep = COMMAND_LINE_SIZE - 1;
+        while (keep > 0 && (bytes[keep] & 0xc0) == 0x80) {
+            keep--; // bytes[keep] continues a character that started before the cut
+        }
+        KernelCmdline cut = parse(new String(bytes, 0, keep, StandardCharsets.UTF_8));
+        return new KernelCmdline(cut.raw, cut.params, bytes.length);
     }
 
     public static KernelCmdline parse(String raw) {
@@ -56,9 +86,22 @@ public final class KernelCmdline {
             if (value != null && value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
                 value = value.substring(1, value.length() - 1);
             }
+            if (value == null && name.equals("--")) {
+                break;
+            }
             out.add(new Param(name, value));
         }
-        return new KernelCmdline(s.trim(), out);
+        return new KernelCmdline(s.trim(), out, -1);
+    }
+
+    /** Whether {@link #boot(String)} had to cut the line to fit {@code COMMAND_LINE_SIZE}. */
+    public boolean wasCut() {
+        return givenBytes >= 0;
+    }
+
+    /** The length in bytes of the line as given, before the cut (when {@link #wasCut()}). */
+    public int givenBytes() {
+        return wasCut() ? givenBytes : raw.getBytes(StandardCharsets.UTF_8).length;
     }
 
     public String raw() {

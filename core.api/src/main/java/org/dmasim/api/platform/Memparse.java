@@ -3,6 +3,11 @@ package org.dmasim.api.platform;
 /**
  * {@code memparse()} and {@code simple_strtoull()} of {@code lib/cmdline.c}: a number in C
  * notation (0x hex, leading 0 octal, else decimal) with an optional K, M, G, T, P or E suffix.
+ *
+ * <p>One rule is dmasim's own: a value that does not fit in 64 bits ({@code cma=16384P},
+ * twenty decimal digits) is an {@link InvalidInputException}. The kernel wraps it silently
+ * modulo 2^64, so {@code cma=16384P} would reserve nothing and {@code mem=16E} would be taken
+ * as 0; no one means that.
  */
 public final class Memparse {
     /** A parsed value and the index where parsing stopped. */
@@ -12,7 +17,12 @@ public final class Memparse {
     private Memparse() {
     }
 
-    /** Parses from {@code start}; never fails, like the kernel (no digits gives 0 at start). */
+    /**
+     * Parses from {@code start}; like the kernel it stops at the first character it does not
+     * take (no digits gives 0 at start).
+     *
+     * @throws InvalidInputException when the number or its suffix overflows 64 bits
+     */
     public static Result parse(String s, int start) {
         Result r = strtoull(s, start);
         long v = r.value();
@@ -28,6 +38,9 @@ public final class Memparse {
                 default -> 0;
             };
             if (shift != 0) {
+                if ((v >>> (64 - shift)) != 0) {
+                    throw overflow(s.substring(start, end + 1), v << shift);
+                }
                 v <<= shift;
                 end++;
             }
@@ -35,7 +48,11 @@ public final class Memparse {
         return new Result(v, end);
     }
 
-    /** {@code simple_strtoull(s, &end, 0)}. */
+    /**
+     * {@code simple_strtoull(s, &end, 0)}.
+     *
+     * @throws InvalidInputException when the digits do not fit in 64 bits
+     */
     public static Result strtoull(String s, int start) {
         int i = start;
         int base = 10;
@@ -47,29 +64,78 @@ public final class Memparse {
             base = 8;
         }
         long v = 0;
+        boolean overflow = false;
         while (i < s.length()) {
             int d = Character.digit(s.charAt(i), base);
             if (d < 0) {
                 break;
             }
+            // v * base + d > 2^64 - 1  <=>  v > (2^64 - 1 - d) / base
+            overflow |= Long.compareUnsigned(v, Long.divideUnsigned(-1L - d, base)) > 0;
             v = v * base + d;
             i++;
         }
+        if (overflow) {
+            throw overflow(s.substring(start, i), v);
+        }
         return new Result(v, i);
+    }
+
+    private static InvalidInputException overflow(String token, long wrapped) {
+        return new InvalidInputException("'" + token + "' does not fit in 64 bits (Linux 6.1 would silently wrap it"
+            + " to " + Long.toUnsignedString(wrapped) + ")");
+    }
+
+    /**
+     * The value of a kernel parameter whose handler reads it with {@code memparse()}, e.g.
+     * {@code mem=}. A value without digits is 0, as in the kernel, whose handlers define their
+     * reaction to that ({@code mem=garbage}); characters after a number are refused, naming the
+     * parameter, because Linux would silently use the leading number ({@code mem=12Q} is 12
+     * bytes there) and a simulator that did so would hide the typo.
+     *
+     * @throws InvalidInputException for trailing characters after a number, or an overflow
+     */
+    public static long parseParam(String param, String value) {
+        if (value.isEmpty() || Character.digit(value.charAt(0), 10) < 0) {
+            return 0;
+        }
+        Result r;
+        try {
+            r = parse(value, 0);
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(param + "=" + value + ": " + e.getMessage(), e);
+        }
+        if (r.end() != value.length()) {
+            throw trailing(param + "=" + value, value, r);
+        }
+        return r.value();
+    }
+
+    /** The error for characters left after a number: dmasim is stricter than the kernel here. */
+    public static InvalidInputException trailing(String input, String value, Result r) {
+        return new InvalidInputException(input + ": invalid size: memparse stops at '" + value.substring(r.end())
+            + "' (expected a number with an optional K, M, G, T, P or E suffix); Linux 6.1 would silently use "
+            + Long.toUnsignedString(r.value()) + " and ignore the rest, dmasim refuses it");
     }
 
     /**
      * A whole value that must be a size and nothing else, for dmasim's own inputs and for
      * kernel parameters whose trailing garbage the kernel would silently ignore.
      *
-     * @throws InvalidInputException naming {@code what} when characters are left over
+     * @throws InvalidInputException naming {@code what} when characters are left over or the
+     *     value overflows
      */
     public static long parseSize(String what, String s) {
         if (s == null || s.isEmpty() || Character.digit(s.charAt(0), 10) < 0) {
             throw new InvalidInputException(what + ": '" + s + "' is not a size (expected a number"
                 + " such as 64M, 0x4000000 or 2G; suffixes K M G T P E)");
         }
-        Result r = parse(s, 0);
+        Result r;
+        try {
+            r = parse(s, 0);
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(what + ": " + e.getMessage(), e);
+        }
         if (r.end() != s.length()) {
             throw new InvalidInputException(what + ": invalid size '" + s + "': memparse stops at '"
                 + s.substring(r.end()) + "' (expected a number with an optional K, M, G, T, P or E suffix)");

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.dmasim.api.boot.BootContext;
+import org.dmasim.api.boot.EarlyParam;
 import org.dmasim.api.boot.Memblock;
 import org.dmasim.api.boot.ReservedMem;
 import org.dmasim.api.boot.ReservedMemHandler;
@@ -22,10 +23,22 @@ final class BootContextImpl implements BootContext {
     private final List<ReservedMem> reservedMem = new ArrayList<>();
     private final List<ReservedMemHandler> handlers;
     private final Map<Class<?>, Object> published = new ConcurrentHashMap<>();
+    private final List<EarlyParam> earlyParams;
+    private boolean earlyParamsDone;
 
-    BootContextImpl(PlatformSpec spec, List<ReservedMemHandler> handlers) {
+    BootContextImpl(PlatformSpec spec, List<ReservedMemHandler> handlers, List<EarlyParam> earlyParams) {
         this.spec = spec;
         this.handlers = List.copyOf(handlers);
+        this.earlyParams = List.copyOf(earlyParams);
+    }
+
+    @Override
+    public void parseEarlyParams() {
+        if (earlyParamsDone) {
+            return;
+        }
+        earlyParamsDone = true;
+        EarlyParams.parse(this, earlyParams);
     }
 
     @Override

@@ -13,20 +13,27 @@ public final class BootResult {
     private final String failure;
     private final Map<Class<?>, Object> published;
     private final Memblock memblock;
+    private final Throwable unexpected;
 
-    private BootResult(BootLog log, String failure, Map<Class<?>, Object> published, Memblock memblock) {
+    private BootResult(BootLog log, String failure, Map<Class<?>, Object> published, Memblock memblock,
+        Throwable unexpected) {
         this.log = log;
         this.failure = failure;
         this.published = published;
         this.memblock = memblock;
+        this.unexpected = unexpected;
     }
 
     static BootResult booted(BootLog log, Map<Class<?>, Object> published, Memblock memblock) {
-        return new BootResult(log, null, published, memblock);
+        return new BootResult(log, null, published, memblock, null);
     }
 
     static BootResult failed(BootLog log, String failure, Map<Class<?>, Object> published) {
-        return new BootResult(log, failure, published, null);
+        return new BootResult(log, failure, published, null, null);
+    }
+
+    static BootResult unexpected(BootLog log, String failure, Throwable cause, Map<Class<?>, Object> published) {
+        return new BootResult(log, failure, published, null, cause);
     }
 
     public BootLog log() {
@@ -39,6 +46,14 @@ public final class BootResult {
 
     public Optional<String> failure() {
         return Optional.ofNullable(failure);
+    }
+
+    /**
+     * What stopped the boot when it was not bad input: a defect in dmasim that some input
+     * reached. The user sees {@link #failure()}; tests assert this is empty.
+     */
+    public Optional<Throwable> unexpected() {
+        return Optional.ofNullable(unexpected);
     }
 
     public <T> Optional<T> lookup(Class<T> type) {

@@ -3,10 +3,12 @@ package org.dmasim.platform.boot;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.dmasim.api.boot.ArchSupport;
 import org.dmasim.api.boot.BootParticipant;
 import org.dmasim.api.boot.BootPhase;
+import org.dmasim.api.boot.EarlyParam;
 import org.dmasim.api.boot.ReservedMemHandler;
 import org.dmasim.api.platform.InvalidInputException;
 import org.dmasim.api.platform.PlatformSpec;
@@ -32,13 +34,19 @@ public final class Booter {
 
     /**
      * Boots. Bad input surfaces as {@link InvalidInputException}; the partial log is attached
-     * to the result either way.
+     * to the result either way. Anything else a participant throws (a defect some input
+     * reached, a stack overflow, an exhausted heap) also ends the boot with a one-line failure
+     * naming the platform's inputs and the step, and is kept as {@link BootResult#unexpected()}.
      */
     public BootResult boot(PlatformSpec spec) {
         if (spec.arch() != arch.arch()) {
             throw new IllegalArgumentException("arch backend " + arch.arch() + " cannot boot a " + spec.arch() + " platform");
         }
-        BootContextImpl ctx = new BootContextImpl(spec, handlers);
+        List<EarlyParam> early = new ArrayList<>();
+        for (BootParticipant p : participants) {
+            early.addAll(p.earlyParams(spec.arch()));
+        }
+        BootContextImpl ctx = new BootContextImpl(spec, handlers, early);
         for (BootPhase phase : arch.bootOrder()) {
             List<BootParticipant> inPhase = new ArrayList<>();
             for (BootParticipant p : participants) {
@@ -48,13 +56,34 @@ public final class Booter {
             }
             inPhase.sort(Comparator.comparingInt(p -> p.rank(phase)));
             for (BootParticipant p : inPhase) {
-                try {
-                    p.run(phase, ctx);
-                } catch (InvalidInputException e) {
-                    return BootResult.failed(ctx.log(), e.getMessage(), Map.copyOf(ctx.published()));
+                BootResult failed = step(ctx, phase.name().toLowerCase(Locale.ROOT) + " (" + p.name() + ")",
+                    () -> p.run(phase, ctx));
+                if (failed != null) {
+                    return failed;
+                }
+            }
+            if (phase == BootPhase.MEMBLOCK) {
+                // setup_arch() has run parse_early_param() by the end of this phase; an
+                // architecture that did not call it at its own point gets it here.
+                BootResult failed = step(ctx, "parse_early_param", ctx::parseEarlyParams);
+                if (failed != null) {
+                    return failed;
                 }
             }
         }
         return BootResult.booted(ctx.log(), Map.copyOf(ctx.published()), ctx.memblock());
+    }
+
+    /** Runs one step; the failed result when it threw, else null. */
+    private static BootResult step(BootContextImpl ctx, String step, Runnable work) {
+        try {
+            work.run();
+            return null;
+        } catch (InvalidInputException e) {
+            return BootResult.failed(ctx.log(), e.getMessage(), Map.copyOf(ctx.published()));
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+            return BootResult.unexpected(ctx.log(), BootFailures.describe(ctx.spec(), step, e), e,
+                Map.copyOf(ctx.published()));
+        }
     }
 }

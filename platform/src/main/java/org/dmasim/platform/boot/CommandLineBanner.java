@@ -6,8 +6,13 @@ import org.dmasim.api.boot.BootContext;
 import org.dmasim.api.boot.BootParticipant;
 import org.dmasim.api.boot.BootPhase;
 import org.dmasim.api.platform.Arch;
+import org.dmasim.api.platform.KernelCmdline;
 
-/** {@code start_kernel()}'s "Kernel command line:" notice. */
+/**
+ * {@code start_kernel()}'s "Kernel command line:" notice. It shows the line as the kernel
+ * holds it, so a line longer than {@code COMMAND_LINE_SIZE - 1} bytes appears cut; the kernel
+ * says nothing about the cut, dmasim does.
+ */
 public final class CommandLineBanner implements BootParticipant {
     @Override
     public String name() {
@@ -21,6 +26,12 @@ public final class CommandLineBanner implements BootParticipant {
 
     @Override
     public void run(BootPhase phase, BootContext ctx) {
-        ctx.log().notice("Kernel command line: " + ctx.spec().cmdline().raw());
+        KernelCmdline cmdline = ctx.spec().cmdline();
+        ctx.log().notice("Kernel command line: " + cmdline.raw());
+        if (cmdline.wasCut()) {
+            ctx.log().dmasim("the command line given is " + cmdline.givenBytes() + " bytes; a bootloader copies at most "
+                + (KernelCmdline.COMMAND_LINE_SIZE - 1) + " of them (COMMAND_LINE_SIZE " + KernelCmdline.COMMAND_LINE_SIZE
+                + " with its NUL), so Linux 6.1 sees only the line above and ignores the rest");
+        }
     }
 }

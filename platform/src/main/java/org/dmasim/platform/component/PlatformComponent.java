@@ -144,6 +144,11 @@ public final class PlatformComponent {
         } catch (InvalidInputException e) {
             publish(new PlatformInstance(name, null, Platform.State.FAILED, e.getMessage(), null));
             return;
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+            // A defect met while reading the inputs: still one line, and never a silent WAITING.
+            publish(new PlatformInstance(name, null, Platform.State.FAILED, "platform " + name
+                + ": reading its configuration stopped: " + org.dmasim.platform.boot.BootFailures.what(e), null));
+            return;
         }
         Set<String> required = required(spec);
         Set<String> present = new TreeSet<>(participants.values());
@@ -178,8 +183,10 @@ public final class PlatformComponent {
         try {
             result = new Booter(arch, chosen, rmemHandlers).boot(spec);
         } catch (RuntimeException e) {
+            // Booter turns whatever a participant throws into a failed result; this is only a
+            // backend that does not fit the platform (a wiring defect, not input).
             publish(new PlatformInstance(name, spec, Platform.State.FAILED,
-                "internal error while booting: " + e, null));
+                org.dmasim.platform.boot.BootFailures.describe(spec, "boot", e), null));
             return;
         }
         if (!result.ok()) {

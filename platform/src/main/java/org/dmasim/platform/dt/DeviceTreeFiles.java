@@ -1,13 +1,9 @@
 package org.dmasim.platform.dt;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 import org.dmasim.api.dt.DeviceTree;
@@ -16,29 +12,32 @@ import org.dmasim.api.dt.DeviceTreeException;
 /**
  * Loads a device tree file, DTB or DTS, chosen by content (the 0xd00dfeed magic) rather than by
  * extension: QEMU's {@code dumpdtb} and firmware dumps often have none. Every failure, including
- * a missing file, is a {@link DeviceTreeException} whose message starts with the path.
+ * a missing file, is a {@link DeviceTreeException} whose message starts with the path. A tree
+ * that loads is then held to the rules the kernel's address code relies on ({@link OfChecks}).
  */
 public final class DeviceTreeFiles {
     private DeviceTreeFiles() {
     }
 
     public static DeviceTree load(Path file) {
-        String name = file.toString();
-        if (Files.isDirectory(file)) {
-            throw new DeviceTreeException(name + ": is a directory, not a device tree file");
-        }
         byte[] bytes;
         try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new DeviceTreeException(name + ": no such file");
-        } catch (AccessDeniedException e) {
-            throw new DeviceTreeException(name + ": permission denied");
-        } catch (IOException e) {
-            throw new DeviceTreeException(name + ": cannot read: " + e.getMessage(), e);
+            bytes = InputFiles.read(file);
+        } catch (InputFiles.UnreadableException e) {
+            throw new DeviceTreeException(e.getMessage());
         }
+        return load(bytes, file.toString(), new FileSystemIncludeResolver());
+    }
+
+    /**
+     * A device tree from the bytes of a file named {@code name}; a DTS resolves its
+     * {@code /include/}s with {@code includes}.
+     */
+    public static DeviceTree load(byte[] bytes, String name, IncludeResolver includes) {
         if (Fdt.startsWithMagic(bytes)) {
-            return DtbParser.parse(bytes, name);
+            DeviceTree tree = DtbParser.parse(bytes, name);
+            OfChecks.check(tree, name, bytes.length, OfChecks.Locator.of(name));
+            return tree;
         }
         String text;
         try {
@@ -49,6 +48,8 @@ public final class DeviceTreeFiles {
         } catch (CharacterCodingException e) {
             throw new DeviceTreeException(name + ": neither a DTB (no 0xd00dfeed magic) nor UTF-8 DTS text");
         }
-        return DtsParser.parse(text, name, new FileSystemIncludeResolver());
+        DtsParser.Parsed parsed = DtsParser.parseWithPositions(text, name, includes);
+        OfChecks.check(parsed.tree(), name, DtbWriter.write(parsed.tree()).length, parsed.locator());
+        return parsed.tree();
     }
 }

@@ -31,7 +31,7 @@ public final class DtbParser {
         Blob b = new Blob(blob, sourceName);
         DtbParser p = new DtbParser(b, FdtHeader.read(b));
         List<DeviceTree.MemReserve> reserves = p.readMemoryReservations();
-        return new DeviceTree(p.readStructure(), reserves);
+        return new DeviceTree(p.readStructure(), reserves, sourceName);
     }
 
     private List<DeviceTree.MemReserve> readMemoryReservations() {
@@ -230,6 +230,10 @@ public final class DtbParser {
         void addProperty(DtProperty p, long at) {
             if (!propertyNames.add(p.name())) {
                 throw blob.error(at, "duplicate property '" + p.name() + "' in " + path);
+            }
+            if ((p.name().equals("phandle") || p.name().equals("linux,phandle")) && p.length() != 4) {
+                throw blob.error(at, "property '" + p.name() + "' of " + path + " has " + p.length()
+                    + " bytes; a phandle is one 32-bit cell");
             }
             properties.add(p);
         }

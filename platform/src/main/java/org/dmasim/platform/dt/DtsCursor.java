@@ -28,6 +28,8 @@ final class DtsCursor {
 
     private final IncludeResolver resolver;
     private Frame frame;
+    /** Characters of every source read so far, each inclusion counted: bounds include bombs. */
+    private long totalChars;
 
     private static final class Frame {
         final DtsSource source;
@@ -50,6 +52,10 @@ final class DtsCursor {
 
     DtsCursor(DtsSource top, IncludeResolver resolver) {
         this.resolver = resolver;
+        this.totalChars = top.text().length();
+        if (totalChars > InputFiles.MAX_BYTES) {
+            throw new DeviceTreeException(InputFiles.tooLarge(top.name()).getMessage());
+        }
         this.frame = new Frame(top, null);
     }
 
@@ -168,7 +174,7 @@ final class DtsCursor {
         try {
             included = resolver.resolve(frame.source.name(), path);
         } catch (IOException e) {
-            throw at.error("cannot read /include/ file '" + path + "': " + e);
+            throw at.error("cannot read /include/ file '" + path + "': " + e.getMessage());
         }
         if (included.isEmpty()) {
             throw at.error("cannot find /include/ file '" + path + "'");
@@ -180,6 +186,11 @@ final class DtsCursor {
         }
         if (frame.depth + 1 > MAX_INCLUDE_DEPTH) {
             throw at.error("/include/ nested deeper than " + MAX_INCLUDE_DEPTH + " files");
+        }
+        totalChars += included.get().text().length();
+        if (totalChars > InputFiles.MAX_BYTES) {
+            throw at.error("/include/ of '" + path + "': the source and the files it includes (each inclusion counted)"
+                + " exceed " + (InputFiles.MAX_BYTES >> 20) + " MiB, the most dmasim reads for one device tree");
         }
         frame = new Frame(included.get(), frame);
     }

@@ -3,6 +3,7 @@ package org.dmasim.platform.dt;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import org.dmasim.api.dt.DeviceTree;
@@ -20,6 +21,7 @@ public final class DtsParser {
     private final ExpressionParser expressions;
     private final List<DeviceTree.MemReserve> memReserves = new ArrayList<>();
     private boolean rootSeen;
+    private ReferenceResolver resolver;
 
     private DtsParser(DtsSource source, IncludeResolver resolver) {
         this.in = new DtsCursor(source, resolver);
@@ -30,7 +32,25 @@ public final class DtsParser {
     }
 
     public static DeviceTree parse(String text, String sourceName, IncludeResolver resolver) {
-        return new DtsParser(new DtsSource(sourceName, text), resolver).parseFile();
+        return parseWithPositions(text, sourceName, resolver).tree();
+    }
+
+    /** A parsed tree and where in the sources each of its nodes and properties was written. */
+    record Parsed(DeviceTree tree, Map<Object, SourcePosition> positions) {
+        /** Points errors at {@code file:line:column} of the property or node, else at the top file. */
+        OfChecks.Locator locator() {
+            String top = tree.source();
+            return what -> {
+                SourcePosition at = positions.get(what);
+                return at == null ? top : at.toString();
+            };
+        }
+    }
+
+    static Parsed parseWithPositions(String text, String sourceName, IncludeResolver resolver) {
+        DtsParser p = new DtsParser(new DtsSource(sourceName, text), resolver);
+        DeviceTree tree = p.parseFile(sourceName);
+        return new Parsed(tree, p.resolver.positions());
     }
 
     /** Parses text that has no /include/ directives. */
@@ -38,7 +58,7 @@ public final class DtsParser {
         return parse(text, sourceName, IncludeResolver.none());
     }
 
-    private DeviceTree parseFile() {
+    private DeviceTree parseFile(String sourceName) {
         readHeader();
         while (true) {
             in.skipBlanks();
@@ -50,7 +70,8 @@ public final class DtsParser {
         if (!rootSeen) {
             throw in.errorHere("no root node: a DTS file needs '/ { ... };'");
         }
-        return new ReferenceResolver(root, labels).finish(memReserves);
+        resolver = new ReferenceResolver(root, labels);
+        return resolver.finish(memReserves, sourceName);
     }
 
     /** {@code /dts-v1/;}, required first as dtc requires; repeats are allowed, /plugin/ is not. */

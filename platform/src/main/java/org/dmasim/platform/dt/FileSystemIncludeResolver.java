@@ -1,7 +1,6 @@
 package org.dmasim.platform.dt;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -12,7 +11,8 @@ import java.util.Optional;
 /**
  * Resolves {@code /include/} against the file system: first relative to the including file's
  * directory, then in each search directory in order (like dtc's {@code -i DIR}). Source names
- * are file paths, so the top-level source name must be the including file's path.
+ * are file paths, so the top-level source name must be the including file's path. Files are
+ * read through {@link InputFiles}: regular files of bounded size only.
  */
 public final class FileSystemIncludeResolver implements IncludeResolver {
     private final List<Path> searchDirs;
@@ -38,8 +38,10 @@ public final class FileSystemIncludeResolver implements IncludeResolver {
             return Optional.empty();
         }
         for (Path candidate : candidates) {
-            if (Files.isRegularFile(candidate)) {
-                String text = Files.readString(candidate, StandardCharsets.UTF_8);
+            if (Files.exists(candidate)) {
+                // The first that exists is the one dtc would open; a device or directory there is
+                // refused by InputFiles rather than skipped, so the message says what is wrong.
+                String text = InputFiles.readText(candidate);
                 return Optional.of(new DtsSource(candidate.normalize().toString(), text));
             }
         }

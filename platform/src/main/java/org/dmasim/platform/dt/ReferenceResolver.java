@@ -25,6 +25,8 @@ final class ReferenceResolver {
     private final MutableNode root;
     private final LabelTable labels;
     private final Map<Long, MutableNode> byPhandle = new HashMap<>();
+    /** Where each frozen property and node was last defined, for later semantic errors. */
+    private final Map<Object, SourcePosition> positions = new IdentityHashMap<>();
     private final Map<PropertyValue.Reference, Long> resolvedPhandles = new IdentityHashMap<>();
     private long nextFree = 1;
 
@@ -33,11 +35,16 @@ final class ReferenceResolver {
         this.labels = labels;
     }
 
-    DeviceTree finish(List<DeviceTree.MemReserve> memReserves) {
+    DeviceTree finish(List<DeviceTree.MemReserve> memReserves, String sourceName) {
         checkLabelsUnique(root, new HashMap<>());
         collectExplicitPhandles(root);
         resolvePhandleReferences(root);
-        return new DeviceTree(freeze(root), memReserves);
+        return new DeviceTree(freeze(root), memReserves, sourceName);
+    }
+
+    /** Source positions of the frozen tree's {@code DtNode}s and {@code DtProperty}s (identity keys). */
+    Map<Object, SourcePosition> positions() {
+        return positions;
     }
 
     /** Who carries a label, for the duplicate message. */
@@ -175,7 +182,9 @@ final class ReferenceResolver {
         List<DtProperty> properties = new ArrayList<>();
         for (MutableProperty p : node.properties) {
             if (!p.deleted) {
-                properties.add(new DtProperty(p.name, finalBytes(p.value)));
+                DtProperty frozen = new DtProperty(p.name, finalBytes(p.value));
+                positions.put(frozen, p.definedAt);
+                properties.add(frozen);
             }
         }
         List<DtNode> children = new ArrayList<>();
@@ -184,7 +193,11 @@ final class ReferenceResolver {
                 children.add(freeze(c));
             }
         }
-        return new DtNode(node.name, properties, children);
+        DtNode frozen = new DtNode(node.name, properties, children);
+        if (node.definedAt != null) {
+            positions.put(frozen, node.definedAt);
+        }
+        return frozen;
     }
 
     /** The value with phandle placeholders overwritten and path references inserted. */

@@ -189,12 +189,17 @@ public final class ReservedMemScan implements BootParticipant {
     private int allocSize(ReservedMem rmem, int ac, int sc, boolean nomap, BootContext ctx) {
         DtNode node = rmem.node();
         BootLog log = ctx.log();
-        DtProperty sizeProp = node.property("size").orElseThrow();
-        if (sizeProp.length() != sc * 4) {
+        Optional<DtProperty> sizeProp = node.property("size");
+        if (sizeProp.isEmpty()) {
+            // A static region whose first reg entry has size 0 ends up here too; without a
+            // 'size' there is nothing to allocate, and the kernel drops the node silently.
+            return -Errno.EINVAL;
+        }
+        if (sizeProp.get().length() != sc * 4) {
             log.err(OF_RMEM + "invalid size property in '" + rmem.name() + "' node.");
             return -Errno.EINVAL;
         }
-        long size = sizeProp.cells(0, sc);
+        long size = sizeProp.get().cells(0, sc);
         long align = 0;
         Optional<DtProperty> alignProp = node.property("alignment");
         if (alignProp.isPresent()) {

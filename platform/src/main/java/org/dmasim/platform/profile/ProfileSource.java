@@ -5,14 +5,15 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URL;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.dmasim.api.platform.InvalidInputException;
+import org.dmasim.platform.dt.InputFiles;
 
 /**
  * Where a profile or a file it names lives: a file on disk, or a resource shipped inside the
  * platform bundle ({@code /profiles/...}). Relative names resolve against the profile's folder.
+ * Files are read through {@link InputFiles}: regular files of bounded size only.
  */
 public abstract class ProfileSource {
     public abstract String displayName();
@@ -23,6 +24,9 @@ public abstract class ProfileSource {
     public abstract ProfileSource resolve(String relative);
 
     public abstract Optional<Path> path();
+
+    /** Whether there is anything at this name (a file of any kind, or a shipped resource). */
+    public abstract boolean exists();
 
     public String readText() {
         return new String(read(), java.nio.charset.StandardCharsets.UTF_8);
@@ -53,11 +57,9 @@ public abstract class ProfileSource {
         @Override
         public byte[] read() {
             try {
-                return Files.readAllBytes(path);
-            } catch (NoSuchFileException e) {
-                throw new InvalidInputException(path + ": no such file");
-            } catch (IOException e) {
-                throw new InvalidInputException(path + ": cannot read (" + e.getMessage() + ")");
+                return InputFiles.read(path);
+            } catch (InputFiles.UnreadableException e) {
+                throw new InvalidInputException(e.getMessage());
             }
         }
 
@@ -74,6 +76,11 @@ public abstract class ProfileSource {
         @Override
         public Optional<Path> path() {
             return Optional.of(path);
+        }
+
+        @Override
+        public boolean exists() {
+            return Files.exists(path);
         }
     }
 
@@ -126,6 +133,11 @@ public abstract class ProfileSource {
         @Override
         public Optional<Path> path() {
             return Optional.empty();
+        }
+
+        @Override
+        public boolean exists() {
+            return ProfileSource.class.getClassLoader().getResource(resource) != null;
         }
     }
 }

@@ -17,10 +17,10 @@ import org.dmasim.api.platform.Kconfig;
 import org.dmasim.api.platform.MemoryRange;
 import org.dmasim.api.platform.PlatformConfig;
 import org.dmasim.api.platform.PlatformSpec;
-import org.dmasim.platform.dt.DtbParser;
-import org.dmasim.platform.dt.DtsParser;
+import org.dmasim.platform.dt.DeviceTreeFiles;
 import org.dmasim.platform.dt.DtsSource;
 import org.dmasim.platform.dt.IncludeResolver;
+import org.dmasim.platform.dt.InputFiles;
 
 /**
  * Turns a platform configuration (a profile plus overrides, keys of {@link PlatformConfig})
@@ -37,6 +37,14 @@ public final class SpecBuilder {
     }
 
     public static PlatformSpec build(Map<String, ?> config) {
+        try {
+            return buildSpec(config);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new InvalidInputException("'" + e.getInput() + "': not a valid file name (" + e.getReason() + ")");
+        }
+    }
+
+    private static PlatformSpec buildSpec(Map<String, ?> config) {
         String profileName = str(config, PlatformConfig.PROFILE).orElse(null);
         Optional<String> archOpt = str(config, PlatformConfig.ARCH);
         if (profileName == null) {
@@ -98,7 +106,7 @@ public final class SpecBuilder {
         }
 
         int cpus = cpus(config, profile, dt);
-        return new PlatformSpec(name, arch, dt, e820, mem, KernelCmdline.parse(cmdline), kconfig, cpus,
+        return new PlatformSpec(name, arch, dt, e820, mem, KernelCmdline.boot(cmdline), kconfig, cpus,
             backends(config, profile));
     }
 
@@ -164,19 +172,27 @@ public final class SpecBuilder {
         return 1;
     }
 
-    /** DTB or DTS by content: a DTB starts with the FDT magic. */
+    /** DTB or DTS by content (see {@link DeviceTreeFiles}); includes resolve next to the file. */
     static DeviceTree loadDeviceTree(ProfileSource src) {
         byte[] bytes = src.read();
-        try {
-            if (bytes.length >= 4 && (bytes[0] & 0xff) == 0xd0 && (bytes[1] & 0xff) == 0x0d && (bytes[2] & 0xff) == 0xfe
-                && (bytes[3] & 0xff) == 0xed) {
-                return DtbParser.parse(bytes, src.displayName());
+        IncludeResolver resolver = (from, path) -> {
+            ProfileSource inc;
+            try {
+                inc = src.resolve(path);
+            } catch (java.nio.file.InvalidPathException e) {
+                return Optional.empty();
             }
-            IncludeResolver resolver = (from, path) -> {
-                ProfileSource inc = src.resolve(path);
+            if (!inc.exists()) {
+                return Optional.empty();
+            }
+            try {
                 return Optional.of(new DtsSource(inc.displayName(), inc.readText()));
-            };
-            return DtsParser.parse(new String(bytes, java.nio.charset.StandardCharsets.UTF_8), src.displayName(), resolver);
+            } catch (InvalidInputException e) {
+                throw new InputFiles.UnreadableException(e.getMessage());
+            }
+        };
+        try {
+            return DeviceTreeFiles.load(bytes, src.displayName(), resolver);
         } catch (DeviceTreeException e) {
             throw new InvalidInputException(e.getMessage(), e);
         }

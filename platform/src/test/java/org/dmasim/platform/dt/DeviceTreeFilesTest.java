@@ -51,7 +51,7 @@ class DeviceTreeFilesTest {
     void errorsNameTheFile() throws IOException {
         Path missing = dir.resolve("missing.dtb");
         assertError(missing + ": no such file", missing);
-        assertError(dir + ": is a directory, not a device tree file", dir);
+        assertError(dir + ": is a directory, not a file", dir);
 
         Path corrupt = Files.write(dir.resolve("corrupt.dtb"),
             FdtBuilder.withU32(Fixtures.bytes("merge.dtb"), Fdt.OFF_TOTALSIZE, 0x10000));
