@@ -287,6 +287,25 @@ public final class CmaBoot implements BootParticipant, ReservedMemHandler {
         return (v + a - 1) & -a;
     }
 
+    /** The pages of [start, end) that memblock.memory holds. */
+    private static long ramPages(BootContext ctx, long start, long end) {
+        long[] pages = {0};
+        forEachRamRange(ctx, start, end, (s, e) -> pages[0] += e - s);
+        return pages[0];
+    }
+
+    /** Calls {@code action} with each pfn range of [start, end) that is RAM. */
+    private static void forEachRamRange(BootContext ctx, long start, long end,
+        java.util.function.BiConsumer<Long, Long> action) {
+        for (Memblock.Region r : ctx.memblock().memory()) {
+            long s = Math.max(start, Page.pfnUp(r.base()));
+            long e = Math.min(end, Page.pfnDown(r.end()));
+            if (s < e) {
+                action.accept(s, e);
+            }
+        }
+    }
+
     /** {@code cma_activate_area} for every area: one zone only, else the pages go back to buddy. */
     private void activate(BootContext ctx) {
         CmaRegistry reg = registry(ctx);
@@ -297,10 +316,17 @@ public final class CmaBoot implements BootParticipant, ReservedMemHandler {
             long end = base + cma.count();
             Optional<NodeLayout.ZoneSpan> zone = layout.zoneOf(base);
             boolean oneZone = zone.isPresent() && zone.get().contains(end - 1);
-            if (!oneZone) {
-                buddy.freeBootMemory(base, end);
+            long ramPages = ramPages(ctx, base, end);
+            if (!oneZone || ramPages != end - base) {
+                // out_error: the pages go back to the buddy allocator; only RAM has pages to give.
+                forEachRamRange(ctx, base, end, buddy::freeBootMemory);
                 cma.drop();
                 ctx.log().err(CMA + "CMA area " + cma.name() + " could not be activated");
+                if (ramPages != end - base) {
+                    ctx.log().dmasim(String.format("CMA area %s [mem %#018x-%#018x] is not all RAM: Linux 6.1 warns"
+                        + " (pfn_valid) in cma_activate_area and may crash on its missing struct pages", cma.name(),
+                        base << Page.PAGE_SHIFT, (end << Page.PAGE_SHIFT) - 1));
+                }
                 continue;
             }
             for (long pfn = base; pfn < end; pfn += Page.PAGEBLOCK_NR_PAGES) {

@@ -88,7 +88,12 @@ public final class SwiotlbBoot implements BootParticipant {
         pool = new Swiotlb(tlb, nslabs, params.nareas, force);
         ctx.put(SwiotlbPool.class, pool);
         if (setup.verbose()) {
-            ctx.log().info(pool.info());
+            String info = pool.info();
+            if (info == null) {
+                ctx.log().warn("software IO TLB: No low mem"); // swiotlb_print_info() of a pool without slabs
+            } else {
+                ctx.log().info(info);
+            }
         }
     }
 

@@ -79,6 +79,7 @@ public final class Arm64Arch implements ArchSupport {
                 memblockInit(ctx);
             }
             case EARLY_ALLOC -> {
+                ctx.memblock().allowResize(); // paging_init() ends with memblock_allow_resize()
                 EarlyAllocations.beforeZones(ctx);
                 ZoneLimits limits = zoneLimits(ctx);
                 ctx.put(ZoneLimits.class, limits);

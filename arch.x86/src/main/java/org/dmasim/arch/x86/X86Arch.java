@@ -114,7 +114,9 @@ public final class X86Arch implements ArchSupport {
         e820.rangeRemove(0xa0000L, 0x100000L - 0xa0000L, E820Table.RAM, true);
         e820.updateTable();
 
+        // e820__memblock_setup(): EFI may pass more entries than the 128 initial memblock slots.
         Memblock mb = ctx.memblock();
+        mb.allowResize();
         for (E820Table.Entry r : e820.entries()) {
             if (r.type() == E820Table.RAM || r.type() == E820Table.RESERVED_KERN) {
                 mb.addMemory(r.addr(), r.size());
@@ -123,8 +125,13 @@ public final class X86Arch implements ArchSupport {
         trimMemory(mb);
         long maxPfn = e820.endOfRamPfn();
         KernelCmdline cmd = ctx.spec().cmdline();
-        String limitedBy = cmd.last("mem").map(p -> "mem=" + p.value())
-            .or(() -> cmd.last("memmap").map(p -> "memmap=" + p.value())).orElse("e820");
+        List<String> shaping = new ArrayList<>();
+        for (KernelCmdline.Param p : cmd.params()) {
+            if (p.name().equals("mem") || p.name().equals("memmap")) {
+                shaping.add(p.value() == null ? p.name() : p.name() + "=" + p.value());
+            }
+        }
+        String limitedBy = shaping.isEmpty() ? "e820" : String.join(" ", shaping);
         if (Long.compareUnsigned(mb.endOfDram(), KERNEL_BASE + KERNEL_SIZE + (64L << 20)) < 0) {
             throw new InvalidInputException(String.format("%s: RAM ends at %#x, below what the kernel needs: its image"
                 + " at %#x (%d MiB, nokaslr) plus early allocations (at least %d MiB of RAM); Linux 6.1 would not boot",

@@ -32,6 +32,19 @@ public interface Memblock {
 
     void addMemory(long base, long size);
 
+    /**
+     * {@code memblock_allow_resize()}. Until it is called each region array holds at most
+     * {@code INIT_MEMBLOCK_REGIONS} (128) regions, and an add, reserve, remove or flag change
+     * that needs more fails ({@link #lastError()}) and changes nothing, as in the kernel.
+     */
+    default void allowResize() {
+    }
+
+    /** 0 when the last add, reserve, remove, free or flag change took effect, else -ENOMEM. */
+    default int lastError() {
+        return 0;
+    }
+
     void removeMemory(long base, long size);
 
     /** {@code memblock_reserve}: overlapping reservations are allowed and merge. */

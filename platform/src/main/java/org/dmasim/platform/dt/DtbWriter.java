@@ -19,12 +19,17 @@ public final class DtbWriter {
     }
 
     public static byte[] write(DeviceTree tree) {
+        return write(tree.root(), tree.memReserves());
+    }
+
+    /** A blob from a root node that need not make a valid {@link DeviceTree} (tests write broken ones). */
+    public static byte[] write(DtNode root, java.util.List<DeviceTree.MemReserve> memReserves) {
         DtbWriter w = new DtbWriter();
-        w.writeNode(tree.root());
+        w.writeNode(root);
         w.struct.u32(Fdt.END);
 
         Words reservations = new Words();
-        for (DeviceTree.MemReserve r : tree.memReserves()) {
+        for (DeviceTree.MemReserve r : memReserves) {
             reservations.u64(r.address());
             reservations.u64(r.size());
         }

@@ -23,35 +23,51 @@ public final class MemblockImpl implements Memblock {
     private final RegionArray reserved = new RegionArray();
     private long currentLimit = ALLOC_ANYWHERE;
     private boolean bottomUp;
+    private int lastError;
+
+    private void result(boolean ok) {
+        lastError = ok ? 0 : -org.dmasim.api.boot.Errno.ENOMEM;
+    }
+
+    @Override
+    public int lastError() {
+        return lastError;
+    }
+
+    @Override
+    public void allowResize() {
+        memory.allowResize();
+        reserved.allowResize();
+    }
 
     @Override
     public void addMemory(long base, long size) {
-        memory.add(base, size, NONE);
+        result(memory.add(base, size, NONE));
     }
 
     @Override
     public void removeMemory(long base, long size) {
-        memory.remove(base, size);
+        result(memory.remove(base, size));
     }
 
     @Override
     public void reserve(long base, long size) {
-        reserved.add(base, size, NONE);
+        result(reserved.add(base, size, NONE));
     }
 
     @Override
     public void free(long base, long size) {
-        reserved.remove(base, size);
+        result(reserved.remove(base, size));
     }
 
     @Override
     public void markNomap(long base, long size) {
-        memory.setFlag(base, size, NOMAP, true);
+        result(memory.setFlag(base, size, NOMAP, true));
     }
 
     @Override
     public void clearNomap(long base, long size) {
-        memory.setFlag(base, size, NOMAP, false);
+        result(memory.setFlag(base, size, NOMAP, false));
     }
 
     /**
@@ -134,6 +150,9 @@ public final class MemblockImpl implements Memblock {
         long found = findInRange(size, align, start, end);
         if (found != 0) {
             reserve(found, size);
+            if (lastError != 0) {
+                return 0; // memblock_alloc_range_nid: a reservation that does not fit fails the allocation
+            }
         }
         return found;
     }

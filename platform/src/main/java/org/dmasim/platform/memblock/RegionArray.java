@@ -8,9 +8,36 @@ import org.dmasim.api.boot.Memblock.Region;
  * One memblock type ({@code memblock.memory} or {@code memblock.reserved}): regions sorted by
  * base, never overlapping, and merged when they touch and carry the same flags, exactly the
  * invariant {@code memblock_add_range()} and {@code memblock_merge_regions()} keep.
+ *
+ * <p>Capacity: the kernel's arrays start with {@code INIT_MEMBLOCK_REGIONS} (128) slots and
+ * {@code memblock_double_array()} refuses to grow them until {@code memblock_allow_resize()}
+ * (arm64: in paging_init; x86: in e820__memblock_setup), so an add or split that needs more
+ * slots fails with -ENOMEM and changes nothing. After that they double as needed (the kernel
+ * allocates the bigger array from memblock itself; that page or two is not modelled).
  */
 final class RegionArray {
+    /** {@code INIT_MEMBLOCK_REGIONS}, also the initial size of the memory and reserved arrays in 6.1. */
+    static final int INIT_MEMBLOCK_REGIONS = 128;
+
     private final List<Region> regions = new ArrayList<>();
+    private int max = INIT_MEMBLOCK_REGIONS;
+    private boolean canResize;
+
+    /** {@code memblock_allow_resize()}. */
+    void allowResize() {
+        canResize = true;
+    }
+
+    /** Whether {@code needed} more slots fit, doubling the array when resizing is allowed. */
+    private boolean room(int needed) {
+        while (regions.size() + needed > max) {
+            if (!canResize) {
+                return false;
+            }
+            max <<= 1;
+        }
+        return true;
+    }
 
     List<Region> regions() {
         return List.copyOf(regions);
@@ -40,36 +67,56 @@ final class RegionArray {
 
     /**
      * {@code memblock_add_range}: adds the parts of [base, base+size) not covered yet; parts
-     * already present keep their flags.
+     * already present keep their flags. Returns false (and changes nothing) when the array is
+     * full and may not grow yet.
      */
-    void add(long base, long size, int flags) {
+    boolean add(long base, long size, int flags) {
         size = capSize(base, size);
         if (size == 0) {
-            return;
+            return true;
         }
         long end = base + size;
         List<Region> out = new ArrayList<>(regions.size() + 2);
+        int added = 0;
         long cursor = base;
+        boolean done = false;
         for (Region r : regions) {
-            if (Long.compareUnsigned(r.end(), cursor) <= 0 || Long.compareUnsigned(r.base(), end) >= 0) {
+            if (Long.compareUnsigned(r.end(), cursor) <= 0) {
+                out.add(r);
+                continue;
+            }
+            if (Long.compareUnsigned(r.base(), end) >= 0) {
+                if (!done && Long.compareUnsigned(cursor, end) < 0) {
+                    out.add(new Region(cursor, end - cursor, flags));
+                    added++;
+                }
+                done = true;
                 out.add(r);
                 continue;
             }
             if (Long.compareUnsigned(r.base(), cursor) > 0) {
                 out.add(new Region(cursor, r.base() - cursor, flags));
+                added++;
             }
             out.add(r);
             if (Long.compareUnsigned(r.end(), cursor) > 0) {
                 cursor = r.end();
             }
         }
-        if (Long.compareUnsigned(cursor, end) < 0) {
+        if (!done && Long.compareUnsigned(cursor, end) < 0) {
             out.add(new Region(cursor, end - cursor, flags));
+            added++;
         }
-        out.sort((a, b) -> Long.compareUnsigned(a.base(), b.base()));
+        if (added == 0) {
+            return true;
+        }
+        if (!room(added)) {
+            return false;
+        }
         regions.clear();
         regions.addAll(out);
         merge();
+        return true;
     }
 
     /** {@code memblock_isolate_range}: splits regions at base and end so the range is whole regions. */
@@ -92,24 +139,31 @@ final class RegionArray {
         regions.addAll(out);
     }
 
-    /** {@code memblock_remove_range}. */
-    void remove(long base, long size) {
+    /** {@code memblock_remove_range}; false when the range could not be isolated (no room). */
+    boolean remove(long base, long size) {
         size = capSize(base, size);
         if (size == 0) {
-            return;
+            return true;
         }
         long end = base + size;
+        if (!room(2)) {
+            return false; // memblock_isolate_range wants room for two more regions first
+        }
         isolate(base, end);
         regions.removeIf(r -> Long.compareUnsigned(r.base(), base) >= 0 && Long.compareUnsigned(r.end(), end) <= 0);
+        return true;
     }
 
-    /** {@code memblock_setclr_flag}. */
-    void setFlag(long base, long size, int flag, boolean set) {
+    /** {@code memblock_setclr_flag}; false when the range could not be isolated (no room). */
+    boolean setFlag(long base, long size, int flag, boolean set) {
         size = capSize(base, size);
         if (size == 0) {
-            return;
+            return true;
         }
         long end = base + size;
+        if (!room(2)) {
+            return false;
+        }
         isolate(base, end);
         for (int i = 0; i < regions.size(); i++) {
             Region r = regions.get(i);
@@ -118,20 +172,21 @@ final class RegionArray {
             }
         }
         merge();
+        return true;
     }
 
     private void merge() {
-        int i = 0;
-        while (i + 1 < regions.size()) {
-            Region a = regions.get(i);
-            Region b = regions.get(i + 1);
-            if (a.end() == b.base() && a.flags() == b.flags()) {
-                regions.set(i, new Region(a.base(), a.size() + b.size(), a.flags()));
-                regions.remove(i + 1);
+        List<Region> out = new ArrayList<>(regions.size());
+        for (Region r : regions) {
+            Region last = out.isEmpty() ? null : out.get(out.size() - 1);
+            if (last != null && last.end() == r.base() && last.flags() == r.flags()) {
+                out.set(out.size() - 1, new Region(last.base(), last.size() + r.size(), last.flags()));
             } else {
-                i++;
+                out.add(r);
             }
         }
+        regions.clear();
+        regions.addAll(out);
     }
 
     boolean overlaps(long base, long size) {

@@ -121,10 +121,10 @@ public final class ReservedMemScan implements BootParticipant {
                 return false;
             }
             mb.markNomap(base, size);
-            return true;
+            return mb.lastError() == 0;
         }
         mb.reserve(base, size);
-        return true;
+        return mb.lastError() == 0;
     }
 
     private static void save(List<ReservedMem> saved, ReservedMem rmem, BootLog log) {
