@@ -83,9 +83,12 @@ final class E820Params {
         }
         String entry = "memmap=" + p;
         if (p.isEmpty() || !Character.isDigit(p.charAt(0))) {
-            // memparse takes nothing: the kernel returns -EINVAL and changes nothing.
+            // memparse takes nothing (the kernel ignores the entry), or only a suffix letter: then
+            // the kernel goes on with a size of 0, and memmap=garbage removes all RAM above 0.
+            boolean suffixOnly = Memparse.parse(p, 0).end() > 0;
             throw new InvalidInputException(entry + ": expected nn[KMG] followed by @ss, #ss, $ss, !ss, %ss-old+new,"
-                + " nothing, or 'exactmap' (Linux 6.1 would ignore this entry)");
+                + " nothing, or 'exactmap' (Linux 6.1 would " + (suffixOnly ? "read a size of 0 from '" + p.charAt(0)
+                + "' and apply the rest of the entry to it" : "ignore this entry") + ")");
         }
         Memparse.Result size = parse(entry, p, 0);
         int at = size.end();
@@ -169,6 +172,7 @@ final class E820Params {
 
     /** {@code e820__finish_early_params()}. */
     void finish(BootContext ctx) {
+        table.reportDrops();
         if (!userdef) {
             return;
         }

@@ -48,8 +48,12 @@ final class E820Table {
         }
     }
 
+    /** How many "too many entries" lines are printed before dmasim counts the rest instead. */
+    static final int DROPS_PRINTED = 16;
+
     private final List<Entry> entries = new ArrayList<>();
     private final BootLog log;
+    private long dropped;
 
     E820Table(BootLog log) {
         this.log = log;
@@ -61,6 +65,7 @@ final class E820Table {
         for (E820Entry e : map) {
             t.rangeAdd(e.start(), e.size(), typeNumber(e.type()));
         }
+        t.reportDrops();
         t.updateTable();
         return t;
     }
@@ -108,10 +113,25 @@ final class E820Table {
     /** {@code __e820__range_add}: appends, or drops the range when the table is full. */
     void rangeAdd(long start, long size, int type) {
         if (entries.size() >= E820_MAX_ENTRIES) {
-            log.err(String.format("too many entries; ignoring [mem %#010x-%#010x]", start, start + size - 1));
+            if (dropped++ < DROPS_PRINTED) {
+                log.err(String.format("too many entries; ignoring [mem %#010x-%#010x]", start, start + size - 1));
+            }
             return;
         }
         entries.add(new Entry(start, size, type));
+    }
+
+    /**
+     * After a batch of adds: the kernel prints one line per dropped range; past
+     * {@link #DROPS_PRINTED} dmasim says how many more there were instead.
+     */
+    void reportDrops() {
+        if (dropped > 0) {
+            log.dmasim("e820: the table holds " + E820_MAX_ENTRIES + " entries (E820_MAX_ENTRIES: 128 + 3 per possible"
+                + " NUMA node, 1024 nodes in Debian's build); " + dropped + " more ranges were dropped"
+                + (dropped > DROPS_PRINTED ? ", the kernel's line printed for the first " + DROPS_PRINTED : ""));
+            dropped = 0;
+        }
     }
 
     /** {@code __e820__range_update}: the parts of {@code oldType} entries inside the range become {@code newType}. */

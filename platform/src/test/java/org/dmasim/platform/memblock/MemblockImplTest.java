@@ -104,4 +104,42 @@ class MemblockImplTest {
         assertEquals(0, mb.allocRange(8 * G, 4096, 0, Memblock.ALLOC_ANYWHERE));
         assertEquals(before, mb.reserved());
     }
+
+    @Test
+    void untilResizingIsAllowedEachArrayHolds128RegionsAndAFullOneChangesNothing() {
+        MemblockImpl mb = new MemblockImpl();
+        for (int i = 0; i < RegionArray.INIT_MEMBLOCK_REGIONS; i++) {
+            mb.addMemory(i * 2 * M, M);
+            assertEquals(0, mb.lastError());
+        }
+        List<Region> before = mb.memory();
+        mb.addMemory(1000 * M, M);
+        assertEquals(-org.dmasim.api.boot.Errno.ENOMEM, mb.lastError());
+        assertEquals(before, mb.memory(), "memblock_add_range fails as a whole");
+        mb.addMemory(M, M);
+        assertEquals(-org.dmasim.api.boot.Errno.ENOMEM, mb.lastError(),
+            "memblock_add_range counts the new piece before merging, so even filling a gap fails");
+        mb.markNomap(2 * M, 4096);
+        assertEquals(-org.dmasim.api.boot.Errno.ENOMEM, mb.lastError(), "memblock_isolate_range wants two free slots");
+        assertEquals(before, mb.memory());
+        mb.reserve(0, 4096);
+        assertEquals(0, mb.lastError(), "memblock.reserved has its own 128 slots");
+
+        mb.allowResize();
+        mb.addMemory(1000 * M, M);
+        assertEquals(0, mb.lastError());
+        assertTrue(mb.isMemory(1000 * M));
+    }
+
+    @Test
+    void anAllocationWhoseReservationDoesNotFitFails() {
+        MemblockImpl mb = new MemblockImpl();
+        mb.addMemory(0, 4 * G);
+        for (int i = 0; i < RegionArray.INIT_MEMBLOCK_REGIONS; i++) {
+            mb.reserve(16 * M + i * 2 * M, 4096);
+        }
+        assertEquals(0, mb.allocRange(M, 4096, 0, 4 * G));
+        List<Region> reserved = mb.reserved();
+        assertEquals(RegionArray.INIT_MEMBLOCK_REGIONS, reserved.size());
+    }
 }
