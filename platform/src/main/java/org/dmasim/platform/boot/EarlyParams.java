@@ -25,9 +25,9 @@ import org.dmasim.api.platform.Memparse;
  * </ul>
  */
 final class EarlyParams {
-    /** Parameters whose values are memparse sizes (every number in them is checked for overflow). */
+    /** Parameters whose values are numbers or memparse sizes (every number in them is checked for overflow). */
     private static final Set<String> SIZE_PARAMS = Set.of("mem", "memmap", "cma", "coherent_pool", "crashkernel",
-        "hugepagesz", "default_hugepagesz", "hugetlb_cma", "kernelcore", "movablecore", "cma_pernuma");
+        "hugepagesz", "default_hugepagesz", "hugetlb_cma", "kernelcore", "movablecore", "cma_pernuma", "swiotlb");
     /** Where a number can start inside such a value: cma=S@B-L, memmap=S$B, crashkernel=R-R:S,... */
     private static final String SEPARATORS = "@#$!%,-+:";
 

@@ -64,12 +64,12 @@ public final class OfChecks {
         long ac = cellCount(node, "#address-cells", where);
         long sc = cellCount(node, "#size-cells", where);
         if (ac > OF_MAX_ADDR_CELLS) {
-            throw error(node, "#address-cells", where, "#address-cells = <" + ac + ">: more than OF_MAX_ADDR_CELLS ("
+            throw error(node, "#address-cells", where, "#address-cells = <" + cells(ac) + ">: more than OF_MAX_ADDR_CELLS ("
                 + OF_MAX_ADDR_CELLS + "), the most the kernel's address translation takes (of_translate_address gives"
                 + " up on the bus)");
         }
         if (sc > MAX_SIZE_CELLS) {
-            throw error(node, "#size-cells", where, "#size-cells = <" + sc + ">: a size is at most " + MAX_SIZE_CELLS
+            throw error(node, "#size-cells", where, "#size-cells = <" + cells(sc) + ">: a size is at most " + MAX_SIZE_CELLS
                 + " cells (64 bits; Linux would silently drop the higher cells)");
         }
         if (node.parent() == null) {
@@ -91,6 +91,11 @@ public final class OfChecks {
         for (String ranges : new String[] {"ranges", "dma-ranges"}) {
             checkRanges(node, ranges, where, (int) ac, pna, (int) sc);
         }
+    }
+
+    /** A cell value as dtc prints it: small ones in decimal, others in hex. */
+    private static String cells(long v) {
+        return v < 10 ? Long.toString(v) : "0x" + Long.toHexString(v);
     }
 
     /** The value of a cell-count property (its default when absent); it must be exactly one cell. */
@@ -119,7 +124,7 @@ public final class OfChecks {
         if (p.get().length() % entry != 0) {
             throw error(node, name, where, "'" + name + "' has " + p.get().length() + " bytes, not a whole number of "
                 + entry + "-byte entries (#address-cells = <" + ac + ">, #size-cells = <" + sc + "> of "
-                + parent.path() + ")");
+                + parent.path() + "); Linux 6.1 would silently ignore the bytes left over");
         }
     }
 
@@ -133,7 +138,7 @@ public final class OfChecks {
         if (entry == 0 || p.get().length() % entry != 0) {
             throw error(node, name, where, "'" + name + "' has " + p.get().length() + " bytes, not a whole number of "
                 + entry + "-byte entries (#address-cells = <" + ac + "> of this node, <" + pna
-                + "> of its parent, #size-cells = <" + sc + ">)");
+                + "> of its parent, #size-cells = <" + sc + ">); Linux 6.1 would silently ignore the bytes left over");
         }
     }
 
