@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-class MemparseTest {
+/** dmasim's rules on top of memparse(): overflow and trailing characters are refused, naming the input. */
+class MemparseStrictTest {
     @Test
     void parsesLikeTheKernelStoppingAtTheFirstCharacterItDoesNotTake() {
         assertEquals(new Memparse.Result(64L << 20, 3), Memparse.parse("64M", 0));
@@ -17,6 +18,21 @@ class MemparseTest {
         assertEquals(new Memparse.Result(0, 1), Memparse.parse("garbage", 0), "like the kernel, a suffix letter is taken even without digits");
         assertEquals(new Memparse.Result(1L << 60, 2), Memparse.parse("1E", 0));
         assertEquals(new Memparse.Result(-1L, 18), Memparse.parse("0xffffffffffffffff", 0), "2^64 - 1 still fits");
+    }
+
+    @Test
+    void overflowsAgreesWithParse() {
+        for (String v : new String[] {"16384P", "16383P", "16E", "15E", "18446744073709551615", "18446744073709551616",
+            "0x10000000000000000", "0xffffffffffffffff", "64M"}) {
+            boolean threw;
+            try {
+                Memparse.parse(v, 0);
+                threw = false;
+            } catch (InvalidInputException e) {
+                threw = true;
+            }
+            assertEquals(Memparse.overflows(v, 0), threw, v);
+        }
     }
 
     @Test
