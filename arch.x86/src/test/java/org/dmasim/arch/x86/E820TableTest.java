@@ -12,8 +12,49 @@ import org.dmasim.api.platform.BootLog;
 import org.dmasim.api.platform.E820Entry;
 import org.junit.jupiter.api.Test;
 
+/** arch/x86/kernel/e820.c's table: bounded appends, sanitising, updating and removing ranges. */
 class E820TableTest {
     private static final long G = 1L << 30;
+
+    private static E820Entry e(long start, long endInclusive, E820Entry.Type type) {
+        return new E820Entry(start, endInclusive, type);
+    }
+
+    @Test
+    void anOverlapGoesToTheLargerTypeNumberAndNeighboursOfOneTypeMerge() {
+        E820Table t = E820Table.firmware(List.of(e(0x0, 0x9ffff, E820Entry.Type.USABLE),
+            e(0x100000, 0x7fffffff, E820Entry.Type.USABLE), e(0x80000000L, 0xbfffffffL, E820Entry.Type.USABLE),
+            e(0x9fc00, 0xfffff, E820Entry.Type.RESERVED), e(0x10000000, 0x1fffffff, E820Entry.Type.ACPI)), new BootLog());
+        assertEquals(List.of(entry(0x0, 0x9fc00, E820Table.RAM), entry(0x9fc00, 0x100000 - 0x9fc00, E820Table.RESERVED),
+            entry(0x100000, 0x10000000 - 0x100000, E820Table.RAM), entry(0x10000000, 0x10000000, E820Table.ACPI),
+            entry(0x20000000, 0xc0000000L - 0x20000000, E820Table.RAM)), t.entries());
+    }
+
+    @Test
+    void updatingAPartOfARangeSplitsItOnlyForTheOldType() {
+        // trim_bios_range(): page 0 becomes reserved; ACPI data next to it is left alone.
+        E820Table t = E820Table.firmware(List.of(e(0x0, 0x9fbff, E820Entry.Type.USABLE),
+            e(0xa0000, 0xa0fff, E820Entry.Type.ACPI)), new BootLog());
+        t.rangeUpdate(0, 0xa1000, E820Table.RAM, E820Table.RESERVED);
+        t.updateTable();
+        assertEquals(List.of(entry(0x0, 0x9fc00, E820Table.RESERVED), entry(0xa0000, 0x1000, E820Table.ACPI)),
+            t.entries());
+    }
+
+    @Test
+    void removingCutsOutOfRangesOfThatTypeOnlyAndTheEndOfRamFollows() {
+        // The legacy hole 640K-1M and a mem= limit of 2 GiB.
+        E820Table t = E820Table.firmware(List.of(e(0x0, 0xfffff, E820Entry.Type.USABLE),
+            e(0x100000, 0xbfffffffL, E820Entry.Type.USABLE), e(0xc0000000L, 0xc00fffffL, E820Entry.Type.RESERVED),
+            e(0x100000000L, 0x13fffffffL, E820Entry.Type.USABLE)), new BootLog());
+        assertEquals(0x140000, t.endOfRamPfn());
+        t.rangeRemove(0xa0000, 0x60000, E820Table.RAM, true);
+        t.rangeRemove(2L << 30, -1L, E820Table.RAM, true);
+        t.updateTable();
+        assertEquals(List.of(entry(0x0, 0xa0000, E820Table.RAM), entry(0x100000, 0x80000000L - 0x100000, E820Table.RAM),
+            entry(0xc0000000L, 0x100000, E820Table.RESERVED)), t.entries());
+        assertEquals(0x80000, t.endOfRamPfn(), "reserved ranges above RAM do not count");
+    }
 
     private static E820Table.Entry entry(long addr, long size, int type) {
         return new E820Table.Entry(addr, size, type);

@@ -40,6 +40,28 @@ public interface EarlyParam {
         };
     }
 
+    /**
+     * {@code do_early_param()} for one parameter of the command line: every handler whose name
+     * matches ({@code parameq}: {@code -} and {@code _} compare equal) runs, and each one that
+     * rejects the value gets {@code pr_warn("Malformed early option '%s'")} with the name as
+     * written. Returns whether any handler matched. (A test's fake context can call this to run
+     * the handlers it is given.)
+     */
+    static boolean dispatch(org.dmasim.api.platform.KernelCmdline.Param param, java.util.List<EarlyParam> handlers,
+        BootContext ctx) {
+        String name = param.name().replace('-', '_');
+        boolean matched = false;
+        for (EarlyParam h : handlers) {
+            if (h.name().replace('-', '_').equals(name)) {
+                matched = true;
+                if (h.setup(param.value(), ctx) != 0) {
+                    ctx.log().warn("Malformed early option '" + param.name() + "'");
+                }
+            }
+        }
+        return matched;
+    }
+
     /** The handler of {@link #of}. */
     @FunctionalInterface
     interface Handler {

@@ -63,15 +63,7 @@ final class EarlyParams {
             if (p.value() != null && SIZE_PARAMS.contains(name)) {
                 checkSizes(p);
             }
-            boolean handled = false;
-            for (EarlyParam h : handlers) {
-                if (canonical(h.name()).equals(name)) {
-                    handled = true;
-                    if (h.setup(p.value(), ctx) != 0) {
-                        ctx.log().warn("Malformed early option '" + p.name() + "'");
-                    }
-                }
-            }
+            boolean handled = EarlyParam.dispatch(p, handlers, ctx);
             if (!handled && remarked.add(name)) {
                 remark(ctx, arch, p, name);
             }
