@@ -88,7 +88,8 @@ public final class Arm64Arch implements ArchSupport {
                 ctx.put(SwiotlbSetup.class, new SwiotlbSetup(beyond, true, false, false));
             }
             case PERCPU -> EarlyAllocations.afterContiguous(ctx);
-            case FREE_INITMEM -> KernelImage.place(ctx.memblock()).freeInitmem(ctx);
+            // The image where MEMBLOCK put it: memblock may start elsewhere by now (mem=, removed banks).
+            case FREE_INITMEM -> ctx.get(KernelImage.class).ifPresent(image -> image.freeInitmem(ctx));
             default -> {
             }
         }
@@ -121,6 +122,7 @@ public final class Arm64Arch implements ArchSupport {
         ctx.parseEarlyParams(); // setup_arch(): after setup_machine_fdt(), before arm64_memblock_init()
         Optional<String> mem = ctx.spec().cmdline().value("mem");
         KernelImage image = KernelImage.place(mb);
+        ctx.put(KernelImage.class, image);
         Optional<EarlyMem> limit = ctx.get(EarlyMem.class);
         if (limit.isPresent()) {
             mb.capMemory(limit.get().limit()); // memblock_mem_limit_remove_map: a limit of 0 keeps everything

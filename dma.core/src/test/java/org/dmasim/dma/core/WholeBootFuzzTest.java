@@ -19,6 +19,6 @@ class WholeBootFuzzTest {
     void devicesFromMutatedTreesNeverEndInAnInternalErrorOrAHang() throws Exception {
         long seed = Long.getLong("dmasim.seed", System.nanoTime());
         System.out.println("WholeBootFuzzTest seed=" + seed + " (rerun with -Ddmasim.seed=" + seed + ")");
-        new BootFuzz(seed, dir, new DmaCoreBoot()).run(Boolean.getBoolean("dmasim.longTests") ? 1000 : 100);
+        new BootFuzz(seed, BootFuzz.inputDir(dir), new DmaCoreBoot()).run(Boolean.getBoolean("dmasim.longTests") ? 1000 : 100);
     }
 }

@@ -54,13 +54,15 @@ public final class ReservedMemScan implements BootParticipant {
         if (dt.isEmpty() || !ctx.spec().kconfig().enabled("OF_RESERVED_MEM")) {
             return;
         }
+        // What the architecture reserved before the scan: the kernel image and the DTB.
+        List<Memblock.Region> early = ctx.memblock().reserved();
         List<ReservedMem> saved = scan(dt.get(), ctx);
         for (DeviceTree.MemReserve r : dt.get().memReserves()) {
             if (r.size() != 0) {
                 ctx.memblock().reserve(r.address(), r.size());
             }
         }
-        initReservedMem(saved, dt.get(), ctx);
+        initReservedMem(saved, dt.get(), ctx, early);
     }
 
     private List<ReservedMem> scan(DeviceTree dt, BootContext ctx) {
@@ -135,7 +137,7 @@ public final class ReservedMemScan implements BootParticipant {
         saved.add(rmem);
     }
 
-    private void initReservedMem(List<ReservedMem> saved, DeviceTree dt, BootContext ctx) {
+    private void initReservedMem(List<ReservedMem> saved, DeviceTree dt, BootContext ctx, List<Memblock.Region> early) {
         checkOverlap(saved, ctx.log());
         int ac = dt.root().addressCells();
         int sc = dt.root().sizeCells();
@@ -155,10 +157,30 @@ public final class ReservedMemScan implements BootParticipant {
                     ctx.memblock().clearNomap(rmem.base(), rmem.size());
                 } else {
                     ctx.memblock().free(rmem.base(), rmem.size());
+                    keepEarlyReservations(rmem, early, ctx);
                 }
             }
             if (err == 0 || err == -Errno.ENOENT) {
                 ctx.reservedMem().add(rmem);
+            }
+        }
+    }
+
+    /**
+     * {@code memblock_phys_free} of a region no driver took also frees whatever of the kernel
+     * image or the DTB the region overlapped; Linux 6.1 would then hand pages of its own image
+     * to the page allocator and corrupt them later. dmasim keeps those reservations and says so.
+     */
+    private static void keepEarlyReservations(ReservedMem rmem, List<Memblock.Region> early, BootContext ctx) {
+        long end = rmem.base() + rmem.size();
+        for (Memblock.Region r : early) {
+            if (Long.compareUnsigned(r.base(), end) < 0 && Long.compareUnsigned(rmem.base(), r.end()) < 0) {
+                ctx.memblock().reserve(r.base(), r.size());
+                ctx.log().dmasim(String.format("%s: region %s [mem %#018x-%#018x] overlaps [mem %#018x-%#018x], reserved"
+                    + " before the scan (the kernel image or the DTB); Linux 6.1 frees that too when no driver takes the"
+                    + " region, handing its own pages to the page allocator; dmasim keeps them reserved",
+                    ctx.deviceTree().map(DeviceTree::source).orElse("device tree"), rmem.node().path(), rmem.base(),
+                    end - 1, r.base(), r.end() - 1));
             }
         }
     }

@@ -127,6 +127,19 @@ class BadInputTest {
     }
 
     @Test
+    void aRegionNoDriverTakesThatCoversTheKernelImageDoesNotFreeTheImage() throws Exception {
+        Path f = dts(" reserved-memory { #address-cells = <2>; #size-cells = <2>; ranges;\n"
+            + "  fw@40000000 { compatible = \"shared-dma-pool\"; reusable; reg = <0 0x40000000 0 0x4001000>; };\n };\n");
+        BootResult r = boot(Map.of(PlatformConfig.DTB, f.toString()));
+        assertTrue(r.ok(), () -> r.failure().orElse(""));
+        assertTrue(kernel(r).contains("Reserved memory: incorrect alignment of CMA region"), kernel(r).toString());
+        assertTrue(kernel(r).contains("OF: reserved mem: node fw@40000000 compatible matching fail"));
+        assertTrue(remarks(r).stream().anyMatch(l -> l.startsWith(f + ": region /reserved-memory/fw@40000000 [mem"
+            + " 0x0000000040000000-0x0000000044000fff] overlaps [mem 0x0000000040200000-")), remarks(r).toString());
+        assertTrue(kernel(r).contains("Freeing unused kernel memory: 6464K"), "the image's init pages were still reserved");
+    }
+
+    @Test
     void memoryLargerThanTheSimulatorSupportsNamesTheNodeAndTheLimit() throws Exception {
         Path f = Files.writeString(tmp.resolve("big.dts"), "/dts-v1/;\n/ {\n #address-cells = <2>;\n #size-cells = <2>;\n"
             + " memory@40000000 { device_type = \"memory\"; reg = <0 0x40000000 0x800 0x40000000>; };\n};\n");

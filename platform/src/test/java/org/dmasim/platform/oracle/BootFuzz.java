@@ -75,6 +75,12 @@ public final class BootFuzz {
         this.extra = extra;
     }
 
+    /** Where the cases' input files go: {@code -Ddmasim.fuzz.dir=DIR} keeps them for a rerun by hand. */
+    public static Path inputDir(Path temporary) throws IOException {
+        String kept = System.getProperty("dmasim.fuzz.dir");
+        return kept == null ? temporary : Files.createDirectories(Path.of(kept));
+    }
+
     /** Runs {@code count} cases of each kind: DTB, DTS, x86 e820 and command lines. */
     public void run(int count) throws IOException {
         for (int i = 0; i < count; i++) {
@@ -267,7 +273,22 @@ public final class BootFuzz {
         List<MNode> nodes = new ArrayList<>();
         root.all(nodes);
         MNode n = nodes.get(random.nextInt(nodes.size()));
-        switch (random.nextInt(9)) {
+        switch (random.nextInt(11)) {
+            case 9 -> {
+                MNode region = reservedRegion(root);
+                byte[] ph = u32s(0x9000 + random.nextInt(0x1000));
+                region.props.put("phandle", ph);
+                List<MNode> devices = new ArrayList<>(root.children);
+                devices.removeIf(d -> !d.props.containsKey("compatible"));
+                if (!devices.isEmpty()) {
+                    pick(devices).props.put("memory-region", random.nextInt(4) == 0 ? u32s(cell()) : ph);
+                }
+                return "memory-region";
+            }
+            case 10 -> {
+                simpleBus(root);
+                return "simple-bus";
+            }
             case 0 -> {
                 List<String> names = new ArrayList<>(n.props.keySet());
                 names.removeIf(p -> n.props.get(p).length < 4);
@@ -331,7 +352,31 @@ public final class BootFuzz {
         }
     }
 
-    private void reservedRegion(MNode root) {
+    /** A simple-bus with a device below it, both with random address cells, ranges and coherence. */
+    private void simpleBus(MNode root) {
+        int pac = root.cells("#address-cells", 2);
+        MNode bus = root.child("bus" + random.nextInt(100000) + "@" + Long.toHexString(random.nextInt(1 << 20) << 12));
+        int ac = 1 + random.nextInt(2);
+        int sc = 1 + random.nextInt(2);
+        bus.props.put("compatible", "simple-bus\0".getBytes(StandardCharsets.US_ASCII));
+        bus.props.put("#address-cells", u32s(ac));
+        bus.props.put("#size-cells", u32s(sc));
+        bus.props.put("ranges", random.nextBoolean() ? new byte[0] : entries(ac + pac, sc, 1));
+        if (random.nextBoolean()) {
+            bus.props.put("dma-ranges", random.nextBoolean() ? new byte[0] : entries(ac + pac, sc, 1 + random.nextInt(2)));
+        }
+        if (random.nextBoolean()) {
+            bus.props.put(random.nextBoolean() ? "dma-coherent" : "dma-noncoherent", new byte[0]);
+        }
+        MNode dev = bus.child("dev" + random.nextInt(100000));
+        dev.props.put("compatible", "acme,dma-engine\0".getBytes(StandardCharsets.US_ASCII));
+        dev.props.put("reg", entries(ac, sc, 1));
+        if (random.nextInt(3) == 0) {
+            dev.props.put("status", "disabled\0".getBytes(StandardCharsets.US_ASCII));
+        }
+    }
+
+    private MNode reservedRegion(MNode root) {
         int ac = root.cells("#address-cells", 2);
         int sc = root.cells("#size-cells", 1);
         MNode rm = root.child("reserved-memory");
@@ -359,6 +404,7 @@ public final class BootFuzz {
                 r.props.put(flag, new byte[0]);
             }
         }
+        return r;
     }
 
     /** {@code count} tuples of (address cells, size cells) with boundary-ish values. */

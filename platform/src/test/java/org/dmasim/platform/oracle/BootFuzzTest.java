@@ -17,6 +17,6 @@ class BootFuzzTest {
     void mutatedTreesMapsAndCommandLinesNeverEndInAnInternalErrorOrAHang() throws Exception {
         long seed = Long.getLong("dmasim.seed", System.nanoTime());
         System.out.println("BootFuzzTest seed=" + seed + " (rerun with -Ddmasim.seed=" + seed + ")");
-        new BootFuzz(seed, dir).run(Boolean.getBoolean("dmasim.longTests") ? 1000 : 100);
+        new BootFuzz(seed, BootFuzz.inputDir(dir)).run(Boolean.getBoolean("dmasim.longTests") ? 1000 : 100);
     }
 }
