@@ -169,9 +169,7 @@ final class E820Table {
             }
             rangeAdd(finalStart, finalEnd - finalStart, newType);
             updated += finalEnd - finalStart;
-            long left = e.size() - (finalEnd - finalStart);
-            entries.set(i, ltU(e.addr(), finalStart) ? new Entry(e.addr(), left, e.type())
-                : new Entry(finalEnd, left, e.type()));
+            cut(i, e, finalStart, finalEnd);
         }
         return updated;
     }
@@ -209,11 +207,16 @@ final class E820Table {
                 continue;
             }
             removed += finalEnd - finalStart;
-            long left = e.size() - (finalEnd - finalStart);
-            entries.set(i, ltU(e.addr(), finalStart) ? new Entry(e.addr(), left, e.type())
-                : new Entry(finalEnd, left, e.type()));
+            cut(i, e, finalStart, finalEnd);
         }
         return removed;
+    }
+
+    /** Entry {@code i} loses [finalStart, finalEnd), a part at its head or its tail (the kernel's "partially covered"). */
+    private void cut(int i, Entry e, long finalStart, long finalEnd) {
+        long left = e.size() - (finalEnd - finalStart);
+        entries.set(i, ltU(e.addr(), finalStart) ? new Entry(e.addr(), left, e.type())
+            : new Entry(finalEnd, left, e.type()));
     }
 
     /** A change point of the sweep: an entry's start or end. */
