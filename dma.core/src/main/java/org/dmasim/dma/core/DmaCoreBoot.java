@@ -6,6 +6,8 @@ import java.util.Set;
 import org.dmasim.api.boot.BootContext;
 import org.dmasim.api.boot.BootParticipant;
 import org.dmasim.api.boot.BootPhase;
+import org.dmasim.api.boot.ReservedMem;
+import org.dmasim.api.boot.ReservedMemHandler;
 import org.dmasim.api.boot.ZoneLimits;
 import org.dmasim.api.cma.CmaArea;
 import org.dmasim.api.cma.CmaAreas;
@@ -21,13 +23,17 @@ import org.dmasim.api.swiotlb.SwiotlbPool;
 import org.osgi.service.component.annotations.Component;
 
 /**
- * dma.core's part of boot: at device_initcall time, create the firmware's devices, configure
- * them for DMA and publish the platform's {@link DmaApi}.
+ * dma.core's part of boot: during the reserved-memory scan, claim non-reusable
+ * {@code shared-dma-pool} regions ({@link CoherentPoolReservedMem}); at device_initcall time,
+ * create the firmware's devices, configure them for DMA and publish the platform's
+ * {@link DmaApi}.
  */
-@Component(service = BootParticipant.class, property = BootParticipant.BACKEND_PROPERTY + "=dma.core")
-public final class DmaCoreBoot implements BootParticipant {
+@Component(service = {BootParticipant.class, ReservedMemHandler.class},
+    property = BootParticipant.BACKEND_PROPERTY + "=dma.core")
+public final class DmaCoreBoot implements BootParticipant, ReservedMemHandler {
     /** Before the consumers of DmaApi in the same phase (dmapool). */
     public static final int RANK = 10;
+    private final CoherentPoolReservedMem rmemDmaSetup = new CoherentPoolReservedMem();
 
     @Override
     public String name() {
@@ -42,6 +48,21 @@ public final class DmaCoreBoot implements BootParticipant {
     @Override
     public int rank(BootPhase phase) {
         return RANK;
+    }
+
+    @Override
+    public String compatible() {
+        return rmemDmaSetup.compatible();
+    }
+
+    @Override
+    public int rank() {
+        return rmemDmaSetup.rank();
+    }
+
+    @Override
+    public int init(ReservedMem rmem, BootContext ctx) {
+        return rmemDmaSetup.init(rmem, ctx);
     }
 
     @Override

@@ -171,8 +171,7 @@ public final class PlatformComponent {
             }
             chosen.add(e.getKey());
         }
-        List<ReservedMemHandler> rmemHandlers = new ArrayList<>(StandardParts.handlers());
-        rmemHandlers.addAll(handlers);
+        List<ReservedMemHandler> rmemHandlers = new ArrayList<>(handlers);
         usedBackends = required;
         BootResult result;
         try {
