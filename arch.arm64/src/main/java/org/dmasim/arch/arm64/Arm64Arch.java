@@ -9,6 +9,7 @@ import org.dmasim.api.boot.ArchSupport;
 import org.dmasim.api.boot.BootContext;
 import org.dmasim.api.boot.BootParticipant;
 import org.dmasim.api.boot.BootPhase;
+import org.dmasim.api.boot.KernelVirtualLayout;
 import org.dmasim.api.boot.Memblock;
 import org.dmasim.api.boot.SwiotlbSetup;
 import org.dmasim.api.boot.ZoneLimits;
@@ -41,6 +42,29 @@ public final class Arm64Arch implements ArchSupport {
     static final int PHYS_MASK_SHIFT = 48;
     static final long U32_MAX = 0xffffffffL;
 
+    // The kernel virtual layout of Debian's 6.1 arm64 kernel: CONFIG_ARM64_VA_BITS_48, 4 KiB
+    // pages (arch/arm64/include/asm/memory.h and pgtable.h of 6.1). The linear map does not move
+    // with KASLR off, which is what the simulated boots assume.
+    static final int VA_BITS = 48;
+    /** _PAGE_OFFSET(VA_BITS) = -(1 << VA_BITS): 0xffff000000000000. */
+    static final long PAGE_OFFSET = -(1L << VA_BITS);
+    /** MODULES_VADDR = _PAGE_END(VA_BITS_MIN) = -(1 << (VA_BITS - 1)); MODULES_VSIZE = SZ_128M in 6.1. */
+    static final long MODULES_END = -(1L << (VA_BITS - 1)) + (128L << 20);
+    /** VMALLOC_START = MODULES_END: 0xffff800008000000. */
+    static final long VMALLOC_START = MODULES_END;
+    /**
+     * VMEMMAP_START = -(1 << (VA_BITS - VMEMMAP_SHIFT)), VMEMMAP_SHIFT = PAGE_SHIFT -
+     * STRUCT_PAGE_MAX_SHIFT = 12 - 6: 0xfffffc0000000000.
+     */
+    static final long VMEMMAP_START = -(1L << (VA_BITS - (Page.PAGE_SHIFT - 6)));
+    /** VMALLOC_END = VMEMMAP_START - SZ_256M: 0xfffffbfff0000000. */
+    static final long VMALLOC_END = VMEMMAP_START - (256L << 20);
+    /**
+     * ARM64_MEMSTART_ALIGN: 1 << PUD_SHIFT (30) with 4 KiB pages, being larger than
+     * SECTION_SIZE_BITS (27); memstart_addr is DRAM's start rounded down to it.
+     */
+    static final long ARM64_MEMSTART_ALIGN = 1L << 30;
+
     @Override
     public String name() {
         return "arch.arm64";
@@ -57,6 +81,18 @@ public final class Arm64Arch implements ArchSupport {
             BootPhase.FREE_AREA_INIT, BootPhase.CONTIGUOUS, BootPhase.PERCPU, BootPhase.ZONELISTS,
             BootPhase.CMDLINE, BootPhase.SWIOTLB_INIT, BootPhase.FREE_ALL, BootPhase.CMA_ACTIVATE,
             BootPhase.ATOMIC_POOLS, BootPhase.IOMMU_SUBSYS, BootPhase.DEVICES, BootPhase.FREE_INITMEM);
+    }
+
+    /**
+     * {@code memstart_addr = round_down(memblock_start_of_DRAM(), ARM64_MEMSTART_ALIGN)}
+     * ({@code arm64_memblock_init}); {@code vmemmap = (struct page *)VMEMMAP_START -
+     * (memstart_addr >> PAGE_SHIFT)}.
+     */
+    @Override
+    public KernelVirtualLayout virtualLayout(long startOfDram) {
+        long memstart = startOfDram & -ARM64_MEMSTART_ALIGN;
+        return new KernelVirtualLayout(PAGE_OFFSET, memstart, VMALLOC_START, VMALLOC_END,
+            VMEMMAP_START - (memstart >>> Page.PAGE_SHIFT) * Page.STRUCT_PAGE_SIZE);
     }
 
     @Override

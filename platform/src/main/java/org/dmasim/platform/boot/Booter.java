@@ -39,6 +39,8 @@ public final class Booter {
             throw new IllegalArgumentException("arch backend " + arch.arch() + " cannot boot a " + spec.arch() + " platform");
         }
         BootContextImpl ctx = new BootContextImpl(spec, handlers);
+        // Generic code asks the architecture for what its headers define (the virtual layout).
+        ctx.put(ArchSupport.class, arch);
         for (BootPhase phase : arch.bootOrder()) {
             List<BootParticipant> inPhase = new ArrayList<>();
             for (BootParticipant p : participants) {
