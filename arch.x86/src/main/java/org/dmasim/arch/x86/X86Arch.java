@@ -158,12 +158,17 @@ public final class X86Arch implements ArchSupport {
         ctx.put(ZoneLimits.class, zoneLimits(ctx, maxPfn));
         boolean iommuOff = false;
         boolean soft = false;
+        // iommu_setup() (pci-dma.c), swiotlb side: "off" is no_iommu, "soft" forces swiotlb;
+        // "usedac" ends the parameter. Its default-domain side is the IOMMU core's (platform).
         for (KernelCmdline.Param p : cmd.all("iommu")) {
             if (p.value() == null) {
                 continue;
             }
             for (String opt : p.value().split(",")) {
                 iommuOff |= opt.startsWith("off");
+                if (opt.startsWith("usedac")) {
+                    break;
+                }
                 soft |= opt.startsWith("soft");
             }
         }

@@ -2,7 +2,7 @@ package org.dmasim.platform.boot;
 
 import java.util.List;
 import org.dmasim.api.boot.BootParticipant;
-import org.dmasim.platform.iommu.IommuDefaultDomain;
+import org.dmasim.platform.iommu.IommuBoot;
 import org.dmasim.platform.mem.MemoryBoot;
 import org.dmasim.platform.of.ReservedMemScan;
 
@@ -17,6 +17,6 @@ public final class StandardParts {
 
     public static List<BootParticipant> participants() {
         return List.of(new MemoryBoot(), new ReservedMemScan(), new CommandLineBanner(), new VfsHashTables(),
-            new IommuDefaultDomain());
+            new IommuBoot());
     }
 }
