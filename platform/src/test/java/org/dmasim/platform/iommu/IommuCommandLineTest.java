@@ -134,6 +134,13 @@ class IommuCommandLineTest {
     }
 
     @Test
+    void usedacAlsoEndsTheSwiotlbSideOfTheParameter() {
+        String bounce = "PCI-DMA: Using software bounce buffering for IO (SWIOTLB)";
+        assertTrue(kernel(x86("mem=2G iommu=soft")).contains(bounce), "RAM below 4 GiB: only soft asks for swiotlb");
+        assertFalse(kernel(x86("mem=2G iommu=usedac,soft")).contains(bounce));
+    }
+
+    @Test
     void iommuEqualsIsAnX86ParameterOnly() {
         BootResult r = arm64("iommu=pt iommu");
         assertEquals(ARM64_DEFAULT, defaults(r));
