@@ -70,7 +70,8 @@ public final class IommuBoot implements BootParticipant {
                 if (arch == Arch.X86_64) {
                     IommuCmdline iommu = ctx.require(IommuCmdline.class);
                     // __setup("intel_iommu=") matches only with the '=': a bare word is not its.
-                    cmdline.all("intel_iommu").stream().filter(p -> p.value() != null)
+                    EarlyParam.kernelParams(cmdline).stream()
+                        .filter(p -> p.name().replace('-', '_').equals("intel_iommu") && p.value() != null)
                         .forEach(p -> IntelIommuParam.setup(p.value(), iommu, ctx.log()));
                 }
             }

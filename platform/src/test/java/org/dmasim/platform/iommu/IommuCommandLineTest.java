@@ -72,6 +72,14 @@ class IommuCommandLineTest {
     }
 
     @Test
+    void parametersAfterADoubleDashAreInitsNotTheKernels() {
+        BootResult r = arm64("iommu.strict=0 -- iommu.strict=2 iommu.passthrough=1");
+        assertFalse(kernel(r).stream().anyMatch(l -> l.startsWith("Malformed early option")), kernel(r).toString());
+        assertEquals(new IommuDefaults(DomainType.DMA_FQ, false, false, true), defaults(r));
+        assertFalse(kernel(x86("-- intel_iommu=strict")).stream().anyMatch(l -> l.startsWith("DMAR:")));
+    }
+
+    @Test
     void malformedOptionsArePrintedWhileEarlyParametersAreParsed() {
         List<String> l = kernel(arm64("iommu.strict=2"));
         assertTrue(l.indexOf("Malformed early option 'iommu.strict'") < l.indexOf("Zone ranges:"), l.toString());
