@@ -3,11 +3,11 @@ package org.dmasim.platform.iommu;
 import java.util.Optional;
 
 /**
- * {@code kstrtobool()} of Linux 6.1 (lib/kstrtox.c): the first character decides, {@code y Y 1}
- * true and {@code n N 0} false; {@code o}/{@code O} needs a second character, {@code n N} for
- * "on" and {@code f F} for "off". Everything after the deciding characters is ignored
- * ({@code yes-please} is true); anything else, a missing value included, is -EINVAL.
- * ({@code t}/{@code f} and "true"/"false" are not accepted in 6.1.)
+ * {@code kstrtobool()} of Linux 6.1 (lib/kstrtox.c): the first character decides, {@code y Y t T 1}
+ * true and {@code n N f F 0} false ("true"/"false" since 5.19, commit 0d6ea3ac94ca);
+ * {@code o}/{@code O} needs a second character, {@code n N} for "on" and {@code f F} for "off".
+ * Everything after the deciding characters is ignored ({@code yes-please} and {@code tomato} are
+ * true); anything else, a missing value included, is -EINVAL.
  */
 final class Kstrtobool {
     private Kstrtobool() {
@@ -18,9 +18,9 @@ final class Kstrtobool {
             return Optional.empty();
         }
         switch (s.charAt(0)) {
-            case 'y', 'Y', '1':
+            case 'y', 'Y', 't', 'T', '1':
                 return Optional.of(true);
-            case 'n', 'N', '0':
+            case 'n', 'N', 'f', 'F', '0':
                 return Optional.of(false);
             case 'o', 'O':
                 if (s.length() > 1) {

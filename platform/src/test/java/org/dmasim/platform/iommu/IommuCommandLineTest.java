@@ -47,13 +47,13 @@ class IommuCommandLineTest {
 
     @Test
     void kstrtoboolDecidesOnTheFirstCharactersOnly() {
-        for (String yes : new String[] {"1", "y", "Y", "yes-please", "on", "ON", "oN"}) {
+        for (String yes : new String[] {"1", "y", "Y", "yes-please", "on", "ON", "oN", "true", "T", "tomato"}) {
             assertEquals(Optional.of(true), Kstrtobool.parse(yes), yes);
         }
-        for (String no : new String[] {"0", "n", "N", "no", "off", "oFF"}) {
+        for (String no : new String[] {"0", "n", "N", "no", "off", "oFF", "false", "F"}) {
             assertEquals(Optional.of(false), Kstrtobool.parse(no), no);
         }
-        for (String bad : new String[] {"2", "abc", "true", "false", "t", "o", "ox", "", null}) {
+        for (String bad : new String[] {"2", "abc", "ztrue", "o", "ox", "", null}) {
             assertEquals(Optional.empty(), Kstrtobool.parse(bad), String.valueOf(bad));
         }
     }
