@@ -1,11 +1,14 @@
 package org.dmasim.dma.core;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.dmasim.api.boot.Errno;
 import org.dmasim.api.boot.ReservedMem;
 import org.dmasim.api.cma.CmaArea;
@@ -21,7 +24,8 @@ import org.dmasim.api.mm.Page;
  * device.c, of_reserved_mem.c, drivers/base/platform.c, drivers/pci/probe.c and pci-driver.c,
  * kernel/dma/coherent.c, 6.1):
  * <ul>
- * <li>{@code of_platform_default_populate}: every available child of the root with a
+ * <li>{@code of_platform_default_populate_init}: reserved-memory nodes that are devices, the
+ *     children of {@code /firmware}, then every available child of the root with a
  *     {@code compatible}, and the children of buses matching {@code simple-bus},
  *     {@code simple-mfd}, {@code isa} or {@code arm,amba-bus}; {@code arm,primecell} nodes become
  *     AMBA devices (which claim their first {@code reg} region, so an overlapping one fails with
@@ -45,6 +49,8 @@ final class DeviceFactory {
     private static final List<String> BUS_MATCHES = List.of("simple-bus", "simple-mfd", "isa", "arm,amba-bus");
     /** {@code of_skipped_node_table}. */
     private static final List<String> SKIPPED = List.of("operating-points-v2");
+    /** {@code reserved_mem_matches}: reserved-memory nodes that get a platform device. */
+    private static final List<String> RESERVED_MEM_DEVICES = List.of("qcom,rmtfs-mem", "qcom,cmd-db", "ramoops");
 
     private final DmaEnv env;
     private final List<ReservedMem> reservedMem;
@@ -53,6 +59,8 @@ final class DeviceFactory {
     private final SysfsNames sysfs = new SysfsNames();
     /** The first {@code reg} region each AMBA device claimed ({@code request_resource}). */
     private final List<long[]> ambaResources = new ArrayList<>();
+    /** OF_POPULATED: nodes that have a device. */
+    private final Set<DtNode> populated = Collections.newSetFromMap(new IdentityHashMap<>());
     /** PCI host controllers that became platform devices: device name to node. */
     private final Map<String, DtNode> hostBridges = new LinkedHashMap<>();
     /** rmem->priv of coherent pools: one mapping shared by every device naming the region. */
@@ -91,11 +99,11 @@ final class DeviceFactory {
                 throw new IllegalArgumentException("device " + spec.name() + ": dma-ranges given, but a PCI device's"
                     + " bus window comes from its host bridge " + b.path() + " (pci_dma_configure); expected none");
             }
-            cfg = of.configure(label, b, false, mask32, mask32);
-            if (spec.coherent() && !cfg.coherent() && !alwaysCoherent()) {
+            if (spec.coherent() && !of.isCoherent(b) && !alwaysCoherent()) {
                 throw new IllegalArgumentException("device " + spec.name() + ": coherent requested, but its host"
                     + " bridge " + b.path() + " is not dma-coherent and pci_dma_configure takes coherence from it");
             }
+            cfg = of.configure(label, b, false, mask32, mask32);
         } else {
             cfg = of.apply(label, spec.dmaRanges(), spec.coherent(), mask32, mask32);
         }
@@ -131,55 +139,77 @@ final class DeviceFactory {
             + " controller of this platform (expected one of " + hostBridges.keySet() + ")");
     }
 
-    /** Names and device-tree nodes of the PCI host controllers. */
-    Map<String, String> hostBridgeNodes() {
-        Map<String, String> out = new LinkedHashMap<>();
-        hostBridges.forEach((name, node) -> out.put(name, node.path()));
-        return out;
-    }
-
     // ---- devices from the device tree ----
 
-    /** {@code of_platform_default_populate(NULL, NULL, NULL)}. */
+    /**
+     * {@code of_platform_default_populate_init}: first the reserved-memory nodes that are devices
+     * of their own ({@code ramoops}, {@code qcom,rmtfs-mem}, {@code qcom,cmd-db}), then the
+     * children of {@code /firmware} (not as buses), then every child of the root.
+     */
     List<Device> populate() {
         List<Device> out = new ArrayList<>();
         dt.ifPresent(tree -> {
+            for (DtNode n : tree.all()) {
+                if (RESERVED_MEM_DEVICES.stream().anyMatch(n::isCompatible)) {
+                    deviceCreate(n, SysfsNames.PLATFORM_BUS_DIR, out);
+                }
+            }
+            tree.find("/firmware").ifPresent(fw -> fw.children().forEach(c -> busCreate(c, SysfsNames.PLATFORM_BUS_DIR,
+                false, out)));
             for (DtNode child : tree.root().children()) {
-                busCreate(child, SysfsNames.PLATFORM_BUS_DIR, out);
+                busCreate(child, SysfsNames.PLATFORM_BUS_DIR, true, out);
             }
         });
         return out;
     }
 
-    /** {@code of_platform_bus_create}: the node's device, then its children if it is a bus. */
-    private void busCreate(DtNode node, String parentDir, List<Device> out) {
-        if (!node.has("compatible") || SKIPPED.stream().anyMatch(node::isCompatible) || !node.isAvailable()
-            || claimedEarly(node)) {
+    /**
+     * {@code of_platform_bus_create} (strict: a {@code compatible} is required): the node's device,
+     * then, when {@code busMatch} and the node is a bus, its children.
+     */
+    private void busCreate(DtNode node, String parentDir, boolean busMatch, List<Device> out) {
+        if (!node.has("compatible") || SKIPPED.stream().anyMatch(node::isCompatible)) {
             return;
         }
         if (node.isCompatible("arm,primecell")) {
             ambaCreate(node, parentDir).ifPresent(out::add);
             return;
         }
-        String name = OfBusId.make(node);
-        if (refusedAsDuplicate(node, parentDir, "platform", name)) {
+        Optional<Device> dev = deviceCreate(node, parentDir, out);
+        if (dev.isEmpty() || !busMatch || BUS_MATCHES.stream().noneMatch(node::isCompatible)) {
             return;
         }
+        for (DtNode c : node.children()) {
+            busCreate(c, parentDir + "/" + dev.get().name(), true, out);
+        }
+    }
+
+    /**
+     * {@code of_platform_device_create_pdata}: nothing for an unavailable node or one already
+     * populated (OF_POPULATED: by an early driver, or earlier in this walk).
+     */
+    private Optional<Device> deviceCreate(DtNode node, String parentDir, List<Device> out) {
+        if (!node.isAvailable() || claimedEarly(node) || populated.contains(node)) {
+            return Optional.empty();
+        }
+        String name = OfBusId.make(node);
+        if (refusedAsDuplicate(node, parentDir, "platform", name)) {
+            return Optional.empty();
+        }
         Device dev = ofDevice(node, name, DmaDevice.Bus.PLATFORM, "platform", false);
+        populated.add(node);
         out.add(dev);
         if (OfDmaConfigure.isPciBus(node)) {
             hostBridges.put(name, node);
         }
-        if (BUS_MATCHES.stream().noneMatch(node::isCompatible)) {
-            return;
-        }
-        for (DtNode c : node.children()) {
-            busCreate(c, parentDir + "/" + name, out);
-        }
+        return Optional.of(dev);
     }
 
     /** {@code of_amba_device_create}: the first reg region is claimed before the device is added. */
     private Optional<Device> ambaCreate(DtNode node, String parentDir) {
+        if (!node.isAvailable() || claimedEarly(node) || populated.contains(node)) {
+            return Optional.empty();
+        }
         long start = OfBusId.translateReg(node);
         if (start == OfBusId.OF_BAD_ADDR) {
             env.log().err("OF: amba: of_address_to_resource() failed (" + -Errno.EINVAL + ") for " + node.path());
@@ -198,6 +228,7 @@ final class DeviceFactory {
             return Optional.empty();
         }
         ambaResources.add(new long[] {start, last});
+        populated.add(node);
         return Optional.of(ofDevice(node, name, DmaDevice.Bus.PLATFORM, "amba", true));
     }
 

@@ -42,6 +42,14 @@ class DeviceNamesTest {
     }
 
     @Test
+    void firmwareChildrenAndRamoopsComeFirstAsTheKernelPopulatesThem() {
+        // of_platform_default_populate_init: reserved_mem_matches, then /firmware, then the root.
+        assertEquals("7f000000.ramoops", names.get(0));
+        assertEquals("firmware:optee", names.get(1));
+        assertFalse(names.contains("firmware"), "/firmware has no compatible: no device of its own");
+    }
+
+    @Test
     void aNameTakenInTheSameDirectoryFailsThatDeviceWithTheKernelsLinesAndBootGoesOn() {
         assertEquals(1, names.stream().filter("9000000.serial"::equals).count());
         assertTrue(logged(LogLine.Level.WARNING,
