@@ -165,6 +165,31 @@ final class FakeDma implements DmaApi {
     }
 
     @Override
+    public long optMappingSize(DmaDevice dev) {
+        return -1;
+    }
+
+    @Override
+    public int setMaxSegmentSize(DmaDevice dev, long size) {
+        throw new UnsupportedOperationException("not used by dma_pool");
+    }
+
+    @Override
+    public int setSegmentBoundary(DmaDevice dev, long mask) {
+        throw new UnsupportedOperationException("not used by dma_pool");
+    }
+
+    @Override
+    public void setMinAlignMask(DmaDevice dev, long mask) {
+        throw new UnsupportedOperationException("not used by dma_pool");
+    }
+
+    @Override
+    public org.dmasim.api.device.DeviceInfoDTO deviceInfo(DmaDevice dev) {
+        throw new UnsupportedOperationException("not used by dma_pool");
+    }
+
+    @Override
     public Optional<CoherentBuffer> allocPages(DmaDevice dev, long size, int gfp) {
         throw new UnsupportedOperationException("not used by dma_pool");
     }

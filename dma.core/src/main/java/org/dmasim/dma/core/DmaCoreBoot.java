@@ -70,15 +70,21 @@ public final class DmaCoreBoot implements BootParticipant, ReservedMemHandler {
         ZoneLimits limits = ctx.require(ZoneLimits.class);
         Optional<CmaArea> defaultCma = ctx.get(CmaAreas.class).flatMap(CmaAreas::defaultArea)
             .filter(a -> a.count() > 0);
-        boolean swiotlb = ctx.get(SwiotlbPool.class).map(p -> p.nslabs() > 0).orElse(false);
         DmaEnv env = new DmaEnv(ctx.require(ArchDma.class), ctx.require(KernelVm.class),
             ctx.require(PageAllocator.class), defaultCma, ctx.get(AtomicPools.class), limits.zoneDmaBits(),
             limits.configured(ZoneType.DMA), limits.configured(ZoneType.DMA32),
-            ctx.memblock().endOfDram() >>> Page.PAGE_SHIFT, swiotlb,
+            ctx.memblock().endOfDram() >>> Page.PAGE_SHIFT, ctx.get(SwiotlbPool.class),
             (int) ctx.spec().kconfig().number("CMA_ALIGNMENT"), ctx.memblock().memory(), ctx.log());
-        DeviceFactory factory = new DeviceFactory(env, ctx.reservedMem());
+        DeviceFactory factory = new DeviceFactory(env, ctx.reservedMem(), ctx.deviceTree());
         DmaMapping api = new DmaMapping(env, factory);
-        ctx.deviceTree().ifPresent(dt -> factory.populate(dt).forEach(api::register));
+        for (Device dev : factory.populate()) {
+            if (!api.register(dev)) {
+                // sysfs only refuses a name twice in one directory or on one bus; dmasim's registry
+                // is one namespace, so an AMBA and a platform device of the same name cannot both live.
+                ctx.log().dmasim(dev.ofPath().orElse(dev.name()) + ": " + dev.driverString() + " device " + dev.name()
+                    + " is left out: dmasim needs device names unique across buses");
+            }
+        }
         ctx.put(DmaApi.class, api);
     }
 }
