@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** /proc/buddyinfo, /proc/pagetypeinfo and /proc/zoneinfo in 6.1's exact formats. */
-class ProcFsTest {
+class VmstatTest {
     @Test
     void buddyinfoListsPopulatedZonesOnly() {
         BuddyAllocator a = Machines.x86Booted4G();

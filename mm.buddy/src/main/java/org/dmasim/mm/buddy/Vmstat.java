@@ -1,11 +1,16 @@
 package org.dmasim.mm.buddy;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.dmasim.api.dto.ZoneDTO;
+
 /**
  * The /proc views of {@code mm/vmstat.c} (6.1), with the kernel's printf formats: buddyinfo and
  * pagetypeinfo over populated zones, zoneinfo over every zone (unpopulated ones stop after the
- * protection line).
+ * protection line), and the same per-zone numbers as {@link ZoneDTO}s for the shell.
  */
-final class ProcFs {
+final class Vmstat {
     /** pagetypeinfo stops walking a free list at this many entries and prints {@code >100000}. */
     static final long FREECOUNT_CAP = 100000;
 
@@ -23,15 +28,15 @@ final class ProcFs {
         "nr_swapcached", "pgpromote_success", "pgpromote_candidate",
     };
 
-    private ProcFs() {
+    private Vmstat() {
     }
 
     /** The migratetypes this build has, in pagetypeinfo order (no CMA without CONFIG_CMA). */
-    static int[] migratetypes(BuddyAllocator a) {
+    static int[] migratetypes(Node a) {
         return a.options.cmaConfigured() ? new int[] {0, 1, 2, 3, 4, 5} : new int[] {0, 1, 2, 3, 5};
     }
 
-    static String buddyinfo(BuddyAllocator a) {
+    static String buddyinfo(Node a) {
         StringBuilder sb = new StringBuilder();
         for (Zone z : a.zones) {
             if (!z.populated()) {
@@ -46,7 +51,7 @@ final class ProcFs {
         return sb.toString();
     }
 
-    static String pagetypeinfo(BuddyAllocator a) {
+    static String pagetypeinfo(Node a) {
         StringBuilder sb = new StringBuilder();
         boolean any = false;
         for (Zone z : a.zones) {
@@ -105,7 +110,7 @@ final class ProcFs {
      * {@code pagetypeinfo_showblockcount_print()}: step through the zone from zone_start_pfn in
      * pageblock strides, skipping offline sections and pages that memmap_init gave another zone.
      */
-    static long[] blockCounts(BuddyAllocator a, Zone z) {
+    static long[] blockCounts(Node a, Zone z) {
         long[] count = new long[BuddyAllocator.MIGRATE_TYPES];
         SectionTable st = a.st;
         long pfn = z.startPfn;
@@ -123,8 +128,8 @@ final class ProcFs {
                 pfn += MemSection.PAGES;
                 continue;
             }
-            if (a.node.pageZoneIndex(pfn) == z.index) {
-                count[a.node.pageblockMt(pfn)]++;
+            if (a.pageZoneIndex(pfn) == z.index) {
+                count[a.pageblockMt(pfn)]++;
             }
             pfn += BuddyAllocator.PAGEBLOCK_NR_PAGES;
         }
@@ -147,7 +152,7 @@ final class ProcFs {
         return n;
     }
 
-    static String zoneinfo(BuddyAllocator a) {
+    static String zoneinfo(Node a) {
         StringBuilder sb = new StringBuilder();
         int node = a.options.nodeId();
         int firstPopulated = -1;
@@ -221,5 +226,29 @@ final class ProcFs {
             sb.append('\n');
         }
         return sb.toString();
+    }
+
+    /** Every zone's spans, counters, watermarks, reserves and free-block counts. */
+    static List<ZoneDTO> zones(Node a) {
+        List<ZoneDTO> out = new ArrayList<>();
+        for (Zone z : a.zones) {
+            ZoneDTO d = new ZoneDTO();
+            d.node = a.options.nodeId();
+            d.name = z.name();
+            d.startPfn = z.startPfn;
+            d.spanned = z.spanned;
+            d.present = z.present;
+            d.managed = z.managed;
+            d.cma = z.cmaPages;
+            d.free = z.freePages;
+            d.freeCma = z.freeCma;
+            d.min = z.wmark(0);
+            d.low = z.wmark(1);
+            d.high = z.wmark(2);
+            d.protection = z.lowmemReserve.clone();
+            d.freeBlocks = z.nrFree.clone();
+            out.add(d);
+        }
+        return Collections.unmodifiableList(out);
     }
 }
