@@ -220,22 +220,6 @@ public final class BuddyAllocator implements PageAllocator {
     }
 
     /**
-     * {@code memblock_free_late()}: pages released after the allocator is live (e.g. a torn-down
-     * swiotlb buffer) go back one page at a time to the list tail and become managed.
-     */
-    public synchronized void freeBootMemoryLate(long startPfn, long endPfn) {
-        init.freeBootMemoryLate(startPfn, endPfn);
-    }
-
-    /**
-     * {@code free_reserved_area()}: reserved pages (an initrd, init memory) freed one by one as
-     * ordinary order-0 frees (list head unless a merge is likely), counted as managed.
-     */
-    public synchronized void freeReservedArea(long startPfn, long endPfn) {
-        init.freeReservedArea(startPfn, endPfn);
-    }
-
-    /**
      * {@code init_cma_reserved_pageblock()}: the reserved pageblock at {@code pfn} becomes
      * MIGRATE_CMA and its 512 pages are freed as one order-9 block; managed and the zone's cma
      * count grow by 512.

@@ -178,30 +178,6 @@ final class MmInit {
     }
 
     /**
-     * {@code memblock_free_late()}: pages released after the allocator is live (e.g. a torn-down
-     * swiotlb buffer) go back one page at a time to the list tail and become managed.
-     */
-    void freeBootMemoryLate(long startPfn, long endPfn) {
-        checkReservedRange("freeBootMemoryLate", startPfn, endPfn);
-        for (long pfn = startPfn; pfn < endPfn; pfn++) {
-            releaseReservedPage(pfn, true);
-        }
-        node.sparse.flushDematerialise();
-    }
-
-    /**
-     * {@code free_reserved_area()}: reserved pages (an initrd, init memory) freed one by one as
-     * ordinary order-0 frees (list head unless a merge is likely), counted as managed.
-     */
-    void freeReservedArea(long startPfn, long endPfn) {
-        checkReservedRange("freeReservedArea", startPfn, endPfn);
-        for (long pfn = startPfn; pfn < endPfn; pfn++) {
-            releaseReservedPage(pfn, false);
-        }
-        node.sparse.flushDematerialise();
-    }
-
-    /**
      * {@code init_cma_reserved_pageblock()}: the reserved pageblock at {@code pfn} becomes
      * MIGRATE_CMA and its 512 pages are freed as one order-9 block; managed and the zone's cma
      * count grow by 512.
@@ -264,13 +240,6 @@ final class MmInit {
             node.freeOneBlock(z, pfn, order, node.pageblockMt(pfn), true);
             pfn += 1L << order;
         }
-    }
-
-    private void releaseReservedPage(long pfn, boolean toTail) {
-        Zone z = zones[node.zoneIndexOfPresent(pfn)];
-        node.sparse.materialise(st.sectionOf(pfn));
-        z.managed++;
-        node.freeOneBlock(z, pfn, 0, node.pageblockMt(pfn), toTail);
     }
 
     /** Every page of [start, end) must be a reserved present page; otherwise explain the first. */

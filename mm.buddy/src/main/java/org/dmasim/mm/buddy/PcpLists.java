@@ -251,16 +251,4 @@ final class PcpLists {
             p.high = high;
         }
     }
-
-    /** Any page on any pcp list of the node (racy: for deciding whether a drain may help). */
-    boolean anyPages() {
-        for (Zone z : zones) {
-            for (PerCpuPages p : z.pcp) {
-                if (p.count != 0) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
 }
