@@ -16,6 +16,10 @@ import org.dmasim.api.mm.Gfp;
 import org.dmasim.api.platform.Arch;
 import org.dmasim.api.platform.InvalidInputException;
 import org.dmasim.api.platform.Kconfig;
+import org.dmasim.testing.FakeBootContext;
+import org.dmasim.testing.FakeDevice;
+import org.dmasim.testing.FakeDma;
+import org.dmasim.testing.Specs;
 import org.junit.jupiter.api.Test;
 
 class DmaPoolBootTest {
@@ -28,7 +32,7 @@ class DmaPoolBootTest {
     }
 
     private static FakeBootContext ctx(Kconfig kconfig, Map<String, String> options) {
-        FakeBootContext ctx = new FakeBootContext(kconfig, options);
+        FakeBootContext ctx = new FakeBootContext(Specs.spec(Arch.ARM64, kconfig, options));
         ctx.put(DmaApi.class, new FakeDma());
         return ctx;
     }
@@ -106,7 +110,7 @@ class DmaPoolBootTest {
 
     @Test
     void noDmaApi_failsNamingDmaCore() {
-        FakeBootContext ctx = new FakeBootContext(Kconfig.defaults(Arch.ARM64), Map.of());
+        FakeBootContext ctx = new FakeBootContext(Specs.spec(Arch.ARM64, Kconfig.defaults(Arch.ARM64), Map.of()));
         IllegalStateException e = assertThrows(IllegalStateException.class,
             () -> boot(new Dmapool61Backend()).run(BootPhase.DEVICES, ctx));
         assertTrue(e.getMessage().contains("dma.core must publish it in phase DEVICES"), e.getMessage());

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.dmasim.api.dmapool.DmaPool;
 import org.dmasim.api.mm.Gfp;
+import org.dmasim.testing.FakeDma;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

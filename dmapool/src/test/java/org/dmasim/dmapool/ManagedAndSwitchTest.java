@@ -15,6 +15,8 @@ import org.dmasim.api.dmapool.DmaPools;
 import org.dmasim.api.mm.Gfp;
 import org.dmasim.api.platform.BootLog;
 import org.dmasim.api.platform.LogLine.Level;
+import org.dmasim.testing.FakeDevice;
+import org.dmasim.testing.FakeDma;
 import org.junit.jupiter.api.Test;
 
 class ManagedAndSwitchTest {

@@ -11,6 +11,7 @@ import java.util.Random;
 import java.util.TreeMap;
 import org.dmasim.api.dmapool.DmaPool;
 import org.dmasim.api.mm.Gfp;
+import org.dmasim.testing.FakeDma;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 

@@ -1,4 +1,4 @@
-package org.dmasim.atomicpool;
+package org.dmasim.testing;
 
 import java.util.BitSet;
 import java.util.List;
@@ -7,16 +7,19 @@ import java.util.Optional;
 import org.dmasim.api.cma.CmaArea;
 import org.dmasim.api.cma.CmaAreas;
 
-/** A test double of the default CMA area: a bit per page, first fit with pfn alignment. */
-final class FakeCma implements CmaArea, CmaAreas {
+/**
+ * A test double of the default CMA area and the platform's area list: a bit per page, first fit
+ * with pfn alignment. {@link #failAll} and {@link #allocBudget} make allocations fail.
+ */
+public final class FakeCma implements CmaArea, CmaAreas {
     private final long basePfn;
     private final long count;
     private final BitSet bits = new BitSet();
-    volatile boolean failAll;
+    public volatile boolean failAll;
     /** Successful allocations still allowed. */
-    volatile int allocBudget = Integer.MAX_VALUE;
+    public volatile int allocBudget = Integer.MAX_VALUE;
 
-    FakeCma(long basePfn, long count) {
+    public FakeCma(long basePfn, long count) {
         this.basePfn = basePfn;
         this.count = count;
     }
@@ -92,27 +95,27 @@ final class FakeCma implements CmaArea, CmaAreas {
 
     @Override
     public long maxchunk() {
-        throw new UnsupportedOperationException("not needed by the atomic pools");
+        throw new UnsupportedOperationException("not modelled by the fake CMA area");
     }
 
     @Override
     public long allocPagesSuccess() {
-        throw new UnsupportedOperationException("not needed by the atomic pools");
+        throw new UnsupportedOperationException("not modelled by the fake CMA area");
     }
 
     @Override
     public long allocPagesFail() {
-        throw new UnsupportedOperationException("not needed by the atomic pools");
+        throw new UnsupportedOperationException("not modelled by the fake CMA area");
     }
 
     @Override
     public Map<String, String> debugfs() {
-        throw new UnsupportedOperationException("not needed by the atomic pools");
+        throw new UnsupportedOperationException("not modelled by the fake CMA area");
     }
 
     @Override
     public Map<String, String> sysfs() {
-        throw new UnsupportedOperationException("not needed by the atomic pools");
+        throw new UnsupportedOperationException("not modelled by the fake CMA area");
     }
 
     @Override
@@ -122,11 +125,11 @@ final class FakeCma implements CmaArea, CmaAreas {
 
     @Override
     public long cmaAllocSuccess() {
-        throw new UnsupportedOperationException("not needed by the atomic pools");
+        throw new UnsupportedOperationException("not modelled by the fake CMA area");
     }
 
     @Override
     public long cmaAllocFail() {
-        throw new UnsupportedOperationException("not needed by the atomic pools");
+        throw new UnsupportedOperationException("not modelled by the fake CMA area");
     }
 }

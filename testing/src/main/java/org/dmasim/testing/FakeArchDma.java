@@ -1,16 +1,20 @@
-package org.dmasim.atomicpool;
+package org.dmasim.testing;
 
 import java.util.ArrayList;
 import java.util.List;
 import org.dmasim.api.dma.ArchDma;
 import org.dmasim.api.mem.MemAttr;
 
-/** arm64 (remap, Normal-NC, clean to PoC) or x86 (no remap, write-back) as the pools see them. */
-final class FakeArchDma implements ArchDma {
+/**
+ * The arch's DMA hooks as arm64 (non-coherent by default, DMA_DIRECT_REMAP, Normal-NC for
+ * non-coherent devices, 128-byte alignment) or x86 (coherent, no remap, write-back) define
+ * them; {@link #prepared} records every {@code arch_dma_prep_coherent}.
+ */
+public final class FakeArchDma implements ArchDma {
     private final boolean arm64;
-    final List<long[]> prepared = new ArrayList<>();
+    public final List<long[]> prepared = new ArrayList<>();
 
-    FakeArchDma(boolean arm64) {
+    public FakeArchDma(boolean arm64) {
         this.arm64 = arm64;
     }
 

@@ -1,4 +1,4 @@
-package org.dmasim.dmapool;
+package org.dmasim.testing;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,34 +13,40 @@ import org.dmasim.api.dma.DmaApi;
 import org.dmasim.api.mem.KernelVm;
 import org.dmasim.api.mem.MemAttr;
 import org.dmasim.api.mm.Page;
+import org.dmasim.api.platform.Arch;
 
 /**
- * A test DMA API: coherent allocations are runs of 2^get_order(size) pages, first fit at their
- * own alignment (as the buddy allocator aligns them), zeroed, linear-mapped; bus address = phys
- * minus the device's offset. {@link #pageLimit} makes allocations fail like an exhausted zone.
+ * A DMA API for tests of its clients (dma_pool): coherent allocations are runs of
+ * 2^get_order(size) pages, next fit at their own alignment (as the buddy allocator aligns
+ * them), zeroed, linear-mapped on an arm64 kernel VM over RAM at {@link #RAM_BASE}; bus
+ * address = phys minus the device's offset. {@link #pageLimit} makes allocations fail like an
+ * exhausted zone, {@link #maskResult} makes dma_set_mask fail. Streaming DMA and the other
+ * allocators are not modelled.
  */
-final class FakeDma implements DmaApi {
+public final class FakeDma implements DmaApi {
+    /** Where the RAM starts (QEMU virt's 0x40000000). */
+    public static final long RAM_BASE = 0x4000_0000L;
     /** Devices created through {@link #createDevice} see RAM at phys - this. */
-    static final long DMA_OFFSET = 0x1000_0000L;
-    final FakeRam ram;
-    final FakeVm vm;
+    public static final long DMA_OFFSET = 0x1000_0000L;
+    public final FakeRam ram;
+    public final FakeKernelVm vm;
     private final boolean[] used;
     private final Map<Long, CoherentBuffer> live = new LinkedHashMap<>();
     private final Map<String, DmaDevice> devices = new LinkedHashMap<>();
-    volatile int pageLimit = Integer.MAX_VALUE;
-    volatile int maskResult;
+    public volatile int pageLimit = Integer.MAX_VALUE;
+    public volatile int maskResult;
     private int pagesInUse;
     private int cursor;
-    long allocCalls;
-    long freeCalls;
+    public long allocCalls;
+    public long freeCalls;
 
-    FakeDma(int ramBytes) {
-        ram = new FakeRam(ramBytes);
-        vm = new FakeVm(ram);
+    public FakeDma(int ramBytes) {
+        vm = new FakeKernelVm(Arch.ARM64, RAM_BASE, RAM_BASE + ramBytes);
+        ram = vm.ram;
         used = new boolean[ramBytes / (int) Page.PAGE_SIZE];
     }
 
-    FakeDma() {
+    public FakeDma() {
         this(32 << 20);
     }
 
@@ -73,7 +79,7 @@ final class FakeDma implements DmaApi {
             }
             pagesInUse += n;
             cursor = (first + n) % pages;
-            long phys = FakeRam.BASE + ((long) first << Page.PAGE_SHIFT);
+            long phys = RAM_BASE + ((long) first << Page.PAGE_SHIFT);
             ram.fill(phys, (long) n << Page.PAGE_SHIFT, (byte) 0);
             CoherentBuffer buf = new CoherentBuffer(dev.name(), vm.linearAddress(phys), phys - offset(dev), phys, size,
                 (long) n << Page.PAGE_SHIFT, CoherentSource.BUDDY, "buddy", MemAttr.NORMAL, false, attrs, "coherent");
@@ -92,7 +98,7 @@ final class FakeDma implements DmaApi {
         }
         freeCalls++;
         live.remove(cpuAddr);
-        int first = (int) ((buf.phys() - FakeRam.BASE) >>> Page.PAGE_SHIFT);
+        int first = (int) ((buf.phys() - RAM_BASE) >>> Page.PAGE_SHIFT);
         int n = (int) (buf.reserved() >>> Page.PAGE_SHIFT);
         for (int i = first; i < first + n; i++) {
             used[i] = false;
@@ -166,32 +172,32 @@ final class FakeDma implements DmaApi {
 
     @Override
     public Optional<CoherentBuffer> allocPages(DmaDevice dev, long size, int gfp) {
-        throw new UnsupportedOperationException("not used by dma_pool");
+        throw new UnsupportedOperationException("not modelled by the fake DMA API");
     }
 
     @Override
     public void freePages(DmaDevice dev, long size, long cpuAddr, long dmaHandle) {
-        throw new UnsupportedOperationException("not used by dma_pool");
+        throw new UnsupportedOperationException("not modelled by the fake DMA API");
     }
 
     @Override
     public Optional<CoherentBuffer> allocNoncoherent(DmaDevice dev, long size, int gfp) {
-        throw new UnsupportedOperationException("not used by dma_pool");
+        throw new UnsupportedOperationException("not modelled by the fake DMA API");
     }
 
     @Override
     public void freeNoncoherent(DmaDevice dev, long size, long cpuAddr, long dmaHandle) {
-        throw new UnsupportedOperationException("not used by dma_pool");
+        throw new UnsupportedOperationException("not modelled by the fake DMA API");
     }
 
     @Override
     public MmapResult mmapCoherent(DmaDevice dev, long cpuAddr, long dmaHandle, long size, long vmaPages, long pgoff) {
-        throw new UnsupportedOperationException("not used by dma_pool");
+        throw new UnsupportedOperationException("not modelled by the fake DMA API");
     }
 
     @Override
     public int declareCoherentMemory(DmaDevice dev, long phys, long devAddr, long size) {
-        throw new UnsupportedOperationException("not used by dma_pool");
+        throw new UnsupportedOperationException("not modelled by the fake DMA API");
     }
 
     @Override

@@ -1,17 +1,17 @@
-package org.dmasim.dmapool;
+package org.dmasim.testing;
 
 import java.util.List;
 import java.util.Optional;
 import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.device.DmaRange;
 
-/** A test device; bus addresses are phys minus {@code dmaOffset} (a dma-ranges offset). */
-final class FakeDevice implements DmaDevice {
-    final String name;
+/** A coherent platform device; bus addresses are phys minus {@code dmaOffset} (a dma-ranges offset). */
+public final class FakeDevice implements DmaDevice {
+    private final String name;
     final long dmaOffset;
     volatile long mask = 0xffff_ffffL;
 
-    FakeDevice(String name, long dmaOffset) {
+    public FakeDevice(String name, long dmaOffset) {
         this.name = name;
         this.dmaOffset = dmaOffset;
     }
@@ -48,7 +48,7 @@ final class FakeDevice implements DmaDevice {
 
     @Override
     public List<DmaRange> dmaRanges() {
-        return dmaOffset == 0 ? List.of() : List.of(new DmaRange(FakeRam.BASE, FakeRam.BASE - dmaOffset, 1L << 32));
+        return dmaOffset == 0 ? List.of() : List.of(new DmaRange(FakeDma.RAM_BASE, FakeDma.RAM_BASE - dmaOffset, 1L << 32));
     }
 
     @Override

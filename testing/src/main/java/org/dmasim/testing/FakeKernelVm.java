@@ -1,7 +1,6 @@
-package org.dmasim.atomicpool;
+package org.dmasim.testing;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -14,19 +13,21 @@ import org.dmasim.api.mm.Page;
 import org.dmasim.api.platform.Arch;
 
 /**
- * A test double of the platform's kernel address space: the 6.1 linear-map and vmalloc bases
- * of the arch, vmap as lowest-free with a guard page (bump allocation is enough here: the pools
- * never vunmap), and a sparse RAM behind both.
+ * The kernel address space for tests: the 6.1 linear-map and vmalloc bases of the arch (arm64:
+ * PAGE_OFFSET 0xffff000000000000 over memstart_addr, the RAM start rounded down to 1 GiB;
+ * x86_64: 0xffff888000000000 over 0), vmap as a bump allocator with a guard page after each
+ * area (enough for tests: areas are not reused), and a {@link FakeRam} behind both.
  */
-final class FakeKernelVm implements KernelVm {
+public final class FakeKernelVm implements KernelVm {
     private final long pageOffset;
     private final long memstart;
     private long nextVmalloc;
     private final TreeMap<Long, VmArea> areas = new TreeMap<>(Long::compareUnsigned);
-    final FakePhysMemory ram;
+    /** The RAM behind the mappings. */
+    public final FakeRam ram;
 
-    FakeKernelVm(Arch arch, long ramStart, long ramEnd) {
-        this.ram = new FakePhysMemory(ramStart, ramEnd);
+    public FakeKernelVm(Arch arch, long ramStart, long ramEnd) {
+        this.ram = new FakeRam(ramStart, ramEnd);
         if (arch == Arch.ARM64) {
             pageOffset = 0xffff000000000000L;
             memstart = ramStart & ~((1L << 30) - 1);
@@ -128,100 +129,16 @@ final class FakeKernelVm implements KernelVm {
 
     @Override
     public long pageStruct(long pfn) {
-        throw new UnsupportedOperationException("not needed by the atomic pools");
+        throw new UnsupportedOperationException("the test kernel VM has no vmemmap");
     }
 
     @Override
     public long pageStructToPfn(long addr) {
-        throw new UnsupportedOperationException("not needed by the atomic pools");
+        throw new UnsupportedOperationException("the test kernel VM has no vmemmap");
     }
 
     @Override
     public PhysMemory memory() {
         return ram;
-    }
-
-    /** Sparse RAM: a page exists once a non-zero byte was written into it. */
-    static final class FakePhysMemory implements PhysMemory {
-        private final long start;
-        private final long end;
-        private final Map<Long, byte[]> pages = new HashMap<>();
-
-        FakePhysMemory(long start, long end) {
-            this.start = start;
-            this.end = end;
-        }
-
-        private void check(long phys, long len) {
-            if (!isRam(phys, len)) {
-                throw new IllegalArgumentException(String.format("[%#x, +%d) is not RAM", phys, len));
-            }
-        }
-
-        @Override
-        public synchronized void read(long phys, byte[] dst, int off, int len) {
-            check(phys, len);
-            for (int i = 0; i < len; i++) {
-                byte[] p = pages.get((phys + i) >>> Page.PAGE_SHIFT);
-                dst[off + i] = p == null ? 0 : p[(int) ((phys + i) & (Page.PAGE_SIZE - 1))];
-            }
-        }
-
-        @Override
-        public synchronized void write(long phys, byte[] src, int off, int len) {
-            check(phys, len);
-            for (int i = 0; i < len; i++) {
-                put(phys + i, src[off + i]);
-            }
-        }
-
-        private void put(long phys, byte v) {
-            byte[] p = pages.get(phys >>> Page.PAGE_SHIFT);
-            if (p == null) {
-                if (v == 0) {
-                    return;
-                }
-                p = new byte[(int) Page.PAGE_SIZE];
-                pages.put(phys >>> Page.PAGE_SHIFT, p);
-            }
-            p[(int) (phys & (Page.PAGE_SIZE - 1))] = v;
-        }
-
-        @Override
-        public synchronized void fill(long phys, long len, byte value) {
-            check(phys, len);
-            long p = phys;
-            long end = phys + len;
-            while (p < end) {
-                long pfn = p >>> Page.PAGE_SHIFT;
-                int from = (int) (p & (Page.PAGE_SIZE - 1));
-                int to = (int) Math.min(Page.PAGE_SIZE, end - (pfn << Page.PAGE_SHIFT));
-                byte[] page = pages.get(pfn);
-                if (page == null && value != 0) {
-                    page = new byte[(int) Page.PAGE_SIZE];
-                    pages.put(pfn, page);
-                }
-                if (page != null) {
-                    java.util.Arrays.fill(page, from, to, value);
-                }
-                p = (pfn + 1) << Page.PAGE_SHIFT;
-            }
-        }
-
-        @Override
-        public synchronized void copy(long dstPhys, long srcPhys, long len) {
-            byte[] b = read(srcPhys, (int) len);
-            write(dstPhys, b);
-        }
-
-        @Override
-        public boolean isRam(long phys, long len) {
-            return len >= 0 && phys >= start && phys + len <= end;
-        }
-
-        @Override
-        public synchronized long materialisedPages() {
-            return pages.size();
-        }
     }
 }
