@@ -97,8 +97,8 @@ class ManagedAndSwitchTest {
 
     @Test
     void backendGone_livePoolsKeepWorking_newPoolsFailClearly() {
-        Map<String, DmaPoolBackend> bound = new ConcurrentHashMap<>(Map.of("6.1", new Dmapool61Backend(), "6.4",
-            new Dmapool64Backend()));
+        Map<String, DmaPoolBackend> bound = new ConcurrentHashMap<>(Map.of("6.1", new DmapoolV6_1Backend(), "6.4",
+            new DmapoolV6_4Backend()));
         FakeDma dma = new FakeDma();
         DmaPools pools = new DmaPoolsService(dma, new BootLog(), false, Backends.of(bound), "6.4");
         FakeDevice dev = new FakeDevice("d", 0);

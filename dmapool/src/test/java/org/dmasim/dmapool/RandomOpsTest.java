@@ -130,8 +130,8 @@ class RandomOpsTest {
         int size = (int) pool.size();
         int allocation = (int) pool.allocation();
         int boundary = (int) pool.boundary();
-        return (version.equals("6.1") ? BlockLayout.linux61(size, allocation, boundary)
-            : BlockLayout.linux64(size, allocation, boundary)).blocks();
+        return (version.equals("6.1") ? BlockLayout.v6_1(size, allocation, boundary)
+            : BlockLayout.v6_4(size, allocation, boundary)).blocks();
     }
 
     private static void checkPlacement(Fixture f, DmaPool pool, long vaddr, long dma) {

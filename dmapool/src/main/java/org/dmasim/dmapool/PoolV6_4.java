@@ -38,7 +38,7 @@ import org.dmasim.api.mm.Gfp;
  * DMAPOOL_DEBUG the {@code struct dma_block} words and the poison are written into simulated
  * memory as the kernel writes them.
  */
-final class Pool64 implements DmaPoolEngine {
+final class PoolV6_4 implements DmaPoolEngine {
     static final String VERSION = "6.4";
     /** {@code sizeof(struct dma_block)} on 64-bit: next_block pointer + dma_addr_t. */
     static final int BLOCK_HEADER = 16;
@@ -63,7 +63,7 @@ final class Pool64 implements DmaPoolEngine {
     private int nrPages;
     private boolean dead;
 
-    Pool64(DmaPoolHost host, DmaDevice dev, String name, BlockLayout layout) {
+    PoolV6_4(DmaPoolHost host, DmaDevice dev, String name, BlockLayout layout) {
         this.host = host;
         this.dev = dev;
         this.name = name;

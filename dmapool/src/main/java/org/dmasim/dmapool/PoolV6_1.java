@@ -40,7 +40,7 @@ import org.dmasim.api.mm.Gfp;
  * With DMAPOOL_DEBUG the chain link words and poison are also written into simulated memory,
  * byte for byte as the kernel writes them; without it block memory is left alone.
  */
-final class Pool61 implements DmaPoolEngine {
+final class PoolV6_1 implements DmaPoolEngine {
     static final String VERSION = "6.1";
     /** The chain link of a block that is handed out: it is on no chain. */
     private static final int BUSY = -1;
@@ -79,7 +79,7 @@ final class Pool61 implements DmaPoolEngine {
         }
     }
 
-    Pool61(DmaPoolHost host, DmaDevice dev, String name, BlockLayout layout) {
+    PoolV6_1(DmaPoolHost host, DmaDevice dev, String name, BlockLayout layout) {
         this.host = host;
         this.dev = dev;
         this.name = name;

@@ -9,7 +9,7 @@ import org.osgi.service.component.annotations.Component;
 
 /**
  * The Linux 6.4+ {@code mm/dmapool.c} (Keith Busch's rewrite: one free stack per pool; see
- * {@link Pool64}). Unchanged in behaviour through 6.6 and 6.12.
+ * {@link PoolV6_4}). Unchanged in behaviour through 6.6 and 6.12.
  *
  * <p>{@code dma_pool_create} rules of this version: a NULL device gives NULL; align as in
  * 6.1; size 0 or above INT_MAX gives NULL; sizes below {@code sizeof(struct dma_block)} (16 on
@@ -17,11 +17,11 @@ import org.osgi.service.component.annotations.Component;
  * means allocation, below size or not a power of two gives NULL, and is then capped at
  * allocation.
  */
-@Component(service = DmaPoolBackend.class, property = DmaPoolBackend.VERSION_PROPERTY + "=" + Pool64.VERSION)
-public final class Dmapool64Backend implements DmaPoolBackend {
+@Component(service = DmaPoolBackend.class, property = DmaPoolBackend.VERSION_PROPERTY + "=" + PoolV6_4.VERSION)
+public final class DmapoolV6_4Backend implements DmaPoolBackend {
     @Override
     public String version() {
-        return Pool64.VERSION;
+        return PoolV6_4.VERSION;
     }
 
     @Override
@@ -42,8 +42,8 @@ public final class Dmapool64Backend implements DmaPoolBackend {
             return CreateArgs.rejected(host, kname, size == 0 ? "size is 0" : "size " + Long.toUnsignedString(size)
                 + " is above INT_MAX");
         }
-        if (size < Pool64.BLOCK_HEADER) {
-            size = Pool64.BLOCK_HEADER;
+        if (size < PoolV6_4.BLOCK_HEADER) {
+            size = PoolV6_4.BLOCK_HEADER;
         }
         size = CreateArgs.align(size, align);
         CreateArgs.checkRange(kname, "size aligned to " + align, size);
@@ -55,7 +55,7 @@ public final class Dmapool64Backend implements DmaPoolBackend {
                 + (boundary < size ? " is below the block size " + size : " is not a power of two"));
         }
         boundary = Math.min(boundary, allocation);
-        BlockLayout layout = BlockLayout.linux64((int) size, (int) allocation, (int) boundary);
-        return Optional.of(new Pool64(host, dev, kname, layout));
+        BlockLayout layout = BlockLayout.v6_4((int) size, (int) allocation, (int) boundary);
+        return Optional.of(new PoolV6_4(host, dev, kname, layout));
     }
 }

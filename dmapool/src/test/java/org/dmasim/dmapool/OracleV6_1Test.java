@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * Facts the real Linux 6.1 (Debian 12, 6.1.0-56 and 6.1.192, arm64 QEMU virt, 4 KiB pages)
  * produced for dma_pool, copied from the project's runtime oracle.
  */
-class Oracle61Test {
+class OracleV6_1Test {
     private final Fixture f = new Fixture("6.1");
 
     /** Blocks that fit one backing page: allocate until a second page appears. */

@@ -8,7 +8,7 @@ import org.dmasim.api.dmapool.DmaPoolHost;
 import org.osgi.service.component.annotations.Component;
 
 /**
- * The Linux 6.1 {@code mm/dmapool.c} (per-page offset chains; see {@link Pool61}).
+ * The Linux 6.1 {@code mm/dmapool.c} (per-page offset chains; see {@link PoolV6_1}).
  *
  * <p>{@code dma_pool_create} rules of this version: align 0 means 1, other non-powers of two
  * give NULL; size 0 gives NULL, sizes below 4 become 4 (the chain link is an unsigned int);
@@ -17,11 +17,11 @@ import org.osgi.service.component.annotations.Component;
  * boundary larger than allocation is kept as is. A NULL device is not checked in 6.1 (the
  * kernel oopses on {@code dev->dma_pools}); the simulator refuses it.
  */
-@Component(service = DmaPoolBackend.class, property = DmaPoolBackend.VERSION_PROPERTY + "=" + Pool61.VERSION)
-public final class Dmapool61Backend implements DmaPoolBackend {
+@Component(service = DmaPoolBackend.class, property = DmaPoolBackend.VERSION_PROPERTY + "=" + PoolV6_1.VERSION)
+public final class DmapoolV6_1Backend implements DmaPoolBackend {
     @Override
     public String version() {
-        return Pool61.VERSION;
+        return PoolV6_1.VERSION;
     }
 
     @Override
@@ -54,13 +54,13 @@ public final class Dmapool61Backend implements DmaPoolBackend {
             return CreateArgs.rejected(host, kname, "boundary " + boundary
                 + (boundary < size ? " is below the block size " + size : " is not a power of two"));
         }
-        BlockLayout layout = BlockLayout.linux61((int) size, (int) allocation, (int) boundary);
+        BlockLayout layout = BlockLayout.v6_1((int) size, (int) allocation, (int) boundary);
         if (layout.overruns()) {
             int last = layout.offsets[layout.blocks() - 1];
             host.log().dmasim("dma_pool_create " + kname + ": Linux 6.1 places the last block of each chunk at offset "
                 + last + ", " + (last + size - allocation) + " bytes past the chunk's end (boundary " + boundary
                 + " > allocation " + allocation + ")");
         }
-        return Optional.of(new Pool61(host, dev, kname, layout));
+        return Optional.of(new PoolV6_1(host, dev, kname, layout));
     }
 }

@@ -14,11 +14,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** The 6.4+ algorithm and where it differs from 6.1 (reference §4, §12, §13 flow 6). */
-class Linux64Test {
+class PoolV6_4Test {
     private final Fixture f = new Fixture("6.4");
 
     @Test
-    void create_rules_of64() {
+    void create_rules_ofV6_4() {
         assertEquals(16, f.create("min", 2, 1, 0).size());
         assertEquals(4096, f.create("cap", 64, 64, 8192).boundary());
         assertEquals(96, f.create("r", 68, 32, 4096).size());
@@ -32,7 +32,7 @@ class Linux64Test {
     }
 
     @Test
-    void create_nullDevice_in61_isRefusedWithTheReason() {
+    void create_nullDevice_inV6_1_isRefusedWithTheReason() {
         Fixture old = new Fixture("6.1");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
             () -> old.pools.create("p", null, 64, 64, 0));
@@ -44,22 +44,22 @@ class Linux64Test {
     @Test
     void flow6_200blocksOf64_fourPagesInBoth_addressesDifferAfterFirstPage() {
         Fixture old = new Fixture("6.1");
-        DmaPool p61 = old.create("p", 64, 64, 0);
-        DmaPool p64 = f.create("p", 64, 64, 0);
-        long[][] a = Fixture.allocN(p61, 200);
-        long[][] b = Fixture.allocN(p64, 200);
-        assertEquals(4, p61.pages());
-        assertEquals(4, p64.pages());
-        assertEquals(4096, p61.allocation());
-        assertEquals(4096, p61.boundary());
+        DmaPool pV6_1 = old.create("p", 64, 64, 0);
+        DmaPool pV6_4 = f.create("p", 64, 64, 0);
+        long[][] a = Fixture.allocN(pV6_1, 200);
+        long[][] b = Fixture.allocN(pV6_4, 200);
+        assertEquals(4, pV6_1.pages());
+        assertEquals(4, pV6_4.pages());
+        assertEquals(4096, pV6_1.allocation());
+        assertEquals(4096, pV6_1.boundary());
         for (int i = 0; i < 63; i++) {
             assertEquals(a[0][i], b[0][i], "block " + i + " lies on the first page in both");
         }
         assertNotEquals(a[0][63], b[0][63]);
         // 6.4 uses the 64th slot of page one (offset 4032); 6.1 opens page two
         assertEquals(b[0][0] + 4032, b[0][63]);
-        assertEquals("p                 200  256   64  4", p61.poolsLine());
-        assertEquals("p                 200  256   64  4", p64.poolsLine());
+        assertEquals("p                 200  256   64  4", pV6_1.poolsLine());
+        assertEquals("p                 200  256   64  4", pV6_4.poolsLine());
     }
 
     @Test
