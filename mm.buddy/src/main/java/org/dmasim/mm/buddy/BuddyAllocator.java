@@ -110,8 +110,9 @@ import org.dmasim.api.platform.SimCpu;
  * simulated CPU does an order-0 alloc/free pair with one uncontended compare-and-set each
  * (the pcp try-lock). Lock order is pcp lock, then zone lock; the only blocking pcp lock is
  * {@link #drainAllPages}, never called with the zone lock held. Every other public method
- * is {@code synchronized}; the views and audits read the pcp lists without their locks, so
- * their numbers are exact only while no other thread allocates.
+ * that reads or changes allocator state is {@code synchronized} (the warning lines have their
+ * own lock); the views and audits read the pcp lists without their locks, so their numbers are
+ * exact only while no other thread allocates.
  *
  * <h2>Movable owners, migration, contents</h2>
  * {@link #allocPages(int, int, MovablePageOwner)} records an owner per movable block; only
