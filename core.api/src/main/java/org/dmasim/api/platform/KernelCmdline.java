@@ -98,14 +98,6 @@ public final class KernelCmdline {
         return last(name).isPresent();
     }
 
-    /** A copy with more parameters appended (profile command line first, user additions last). */
-    public KernelCmdline append(String more) {
-        if (more == null || more.isBlank()) {
-            return this;
-        }
-        return parse(raw.isEmpty() ? more.trim() : raw + " " + more.trim());
-    }
-
     @Override
     public String toString() {
         return raw;

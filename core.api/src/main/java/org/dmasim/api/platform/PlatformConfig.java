@@ -39,8 +39,6 @@ public final class PlatformConfig {
     /** Kconfig overrides, {@code KEY=VALUE} each (String[] or comma-separated String). */
     public static final String KCONFIG = "kconfig";
     public static final String CPUS = "cpus";
-    /** Replace the profile's command line instead of appending to it ("true"). */
-    public static final String CMDLINE_REPLACE = "cmdline.replace";
     /**
      * Backend choices {@code SUBSYSTEM=CHOICE} (String[] or comma-separated), e.g.
      * {@code dmapool=6.4}; they land in {@link PlatformSpec#options()}.

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.dmasim.api.boot.Memblock;
 import org.dmasim.api.platform.BootLog;
 
 /** The outcome of a boot: the log, what the backends published, or why it failed. */
@@ -12,21 +11,19 @@ public final class BootResult {
     private final BootLog log;
     private final String failure;
     private final Map<Class<?>, Object> published;
-    private final Memblock memblock;
 
-    private BootResult(BootLog log, String failure, Map<Class<?>, Object> published, Memblock memblock) {
+    private BootResult(BootLog log, String failure, Map<Class<?>, Object> published) {
         this.log = log;
         this.failure = failure;
         this.published = published;
-        this.memblock = memblock;
     }
 
-    static BootResult booted(BootLog log, Map<Class<?>, Object> published, Memblock memblock) {
-        return new BootResult(log, null, published, memblock);
+    static BootResult booted(BootLog log, Map<Class<?>, Object> published) {
+        return new BootResult(log, null, published);
     }
 
     static BootResult failed(BootLog log, String failure, Map<Class<?>, Object> published) {
-        return new BootResult(log, failure, published, null);
+        return new BootResult(log, failure, published);
     }
 
     public BootLog log() {
@@ -62,9 +59,5 @@ public final class BootResult {
             }
         }
         return problems;
-    }
-
-    public Optional<Memblock> memblock() {
-        return Optional.ofNullable(memblock);
     }
 }

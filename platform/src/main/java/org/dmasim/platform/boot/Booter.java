@@ -57,6 +57,6 @@ public final class Booter {
                 }
             }
         }
-        return BootResult.booted(ctx.log(), Map.copyOf(ctx.published()), ctx.memblock());
+        return BootResult.booted(ctx.log(), Map.copyOf(ctx.published()));
     }
 }
