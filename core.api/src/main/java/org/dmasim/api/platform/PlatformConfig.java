@@ -23,6 +23,18 @@ public final class PlatformConfig {
     /** Kconfig overrides, {@code KEY=VALUE} each (String[] or comma-separated String). */
     public static final String KCONFIG = "kconfig";
     public static final String CPUS = "cpus";
+    /**
+     * The kernel Image's physical load address ({@code auto} or an address, 2 MiB aligned as
+     * Documentation/arm64/booting.rst requires); also a profile key.
+     */
+    public static final String KERNEL_BASE = "kernel.base";
+    /** The device-tree blob's physical address ({@code auto} or an address); also a profile key. */
+    public static final String DTB_BASE = "dtb.base";
+    /**
+     * The device-tree blob's size as loaded ({@code file}, {@code qemu-dtb} or a size such as
+     * {@code 1M}); also a profile key.
+     */
+    public static final String DTB_SIZE = "dtb.size";
     /** Replace the profile's command line instead of appending to it ("true"). */
     public static final String CMDLINE_REPLACE = "cmdline.replace";
     /**
