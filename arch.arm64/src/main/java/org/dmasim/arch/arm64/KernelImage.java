@@ -72,7 +72,7 @@ record KernelImage(long base, long dtbBase, long dtbSize) {
         if (loader.kernelBase().isPresent()) {
             base = loader.kernelBase().getAsLong();
             if ((base - TEXT_OFFSET) % MIN_KIMG_ALIGN != 0) {
-                throw new InvalidInputException(String.format("%s = %#x: the Image must sit text_offset (%#x) above a"
+                throw new InvalidInputException(String.format("%s = %#x: the Image must sit text_offset (%d) bytes above a"
                     + " 2 MiB aligned base (Documentation/arm64/booting.rst)", PlatformConfig.KERNEL_BASE, base,
                     TEXT_OFFSET));
             }
