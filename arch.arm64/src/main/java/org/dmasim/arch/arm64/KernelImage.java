@@ -76,7 +76,7 @@ record KernelImage(long base, long dtbBase, long dtbSize) {
                     + " 2 MiB aligned base (Documentation/arm64/booting.rst)", PlatformConfig.KERNEL_BASE, base,
                     TEXT_OFFSET));
             }
-            why = PlatformConfig.KERNEL_BASE;
+            why = "given by " + PlatformConfig.KERNEL_BASE;
         } else {
             long first = alignUp(ramStart, MIN_KIMG_ALIGN) + QEMU_IMAGE_OFFSET + TEXT_OFFSET;
             base = firstClear(mb, taken, first, IMAGE_SIZE);
@@ -85,15 +85,15 @@ record KernelImage(long base, long dtbBase, long dtbSize) {
                     + " clear of reserved regions for the kernel Image (give %s)", dt.map(DeviceTree::source).orElse(""),
                     IMAGE_SIZE >>> 20, PlatformConfig.KERNEL_BASE));
             }
-            why = base == first ? "the start of RAM + 2 MiB, where QEMU's loader puts it"
-                : String.format("the start of RAM + 2 MiB overlaps %s; the first 2 MiB boundary clear of reserved"
+            why = base == first ? "start of RAM + 2 MiB, where QEMU's loader puts it"
+                : String.format("start of RAM + 2 MiB overlaps %s, so the first 2 MiB boundary clear of reserved"
                     + " regions", describe(overlap(taken, first, IMAGE_SIZE).orElse(null), mb, first));
         }
         long dtb;
         String dtbWhy;
         if (loader.dtbBase().isPresent()) {
             dtb = loader.dtbBase().getAsLong();
-            dtbWhy = PlatformConfig.DTB_BASE;
+            dtbWhy = ", " + PlatformConfig.DTB_BASE;
         } else {
             long ramSize = mb.memory().isEmpty() ? 0 : bankAt(mb, ramStart);
             long initrd = Math.max(ramStart + Math.min(ramSize / 2, QEMU_DTB_MAX_OFFSET),
@@ -103,11 +103,11 @@ record KernelImage(long base, long dtbBase, long dtbSize) {
             withImage.add(new Taken("the kernel Image", base, base + IMAGE_SIZE));
             long clear = firstClear(mb, withImage, dtb, Math.max(loader.dtbSize(), 1));
             dtb = clear == -1 ? dtb : clear;
-            dtbWhy = "QEMU's rule: start of RAM + min(RAM/2, 128 MiB), 2 MiB aligned";
+            dtbWhy = "";
         }
-        log.dmasim(String.format("kernel Image at [mem %#x-%#x] (%s); device tree blob at [mem %#x-%#x] (%s; %d bytes:"
-            + " %s)", base, base + IMAGE_SIZE - 1, why, dtb, dtb + Math.max(loader.dtbSize(), 1) - 1, dtbWhy,
-            loader.dtbSize(), loader.dtbSizeRule()));
+        log.dmasim(String.format("kernel Image at [mem %#x-%#x]: %s; device tree blob at [mem %#x-%#x]: %d bytes (%s%s)",
+            base, base + IMAGE_SIZE - 1, why, dtb, dtb + Math.max(loader.dtbSize(), 1) - 1, loader.dtbSize(),
+            loader.dtbSizeRule(), dtbWhy));
         return new KernelImage(base, dtb, loader.dtbSize());
     }
 

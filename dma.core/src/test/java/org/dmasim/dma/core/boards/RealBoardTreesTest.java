@@ -115,7 +115,9 @@ class RealBoardTreesTest {
         BootResult r = boot("meson-gxl-s905x-libretech-cc.dtb", null, false);
         String remark = r.log().lines().stream().filter(l -> l.level() == LogLine.Level.DMASIM)
             .map(LogLine::text).filter(t -> t.startsWith("kernel Image")).findFirst().orElseThrow();
-        assertTrue(remark.contains("overlaps no-map region hwrom@0 [mem 0x0-0xffffff]"), remark);
+        assertEquals("kernel Image at [mem 0x1000000-0x300ffff]: start of RAM + 2 MiB overlaps no-map region hwrom@0"
+            + " [mem 0x0-0xffffff], so the first 2 MiB boundary clear of reserved regions; device tree blob at"
+            + " [mem 0x8000000-0x8007213]: 29204 bytes (the blob's own totalsize)", remark);
     }
 
     @Test
