@@ -145,6 +145,11 @@ public final class Arm64Arch implements ArchSupport {
         ctx.memblock().addMemory(base, size);
     }
 
+    /** {@code early_init_dt_scan_memory}: the banks of the tree's memory nodes ({@link MemoryNodes}). */
+    static List<MemoryRange> dtMemory(BootContext ctx) {
+        return MemoryNodes.scan(ctx, new ArrayList<>());
+    }
+
     /** {@code zone_sizes_init()} plus the limits the DMA code derives from it. */
     static ZoneLimits zoneLimits(BootContext ctx) {
         Memblock mb = ctx.memblock();
