@@ -11,6 +11,7 @@ import org.dmasim.api.platform.PlatformConfig;
 import org.dmasim.platform.boot.BootResult;
 import org.dmasim.platform.oracle.OracleSelection;
 import org.dmasim.platform.oracle.Platforms;
+import org.dmasim.platform.profile.SpecBuilder;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -56,11 +57,13 @@ import org.junit.jupiter.api.Test;
 class RaspberryPi3EarlyAllocationsTest {
     static final String CMDLINE = "console=ttyAMA0 earlycon loglevel=8 panic=-1";
 
-    static BootResult boot(String extra) throws Exception {
+    private final MemblockProbe probe = new MemblockProbe();
+
+    BootResult boot(String extra) throws Exception {
         Path profile = Path.of(RaspberryPi3EarlyAllocationsTest.class.getClassLoader()
             .getResource("boards/qemu-raspi3b.profile").toURI());
-        BootResult r = Platforms.boot(Map.of(PlatformConfig.PROFILE, profile.toString(),
-            PlatformConfig.CMDLINE, CMDLINE + " " + extra));
+        BootResult r = Platforms.boot(SpecBuilder.build(Map.of(PlatformConfig.PROFILE, profile.toString(),
+            PlatformConfig.CMDLINE, CMDLINE + " " + extra)), probe);
         assertTrue(r.ok(), () -> r.failure().orElse(""));
         return r;
     }
@@ -87,7 +90,7 @@ class RaspberryPi3EarlyAllocationsTest {
             "DMA: preallocated 128 KiB GFP_KERNEL|GFP_DMA32 pool for atomic allocations",
             "iommu: Default domain type: Translated ",
             "iommu: DMA domain TLB invalidation policy: strict mode "), lines);
-        Memblock mb = r.memblock().orElseThrow();
+        Memblock mb = probe.memblock();
         // the steps of the derivation: 482 page-table pages at the top, the unflattened tree under them
         assertEquals(0x3c000000L, region(mb, 0x3be1e000L).end());
         assertEquals(86772, region(mb, 0x3be08d08L).size());
@@ -105,7 +108,7 @@ class RaspberryPi3EarlyAllocationsTest {
         assertTrue(lines.contains("software IO TLB: area num 4."), lines.toString());
         assertTrue(lines.contains("software IO TLB: mapped [mem 0x0000000032b80000-0x0000000036b80000] (64MB)"),
             lines.toString());
-        Memblock mb = r.memblock().orElseThrow();
+        Memblock mb = probe.memblock();
         // page tables from 0x37e1e000 up to the tree's CMA area, which ends RAM
         assertEquals(0x3c000000L, region(mb, 0x37e1e000L).end());
         // slots (32768 x 24 bytes = 768 KiB) under the buffer, the buffer, the inode hash, the memmap

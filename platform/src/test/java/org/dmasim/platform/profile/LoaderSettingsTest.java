@@ -13,6 +13,7 @@ import org.dmasim.api.platform.InvalidInputException;
 import org.dmasim.api.platform.LogLine;
 import org.dmasim.api.platform.PlatformConfig;
 import org.dmasim.api.platform.PlatformSpec;
+import org.dmasim.platform.boards.MemblockProbe;
 import org.dmasim.platform.boot.BootResult;
 import org.dmasim.platform.oracle.Platforms;
 import org.junit.jupiter.api.Test;
@@ -23,12 +24,14 @@ class LoaderSettingsTest {
     @TempDir
     Path tmp;
 
-    static BootResult boot(String... keyValues) {
+    private final MemblockProbe probe = new MemblockProbe();
+
+    BootResult boot(String... keyValues) {
         Map<String, Object> c = new HashMap<>();
         for (int i = 0; i < keyValues.length; i += 2) {
             c.put(keyValues[i], keyValues[i + 1]);
         }
-        return Platforms.boot(c);
+        return Platforms.boot(SpecBuilder.build(c), probe);
     }
 
     static String imageRemark(BootResult r) {
@@ -41,9 +44,9 @@ class LoaderSettingsTest {
         BootResult r = boot();
         assertEquals("kernel Image at [mem 0x40200000-0x4220ffff]: start of RAM + 2 MiB, where QEMU's loader puts it;"
             + " device tree blob at [mem 0x48000000-0x480fffff]: 1048576 bytes (dtb.size = 1M)", imageRemark(r));
-        assertTrue(r.memblock().orElseThrow().isRegionReserved(0x48000000L, 1 << 20));
+        assertTrue(probe.memblock().isRegionReserved(0x48000000L, 1 << 20));
         // the kernel reserves _stext.._end: the 64 KiB head below _stext stays free
-        assertFalse(r.memblock().orElseThrow().isRegionReserved(0x40200000L, 0x10000));
+        assertFalse(probe.memblock().isRegionReserved(0x40200000L, 0x10000));
     }
 
     @Test
@@ -53,8 +56,8 @@ class LoaderSettingsTest {
         assertTrue(r.ok(), () -> r.failure().orElse(""));
         assertEquals("kernel Image at [mem 0x50000000-0x5200ffff]: given by kernel.base; device tree blob at"
             + " [mem 0x60000000-0x6000ffff]: 65536 bytes (dtb.size = 64K, dtb.base)", imageRemark(r));
-        assertTrue(r.memblock().orElseThrow().isRegionReserved(0x50010000L, 0x2000000));
-        assertFalse(r.memblock().orElseThrow().isRegionReserved(0x48000000L, 1 << 20));
+        assertTrue(probe.memblock().isRegionReserved(0x50010000L, 0x2000000));
+        assertFalse(probe.memblock().isRegionReserved(0x48000000L, 1 << 20));
     }
 
     @Test

@@ -17,6 +17,7 @@ import org.dmasim.api.dma.DmaApi;
 import org.dmasim.api.platform.LogLine;
 import org.dmasim.api.platform.PlatformConfig;
 import org.dmasim.dma.core.DmaCoreBoot;
+import org.dmasim.platform.boards.MemblockProbe;
 import org.dmasim.platform.boot.BootResult;
 import org.dmasim.platform.oracle.Platforms;
 import org.dmasim.platform.profile.SpecBuilder;
@@ -44,13 +45,18 @@ class RealBoardTreesTest {
     }
 
     static BootResult boot(String file, String mem, boolean devices) {
+        return boot(file, mem, devices, new MemblockProbe());
+    }
+
+    static BootResult boot(String file, String mem, boolean devices, MemblockProbe probe) {
         Map<String, Object> c = new HashMap<>();
         c.put(PlatformConfig.PROFILE, "arm64-board");
         c.put(PlatformConfig.DTB, board(file).toString());
         if (mem != null) {
             c.put(PlatformConfig.MEM, mem);
         }
-        return devices ? Platforms.boot(SpecBuilder.build(c), new DmaCoreBoot()) : Platforms.boot(SpecBuilder.build(c));
+        return devices ? Platforms.boot(SpecBuilder.build(c), new DmaCoreBoot(), probe)
+            : Platforms.boot(SpecBuilder.build(c), probe);
     }
 
     /** Board, the --mem it needs (null: its memory node), the kernel Image base a loader picks. */
@@ -73,7 +79,8 @@ class RealBoardTreesTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("boards")
     void bootsLikeTheBoard(String file, String mem, long imageBase) {
-        BootResult r = boot(file, mem, true);
+        MemblockProbe probe = new MemblockProbe();
+        BootResult r = boot(file, mem, true, probe);
         assertTrue(r.ok(), () -> file + ": " + r.failure().orElse("") + "\n" + String.join("\n", r.log().kernelText()));
         List<LogLine> lines = r.log().lines();
         for (LogLine l : lines) {
@@ -88,7 +95,7 @@ class RealBoardTreesTest {
         assertTrue(zones >= 0, file);
         assertTrue(kernel.get(zones + 1).startsWith("  DMA      [mem "), file + ": " + kernel.get(zones + 1));
 
-        Memblock mb = r.memblock().orElseThrow();
+        Memblock mb = probe.memblock();
         long base = imageBase(lines);
         assertEquals(imageBase, base, file + ": kernel Image base");
         assertTrue(mb.isMemory(base) && mb.isMemory(base + 0x2010000L - 1), file + ": Image in RAM");
