@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -22,6 +23,7 @@ import org.dmasim.platform.boot.BootResult;
 import org.dmasim.platform.oracle.Platforms;
 import org.dmasim.platform.profile.SpecBuilder;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -36,10 +38,27 @@ import org.junit.jupiter.params.provider.MethodSource;
 class RealBoardTreesTest {
     private static final Pattern IMAGE = Pattern.compile("kernel Image at \\[mem (0x[0-9a-f]+)-(0x[0-9a-f]+)\\]");
 
+    @TempDir
+    static Path unpacked;
+
+    /**
+     * A tree from the platform's test resources as a file: they come from its test jar when the
+     * build packages it, so they are copied out once.
+     */
     static Path board(String file) {
         try {
-            return Path.of(RealBoardTreesTest.class.getClassLoader().getResource("boards/" + file).toURI());
-        } catch (URISyntaxException e) {
+            java.net.URL url = RealBoardTreesTest.class.getClassLoader().getResource("boards/" + file);
+            if (url.getProtocol().equals("file")) {
+                return Path.of(url.toURI());
+            }
+            Path copy = unpacked.resolve(file);
+            if (!Files.exists(copy)) {
+                try (java.io.InputStream in = url.openStream()) {
+                    Files.copy(in, copy);
+                }
+            }
+            return copy;
+        } catch (URISyntaxException | java.io.IOException e) {
             throw new IllegalStateException(e);
         }
     }
