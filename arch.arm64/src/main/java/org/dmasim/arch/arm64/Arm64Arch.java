@@ -28,12 +28,13 @@ import org.osgi.service.component.annotations.Component;
  * The arm64 side of Linux 6.1's early boot ({@code setup_arch}, {@code arm64_memblock_init},
  * {@code paging_init}, {@code bootmem_init}, {@code zone_sizes_init}).
  *
- * <p>RAM comes from the device tree's memory nodes (or {@code --mem}); the kernel image and
- * the DTB are reserved where QEMU's virt machine puts them; then the early allocations that
- * sit at the top of RAM before the default CMA area is placed (page tables, the sparse memmap)
- * and those that come after it (per-CPU areas, hash tables, the page-granular linear map
- * tables). Their sizes are {@link EarlyAllocations}; they matter because CMA and swiotlb are
- * placed top-down below them when RAM ends below the DMA limit.
+ * <p>RAM comes from the device tree's memory nodes (or {@code --mem}, {@link MemoryNodes}); the
+ * kernel Image and the device-tree blob are reserved where the boot loader put them
+ * ({@link KernelImage}); then the early allocations that sit at the top of RAM before the default
+ * CMA area is placed (page tables, the unflattened tree, NODE_DATA, the sparse memmap) and those
+ * that come after it (resources, command line copies, per-CPU areas, the log buffer), all
+ * {@link EarlyAllocations}; they matter because CMA and swiotlb are placed top-down below them
+ * when RAM ends below the DMA limit.
  */
 @Component(service = {ArchSupport.class, BootParticipant.class},
     property = {BootParticipant.BACKEND_PROPERTY + "=arch.arm64", "dmasim.arch=arm64"})
@@ -98,13 +99,15 @@ public final class Arm64Arch implements ArchSupport {
     @Override
     public Set<BootPhase> phases(Arch arch) {
         return arch == Arch.ARM64 ? EnumSet.of(BootPhase.MEMBLOCK, BootPhase.EARLY_ALLOC, BootPhase.PERCPU,
-            BootPhase.FREE_INITMEM)
+            BootPhase.CMDLINE, BootPhase.FREE_INITMEM)
             : EnumSet.noneOf(BootPhase.class);
     }
 
     @Override
     public int rank(BootPhase phase) {
-        return -100;
+        // setup_log_buf() follows the "Kernel command line:" banner and the early parameters
+        // (swiotlb's at 10) and precedes the VFS hash tables (20).
+        return phase == BootPhase.CMDLINE ? 15 : -100;
     }
 
     @Override
@@ -115,7 +118,7 @@ public final class Arm64Arch implements ArchSupport {
                 memblockInit(ctx);
             }
             case EARLY_ALLOC -> {
-                EarlyAllocations.beforeZones(ctx);
+                EarlyAllocations.beforeZones(ctx, ctx.require(KernelImage.class));
                 ZoneLimits limits = zoneLimits(ctx);
                 ctx.put(ZoneLimits.class, limits);
                 // mem_init(): swiotlb_init(max_pfn > PFN_DOWN(arm64_dma_phys_limit), SWIOTLB_VERBOSE)
@@ -123,7 +126,8 @@ public final class Arm64Arch implements ArchSupport {
                 ctx.put(SwiotlbSetup.class, new SwiotlbSetup(beyond, true, false, false));
             }
             case PERCPU -> EarlyAllocations.afterContiguous(ctx);
-            case FREE_INITMEM -> KernelImage.place(ctx.memblock()).freeInitmem(ctx);
+            case CMDLINE -> LogBuf.run(ctx);
+            case FREE_INITMEM -> ctx.require(KernelImage.class).freeInitmem(ctx);
             default -> {
             }
         }
@@ -134,11 +138,11 @@ public final class Arm64Arch implements ArchSupport {
         Memblock mb = ctx.memblock();
         List<MemoryRange> banks = ctx.spec().memOverride();
         if (banks.isEmpty()) {
-            banks = dtMemory(ctx);
-        }
-        if (banks.isEmpty()) {
-            throw new InvalidInputException("device tree: no memory node with a usable reg"
-                + " (the kernel needs device_type = \"memory\" nodes; or give --mem SIZE@BASE)");
+            List<MemoryNodes.Placeholder> placeholders = new ArrayList<>();
+            banks = MemoryNodes.scan(ctx, placeholders);
+            if (banks.isEmpty()) {
+                throw MemoryNodes.noRam(ctx.deviceTree(), placeholders);
+            }
         }
         for (MemoryRange bank : banks) {
             addMemory(ctx, bank.base(), bank.size());
@@ -148,17 +152,18 @@ public final class Arm64Arch implements ArchSupport {
             throw new InvalidInputException("memory: no RAM below the 48-bit physical address limit");
         }
         Optional<String> mem = ctx.spec().cmdline().value("mem");
-        KernelImage image = KernelImage.place(mb);
+        KernelImage image = KernelImage.place(mb, ctx.spec().loader(), ctx.deviceTree(), ctx.log());
+        ctx.put(KernelImage.class, image);
+        image.reserveDtb(mb);
         if (mem.isPresent()) {
             long limit = org.dmasim.api.platform.Memparse.parse(mem.get(), 0).value();
             if (limit != 0) {
                 mb.capMemory(limit);
-                mb.addMemory(image.base(), image.size());
+                mb.addMemory(image.base(), KernelImage.IMAGE_SIZE);
             }
         }
         image.checkFits(mb, mem.orElse(null));
-        mb.reserve(image.base(), image.size());
-        image.reserveDtb(mb);
+        image.reserve(mb);
     }
 
     /** {@code early_init_dt_add_memory_arch}: page-trims each bank; tiny ones are ignored. */
@@ -176,42 +181,9 @@ public final class Arm64Arch implements ArchSupport {
         ctx.memblock().addMemory(base, size);
     }
 
-    /** {@code early_init_dt_scan_memory}: root children with device_type "memory". */
+    /** {@code early_init_dt_scan_memory}: the banks of the tree's memory nodes ({@link MemoryNodes}). */
     static List<MemoryRange> dtMemory(BootContext ctx) {
-        List<MemoryRange> out = new ArrayList<>();
-        Optional<DeviceTree> dt = ctx.deviceTree();
-        if (dt.isEmpty()) {
-            return out;
-        }
-        DtNode root = dt.get().root();
-        for (DtNode n : root.children()) {
-            boolean memory = n.property("device_type").map(DtProperty::string).orElse("").equals("memory");
-            if (!memory || !n.isAvailable()) {
-                continue;
-            }
-            Optional<DtProperty> reg = n.property("linux,usable-memory");
-            if (reg.isEmpty() || reg.get().isEmpty()) {
-                reg = n.property("reg");
-            }
-            if (reg.isEmpty()) {
-                continue;
-            }
-            for (long[] e : DtNode.entries(reg.get(), root.addressCells(), root.sizeCells())) {
-                if (e[1] == 0) {
-                    continue;
-                }
-                MemoryRange r = new MemoryRange(e[0], e[1]);
-                for (MemoryRange o : out) {
-                    if (o.overlaps(r)) {
-                        ctx.log().dmasim(String.format("warning: memory node %s: bank [%#x-%#x) overlaps an earlier"
-                            + " bank [%#x-%#x); the kernel merges them silently", n.name(), r.base(), r.end(),
-                            o.base(), o.end()));
-                    }
-                }
-                out.add(r);
-            }
-        }
-        return out;
+        return MemoryNodes.scan(ctx, new ArrayList<>());
     }
 
     /** {@code zone_sizes_init()} plus the limits the DMA code derives from it. */

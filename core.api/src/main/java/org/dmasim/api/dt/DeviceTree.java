@@ -7,7 +7,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
-/** A parsed, immutable flattened device tree: the root node and the /memreserve/ entries. */
+/**
+ * A parsed, immutable flattened device tree: the root node, the /memreserve/ entries and the
+ * name of the input it came from (for messages).
+ */
 public final class DeviceTree {
     /** One {@code /memreserve/} entry of the DTB header's reservation block. */
     public record MemReserve(long address, long size) {
@@ -15,12 +18,24 @@ public final class DeviceTree {
 
     private final DtNode root;
     private final List<MemReserve> memReserves;
+    private final String source;
     private final Map<Long, DtNode> byPhandle = new HashMap<>();
 
     public DeviceTree(DtNode root, List<MemReserve> memReserves) {
+        this(root, memReserves, "device tree");
+    }
+
+    /** {@code source}: the input file (or resource) the tree was read from, as messages name it. */
+    public DeviceTree(DtNode root, List<MemReserve> memReserves, String source) {
         this.root = root;
         this.memReserves = List.copyOf(memReserves);
+        this.source = source;
         walk(n -> n.phandle().ifPresent(ph -> byPhandle.putIfAbsent(ph, n)));
+    }
+
+    /** The input this tree was read from ({@code "device tree"} when unknown). */
+    public String source() {
+        return source;
     }
 
     public DtNode root() {

@@ -40,6 +40,18 @@ public final class PlatformConfig {
     public static final String KCONFIG = "kconfig";
     public static final String CPUS = "cpus";
     /**
+     * The kernel Image's physical load address ({@code auto} or an address, 2 MiB aligned as
+     * Documentation/arm64/booting.rst requires); also a profile key.
+     */
+    public static final String KERNEL_BASE = "kernel.base";
+    /** The device-tree blob's physical address ({@code auto} or an address); also a profile key. */
+    public static final String DTB_BASE = "dtb.base";
+    /**
+     * The device-tree blob's size as loaded ({@code file}, {@code qemu-dtb} or a size such as
+     * {@code 1M}); also a profile key.
+     */
+    public static final String DTB_SIZE = "dtb.size";
+    /**
      * Backend choices {@code SUBSYSTEM=CHOICE} (String[] or comma-separated), e.g.
      * {@code dmapool=6.4}; they land in {@link PlatformSpec#options()}.
      */
@@ -101,6 +113,21 @@ public final class PlatformConfig {
     public PlatformConfig cpus(int cpus) {
         properties.put(CPUS, cpus);
         return this;
+    }
+
+    /** Where the boot loader puts the kernel Image: {@code auto} or a physical address. */
+    public PlatformConfig kernelBase(String autoOrAddress) {
+        return put(KERNEL_BASE, autoOrAddress);
+    }
+
+    /** Where the boot loader puts the device-tree blob: {@code auto} or a physical address. */
+    public PlatformConfig dtbBase(String autoOrAddress) {
+        return put(DTB_BASE, autoOrAddress);
+    }
+
+    /** The blob's size as loaded: {@code file}, {@code qemu-dtb} or a size such as {@code 1M}. */
+    public PlatformConfig dtbSize(String rule) {
+        return put(DTB_SIZE, rule);
     }
 
     /** One backend choice, e.g. {@code backend("dmapool", "6.4")}. */

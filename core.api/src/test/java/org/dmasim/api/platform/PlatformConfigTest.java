@@ -19,7 +19,7 @@ class PlatformConfigTest {
         Dictionary<String, Object> p = PlatformConfig.named("board").profile("qemu-virt-arm64").arch(Arch.X86_64)
             .dtb(Path.of("b.dts")).e820(Path.of("m.e820")).mem("2G@0x40000000").cmdline("cma=128M")
             .kconfig("CMA_SIZE_MBYTES", "32").kconfig("CMA_AREAS", "7").cpus(4).backend("dmapool", "6.4")
-            .toProperties();
+            .kernelBase("0x1000000").dtbBase("auto").dtbSize("qemu-dtb").toProperties();
         assertEquals("board", p.get(PlatformConfig.NAME));
         assertEquals("qemu-virt-arm64", p.get(PlatformConfig.PROFILE));
         assertEquals("x86_64", p.get(PlatformConfig.ARCH));
@@ -30,6 +30,9 @@ class PlatformConfigTest {
         assertArrayEquals(new String[] {"CMA_SIZE_MBYTES=32", "CMA_AREAS=7"}, (String[]) p.get(PlatformConfig.KCONFIG));
         assertEquals(4, p.get(PlatformConfig.CPUS));
         assertArrayEquals(new String[] {"dmapool=6.4"}, (String[]) p.get(PlatformConfig.BACKEND));
+        assertEquals("0x1000000", p.get(PlatformConfig.KERNEL_BASE));
+        assertEquals("auto", p.get(PlatformConfig.DTB_BASE));
+        assertEquals("qemu-dtb", p.get(PlatformConfig.DTB_SIZE));
     }
 
     @Test

@@ -313,8 +313,10 @@ final class DeviceFactory {
             return Optional.empty();
         }
         if (!env.isNomap(phys, size)) {
-            env.log().dmasim(String.format("dma_init_coherent_memory(%#x, %#x): device memory outside RAM is not"
-                + " simulated (expected: a no-map reserved region)", phys, size));
+            env.log().dmasim(String.format("dma_init_coherent_memory(%#x, %#x) for %s: the region is not RAM; Linux"
+                + " memremaps it write-combined and serves the device's coherent allocations from it, but dmasim"
+                + " simulates RAM only, so the device gets no per-device pool here and allocates from the normal"
+                + " path instead", phys, size, name));
             return Optional.empty();
         }
         long cpu = env.vm().vmap(phys, size, MemAttr.NORMAL_NC, "memremap");

@@ -61,4 +61,17 @@ import org.osgi.service.metatype.annotations.Option;
         description = "Backend choices, SUBSYSTEM=CHOICE each (today dmapool=6.1 or dmapool=6.4). A single choice may"
             + " also be a key of its own, backend.SUBSYSTEM = CHOICE, as in profiles.")
     String[] backend();
+
+    @AttributeDefinition(name = "Kernel Image base", required = false, description = "arm64: the physical address the"
+        + " boot loader puts the kernel Image at, or auto (start of RAM + 2 MiB, else the next 2 MiB boundary clear of"
+        + " reserved memory).")
+    String kernel_base();
+
+    @AttributeDefinition(name = "Device-tree blob base", required = false,
+        description = "arm64: the physical address of the device-tree blob, or auto.")
+    String dtb_base();
+
+    @AttributeDefinition(name = "Device-tree blob size", required = false, description = "arm64: the blob's size as"
+        + " loaded: file (the file's size), qemu-dtb (QEMU's (file size + 10000) * 2) or a size such as 1M.")
+    String dtb_size();
 }

@@ -29,7 +29,10 @@ final class PlatformSettings {
         new Attribute(PlatformConfig.CMDLINE, "a string", PlatformConfiguration::cmdline),
         new Attribute(PlatformConfig.KCONFIG, "a list of strings", PlatformConfiguration::kconfig),
         new Attribute(PlatformConfig.CPUS, "an integer", PlatformConfiguration::cpus),
-        new Attribute(PlatformConfig.BACKEND, "a list of strings", PlatformConfiguration::backend));
+        new Attribute(PlatformConfig.BACKEND, "a list of strings", PlatformConfiguration::backend),
+        new Attribute(PlatformConfig.KERNEL_BASE, "a string", PlatformConfiguration::kernel_base),
+        new Attribute(PlatformConfig.DTB_BASE, "a string", PlatformConfiguration::dtb_base),
+        new Attribute(PlatformConfig.DTB_SIZE, "a string", PlatformConfiguration::dtb_size));
 
     private PlatformSettings() {
     }
