@@ -1,7 +1,9 @@
 package org.dmasim.platform.component;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -52,9 +54,16 @@ class PlatformSettingsTest {
     void theDefinitionListsExactlyTheConfigurationKeys() {
         Set<String> attributes = Arrays.stream(PlatformConfiguration.class.getDeclaredMethods())
             .map(m -> m.getName().replace('_', '.')).collect(Collectors.toCollection(TreeSet::new));
-        assertEquals(new TreeSet<>(Set.of(PlatformConfig.NAME, PlatformConfig.PROFILE, PlatformConfig.ARCH,
-            PlatformConfig.DTB, PlatformConfig.E820, PlatformConfig.MEM, PlatformConfig.CMDLINE, PlatformConfig.KCONFIG,
-            PlatformConfig.CPUS, PlatformConfig.BACKEND)), attributes);
+        // Every key constant of PlatformConfig but the factory PID and the backend.SUBSYSTEM prefix.
+        Set<String> keys = new TreeSet<>();
+        for (java.lang.reflect.Field f : PlatformConfig.class.getFields()) {
+            if (java.lang.reflect.Modifier.isStatic(f.getModifiers()) && f.getType() == String.class
+                && !f.getName().equals("FACTORY_PID") && !f.getName().equals("BACKEND_PREFIX")) {
+                keys.add((String) assertDoesNotThrow(() -> f.get(null)));
+            }
+        }
+        assertTrue(keys.containsAll(Set.of(PlatformConfig.NAME, PlatformConfig.CPUS, PlatformConfig.KERNEL_BASE)), keys::toString);
+        assertEquals(keys, attributes);
     }
 
     @Test
