@@ -57,7 +57,8 @@ public class PlatformMetatypeIT extends DmasimTestSupport {
         }
         assertEquals(Set.of(PlatformConfig.NAME, PlatformConfig.PROFILE, PlatformConfig.ARCH, PlatformConfig.DTB,
             PlatformConfig.E820, PlatformConfig.MEM, PlatformConfig.CMDLINE, PlatformConfig.KCONFIG, PlatformConfig.CPUS,
-            PlatformConfig.BACKEND), ads.keySet());
+            PlatformConfig.BACKEND, PlatformConfig.KERNEL_BASE, PlatformConfig.DTB_BASE, PlatformConfig.DTB_SIZE),
+            ads.keySet());
         AttributeDefinition[] required = ocd.getAttributeDefinitions(ObjectClassDefinition.REQUIRED);
         assertEquals("only the name is required", 1, required.length);
         assertEquals(PlatformConfig.NAME, required[0].getID());
