@@ -5,3 +5,5 @@ description = arm64 board, 2 GiB @ 0x40000000 + 2 GiB @ 0x400000000, 4 CPUs, DT 
 arch = arm64
 dtb = arm64-split-4g.dts
 cmdline = console=ttyAMA0 earlycon
+# Loaded as QEMU's virt machine loads its kernel: a 1 MiB blob at RAM + 128 MiB.
+dtb.size = 1M

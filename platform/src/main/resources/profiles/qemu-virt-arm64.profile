@@ -5,3 +5,6 @@ description = QEMU virt, 4 GiB at 0x40000000, 1 CPU, Debian 12 arm64 Linux 6.1
 arch = arm64
 dtb = qemu-virt-arm64.dts
 cmdline = console=ttyAMA0 earlycon
+# QEMU builds a 1 MiB blob for the tree it generates and loads the Image at RAM + 2 MiB, the
+# blob at RAM + 128 MiB.
+dtb.size = 1M

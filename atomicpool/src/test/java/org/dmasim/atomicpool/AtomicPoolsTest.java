@@ -16,6 +16,8 @@ import org.dmasim.api.mem.VmArea;
 import org.dmasim.api.mm.Gfp;
 import org.dmasim.api.pool.AtomicPools;
 import org.dmasim.api.pool.AtomicPools.Block;
+import org.dmasim.testing.FakeBootContext;
+import org.dmasim.testing.FakePageAllocator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -90,9 +92,9 @@ class AtomicPoolsTest {
             assertTrue(b.vm.vmAreas().isEmpty());
         }
         // alloc_pages(gfp | __GFP_NOWARN, 8): the pools' zones decide where the pages come from.
-        assertEquals(List.of(new FakeBuddy.Call(Gfp.GFP_KERNEL | Gfp.__GFP_NOWARN, 8, 0x100000),
-            new FakeBuddy.Call(Gfp.GFP_KERNEL | Gfp.GFP_DMA | Gfp.__GFP_NOWARN, 8, 0x100),
-            new FakeBuddy.Call(Gfp.GFP_KERNEL | Gfp.GFP_DMA32 | Gfp.__GFP_NOWARN, 8, 0x1000)), b.buddy.calls);
+        assertEquals(List.of(new FakePageAllocator.AllocCall(Gfp.GFP_KERNEL | Gfp.__GFP_NOWARN, 8, 0x100000),
+            new FakePageAllocator.AllocCall(Gfp.GFP_KERNEL | Gfp.GFP_DMA | Gfp.__GFP_NOWARN, 8, 0x100),
+            new FakePageAllocator.AllocCall(Gfp.GFP_KERNEL | Gfp.GFP_DMA32 | Gfp.__GFP_NOWARN, 8, 0x1000)), b.buddy.allocCalls);
         assertEquals(3, b.arch.prepared.size(), "arch_dma_prep_coherent is called on x86 too (a no-op there)");
     }
 
@@ -240,13 +242,13 @@ class AtomicPoolsTest {
     void workerRetriesSmallerOrdersFromTheBuddyAllocator() {
         TestBoard b = boot(TestBoard.x86());
         b.buddy.maxOrderThatWorks = 5;
-        b.buddy.calls.clear();
+        b.buddy.allocCalls.clear();
         // 1 MiB - 64 KiB is below atomic_pool_size (245 pages = 980 KiB).
         b.pools.alloc("nic", 64 * K, Gfp.GFP_ATOMIC, null).orElseThrow();
         b.pools.flushWorker();
-        List<Integer> orders = b.buddy.calls.stream().map(FakeBuddy.Call::order).toList();
+        List<Integer> orders = b.buddy.allocCalls.stream().map(FakePageAllocator.AllocCall::order).toList();
         assertEquals(List.of(8, 7, 6, 5), orders);
-        assertTrue(b.buddy.calls.stream().allMatch(c -> c.gfp() == (Gfp.GFP_KERNEL | Gfp.__GFP_NOWARN)));
+        assertTrue(b.buddy.allocCalls.stream().allMatch(c -> c.gfp() == (Gfp.GFP_KERNEL | Gfp.__GFP_NOWARN)));
         assertEquals(128 * K, b.pool("kernel").chunksAdded().get(1).size());
         assertEquals(String.valueOf(1024 * K + 128 * K) + "\n", b.pools.debugfs().get("pool_size_kernel"));
         assertEquals(3, b.kernelLog().size(), "a worker expansion logs nothing");
@@ -256,10 +258,10 @@ class AtomicPoolsTest {
     void workerFailureIsSilentAndThePoolKeepsItsSize() {
         TestBoard b = boot(TestBoard.x86());
         b.buddy.maxOrderThatWorks = -1;
-        b.buddy.calls.clear();
+        b.buddy.allocCalls.clear();
         Block blk = b.pools.alloc("nic", 64 * K, Gfp.GFP_ATOMIC, null).orElseThrow();
         b.pools.flushWorker();
-        assertEquals(List.of(8, 7, 6, 5, 4, 3, 2, 1, 0), b.buddy.calls.stream().map(FakeBuddy.Call::order).toList());
+        assertEquals(List.of(8, 7, 6, 5, 4, 3, 2, 1, 0), b.buddy.allocCalls.stream().map(FakePageAllocator.AllocCall::order).toList());
         assertEquals("1048576\n", b.pools.debugfs().get("pool_size_kernel"));
         assertEquals(3, b.kernelLog().size());
         assertTrue(b.pools.free(blk.cpuAddr(), 64 * K));
@@ -274,11 +276,11 @@ class AtomicPoolsTest {
         assertEquals(0x130000L << 12, b.pool("kernel").chunksAdded().get(0).phys());
         assertEquals(AtomicPool.Source.BUDDY, b.pool("dma").chunksAdded().get(0).source());
         assertEquals(AtomicPool.Source.BUDDY, b.pool("dma32").chunksAdded().get(0).source());
-        b.buddy.calls.clear();
+        b.buddy.allocCalls.clear();
         b.pools.alloc("nc", 64 * K, ATOMIC_DMA, null).orElseThrow();
         b.pools.flushWorker();
-        assertEquals(List.of(new FakeBuddy.Call(Gfp.GFP_KERNEL | Gfp.GFP_DMA | Gfp.__GFP_NOWARN, 7,
-            b.pool("dma").chunksAdded().get(1).phys() >>> 12)), b.buddy.calls);
+        assertEquals(List.of(new FakePageAllocator.AllocCall(Gfp.GFP_KERNEL | Gfp.GFP_DMA | Gfp.__GFP_NOWARN, 7,
+            b.pool("dma").chunksAdded().get(1).phys() >>> 12)), b.buddy.allocCalls);
         assertEquals(AtomicPool.Source.BUDDY, b.pool("dma").chunksAdded().get(1).source());
     }
 

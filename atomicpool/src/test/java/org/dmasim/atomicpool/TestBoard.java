@@ -1,8 +1,6 @@
 package org.dmasim.atomicpool;
 
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import org.dmasim.api.boot.BootPhase;
 import org.dmasim.api.boot.ZoneLimits;
 import org.dmasim.api.cma.CmaAreas;
@@ -11,10 +9,14 @@ import org.dmasim.api.mem.KernelVm;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.mm.ZoneType;
 import org.dmasim.api.platform.Arch;
-import org.dmasim.api.platform.Kconfig;
-import org.dmasim.api.platform.KernelCmdline;
 import org.dmasim.api.platform.PlatformSpec;
 import org.dmasim.api.pool.AtomicPools;
+import org.dmasim.testing.FakeArchDma;
+import org.dmasim.testing.FakeBootContext;
+import org.dmasim.testing.FakeCma;
+import org.dmasim.testing.FakeKernelVm;
+import org.dmasim.testing.FakePageAllocator;
+import org.dmasim.testing.Specs;
 
 /**
  * A platform as the atomic pools see it at postcore_initcall time, built from test doubles.
@@ -29,13 +31,13 @@ final class TestBoard {
     static final long ARM64_MANAGED_PAGES = 763220 + 241897;
 
     final FakeBootContext ctx;
-    final FakeBuddy buddy;
+    final FakePageAllocator buddy;
     final FakeCma cma;
     final FakeArchDma arch;
     final FakeKernelVm vm;
     AtomicPoolsImpl pools;
 
-    private TestBoard(PlatformSpec spec, FakeBuddy buddy, FakeCma cma, ZoneLimits limits, long ramStart, long ramEnd) {
+    private TestBoard(PlatformSpec spec, FakePageAllocator buddy, FakeCma cma, ZoneLimits limits, long ramStart, long ramEnd) {
         this.ctx = new FakeBootContext(spec);
         this.buddy = buddy;
         this.cma = cma;
@@ -50,33 +52,28 @@ final class TestBoard {
         ctx.put(KernelVm.class, vm);
     }
 
-    private static PlatformSpec spec(Arch arch, String cmdline) {
-        return new PlatformSpec("test-" + arch.id(), arch, Optional.empty(), List.of(), List.of(),
-            KernelCmdline.parse(cmdline), Kconfig.defaults(arch), 1, Map.of());
-    }
-
     static TestBoard arm64() {
         return arm64("", ARM64_CMA_BASE >>> 12);
     }
 
     /** The arm64 board with a command line and the default CMA area at another pfn (16384 pages). */
     static TestBoard arm64(String cmdline, long cmaBasePfn) {
-        FakeBuddy buddy = new FakeBuddy(List.of(new FakeBuddy.Zone(ZoneType.DMA, 0x40000, 0x100000),
-            new FakeBuddy.Zone(ZoneType.DMA32, 0x100000, 0x100000),
-            new FakeBuddy.Zone(ZoneType.NORMAL, 0x100000, 0x140000)), ARM64_MANAGED_PAGES);
+        FakePageAllocator buddy = new FakePageAllocator(List.of(new FakePageAllocator.Zone(ZoneType.DMA, 0x40000, 0x100000),
+            new FakePageAllocator.Zone(ZoneType.DMA32, 0x100000, 0x100000),
+            new FakePageAllocator.Zone(ZoneType.NORMAL, 0x100000, 0x140000)), ARM64_MANAGED_PAGES);
         ZoneLimits limits = new ZoneLimits(new long[] {0x100000, 0x100000, 0x140000, 0, 0},
             new boolean[] {true, true, true, false, false}, 32, 1L << 32, 1L << 32, 0xffffffffL);
-        return new TestBoard(spec(Arch.ARM64, cmdline), buddy, new FakeCma(cmaBasePfn, 16384), limits,
+        return new TestBoard(Specs.spec(Arch.ARM64, cmdline), buddy, new FakeCma(cmaBasePfn, 16384), limits,
             0x40000000L, 0x140000000L);
     }
 
     static TestBoard x86() {
-        FakeBuddy buddy = new FakeBuddy(List.of(new FakeBuddy.Zone(ZoneType.DMA, 0x1, 0x1000),
-            new FakeBuddy.Zone(ZoneType.DMA32, 0x1000, 0x100000),
-            new FakeBuddy.Zone(ZoneType.NORMAL, 0x100000, 0x240000)), 2009000);
+        FakePageAllocator buddy = new FakePageAllocator(List.of(new FakePageAllocator.Zone(ZoneType.DMA, 0x1, 0x1000),
+            new FakePageAllocator.Zone(ZoneType.DMA32, 0x1000, 0x100000),
+            new FakePageAllocator.Zone(ZoneType.NORMAL, 0x100000, 0x240000)), 2009000);
         ZoneLimits limits = new ZoneLimits(new long[] {0x1000, 0x100000, 0x240000, 0, 0},
             new boolean[] {true, true, true, false, true}, 24, 16L << 20, 1L << 32, 0xffffffffL);
-        return new TestBoard(spec(Arch.X86_64, ""), buddy, null, limits, 0x1000L, 0x240000000L);
+        return new TestBoard(Specs.spec(Arch.X86_64, ""), buddy, null, limits, 0x1000L, 0x240000000L);
     }
 
     TestBoard boot() {

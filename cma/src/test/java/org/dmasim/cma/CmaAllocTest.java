@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.dmasim.api.platform.LogLine;
+import org.dmasim.testing.FakePageAllocator;
 import org.junit.jupiter.api.Test;
 
 /** cma_alloc placement: first fit, alignment, the offset rule, exact page counts, busy retries. */
@@ -40,7 +41,7 @@ class CmaAllocTest {
         assertEquals(0xfc000000L + 0x200000, p1m << 12);
         // exactly the requested pages, not a power of two
         assertEquals(3 * 128 + 5 + 16 + 256, t.cma.used());
-        assertArrayEquals(new long[] {p20k, p20k + 5}, t.pages.calls().get(3));
+        assertArrayEquals(new long[] {p20k, p20k + 5}, t.pages.contigCalls().get(3));
         assertEquals(3 * 128 + 5 + 16 + 256, t.pages.takenPages());
     }
 
@@ -76,7 +77,7 @@ class CmaAllocTest {
         long p = t.cma.alloc(5, 0, false);
         assertEquals(0x40200, p);
         assertEquals(4 + 8, t.cma.used(), "5 pages take 2 bits = 8 pages of the bitmap");
-        assertArrayEquals(new long[] {p, p + 5}, t.pages.calls().get(1), "alloc_contig_range gets exactly 5 pages");
+        assertArrayEquals(new long[] {p, p + 5}, t.pages.contigCalls().get(1), "alloc_contig_range gets exactly 5 pages");
         assertEquals(0x40208, t.cma.alloc(1, 0, false), "the next bit starts 8 pages on");
         assertEquals(4 + 8 + 4, t.cma.used());
     }
@@ -94,7 +95,7 @@ class CmaAllocTest {
         TestAreas t = new TestAreas("busy", 0x40000, 512, 0);
         t.pages.setBusy(0x40003);
         assertEquals(0x40004, t.cma.alloc(4, 2, false));
-        List<long[]> calls = t.pages.calls();
+        List<long[]> calls = t.pages.contigCalls();
         assertEquals(2, calls.size());
         assertArrayEquals(new long[] {0x40000, 0x40004}, calls.get(0));
         assertArrayEquals(new long[] {0x40004, 0x40008}, calls.get(1));
@@ -109,7 +110,7 @@ class CmaAllocTest {
         TestAreas t = new TestAreas("busy", 0x40000, 512, 0);
         t.pages.setBusy(0x40003);
         assertEquals(0x40004, t.cma.alloc(8, 0, false));
-        assertEquals(5, t.pages.calls().size());
+        assertEquals(5, t.pages.contigCalls().size());
         assertEquals(8, t.cma.used());
     }
 
@@ -120,7 +121,7 @@ class CmaAllocTest {
             t.pages.setBusy(p + 63);
         }
         assertEquals(-1, t.cma.alloc(64, 6, false));
-        assertEquals(8, t.pages.calls().size(), "every aligned 64-page candidate was tried once");
+        assertEquals(8, t.pages.contigCalls().size(), "every aligned 64-page candidate was tried once");
         assertEquals(List.of("cma: cma_alloc: reserved: alloc failed, req-size: 64 pages, ret: -16"),
             t.log.kernelText());
         assertEquals(0, t.cma.used());
@@ -131,7 +132,7 @@ class CmaAllocTest {
         assertEquals(-1, u.cma.alloc(13, 0, false));
         assertEquals(List.of("cma: cma_alloc: reserved: alloc failed, req-size: 13 pages, ret: -12"),
             u.log.kernelText());
-        assertEquals(1, u.pages.calls().size(), "no fit: alloc_contig_range is not called");
+        assertEquals(1, u.pages.contigCalls().size(), "no fit: alloc_contig_range is not called");
     }
 
     @Test
@@ -139,7 +140,7 @@ class CmaAllocTest {
         TestAreas t = new TestAreas("x", 0x40000, 512, 0);
         t.pages.forcedError = -4; // -EINTR: a fatal signal during migration
         assertEquals(-1, t.cma.alloc(2, 0, false));
-        assertEquals(1, t.pages.calls().size());
+        assertEquals(1, t.pages.contigCalls().size());
         assertEquals(List.of("cma: cma_alloc: x: alloc failed, req-size: 2 pages, ret: -4"), t.log.kernelText());
         assertEquals(0, t.cma.used());
     }
@@ -162,7 +163,7 @@ class CmaAllocTest {
         assertTrue(t.log.lines().isEmpty(), "both leave cma_alloc before the message");
         assertEquals(2, t.globals.allocFail.get());
         assertEquals(513, t.cma.allocPagesFail());
-        assertEquals(0, t.pages.calls().size());
+        assertEquals(0, t.pages.contigCalls().size());
     }
 
     @Test
@@ -231,7 +232,7 @@ class CmaAllocTest {
         TestAreas t = new TestAreas("x", 0x40000, 512, 0);
         assertEquals(-1, t.cma.alloc(1, 63, true));
         assertEquals(-1, t.cma.alloc(1, 40, true));
-        assertEquals(0, t.pages.calls().size());
+        assertEquals(0, t.pages.contigCalls().size());
         assertEquals(0x40000, t.cma.alloc(1, 18, true), "0x40000 is 2^18-aligned");
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
+import org.dmasim.testing.FakePageAllocator;
 import org.junit.jupiter.api.Test;
 
 /** debugfs /sys/kernel/debug/cma/<name>/ and sysfs /sys/kernel/mm/cma/<name>/ contents. */
@@ -97,7 +98,7 @@ class CmaDebugfsTest {
     @Test
     void registryListsEveryAreaUnderItsNameAndFindsAreasByName() {
         CmaRegistry reg = new CmaRegistry(8, new CmaGlobals(new org.dmasim.api.platform.BootLog()));
-        FakePages pages = new FakePages(0x40000, 0x60000);
+        FakePageAllocator pages = FakePageAllocator.oneZone(0x40000, 0x60000);
         Cma def = new Cma("reserved", 0x40000, 512, 0, reg.globals());
         Cma dt = new Cma("test-cma@58000000", 0x58000, 4096, 0, reg.globals());
         def.activate(pages);

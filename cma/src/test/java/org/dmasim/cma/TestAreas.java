@@ -2,17 +2,18 @@ package org.dmasim.cma;
 
 import java.util.concurrent.atomic.AtomicLong;
 import org.dmasim.api.platform.BootLog;
+import org.dmasim.testing.FakePageAllocator;
 
 /** An activated area on a fake allocator, with its log and a clock the test moves by hand. */
 final class TestAreas {
-    final FakePages pages;
+    final FakePageAllocator pages;
     final BootLog log = new BootLog();
     final AtomicLong clock = new AtomicLong(1_000_000_000L);
     final CmaGlobals globals = new CmaGlobals(log, clock::get);
     final Cma cma;
 
     TestAreas(String name, long basePfn, long count, int orderPerBit) {
-        pages = new FakePages(basePfn, basePfn + count);
+        pages = FakePageAllocator.oneZone(basePfn, basePfn + count);
         cma = new Cma(name, basePfn, count, orderPerBit, globals);
         cma.activate(pages);
     }

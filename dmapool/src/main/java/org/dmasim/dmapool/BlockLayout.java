@@ -57,7 +57,7 @@ final class BlockLayout {
     }
 
     /** 6.1 {@code pool_initialise_page}: the offset chain with the {@code >=} comparison. */
-    static BlockLayout linux61(int size, int allocation, int boundary) {
+    static BlockLayout v6_1(int size, int allocation, int boundary) {
         int[] out = new int[16];
         int n = 0;
         long offset = 0;
@@ -78,7 +78,7 @@ final class BlockLayout {
     }
 
     /** 6.4+ {@code pool_initialise_page}: blocks that fit, skipping to the next boundary. */
-    static BlockLayout linux64(int size, int allocation, int boundary) {
+    static BlockLayout v6_4(int size, int allocation, int boundary) {
         int[] out = new int[16];
         int n = 0;
         long offset = 0;

@@ -38,7 +38,7 @@ public final class DmaPoolBoot implements BootParticipant {
     /** After dma.core, which publishes DmaApi at rank 10. */
     static final int RANK = 20;
     /** Versions this bundle ships, accepted as option values even before their service is bound. */
-    static final List<String> SHIPPED = List.of(Pool61.VERSION, Pool64.VERSION);
+    static final List<String> SHIPPED = List.of(PoolV6_1.VERSION, PoolV6_4.VERSION);
 
     private final Map<String, DmaPoolBackend> backends = new ConcurrentHashMap<>();
     private final Backends live = Backends.of(backends);
@@ -103,8 +103,8 @@ public final class DmaPoolBoot implements BootParticipant {
      * benchmarks and for other bundles' plain unit tests).
      */
     public static DmaPools standalone(DmaApi dma, BootLog log, boolean debug, String version) {
-        Backends shipped = Backends.of(Map.of(Pool61.VERSION, new Dmapool61Backend(), Pool64.VERSION,
-            new Dmapool64Backend()));
+        Backends shipped = Backends.of(Map.of(PoolV6_1.VERSION, new DmapoolV6_1Backend(), PoolV6_4.VERSION,
+            new DmapoolV6_4Backend()));
         if (shipped.get(version).isEmpty()) {
             throw new IllegalArgumentException("dma_pool backend: " + version + " (expected: one of "
                 + String.join(", ", shipped.versions()) + ")");

@@ -16,6 +16,10 @@ import org.dmasim.api.mm.Gfp;
 import org.dmasim.api.platform.Arch;
 import org.dmasim.api.platform.InvalidInputException;
 import org.dmasim.api.platform.Kconfig;
+import org.dmasim.testing.FakeBootContext;
+import org.dmasim.testing.FakeDevice;
+import org.dmasim.testing.FakeDma;
+import org.dmasim.testing.Specs;
 import org.junit.jupiter.api.Test;
 
 class DmaPoolBootTest {
@@ -28,7 +32,7 @@ class DmaPoolBootTest {
     }
 
     private static FakeBootContext ctx(Kconfig kconfig, Map<String, String> options) {
-        FakeBootContext ctx = new FakeBootContext(kconfig, options);
+        FakeBootContext ctx = new FakeBootContext(Specs.spec(Arch.ARM64, kconfig, options));
         ctx.put(DmaApi.class, new FakeDma());
         return ctx;
     }
@@ -42,9 +46,9 @@ class DmaPoolBootTest {
     }
 
     @Test
-    void default61_publishesDmaPools() {
+    void defaultV6_1_publishesDmaPools() {
         FakeBootContext ctx = ctx(Kconfig.defaults(Arch.ARM64), Map.of());
-        boot(new Dmapool61Backend(), new Dmapool64Backend()).run(BootPhase.DEVICES, ctx);
+        boot(new DmapoolV6_1Backend(), new DmapoolV6_4Backend()).run(BootPhase.DEVICES, ctx);
         DmaPools pools = ctx.require(DmaPools.class);
         assertEquals("6.1", pools.backendVersion());
         assertEquals(java.util.List.of("6.1", "6.4"), pools.backendVersions());
@@ -53,7 +57,7 @@ class DmaPoolBootTest {
     @Test
     void option64_andSlubDebugOn_giveA64PoolWithPoisoning() {
         FakeBootContext ctx = ctx(Kconfig.defaults(Arch.ARM64).with("SLUB_DEBUG_ON", "y"), Map.of("dmapool", "6.4"));
-        boot(new Dmapool61Backend(), new Dmapool64Backend()).run(BootPhase.DEVICES, ctx);
+        boot(new DmapoolV6_1Backend(), new DmapoolV6_4Backend()).run(BootPhase.DEVICES, ctx);
         DmaPools pools = ctx.require(DmaPools.class);
         DmaPool pool = pools.create("p", new FakeDevice("d", 0), 64, 64, 0).orElseThrow();
         assertEquals("6.4", pool.backendVersion());
@@ -73,7 +77,7 @@ class DmaPoolBootTest {
     void unknownOption_namesTheOptionAndTheAllowedValues() {
         FakeBootContext ctx = ctx(Kconfig.defaults(Arch.ARM64), Map.of("dmapool", "5.10"));
         InvalidInputException e = assertThrows(InvalidInputException.class,
-            () -> boot(new Dmapool61Backend(), new Dmapool64Backend()).run(BootPhase.DEVICES, ctx));
+            () -> boot(new DmapoolV6_1Backend(), new DmapoolV6_4Backend()).run(BootPhase.DEVICES, ctx));
         assertEquals("dmapool=5.10: unknown dma_pool backend (expected: one of 6.1, 6.4)", e.getMessage());
         assertTrue(ctx.get(DmaPools.class).isEmpty());
     }
@@ -82,16 +86,16 @@ class DmaPoolBootTest {
     void missingBackendService_failsTheBootClearly() {
         FakeBootContext ctx = ctx(Kconfig.defaults(Arch.ARM64), Map.of("dmapool", "6.4"));
         InvalidInputException e = assertThrows(InvalidInputException.class,
-            () -> boot(new Dmapool61Backend()).run(BootPhase.DEVICES, ctx));
+            () -> boot(new DmapoolV6_1Backend()).run(BootPhase.DEVICES, ctx));
         assertEquals("dmapool=6.4: the dma_pool backend 6.4 is not available (no DmaPoolBackend service with"
             + " dmasim.dmapool.version=6.4 is registered; registered: 6.1)", e.getMessage());
     }
 
     @Test
     void unboundBackend_isForgotten_butAReplacementBoundFirstSurvives() {
-        DmaPoolBoot boot = boot(new Dmapool61Backend());
-        Dmapool64Backend first = new Dmapool64Backend();
-        Dmapool64Backend second = new Dmapool64Backend();
+        DmaPoolBoot boot = boot(new DmapoolV6_1Backend());
+        DmapoolV6_4Backend first = new DmapoolV6_4Backend();
+        DmapoolV6_4Backend second = new DmapoolV6_4Backend();
         Map<String, Object> props = Map.of(DmaPoolBackend.VERSION_PROPERTY, "6.4");
         boot.bindBackend(first, props);
         boot.bindBackend(second, props);
@@ -106,9 +110,9 @@ class DmaPoolBootTest {
 
     @Test
     void noDmaApi_failsNamingDmaCore() {
-        FakeBootContext ctx = new FakeBootContext(Kconfig.defaults(Arch.ARM64), Map.of());
+        FakeBootContext ctx = new FakeBootContext(Specs.spec(Arch.ARM64, Kconfig.defaults(Arch.ARM64), Map.of()));
         IllegalStateException e = assertThrows(IllegalStateException.class,
-            () -> boot(new Dmapool61Backend()).run(BootPhase.DEVICES, ctx));
+            () -> boot(new DmapoolV6_1Backend()).run(BootPhase.DEVICES, ctx));
         assertTrue(e.getMessage().contains("dma.core must publish it in phase DEVICES"), e.getMessage());
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.dmasim.api.platform.LogLine.Level;
+import org.dmasim.testing.FakeDevice;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -31,7 +32,7 @@ class DmapoolTestModuleTest {
             assertTrue(lines.get(i).matches("dmapool test: " + head[i] + " time:\\d+"), lines.get(i));
         }
         FakeDevice dev = (FakeDevice) f.dma.device("dmapool-test").orElseThrow();
-        assertEquals(-1L, dev.mask);
+        assertEquals(-1L, dev.dmaMask());
         assertEquals(lines, f.lines(Level.WARNING));
         assertEquals(List.of(), f.pools.pools());
         assertEquals(List.of(), f.dma.allocations());

@@ -5,6 +5,8 @@ import org.dmasim.api.dmapool.DmaPool;
 import org.dmasim.api.dmapool.DmaPools;
 import org.dmasim.api.platform.BootLog;
 import org.dmasim.api.platform.LogLine;
+import org.dmasim.testing.FakeDevice;
+import org.dmasim.testing.FakeDma;
 
 /** One simulated platform's dma_pool service over {@link FakeDma}, and helpers. */
 final class Fixture {

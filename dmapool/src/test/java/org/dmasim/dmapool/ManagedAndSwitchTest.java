@@ -15,6 +15,8 @@ import org.dmasim.api.dmapool.DmaPools;
 import org.dmasim.api.mm.Gfp;
 import org.dmasim.api.platform.BootLog;
 import org.dmasim.api.platform.LogLine.Level;
+import org.dmasim.testing.FakeDevice;
+import org.dmasim.testing.FakeDma;
 import org.junit.jupiter.api.Test;
 
 class ManagedAndSwitchTest {
@@ -95,8 +97,8 @@ class ManagedAndSwitchTest {
 
     @Test
     void backendGone_livePoolsKeepWorking_newPoolsFailClearly() {
-        Map<String, DmaPoolBackend> bound = new ConcurrentHashMap<>(Map.of("6.1", new Dmapool61Backend(), "6.4",
-            new Dmapool64Backend()));
+        Map<String, DmaPoolBackend> bound = new ConcurrentHashMap<>(Map.of("6.1", new DmapoolV6_1Backend(), "6.4",
+            new DmapoolV6_4Backend()));
         FakeDma dma = new FakeDma();
         DmaPools pools = new DmaPoolsService(dma, new BootLog(), false, Backends.of(bound), "6.4");
         FakeDevice dev = new FakeDevice("d", 0);

@@ -34,7 +34,7 @@ class MisuseTest {
     }
 
     @Test
-    void badDma_61_printsTheKernelLine() {
+    void badDma_v6_1_printsTheKernelLine() {
         Fixture f = new Fixture("6.1");
         DmaPool pool = f.create("p", 64, 64, 0);
         DmaBlock a = pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
@@ -48,7 +48,7 @@ class MisuseTest {
     }
 
     @Test
-    void doubleFree_61_withoutDebug_isADmasimLine_withDebug_theKernelLine() {
+    void doubleFree_v6_1_withoutDebug_isADmasimLine_withDebug_theKernelLine() {
         for (boolean debug : new boolean[] {false, true}) {
             Fixture f = new Fixture("6.1", debug);
             DmaPool pool = f.create("p", 64, 64, 0);
@@ -66,7 +66,7 @@ class MisuseTest {
     }
 
     @Test
-    void badVaddr_61_debug() {
+    void badVaddr_v6_1_debug() {
         Fixture f = new Fixture("6.1", true);
         DmaPool pool = f.create("p", 64, 64, 0);
         DmaBlock a = pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
@@ -97,7 +97,7 @@ class MisuseTest {
     }
 
     @Test
-    void noValidation_64_withoutDebug_stillRefused_asDmasimLines() {
+    void noValidation_v6_4_withoutDebug_stillRefused_asDmasimLines() {
         Fixture f = new Fixture("6.4");
         DmaPool pool = f.create("p", 64, 64, 0);
         DmaBlock a = pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
@@ -114,7 +114,7 @@ class MisuseTest {
     }
 
     @Test
-    void doubleFree_64_debug_printsPoolBlockErr() {
+    void doubleFree_v6_4_debug_printsPoolBlockErr() {
         Fixture f = new Fixture("6.4", true);
         DmaPool pool = f.create("p", 64, 64, 0);
         DmaBlock a = pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
@@ -141,7 +141,7 @@ class MisuseTest {
     }
 
     @Test
-    void destroyBusy_61_perBusyPage_idlePagesFreed_busyLeaked() {
+    void destroyBusy_v6_1_perBusyPage_idlePagesFreed_busyLeaked() {
         Fixture f = new Fixture("6.1");
         DmaPool pool = f.create("p", 64, 64, 0);
         long[][] b = Fixture.allocN(pool, 63 * 3);
@@ -160,7 +160,7 @@ class MisuseTest {
     }
 
     @Test
-    void destroyBusy_64_oneLine_allPagesLeaked() {
+    void destroyBusy_v6_4_oneLine_allPagesLeaked() {
         Fixture f = new Fixture("6.4");
         DmaPool pool = f.create("p", 64, 64, 0);
         long[][] b = Fixture.allocN(pool, 64 * 3);

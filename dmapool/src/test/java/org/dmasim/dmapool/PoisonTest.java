@@ -34,7 +34,7 @@ class PoisonTest {
     }
 
     @Test
-    void linux61_freshPage_isPoisonedAndChained() {
+    void v6_1_freshPage_isPoisonedAndChained() {
         Fixture f = new Fixture("6.1", true);
         DmaPool pool = f.create("p", 64, 64, 0);
         DmaBlock a = pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
@@ -47,7 +47,7 @@ class PoisonTest {
     }
 
     @Test
-    void linux61_freedBlock_isPoisoned_andCorruptionIsReportedWithAHexDump() {
+    void v6_1_freedBlock_isPoisoned_andCorruptionIsReportedWithAHexDump() {
         Fixture f = new Fixture("6.1", true);
         DmaPool pool = f.create("p", 64, 64, 0);
         DmaBlock a = pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
@@ -68,7 +68,7 @@ class PoisonTest {
     }
 
     @Test
-    void linux61_writeIntoTheLinkWord_isNotChecked() {
+    void v6_1_writeIntoTheLinkWord_isNotChecked() {
         Fixture f = new Fixture("6.1", true);
         DmaPool pool = f.create("p", 64, 64, 0);
         DmaBlock a = pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
@@ -79,7 +79,7 @@ class PoisonTest {
     }
 
     @Test
-    void linux64_blockHeader_isNextPointerAndDma_andCheckSkipsIt() {
+    void v6_4_blockHeader_isNextPointerAndDma_andCheckSkipsIt() {
         Fixture f = new Fixture("6.4", true);
         DmaPool pool = f.create("p", 64, 64, 0);
         DmaBlock a = pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
@@ -132,7 +132,7 @@ class PoisonTest {
     }
 
     @Test
-    void destroy_61_poisonsIdlePagesBeforeFreeingThem() {
+    void destroy_v6_1_poisonsIdlePagesBeforeFreeingThem() {
         Fixture f = new Fixture("6.1", true);
         DmaPool pool = f.create("p", 64, 64, 0);
         DmaBlock a = pool.alloc(Gfp.GFP_KERNEL).orElseThrow();

@@ -11,6 +11,7 @@ import java.util.Random;
 import java.util.TreeMap;
 import org.dmasim.api.dmapool.DmaPool;
 import org.dmasim.api.mm.Gfp;
+import org.dmasim.testing.FakeDma;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -129,8 +130,8 @@ class RandomOpsTest {
         int size = (int) pool.size();
         int allocation = (int) pool.allocation();
         int boundary = (int) pool.boundary();
-        return (version.equals("6.1") ? BlockLayout.linux61(size, allocation, boundary)
-            : BlockLayout.linux64(size, allocation, boundary)).blocks();
+        return (version.equals("6.1") ? BlockLayout.v6_1(size, allocation, boundary)
+            : BlockLayout.v6_4(size, allocation, boundary)).blocks();
     }
 
     private static void checkPlacement(Fixture f, DmaPool pool, long vaddr, long dma) {

@@ -4,24 +4,22 @@ import org.dmasim.api.swiotlb.SwiotlbPool;
 
 /**
  * The default bounce pool ({@code struct io_tlb_mem}): {@code nslabs} slots of 2 KiB from
- * {@code start}, split into {@code nareas} areas. Slot allocation (next-fit per area, segment
- * boundaries, copies) is the streaming-DMA issue's; boot needs the placement and the report.
+ * {@code start}. Slot allocation (areas, next-fit per area, segment boundaries, copies) is the
+ * streaming-DMA issue's; boot needs the placement and the report.
  */
 final class Swiotlb implements SwiotlbPool {
     private final long start;
     private final long nslabs;
-    private final int nareas;
     private final boolean forceBounce;
 
-    Swiotlb(long start, long nslabs, int nareas, boolean forceBounce) {
+    Swiotlb(long start, long nslabs, boolean forceBounce) {
         this.start = start;
         this.nslabs = nslabs;
-        this.nareas = nareas;
         this.forceBounce = forceBounce;
     }
 
     static Swiotlb none(boolean forceBounce) {
-        return new Swiotlb(0, 0, 0, forceBounce);
+        return new Swiotlb(0, 0, forceBounce);
     }
 
     @Override
@@ -40,18 +38,8 @@ final class Swiotlb implements SwiotlbPool {
     }
 
     @Override
-    public int nareas() {
-        return nareas;
-    }
-
-    @Override
     public boolean forceBounce() {
         return forceBounce;
-    }
-
-    @Override
-    public long used() {
-        return 0;
     }
 
     /** {@code swiotlb_print_info()}. */

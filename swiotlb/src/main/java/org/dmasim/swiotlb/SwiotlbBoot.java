@@ -85,7 +85,7 @@ public final class SwiotlbBoot implements BootParticipant {
         }
         mb.allocTryNid(Page.pageAlign(nslabs * SLOT_METADATA_BYTES), Page.PAGE_SIZE, 0, Memblock.ALLOC_ACCESSIBLE);
         mb.allocTryNid(params.nareas * AREA_METADATA_BYTES, Memblock.SMP_CACHE_BYTES, 0, Memblock.ALLOC_ACCESSIBLE);
-        pool = new Swiotlb(tlb, nslabs, params.nareas, force);
+        pool = new Swiotlb(tlb, nslabs, force);
         ctx.put(SwiotlbPool.class, pool);
         if (setup.verbose()) {
             String info = pool.info();

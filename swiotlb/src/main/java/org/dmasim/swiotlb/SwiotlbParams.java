@@ -1,6 +1,5 @@
 package org.dmasim.swiotlb;
 
-import java.util.Optional;
 import org.dmasim.api.platform.BootLog;
 import org.dmasim.api.platform.KernelCmdline;
 import org.dmasim.api.platform.Memparse;
@@ -75,9 +74,5 @@ final class SwiotlbParams {
 
     static long align(long v, long a) {
         return (v + a - 1) / a * a;
-    }
-
-    Optional<Boolean> forced() {
-        return force ? Optional.of(true) : noforce ? Optional.of(false) : Optional.empty();
     }
 }

@@ -9,6 +9,7 @@ import org.dmasim.api.boot.ArchSupport;
 import org.dmasim.api.boot.BootContext;
 import org.dmasim.api.boot.BootParticipant;
 import org.dmasim.api.boot.BootPhase;
+import org.dmasim.api.boot.KernelVirtualLayout;
 import org.dmasim.api.boot.Memblock;
 import org.dmasim.api.boot.SwiotlbSetup;
 import org.dmasim.api.boot.ZoneLimits;
@@ -27,12 +28,13 @@ import org.osgi.service.component.annotations.Component;
  * The arm64 side of Linux 6.1's early boot ({@code setup_arch}, {@code arm64_memblock_init},
  * {@code paging_init}, {@code bootmem_init}, {@code zone_sizes_init}).
  *
- * <p>RAM comes from the device tree's memory nodes (or {@code --mem}); the kernel image and
- * the DTB are reserved where QEMU's virt machine puts them; then the early allocations that
- * sit at the top of RAM before the default CMA area is placed (page tables, the sparse memmap)
- * and those that come after it (per-CPU areas, hash tables, the page-granular linear map
- * tables). Their sizes are {@link EarlyAllocations}; they matter because CMA and swiotlb are
- * placed top-down below them when RAM ends below the DMA limit.
+ * <p>RAM comes from the device tree's memory nodes (or {@code --mem}, {@link MemoryNodes}); the
+ * kernel Image and the device-tree blob are reserved where the boot loader put them
+ * ({@link KernelImage}); then the early allocations that sit at the top of RAM before the default
+ * CMA area is placed (page tables, the unflattened tree, NODE_DATA, the sparse memmap) and those
+ * that come after it (resources, command line copies, per-CPU areas, the log buffer), all
+ * {@link EarlyAllocations}; they matter because CMA and swiotlb are placed top-down below them
+ * when RAM ends below the DMA limit.
  */
 @Component(service = {ArchSupport.class, BootParticipant.class},
     property = {BootParticipant.BACKEND_PROPERTY + "=arch.arm64", "dmasim.arch=arm64"})
@@ -40,6 +42,29 @@ public final class Arm64Arch implements ArchSupport {
     /** PHYS_MASK_SHIFT with 48-bit physical addresses. */
     static final int PHYS_MASK_SHIFT = 48;
     static final long U32_MAX = 0xffffffffL;
+
+    // The kernel virtual layout of Debian's 6.1 arm64 kernel: CONFIG_ARM64_VA_BITS_48, 4 KiB
+    // pages (arch/arm64/include/asm/memory.h and pgtable.h of 6.1). The linear map does not move
+    // with KASLR off, which is what the simulated boots assume.
+    static final int VA_BITS = 48;
+    /** _PAGE_OFFSET(VA_BITS) = -(1 << VA_BITS): 0xffff000000000000. */
+    static final long PAGE_OFFSET = -(1L << VA_BITS);
+    /** MODULES_VADDR = _PAGE_END(VA_BITS_MIN) = -(1 << (VA_BITS - 1)); MODULES_VSIZE = SZ_128M in 6.1. */
+    static final long MODULES_END = -(1L << (VA_BITS - 1)) + (128L << 20);
+    /** VMALLOC_START = MODULES_END: 0xffff800008000000. */
+    static final long VMALLOC_START = MODULES_END;
+    /**
+     * VMEMMAP_START = -(1 << (VA_BITS - VMEMMAP_SHIFT)), VMEMMAP_SHIFT = PAGE_SHIFT -
+     * STRUCT_PAGE_MAX_SHIFT = 12 - 6: 0xfffffc0000000000.
+     */
+    static final long VMEMMAP_START = -(1L << (VA_BITS - (Page.PAGE_SHIFT - 6)));
+    /** VMALLOC_END = VMEMMAP_START - SZ_256M: 0xfffffbfff0000000. */
+    static final long VMALLOC_END = VMEMMAP_START - (256L << 20);
+    /**
+     * ARM64_MEMSTART_ALIGN: 1 << PUD_SHIFT (30) with 4 KiB pages, being larger than
+     * SECTION_SIZE_BITS (27); memstart_addr is DRAM's start rounded down to it.
+     */
+    static final long ARM64_MEMSTART_ALIGN = 1L << 30;
 
     @Override
     public String name() {
@@ -59,16 +84,30 @@ public final class Arm64Arch implements ArchSupport {
             BootPhase.ATOMIC_POOLS, BootPhase.IOMMU_SUBSYS, BootPhase.DEVICES, BootPhase.FREE_INITMEM);
     }
 
+    /**
+     * {@code memstart_addr = round_down(memblock_start_of_DRAM(), ARM64_MEMSTART_ALIGN)}
+     * ({@code arm64_memblock_init}); {@code vmemmap = (struct page *)VMEMMAP_START -
+     * (memstart_addr >> PAGE_SHIFT)}.
+     */
+    @Override
+    public KernelVirtualLayout virtualLayout(long startOfDram) {
+        long memstart = startOfDram & -ARM64_MEMSTART_ALIGN;
+        return new KernelVirtualLayout(PAGE_OFFSET, memstart, VMALLOC_START, VMALLOC_END,
+            VMEMMAP_START - (memstart >>> Page.PAGE_SHIFT) * Page.STRUCT_PAGE_SIZE);
+    }
+
     @Override
     public Set<BootPhase> phases(Arch arch) {
         return arch == Arch.ARM64 ? EnumSet.of(BootPhase.MEMBLOCK, BootPhase.EARLY_ALLOC, BootPhase.PERCPU,
-            BootPhase.FREE_INITMEM)
+            BootPhase.CMDLINE, BootPhase.FREE_INITMEM)
             : EnumSet.noneOf(BootPhase.class);
     }
 
     @Override
     public int rank(BootPhase phase) {
-        return -100;
+        // setup_log_buf() follows the "Kernel command line:" banner and the early parameters
+        // (swiotlb's at 10) and precedes the VFS hash tables (20).
+        return phase == BootPhase.CMDLINE ? 15 : -100;
     }
 
     @Override
@@ -80,7 +119,7 @@ public final class Arm64Arch implements ArchSupport {
             }
             case EARLY_ALLOC -> {
                 ctx.memblock().allowResize(); // paging_init() ends with memblock_allow_resize()
-                EarlyAllocations.beforeZones(ctx);
+                EarlyAllocations.beforeZones(ctx, ctx.require(KernelImage.class));
                 ZoneLimits limits = zoneLimits(ctx);
                 ctx.put(ZoneLimits.class, limits);
                 // mem_init(): swiotlb_init(max_pfn > PFN_DOWN(arm64_dma_phys_limit), SWIOTLB_VERBOSE)
@@ -88,8 +127,9 @@ public final class Arm64Arch implements ArchSupport {
                 ctx.put(SwiotlbSetup.class, new SwiotlbSetup(beyond, true, false, false));
             }
             case PERCPU -> EarlyAllocations.afterContiguous(ctx);
+            case CMDLINE -> LogBuf.run(ctx);
             // The image where MEMBLOCK put it: memblock may start elsewhere by now (mem=, removed banks).
-            case FREE_INITMEM -> ctx.get(KernelImage.class).ifPresent(image -> image.freeInitmem(ctx));
+            case FREE_INITMEM -> ctx.require(KernelImage.class).freeInitmem(ctx);
             default -> {
             }
         }
@@ -106,11 +146,11 @@ public final class Arm64Arch implements ArchSupport {
         Memblock mb = ctx.memblock();
         List<MemoryRange> banks = ctx.spec().memOverride();
         if (banks.isEmpty()) {
-            banks = dtMemory(ctx);
-        }
-        if (banks.isEmpty()) {
-            throw new InvalidInputException("device tree: no memory node with a usable reg"
-                + " (the kernel needs device_type = \"memory\" nodes; or give --mem SIZE@BASE)");
+            List<MemoryNodes.Placeholder> placeholders = new ArrayList<>();
+            banks = MemoryNodes.scan(ctx, placeholders);
+            if (banks.isEmpty()) {
+                throw MemoryNodes.noRam(ctx.deviceTree(), placeholders);
+            }
         }
         for (MemoryRange bank : banks) {
             addMemory(ctx, bank.base(), bank.size());
@@ -119,18 +159,18 @@ public final class Arm64Arch implements ArchSupport {
         if (mb.memory().isEmpty()) {
             throw new InvalidInputException("memory: no RAM below the 48-bit physical address limit");
         }
+        KernelImage image = KernelImage.place(mb, ctx.spec().loader(), ctx.deviceTree(), ctx.log());
+        ctx.put(KernelImage.class, image);
+        image.reserveDtb(mb); // setup_machine_fdt()
         ctx.parseEarlyParams(); // setup_arch(): after setup_machine_fdt(), before arm64_memblock_init()
         Optional<String> mem = ctx.spec().cmdline().value("mem");
-        KernelImage image = KernelImage.place(mb);
-        ctx.put(KernelImage.class, image);
         Optional<EarlyMem> limit = ctx.get(EarlyMem.class);
         if (limit.isPresent()) {
             mb.capMemory(limit.get().limit()); // memblock_mem_limit_remove_map: a limit of 0 keeps everything
-            mb.addMemory(image.base(), image.size());
+            mb.addMemory(image.base(), KernelImage.IMAGE_SIZE);
         }
         image.checkFits(mb, mem.orElse(null));
-        mb.reserve(image.base(), image.size());
-        image.reserveDtb(mb);
+        image.reserve(mb);
     }
 
     /** {@code early_init_dt_add_memory_arch}: page-trims each bank; tiny ones are ignored. */
@@ -148,42 +188,9 @@ public final class Arm64Arch implements ArchSupport {
         ctx.memblock().addMemory(base, size);
     }
 
-    /** {@code early_init_dt_scan_memory}: root children with device_type "memory". */
+    /** {@code early_init_dt_scan_memory}: the banks of the tree's memory nodes ({@link MemoryNodes}). */
     static List<MemoryRange> dtMemory(BootContext ctx) {
-        List<MemoryRange> out = new ArrayList<>();
-        Optional<DeviceTree> dt = ctx.deviceTree();
-        if (dt.isEmpty()) {
-            return out;
-        }
-        DtNode root = dt.get().root();
-        for (DtNode n : root.children()) {
-            boolean memory = n.property("device_type").map(DtProperty::string).orElse("").equals("memory");
-            if (!memory || !n.isAvailable()) {
-                continue;
-            }
-            Optional<DtProperty> reg = n.property("linux,usable-memory");
-            if (reg.isEmpty() || reg.get().isEmpty()) {
-                reg = n.property("reg");
-            }
-            if (reg.isEmpty()) {
-                continue;
-            }
-            for (long[] e : DtNode.entries(reg.get(), root.addressCells(), root.sizeCells())) {
-                if (e[1] == 0) {
-                    continue;
-                }
-                MemoryRange r = new MemoryRange(e[0], e[1]);
-                for (MemoryRange o : out) {
-                    if (o.overlaps(r)) {
-                        ctx.log().dmasim(String.format("warning: memory node %s: bank [%#x-%#x) overlaps an earlier"
-                            + " bank [%#x-%#x); the kernel merges them silently", n.name(), r.base(), r.end(),
-                            o.base(), o.end()));
-                    }
-                }
-                out.add(r);
-            }
-        }
-        return out;
+        return MemoryNodes.scan(ctx, new ArrayList<>());
     }
 
     /** {@code zone_sizes_init()} plus the limits the DMA code derives from it. */

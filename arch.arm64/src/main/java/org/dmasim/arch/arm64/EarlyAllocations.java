@@ -2,67 +2,58 @@ package org.dmasim.arch.arm64;
 
 import org.dmasim.api.boot.BootContext;
 import org.dmasim.api.boot.Memblock;
-import org.dmasim.api.mm.Page;
+import org.dmasim.api.platform.InvalidInputException;
 
 /**
- * The memblock allocations arm64 makes between the reserved-memory scan and {@code mem_init()},
- * in kernel order, each top-down from the top of RAM:
+ * The memblock allocations arm64 Linux 6.1 makes between the reserved-memory scan and
+ * {@code mem_init()}, in kernel order, each derived from the kernel's rules and the build's
+ * structure sizes ({@link KernelStructs}), none calibrated. They matter because the default CMA
+ * area and the swiotlb buffer are placed top-down below them: when RAM ends below the DMA limit,
+ * a few pages more or less here move CMA by 2 MiB and swiotlb by as many pages.
  *
  * <ol>
- * <li>before the zones: the kernel and linear-map page tables ({@code paging_init}; page
- * granular with Debian's rodata=full, so 2 MiB per GiB), NODE_DATA, the pageblock usemaps, the
- * sparse memmap buffer (64 bytes of {@code struct page} per page of every present 128 MiB
- * section, in 2 MiB aligned vmemmap blocks) and its page-table pages, which fit in the gap the
- * buffer's alignment leaves above it;</li>
- * <li>after the default CMA area: the per-CPU first chunk.</li>
+ * <li>{@code setup_arch()}: {@code paging_init()} ({@link PagingInit}: kernel, linear and
+ * identity map tables), {@code unflatten_device_tree()} ({@link UnflattenedTree}), then
+ * {@code bootmem_init()} ({@link BootmemInit}: numa_distance, NODE_DATA, the sparse memmap and
+ * its tables); the default CMA area follows.</li>
+ * <li>After CMA: {@code request_standard_resources()} (one {@code struct resource} per memblock
+ * memory region), then {@code start_kernel()}'s {@code setup_command_line()} (two copies of the
+ * command line, each its length + 1), {@code setup_per_cpu_areas()} ({@link PerCpuFirstChunk}),
+ * {@code setup_log_buf()} ({@link LogBuf}) and the VFS hash tables (the platform's), then
+ * {@code mem_init()}'s swiotlb.</li>
  * </ol>
  *
- * <p>Sizes other than the memmap are calibrated against the real 6.1 boots (the oracle's
- * {@code Memory: ... reserved} figures grow by 19.5 MiB per GiB: 16 memmap + 2 page tables +
- * 1.5 hash tables). Order matters more than size: on a 1 GiB board the page tables push the
- * memmap buffer 2 MiB below the top and CMA lands right under it, at the real kernel's 0x7ac00000.
+ * <p>Not modelled: {@code memblock_double_array()} (a board with more than 128 memory or
+ * reserved regions grows the arrays from memblock), KFENCE's pool (Debian's arm64 kernel is built
+ * without KFENCE), NUMA trees with {@code numa-node-id} (dmasim models one node).
  */
 final class EarlyAllocations {
-    static final long SECTION_SIZE = 1L << Page.SECTION_SIZE_BITS;
-    static final long SECTION_MEMMAP = (SECTION_SIZE / Page.PAGE_SIZE) * Page.STRUCT_PAGE_SIZE;
-    static final long NODE_DATA_SIZE = 0x22c0;
-    static final long USEMAP_PER_SECTION = 32;
-    static final long PERCPU_UNIT = 30 * Page.PAGE_SIZE;
-    static final long PTE_TABLES_PER_GIB = 2L << 20;
-
     private EarlyAllocations() {
     }
 
-    static void beforeZones(BootContext ctx) {
+    /** From {@code paging_init()} to {@code sparse_init()}. */
+    static void beforeZones(BootContext ctx, KernelImage image) {
         Memblock mb = ctx.memblock();
-        long gib = (mb.endOfDram() - mb.startOfDram() + (1L << 30) - 1) >>> 30;
-        long tables = 2 + gib;
-        for (long i = 0; i < tables; i++) {
-            mustAlloc(mb, Page.PAGE_SIZE, Page.PAGE_SIZE, "page table");
-        }
-        long ram = mb.physMemSize();
-        long pte = Page.pageAlign((ram >>> 30) * PTE_TABLES_PER_GIB + ((ram & ((1L << 30) - 1)) >>> 9));
-        mustAlloc(mb, pte, Page.PAGE_SIZE, "linear map page tables");
-        mustAlloc(mb, NODE_DATA_SIZE, Memblock.SMP_CACHE_BYTES, "NODE_DATA");
-        long sections = mb.presentSections();
-        mustAlloc(mb, sections * USEMAP_PER_SECTION, Memblock.SMP_CACHE_BYTES, "usemap");
-        mustAlloc(mb, sections * SECTION_MEMMAP, SECTION_MEMMAP, "memmap");
-        long spanSections = (mb.endOfDram() - (mb.startOfDram() & -SECTION_SIZE) + SECTION_SIZE - 1) / SECTION_SIZE;
-        long vmemmapTables = 1 + (spanSections * SECTION_MEMMAP + (1L << 30) - 1) / (1L << 30);
-        for (long i = 0; i < vmemmapTables; i++) {
-            mustAlloc(mb, Page.PAGE_SIZE, Page.PAGE_SIZE, "vmemmap page table");
-        }
+        PagingInit.run(mb, image);
+        ctx.deviceTree().ifPresent(dt -> UnflattenedTree.run(mb, dt, !ctx.spec().cmdline().raw().isEmpty(),
+            !ctx.spec().memOverride().isEmpty()));
+        BootmemInit.run(mb);
     }
 
+    /** From the end of {@code setup_arch()} to {@code setup_per_cpu_areas()}. */
     static void afterContiguous(BootContext ctx) {
         Memblock mb = ctx.memblock();
-        mustAlloc(mb, PERCPU_UNIT * ctx.spec().possibleCpus(), Page.PAGE_SIZE, "percpu");
+        mustAlloc(mb, mb.memory().size() * KernelStructs.RESOURCE, Memblock.SMP_CACHE_BYTES, "standard resources");
+        long cmdline = ctx.spec().cmdline().raw().getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 1L;
+        mustAlloc(mb, cmdline, Memblock.SMP_CACHE_BYTES, "saved_command_line");
+        mustAlloc(mb, cmdline, Memblock.SMP_CACHE_BYTES, "static_command_line");
+        PerCpuFirstChunk.run(mb, ctx.spec().possibleCpus(), ctx.log());
     }
 
-    private static long mustAlloc(Memblock mb, long size, long align, String what) {
+    static long mustAlloc(Memblock mb, long size, long align, String what) {
         long at = mb.allocTryNid(size, align, 0, Memblock.ALLOC_ACCESSIBLE);
         if (at == 0) {
-            throw new org.dmasim.api.platform.InvalidInputException(String.format(
+            throw new InvalidInputException(String.format(
                 "early boot: out of memory allocating %d bytes for the %s (RAM too small for Linux 6.1 to boot)",
                 size, what));
         }

@@ -10,6 +10,7 @@ import org.dmasim.api.boot.BootContext;
 import org.dmasim.api.boot.BootParticipant;
 import org.dmasim.api.boot.BootPhase;
 import org.dmasim.api.boot.DmaReserve;
+import org.dmasim.api.boot.KernelVirtualLayout;
 import org.dmasim.api.boot.Memblock;
 import org.dmasim.api.boot.SwiotlbSetup;
 import org.dmasim.api.boot.ZoneLimits;
@@ -39,6 +40,18 @@ public final class X86Arch implements ArchSupport {
     static final long KERNEL_SIZE = 0x3442000L;
     static final long SZ_1M = 1L << 20;
 
+    // The kernel virtual layout of Debian's 6.1 amd64 kernel with 4-level paging and nokaslr
+    // (arch/x86/include/asm/page_64_types.h and pgtable_64_types.h of 6.1): with KASLR the
+    // three bases below would be randomised, which is why the oracle boots carry nokaslr.
+    /** __PAGE_OFFSET_BASE_L4. */
+    static final long PAGE_OFFSET = 0xffff888000000000L;
+    /** __VMALLOC_BASE_L4. */
+    static final long VMALLOC_START = 0xffffc90000000000L;
+    /** VMALLOC_START + (VMALLOC_SIZE_TB_L4 = 32 TiB) - 1: the header's end is inclusive. */
+    static final long VMALLOC_END = VMALLOC_START + (32L << 40) - 1;
+    /** __VMEMMAP_BASE_L4: vmemmap starts at pfn 0. */
+    static final long VMEMMAP_START = 0xffffea0000000000L;
+
     @Override
     public String name() {
         return "arch.x86";
@@ -55,6 +68,12 @@ public final class X86Arch implements ArchSupport {
             BootPhase.FREE_AREA_INIT, BootPhase.PERCPU, BootPhase.ZONELISTS, BootPhase.CMDLINE,
             BootPhase.SWIOTLB_INIT, BootPhase.FREE_ALL, BootPhase.CMA_ACTIVATE, BootPhase.ATOMIC_POOLS,
             BootPhase.IOMMU_SUBSYS, BootPhase.PCI_IOMMU_INIT, BootPhase.DEVICES, BootPhase.FREE_INITMEM);
+    }
+
+    /** The linear map starts at physical 0 whatever the RAM layout ({@code __va(p) = p + PAGE_OFFSET}). */
+    @Override
+    public KernelVirtualLayout virtualLayout(long startOfDram) {
+        return new KernelVirtualLayout(PAGE_OFFSET, 0, VMALLOC_START, VMALLOC_END, VMEMMAP_START);
     }
 
     @Override
@@ -143,12 +162,17 @@ public final class X86Arch implements ArchSupport {
         ctx.put(ZoneLimits.class, zoneLimits(ctx, maxPfn));
         boolean iommuOff = false;
         boolean soft = false;
-        for (KernelCmdline.Param p : ctx.spec().cmdline().all("iommu")) {
+        // iommu_setup() (pci-dma.c), swiotlb side: "off" is no_iommu, "soft" forces swiotlb;
+        // "usedac" ends the parameter. Its default-domain side is the IOMMU core's (platform).
+        for (KernelCmdline.Param p : cmd.all("iommu")) {
             if (p.value() == null) {
                 continue;
             }
             for (String opt : p.value().split(",")) {
                 iommuOff |= opt.startsWith("off");
+                if (opt.startsWith("usedac")) {
+                    break;
+                }
                 soft |= opt.startsWith("soft");
             }
         }

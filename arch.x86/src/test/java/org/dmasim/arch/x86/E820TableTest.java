@@ -42,6 +42,16 @@ class E820TableTest {
     }
 
     @Test
+    void updatingTheFirstPageOfARamEntrySplitsIt() {
+        // trim_bios_range(): page 0 becomes reserved, the rest of the entry stays RAM.
+        E820Table t = E820Table.firmware(List.of(e(0x0, 0x9fbff, E820Entry.Type.USABLE)), new BootLog());
+        assertEquals(0x1000, t.rangeUpdate(0, 0x1000, E820Table.RAM, E820Table.RESERVED));
+        t.updateTable();
+        assertEquals(List.of(entry(0x0, 0x1000, E820Table.RESERVED), entry(0x1000, 0x9fc00 - 0x1000, E820Table.RAM)),
+            t.entries());
+    }
+
+    @Test
     void removingCutsOutOfRangesOfThatTypeOnlyAndTheEndOfRamFollows() {
         // The legacy hole 640K-1M and a mem= limit of 2 GiB.
         E820Table t = E820Table.firmware(List.of(e(0x0, 0xfffff, E820Entry.Type.USABLE),

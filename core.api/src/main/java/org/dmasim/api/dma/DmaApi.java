@@ -2,6 +2,7 @@ package org.dmasim.api.dma;
 
 import java.util.List;
 import java.util.Optional;
+import org.dmasim.api.device.DeviceInfoDTO;
 import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.mem.KernelVm;
 import org.osgi.annotation.versioning.ProviderType;
@@ -48,8 +49,54 @@ public interface DmaApi {
     /** {@code dma_get_cache_alignment}. */
     int cacheAlignment();
 
-    /** {@code dma_max_mapping_size}: -1 stands for SIZE_MAX. */
+    /**
+     * {@code dma_max_mapping_size}: -1 stands for SIZE_MAX. For dma-direct, swiotlb's limit
+     * (IO_TLB_SEGSIZE slots of IO_TLB_SIZE bytes less the min_align_mask rounding: 256 KiB) when
+     * swiotlb is active for the device and the device is addressing-limited or bouncing is forced.
+     */
     long maxMappingSize(DmaDevice dev);
+
+    /**
+     * {@code dma_opt_mapping_size} (6.0+): {@code min(dma_max_mapping_size, ops->opt_mapping_size)},
+     * SIZE_MAX standing in for ops without an opinion (dma-direct); -1 stands for SIZE_MAX.
+     *
+     * @since 1.1
+     */
+    long optMappingSize(DmaDevice dev);
+
+    /**
+     * {@code dma_set_max_seg_size}: 0, or -EIO for a device without {@code dma_parms}. A size of 0
+     * restores the default (64 KiB).
+     *
+     * @throws IllegalArgumentException for a size that does not fit the kernel's unsigned int
+     * @since 1.1
+     */
+    int setMaxSegmentSize(DmaDevice dev, long size);
+
+    /**
+     * {@code dma_set_seg_boundary}: 0, or -EIO for a device without {@code dma_parms}. A mask of 0
+     * restores the default (ULONG_MAX).
+     *
+     * @since 1.1
+     */
+    int setSegmentBoundary(DmaDevice dev, long mask);
+
+    /**
+     * {@code dma_set_min_align_mask} (swiotlb keeps these low address bits of the original
+     * buffer; NVMe sets 4095).
+     *
+     * @throws IllegalArgumentException for a mask that does not fit the kernel's unsigned int
+     * @since 1.1
+     */
+    void setMinAlignMask(DmaDevice dev, long mask);
+
+    /**
+     * A snapshot of every DMA parameter of the device: masks, coherence, bus window, segment
+     * limits, CMA area, per-device pool, DMA ops and the mapping size limits.
+     *
+     * @since 1.1
+     */
+    DeviceInfoDTO deviceInfo(DmaDevice dev);
 
     /** {@code dma_alloc_attrs}. */
     Optional<CoherentBuffer> alloc(DmaDevice dev, long size, int gfp, long attrs);

@@ -8,8 +8,8 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * A parsed, immutable flattened device tree: the root node, the /memreserve/ entries, and the
- * name of the file it came from (for messages about it).
+ * A parsed, immutable flattened device tree: the root node, the /memreserve/ entries and the
+ * name of the input it came from (for messages).
  */
 public final class DeviceTree {
     /** One {@code /memreserve/} entry of the DTB header's reservation block. */
@@ -18,14 +18,14 @@ public final class DeviceTree {
 
     private final DtNode root;
     private final List<MemReserve> memReserves;
-    private final Map<Long, DtNode> byPhandle = new HashMap<>();
     private final String source;
+    private final Map<Long, DtNode> byPhandle = new HashMap<>();
 
     public DeviceTree(DtNode root, List<MemReserve> memReserves) {
         this(root, memReserves, "device tree");
     }
 
-    /** @param source the file the tree was read from, as messages should name it */
+    /** {@code source}: the input file (or resource) the tree was read from, as messages name it. */
     public DeviceTree(DtNode root, List<MemReserve> memReserves, String source) {
         this.root = root;
         this.memReserves = List.copyOf(memReserves);
@@ -33,7 +33,7 @@ public final class DeviceTree {
         walk(n -> n.phandle().ifPresent(ph -> byPhandle.putIfAbsent(ph, n)));
     }
 
-    /** The file the tree was read from (or "device tree" when it was built in memory). */
+    /** The input this tree was read from ({@code "device tree"} when unknown). */
     public String source() {
         return source;
     }

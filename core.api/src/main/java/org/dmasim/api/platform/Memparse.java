@@ -38,22 +38,12 @@ public final class Memparse {
      * wraps silently; dmasim refuses such values where it reads them.
      */
     public static boolean overflows(String s, int start) {
-        int base = radix(s, start);
-        long v = 0;
-        int i = base == 16 ? start + 2 : start;
-        for (; i < s.length(); i++) {
-            int d = Character.digit(s.charAt(i), base);
-            if (d < 0) {
-                break;
-            }
-            // v * base + d must stay within an unsigned long long.
-            if (Long.compareUnsigned(v, Long.divideUnsigned(-1L - d, base)) > 0) {
-                return true;
-            }
-            v = v * base + d;
+        try {
+            parse(s, start);
+            return false;
+        } catch (InvalidInputException e) {
+            return true; // parse's one overflow rule, asked without failing
         }
-        int shift = suffixShift(s, i);
-        return shift != 0 && v >>> (64 - shift) != 0;
     }
 
     /** The shift a K, M, G, T, P or E suffix at {@code at} stands for; 0 for none. */

@@ -1,9 +1,25 @@
 package org.dmasim.api.platform;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Objects;
+
 /**
- * Keys of a platform's factory configuration (factory PID {@value #FACTORY_PID}). Each
- * configuration is one platform; updating it re-boots that platform. Every key but
- * {@link #NAME} is optional and overrides the profile.
+ * A platform's factory configuration (factory PID {@value #FACTORY_PID}): each configuration is
+ * one platform, and updating it re-boots that platform only. Every key but {@link #NAME} is
+ * optional and overrides the profile. The platform bundle describes these keys for Metatype
+ * (the object class definition {@value #FACTORY_PID}), so Metatype-aware tools list and edit
+ * them.
+ *
+ * <p>Write one with the typed builder, for {@code ConfigurationAdmin}:
+ * <pre>
+ * configAdmin.getFactoryConfiguration(PlatformConfig.FACTORY_PID, "board", "?")
+ *     .update(PlatformConfig.named("board").profile("qemu-virt-arm64").cmdline("cma=128M").toProperties());
+ * </pre>
+ * The key constants name the same keys for code that reads or writes properties directly.
  */
 public final class PlatformConfig {
     public static final String FACTORY_PID = "org.dmasim.platform";
@@ -23,8 +39,18 @@ public final class PlatformConfig {
     /** Kconfig overrides, {@code KEY=VALUE} each (String[] or comma-separated String). */
     public static final String KCONFIG = "kconfig";
     public static final String CPUS = "cpus";
-    /** Replace the profile's command line instead of appending to it ("true"). */
-    public static final String CMDLINE_REPLACE = "cmdline.replace";
+    /**
+     * The kernel Image's physical load address ({@code auto} or an address, 2 MiB aligned as
+     * Documentation/arm64/booting.rst requires); also a profile key.
+     */
+    public static final String KERNEL_BASE = "kernel.base";
+    /** The device-tree blob's physical address ({@code auto} or an address); also a profile key. */
+    public static final String DTB_BASE = "dtb.base";
+    /**
+     * The device-tree blob's size as loaded ({@code file}, {@code qemu-dtb} or a size such as
+     * {@code 1M}); also a profile key.
+     */
+    public static final String DTB_SIZE = "dtb.size";
     /**
      * Backend choices {@code SUBSYSTEM=CHOICE} (String[] or comma-separated), e.g.
      * {@code dmapool=6.4}; they land in {@link PlatformSpec#options()}.
@@ -33,6 +59,97 @@ public final class PlatformConfig {
     /** Single backend choice keys: {@code backend.dmapool = 6.4} (also valid in profiles). */
     public static final String BACKEND_PREFIX = "backend.";
 
-    private PlatformConfig() {
+    private final Hashtable<String, Object> properties = new Hashtable<>();
+    private final List<String> kconfig = new ArrayList<>();
+    private final List<String> backends = new ArrayList<>();
+
+    private PlatformConfig(String name) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("platform name: empty (expected the name its services will carry)");
+        }
+        properties.put(NAME, name);
+    }
+
+    /** A configuration of the platform {@code name}, with every other key left to the profile. */
+    public static PlatformConfig named(String name) {
+        return new PlatformConfig(name);
+    }
+
+    /** A shipped profile's name or a profile file. */
+    public PlatformConfig profile(String nameOrFile) {
+        return put(PROFILE, nameOrFile);
+    }
+
+    public PlatformConfig arch(Arch arch) {
+        return put(ARCH, arch.id());
+    }
+
+    /** A device tree (.dtb or .dts) replacing the profile's. */
+    public PlatformConfig dtb(Path file) {
+        return put(DTB, file.toString());
+    }
+
+    /** An e820 map replacing the profile's. */
+    public PlatformConfig e820(Path file) {
+        return put(E820, file.toString());
+    }
+
+    /** RAM banks {@code SIZE@BASE[,SIZE@BASE...]} replacing the firmware's. */
+    public PlatformConfig mem(String banks) {
+        return put(MEM, banks);
+    }
+
+    /** The kernel command line, replacing the profile's. */
+    public PlatformConfig cmdline(String cmdline) {
+        return put(CMDLINE, cmdline);
+    }
+
+    /** One Kconfig override, {@code option} without {@code CONFIG_}. */
+    public PlatformConfig kconfig(String option, String value) {
+        kconfig.add(Objects.requireNonNull(option, "option") + "=" + Objects.requireNonNull(value, "value"));
+        return this;
+    }
+
+    public PlatformConfig cpus(int cpus) {
+        properties.put(CPUS, cpus);
+        return this;
+    }
+
+    /** Where the boot loader puts the kernel Image: {@code auto} or a physical address. */
+    public PlatformConfig kernelBase(String autoOrAddress) {
+        return put(KERNEL_BASE, autoOrAddress);
+    }
+
+    /** Where the boot loader puts the device-tree blob: {@code auto} or a physical address. */
+    public PlatformConfig dtbBase(String autoOrAddress) {
+        return put(DTB_BASE, autoOrAddress);
+    }
+
+    /** The blob's size as loaded: {@code file}, {@code qemu-dtb} or a size such as {@code 1M}. */
+    public PlatformConfig dtbSize(String rule) {
+        return put(DTB_SIZE, rule);
+    }
+
+    /** One backend choice, e.g. {@code backend("dmapool", "6.4")}. */
+    public PlatformConfig backend(String subsystem, String choice) {
+        backends.add(Objects.requireNonNull(subsystem, "subsystem") + "=" + Objects.requireNonNull(choice, "choice"));
+        return this;
+    }
+
+    private PlatformConfig put(String key, String value) {
+        properties.put(key, Objects.requireNonNull(value, key));
+        return this;
+    }
+
+    /** The properties to give {@code Configuration.update}: a fresh copy each time. */
+    public Dictionary<String, Object> toProperties() {
+        Hashtable<String, Object> out = new Hashtable<>(properties);
+        if (!kconfig.isEmpty()) {
+            out.put(KCONFIG, kconfig.toArray(new String[0]));
+        }
+        if (!backends.isEmpty()) {
+            out.put(BACKEND, backends.toArray(new String[0]));
+        }
+        return out;
     }
 }

@@ -20,12 +20,22 @@ import org.dmasim.api.dt.DeviceTree;
  * @param kconfig Kconfig values
  * @param possibleCpus {@code num_possible_cpus()}
  * @param options backend selections and other dmasim-level settings (key = value)
+ * @param loader where the boot loader put the kernel Image and the device-tree blob, the blob's
+ *     size, and where the command line came from (arm64)
  */
 public record PlatformSpec(String name, Arch arch, Optional<DeviceTree> deviceTree, List<E820Entry> e820,
     List<MemoryRange> memOverride, KernelCmdline cmdline, Kconfig kconfig, int possibleCpus,
-    Map<String, String> options) {
+    Map<String, String> options, BootLoader loader) {
+
+    /** A platform loaded as QEMU's virt machine loads its kernel and device tree. */
+    public PlatformSpec(String name, Arch arch, Optional<DeviceTree> deviceTree, List<E820Entry> e820,
+        List<MemoryRange> memOverride, KernelCmdline cmdline, Kconfig kconfig, int possibleCpus,
+        Map<String, String> options) {
+        this(name, arch, deviceTree, e820, memOverride, cmdline, kconfig, possibleCpus, options, BootLoader.QEMU_VIRT);
+    }
 
     public PlatformSpec {
+        java.util.Objects.requireNonNull(loader, "loader");
         e820 = List.copyOf(e820);
         memOverride = List.copyOf(memOverride);
         options = Map.copyOf(options);

@@ -19,11 +19,6 @@ public interface SwiotlbPool {
     /** Slots in the pool; 0 when no pool was allocated. */
     long nslabs();
 
-    int nareas();
-
     /** {@code swiotlb=force}: every mapping bounces. */
     boolean forceBounce();
-
-    /** Slots in use (debugfs io_tlb_used). */
-    long used();
 }

@@ -7,46 +7,75 @@ import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.device.DmaRange;
 
 /**
- * A {@code struct device} as the DMA API sees it. Masks change through {@link DmaMapping};
- * everything else is fixed when the device is configured ({@code of_dma_configure} or a
- * {@code DeviceSpec}).
+ * A {@code struct device} as the DMA API sees it. Masks and {@code dma_parms} change through
+ * {@link DmaMapping}; everything else is fixed when the device is configured
+ * ({@code of_dma_configure} or a {@code DeviceSpec}).
+ *
+ * <p>Where {@code dev->dma_mask} points decides whether the two masks are one value: the bus code
+ * that creates a device sets the pointer before {@code of_dma_configure} runs. Platform devices
+ * ({@code platform_device_alloc}, also for device-tree nodes) point it at their own
+ * {@code platform_dma_mask} and PCI devices at {@code pci_dev->dma_mask}, so
+ * {@code dma_set_mask} leaves {@code coherent_dma_mask} alone; only AMBA primecells
+ * ({@code of_amba_device_create}: "AMBA devices only support a single DMA mask") point it at
+ * {@code coherent_dma_mask}, where setting either mask sets both.
  */
 final class Device implements DmaDevice {
-    /** dma_get_max_seg_size() without dma_parms, and PCI's dma_parms default: 64 KiB. */
+    /** {@code dma_get_max_seg_size()} when {@code dma_parms->max_segment_size} is 0: SZ_64K. */
     static final long DEFAULT_MAX_SEG_SIZE = 0x10000;
-    /** PCI devices' dma_parms segment boundary. */
+    /** {@code dma_get_seg_boundary()} when {@code dma_parms->segment_boundary_mask} is 0: ULONG_MAX. */
+    static final long DEFAULT_SEG_BOUNDARY = -1L;
+    /** {@code pci_device_add}: {@code dma_set_max_seg_size(65536)}, {@code dma_set_seg_boundary(0xffffffff)}. */
+    static final long PCI_MAX_SEG_SIZE = 0x10000;
     static final long PCI_SEG_BOUNDARY = 0xffffffffL;
 
     private final String name;
     private final Bus bus;
+    private final String busName;
     private final boolean coherent;
     private final List<DmaRange> ranges;
     private final List<Long> memoryRegions;
     private final long busDmaLimit;
     private final String ofPath;
-    private final String busName;
-    /** OF-created devices point dev->dma_mask at coherent_dma_mask: one value, two names. */
-    private final boolean maskAliasesCoherent;
+    private final String hostBridge;
+    /** {@code dev->dma_mask == &dev->coherent_dma_mask}: one value, two names (AMBA). */
+    private final boolean singleMask;
     private volatile long dmaMask;
     private volatile long coherentDmaMask;
+    /** {@code dev->dma_parms}: 0 means "not set", the getters then give the kernel's default. */
+    private volatile long maxSegmentSize;
+    private volatile long segmentBoundaryMask;
+    private volatile long minAlignMask;
     /** {@code dev->cma_area}: a per-device CMA area from memory-region, or null. */
     volatile CmaArea cmaArea;
     /** {@code dev->dma_mem}: per-device coherent memory, or null. */
     volatile DeviceCoherentMem dmaMem;
 
-    Device(String name, Bus bus, boolean coherent, List<DmaRange> ranges, List<Long> memoryRegions, long busDmaLimit,
-        long dmaMask, long coherentDmaMask, String ofPath, String busName, boolean maskAliasesCoherent) {
+    /**
+     * @param busName the bus as {@code dev_driver_string()} names it without a driver: "platform",
+     *     "amba" or "pci"
+     * @param cfg what {@code of_dma_configure} (or a spec standing in for the firmware) set
+     * @param ofPath the device-tree node the device was made from, or null
+     * @param hostBridge PCI: the host bridge node {@code pci_dma_configure} configured it from, or null
+     * @param singleMask {@code dev->dma_mask} points at {@code coherent_dma_mask}
+     */
+    Device(String name, Bus bus, String busName, OfDmaConfigure.DmaConfig cfg, List<Long> memoryRegions,
+        String ofPath, String hostBridge, boolean singleMask) {
         this.name = name;
         this.bus = bus;
-        this.coherent = coherent;
-        this.ranges = List.copyOf(ranges);
-        this.memoryRegions = List.copyOf(memoryRegions);
-        this.busDmaLimit = busDmaLimit;
-        this.dmaMask = dmaMask;
-        this.coherentDmaMask = coherentDmaMask;
-        this.ofPath = ofPath;
         this.busName = busName;
-        this.maskAliasesCoherent = maskAliasesCoherent;
+        this.coherent = cfg.coherent();
+        this.ranges = List.copyOf(cfg.ranges());
+        this.memoryRegions = List.copyOf(memoryRegions);
+        this.busDmaLimit = cfg.busDmaLimit();
+        this.dmaMask = cfg.dmaMask();
+        this.coherentDmaMask = cfg.coherentMask();
+        this.ofPath = ofPath;
+        this.hostBridge = hostBridge;
+        this.singleMask = singleMask;
+        if (bus == Bus.PCI) {
+            maxSegmentSize = PCI_MAX_SEG_SIZE;
+            segmentBoundaryMask = PCI_SEG_BOUNDARY;
+        }
     }
 
     @Override
@@ -61,12 +90,12 @@ final class Device implements DmaDevice {
 
     @Override
     public long dmaMask() {
-        return maskAliasesCoherent ? coherentDmaMask : dmaMask;
+        return singleMask ? coherentDmaMask : dmaMask;
     }
 
     /** {@code *dev->dma_mask = mask}. */
     void setDmaMask(long mask) {
-        if (maskAliasesCoherent) {
+        if (singleMask) {
             coherentDmaMask = mask;
         } else {
             dmaMask = mask;
@@ -80,6 +109,11 @@ final class Device implements DmaDevice {
 
     void setCoherentDmaMask(long mask) {
         coherentDmaMask = mask;
+    }
+
+    /** Whether {@code dev->dma_mask} points at {@code coherent_dma_mask}. */
+    boolean singleMask() {
+        return singleMask;
     }
 
     @Override
@@ -109,22 +143,42 @@ final class Device implements DmaDevice {
 
     @Override
     public long maxSegmentSize() {
-        return DEFAULT_MAX_SEG_SIZE;
+        long v = maxSegmentSize;
+        return v != 0 ? v : DEFAULT_MAX_SEG_SIZE;
+    }
+
+    /** {@code dma_parms->max_segment_size = size} (an unsigned int in the kernel). */
+    void setMaxSegmentSize(long size) {
+        maxSegmentSize = size;
     }
 
     @Override
     public long segmentBoundary() {
-        return bus == Bus.PCI ? PCI_SEG_BOUNDARY : -1L;
+        long v = segmentBoundaryMask;
+        return v != 0 ? v : DEFAULT_SEG_BOUNDARY;
+    }
+
+    void setSegmentBoundary(long mask) {
+        segmentBoundaryMask = mask;
     }
 
     @Override
     public long minAlignMask() {
-        return 0;
+        return minAlignMask;
     }
 
-    /** The DT node the device was made from, or empty for a programmatic device. */
+    void setMinAlignMask(long mask) {
+        minAlignMask = mask;
+    }
+
+    /** {@code dev->of_node}: the DT node the device was made from. */
     Optional<String> ofPath() {
         return Optional.ofNullable(ofPath);
+    }
+
+    /** PCI: the host bridge node whose DMA description {@code pci_dma_configure} applied. */
+    Optional<String> hostBridge() {
+        return Optional.ofNullable(hostBridge);
     }
 
     /** {@code dev_driver_string()} for a device with no driver bound: the bus name. */

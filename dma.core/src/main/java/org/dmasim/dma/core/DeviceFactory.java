@@ -1,36 +1,45 @@
 package org.dmasim.dma.core;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import org.dmasim.api.boot.Errno;
 import org.dmasim.api.boot.ReservedMem;
 import org.dmasim.api.cma.CmaArea;
 import org.dmasim.api.device.DmaDevice;
-import org.dmasim.api.device.DmaRange;
 import org.dmasim.api.dma.DeviceSpec;
 import org.dmasim.api.dt.DeviceTree;
-import org.dmasim.api.dt.DmaRanges;
 import org.dmasim.api.dt.DtNode;
-import org.dmasim.api.dt.DtProperty;
 import org.dmasim.api.mem.MemAttr;
 import org.dmasim.api.mm.Page;
 
 /**
  * Makes devices the way the driver core and {@code of_dma_configure} do (drivers/of/platform.c,
- * device.c, of_reserved_mem.c, kernel/dma/coherent.c, 6.1):
+ * device.c, of_reserved_mem.c, drivers/base/platform.c, drivers/pci/probe.c and pci-driver.c,
+ * kernel/dma/coherent.c, 6.1):
  * <ul>
- * <li>{@code of_platform_default_populate}: every available child of the root with a
+ * <li>{@code of_platform_default_populate_init}: reserved-memory nodes that are devices, the
+ *     children of {@code /firmware}, then every available child of the root with a
  *     {@code compatible}, and the children of buses matching {@code simple-bus},
- *     {@code simple-mfd}, {@code isa} or {@code arm,amba-bus}; {@code arm,primecell} nodes land on
- *     the amba bus. Nodes the kernel claims before populate runs (interrupt controllers,
- *     fixed clocks: OF_POPULATED by their early init) get no device.</li>
- * <li>Names by {@code of_device_make_bus_id}: "&lt;translated reg address&gt;.&lt;node name&gt;", or
- *     the node's full name joined with its ancestors' by ':' up to the first one with a
- *     translatable reg.</li>
- * <li>Masks: 32-bit coherent mask, dma_mask aliasing it (OF devices); both ANDed with the bus
- *     window ({@code DMA_BIT_MASK(ilog2(end) + 1)}); bus_dma_limit and the range map only when
- *     dma-ranges exist; coherence from the nearest {@code dma-coherent}/{@code dma-noncoherent}
- *     up the tree, else the arch default.</li>
+ *     {@code simple-mfd}, {@code isa} or {@code arm,amba-bus}; {@code arm,primecell} nodes become
+ *     AMBA devices (which claim their first {@code reg} region, so an overlapping one fails with
+ *     -EBUSY). Nodes the kernel claims before populate runs (interrupt controllers, fixed clocks:
+ *     OF_POPULATED by their early init) get no device.</li>
+ * <li>Names by {@code of_device_make_bus_id} ({@link OfBusId}). A name that is already taken
+ *     fails {@code device_add} as in the kernel (see {@link SysfsNames}): that one device (and, for
+ *     a bus, everything below it) is not registered, and the boot goes on.</li>
+ * <li>Masks: {@code platform_device_alloc} gives platform devices their own 32-bit
+ *     {@code platform_dma_mask} next to the 32-bit coherent mask, PCI devices have
+ *     {@code pci_dev->dma_mask}; only AMBA devices point {@code dma_mask} at the coherent mask.
+ *     Then {@code of_dma_configure} ({@link OfDmaConfigure}) narrows both to the bus window and
+ *     sets coherence; a PCI device is configured from its host bridge's node, as
+ *     {@code pci_dma_configure} does.</li>
  * <li>{@code memory-region}: a CMA area becomes {@code dev->cma_area}; a coherent pool is
  *     memremapped write-combine on first use (which refuses System RAM, so only no-map regions
  *     work) and becomes {@code dev->dma_mem}; success prints "assigned reserved memory node".</li>
@@ -38,16 +47,30 @@ import org.dmasim.api.mm.Page;
  */
 final class DeviceFactory {
     private static final List<String> BUS_MATCHES = List.of("simple-bus", "simple-mfd", "isa", "arm,amba-bus");
-    private static final long OF_BAD_ADDR = -1L;
+    /** {@code of_skipped_node_table}. */
+    private static final List<String> SKIPPED = List.of("operating-points-v2");
+    /** {@code reserved_mem_matches}: reserved-memory nodes that get a platform device. */
+    private static final List<String> RESERVED_MEM_DEVICES = List.of("qcom,rmtfs-mem", "qcom,cmd-db", "ramoops");
 
     private final DmaEnv env;
     private final List<ReservedMem> reservedMem;
+    private final Optional<DeviceTree> dt;
+    private final OfDmaConfigure of;
+    private final SysfsNames sysfs = new SysfsNames();
+    /** The first {@code reg} region each AMBA device claimed ({@code request_resource}). */
+    private final List<long[]> ambaResources = new ArrayList<>();
+    /** OF_POPULATED: nodes that have a device. */
+    private final Set<DtNode> populated = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** PCI host controllers that became platform devices: device name to node. */
+    private final Map<String, DtNode> hostBridges = new LinkedHashMap<>();
     /** rmem->priv of coherent pools: one mapping shared by every device naming the region. */
-    private final java.util.Map<String, DeviceCoherentMem> poolsByRegion = new java.util.HashMap<>();
+    private final Map<String, DeviceCoherentMem> poolsByRegion = new HashMap<>();
 
-    DeviceFactory(DmaEnv env, List<ReservedMem> reservedMem) {
+    DeviceFactory(DmaEnv env, List<ReservedMem> reservedMem, Optional<DeviceTree> dt) {
         this.env = env;
         this.reservedMem = List.copyOf(reservedMem);
+        this.dt = dt;
+        this.of = new OfDmaConfigure(env.log(), env.arch().defaultCoherent());
     }
 
     /** x86 has no ARCH_HAS_SYNC_DMA_*: dev_is_dma_coherent() is constantly true there. */
@@ -65,37 +88,161 @@ final class DeviceFactory {
                     + ": memory-region " + r + " is not a /reserved-memory node of this platform (expected one of "
                     + reservedMem.stream().map(ReservedMem::name).toList() + ")")));
         }
-        // platform_device_alloc gives a separate platform_dma_mask; PCI has its own dma_mask too.
-        Device dev = configure(spec.name(), spec.bus(), spec.bus() == DmaDevice.Bus.PCI ? "pci" : "platform",
-            spec.dmaRanges(), !spec.dmaRanges().isEmpty(), alwaysCoherent() || spec.coherent(), List.of(), null, false);
+        long mask32 = DmaAddress.bitMask(32);
+        String busName = spec.bus() == DmaDevice.Bus.PCI ? "pci" : "platform";
+        String label = busName + " " + spec.name();
+        Optional<DtNode> bridge = spec.bus() == DmaDevice.Bus.PCI ? hostBridge(spec) : Optional.empty();
+        OfDmaConfigure.DmaConfig cfg;
+        if (bridge.isPresent()) {
+            DtNode b = bridge.get();
+            if (!spec.dmaRanges().isEmpty()) {
+                throw new IllegalArgumentException("device " + spec.name() + ": dma-ranges given, but a PCI device's"
+                    + " bus window comes from its host bridge " + b.path() + " (pci_dma_configure); expected none");
+            }
+            if (spec.coherent() && !of.isCoherent(b) && !alwaysCoherent()) {
+                throw new IllegalArgumentException("device " + spec.name() + ": coherent requested, but its host"
+                    + " bridge " + b.path() + " is not dma-coherent and pci_dma_configure takes coherence from it");
+            }
+            cfg = of.configure(label, b, false, mask32, mask32);
+        } else {
+            cfg = of.apply(label, spec.dmaRanges(), spec.coherent(), mask32, mask32);
+        }
+        cfg = alwaysCoherent() ? withCoherent(cfg) : cfg;
+        // platform_device_alloc and pci_device_add both give dev->dma_mask storage of its own.
+        Device dev = new Device(spec.name(), spec.bus(), busName, cfg, List.of(), null,
+            bridge.map(DtNode::path).orElse(null), false);
         for (ReservedMem r : regions) {
             attach(dev, r);
         }
         return dev;
     }
 
+    private static OfDmaConfigure.DmaConfig withCoherent(OfDmaConfigure.DmaConfig c) {
+        return new OfDmaConfigure.DmaConfig(true, c.ranges(), c.busDmaLimit(), c.dmaMask(), c.coherentMask());
+    }
+
+    /**
+     * {@code pci_get_host_bridge_device(dev)->parent->of_node}: the spec's choice, else the first
+     * PCI host controller the tree populated.
+     */
+    private Optional<DtNode> hostBridge(DeviceSpec spec) {
+        String want = spec.hostBridge();
+        if (want.isEmpty()) {
+            return hostBridges.values().stream().findFirst();
+        }
+        for (Map.Entry<String, DtNode> e : hostBridges.entrySet()) {
+            if (e.getKey().equals(want) || e.getValue().path().equals(want)) {
+                return Optional.of(e.getValue());
+            }
+        }
+        throw new IllegalArgumentException("device " + spec.name() + ": host bridge " + want + " is not a PCI host"
+            + " controller of this platform (expected one of " + hostBridges.keySet() + ")");
+    }
+
     // ---- devices from the device tree ----
 
-    List<Device> populate(DeviceTree dt) {
+    /**
+     * {@code of_platform_default_populate_init}: first the reserved-memory nodes that are devices
+     * of their own ({@code ramoops}, {@code qcom,rmtfs-mem}, {@code qcom,cmd-db}), then the
+     * children of {@code /firmware} (not as buses), then every child of the root.
+     */
+    List<Device> populate() {
         List<Device> out = new ArrayList<>();
-        for (DtNode child : dt.root().children()) {
-            busCreate(dt, child, out);
-        }
+        dt.ifPresent(tree -> {
+            for (DtNode n : tree.all()) {
+                if (RESERVED_MEM_DEVICES.stream().anyMatch(n::isCompatible)) {
+                    deviceCreate(n, SysfsNames.PLATFORM_BUS_DIR, out);
+                }
+            }
+            tree.find("/firmware").ifPresent(fw -> fw.children().forEach(c -> busCreate(c, SysfsNames.PLATFORM_BUS_DIR,
+                false, out)));
+            for (DtNode child : tree.root().children()) {
+                busCreate(child, SysfsNames.PLATFORM_BUS_DIR, true, out);
+            }
+        });
         return out;
     }
 
-    private void busCreate(DeviceTree dt, DtNode node, List<Device> out) {
-        if (!node.has("compatible") || !node.isAvailable() || claimedEarly(node)) {
+    /**
+     * {@code of_platform_bus_create} (strict: a {@code compatible} is required): the node's device,
+     * then, when {@code busMatch} and the node is a bus, its children.
+     */
+    private void busCreate(DtNode node, String parentDir, boolean busMatch, List<Device> out) {
+        if (!node.has("compatible") || SKIPPED.stream().anyMatch(node::isCompatible)) {
             return;
         }
-        boolean amba = node.isCompatible("arm,primecell");
-        out.add(ofDevice(dt, node, amba ? "amba" : "platform"));
-        if (amba || BUS_MATCHES.stream().noneMatch(node::isCompatible)) {
+        if (node.isCompatible("arm,primecell")) {
+            ambaCreate(node, parentDir).ifPresent(out::add);
+            return;
+        }
+        Optional<Device> dev = deviceCreate(node, parentDir, out);
+        if (dev.isEmpty() || !busMatch || BUS_MATCHES.stream().noneMatch(node::isCompatible)) {
             return;
         }
         for (DtNode c : node.children()) {
-            busCreate(dt, c, out);
+            busCreate(c, parentDir + "/" + dev.get().name(), true, out);
         }
+    }
+
+    /**
+     * {@code of_platform_device_create_pdata}: nothing for an unavailable node or one already
+     * populated (OF_POPULATED: by an early driver, or earlier in this walk).
+     */
+    private Optional<Device> deviceCreate(DtNode node, String parentDir, List<Device> out) {
+        if (!node.isAvailable() || claimedEarly(node) || populated.contains(node)) {
+            return Optional.empty();
+        }
+        String name = OfBusId.make(node);
+        if (refusedAsDuplicate(node, parentDir, "platform", name)) {
+            return Optional.empty();
+        }
+        Device dev = ofDevice(node, name, DmaDevice.Bus.PLATFORM, "platform", false);
+        populated.add(node);
+        out.add(dev);
+        if (OfDmaConfigure.isPciBus(node)) {
+            hostBridges.put(name, node);
+        }
+        return Optional.of(dev);
+    }
+
+    /** {@code of_amba_device_create}: the first reg region is claimed before the device is added. */
+    private Optional<Device> ambaCreate(DtNode node, String parentDir) {
+        if (!node.isAvailable() || claimedEarly(node) || populated.contains(node)) {
+            return Optional.empty();
+        }
+        long start = OfBusId.translateReg(node);
+        if (start == OfBusId.OF_BAD_ADDR) {
+            env.log().err("OF: amba: of_address_to_resource() failed (" + -Errno.EINVAL + ") for " + node.path());
+            return Optional.empty();
+        }
+        long last = start + Math.max(OfBusId.firstRegSize(node), 1) - 1;
+        for (long[] r : ambaResources) {
+            if (Long.compareUnsigned(start, r[1]) <= 0 && Long.compareUnsigned(r[0], last) <= 0) {
+                env.log().err("OF: amba_device_add() failed (" + -Errno.EBUSY + ") for " + node.path());
+                return Optional.empty();
+            }
+        }
+        String name = OfBusId.make(node);
+        if (refusedAsDuplicate(node, parentDir, "amba", name)) {
+            env.log().err("OF: amba_device_add() failed (" + -Errno.EEXIST + ") for " + node.path());
+            return Optional.empty();
+        }
+        ambaResources.add(new long[] {start, last});
+        populated.add(node);
+        return Optional.of(ofDevice(node, name, DmaDevice.Bus.PLATFORM, "amba", true));
+    }
+
+    /** {@code device_add} failing on a name sysfs already has: the kernel's lines, and no device. */
+    private boolean refusedAsDuplicate(DtNode node, String parentDir, String bus, String name) {
+        Optional<SysfsNames.Duplicate> dup = sysfs.add(parentDir, bus, name);
+        if (dup.isEmpty()) {
+            return false;
+        }
+        env.log().warn(dup.get().warning());
+        dup.get().kobjectError(name).ifPresent(env.log()::err);
+        env.log().dmasim(node.path() + ": no device: its name " + name + " is taken (the kernel's stack dump after"
+            + " the sysfs line is not shown)");
+        return true;
     }
 
     /** Nodes whose early initialisation (IRQCHIP_DECLARE, CLK_OF_DECLARE) marks them OF_POPULATED. */
@@ -103,122 +250,23 @@ final class DeviceFactory {
         return node.has("interrupt-controller") || node.isCompatible("fixed-clock");
     }
 
-    private Device ofDevice(DeviceTree dt, DtNode node, String busName) {
-        List<DmaRange> ranges = List.of();
-        boolean haveRanges = false;
-        for (DtNode n = node; n != null; n = n.parent()) {
-            Optional<DtProperty> p = n.property("dma-ranges");
-            if (p.isPresent() && !p.get().isEmpty()) {
-                ranges = DmaRanges.of(n);
-                haveRanges = !ranges.isEmpty();
-                break;
-            }
-            if (p.isEmpty() && n != node) {
-                break;
-            }
-        }
-        boolean coherent = alwaysCoherent() || ofDmaIsCoherent(node);
+    private Device ofDevice(DtNode node, String name, DmaDevice.Bus bus, String busName, boolean singleMask) {
+        long mask32 = DmaAddress.bitMask(32);
+        OfDmaConfigure.DmaConfig cfg = of.configure(busName + " " + name, node, true, mask32, mask32);
+        cfg = alwaysCoherent() ? withCoherent(cfg) : cfg;
         List<Long> regions = new ArrayList<>();
         node.property("memory-region").ifPresent(p -> {
             for (int i = 0; i < p.cellCount(); i++) {
                 regions.add(p.cell(i));
             }
         });
-        Device dev = configure(makeBusId(node), DmaDevice.Bus.PLATFORM, busName, ranges, haveRanges, coherent, regions,
-            node.path(), true);
+        Device dev = new Device(name, bus, busName, cfg, regions, node.path(), null, singleMask);
         for (long phandle : regions) {
-            Optional<DtNode> target = dt.byPhandle(phandle);
+            Optional<DtNode> target = dt.flatMap(t -> t.byPhandle(phandle));
             Optional<ReservedMem> rmem = target.flatMap(t -> reservedMem.stream().filter(m -> m.node() == t).findFirst());
             rmem.ifPresent(r -> attach(dev, r));
         }
         return dev;
-    }
-
-    private boolean ofDmaIsCoherent(DtNode node) {
-        for (DtNode n = node; n != null; n = n.parent()) {
-            if (n.has("dma-coherent")) {
-                return true;
-            }
-            if (n.has("dma-noncoherent")) {
-                return false;
-            }
-        }
-        return env.arch().defaultCoherent();
-    }
-
-    /** {@code of_dma_configure_id}'s mask and limit arithmetic. */
-    private Device configure(String name, DmaDevice.Bus bus, String busName, List<DmaRange> ranges, boolean haveRanges,
-        boolean coherent, List<Long> regions, String ofPath, boolean aliasMask) {
-        long coherentMask = DmaAddress.bitMask(32);
-        long dmaStart = 0;
-        long size;
-        if (haveRanges) {
-            dmaStart = -1L;
-            long dmaEnd = 0;
-            for (DmaRange r : ranges) {
-                if (Long.compareUnsigned(r.dmaStart(), dmaStart) < 0) {
-                    dmaStart = r.dmaStart();
-                }
-                if (Long.compareUnsigned(r.dmaStart() + r.size(), dmaEnd) > 0) {
-                    dmaEnd = r.dmaStart() + r.size();
-                }
-            }
-            size = dmaEnd - dmaStart;
-            if ((size & 1) != 0) {
-                env.log().warn(busName + " " + name + ": " + String.format("Invalid size 0x%x for dma-range(s)", size));
-                size++;
-            }
-        } else {
-            size = Math.max(coherentMask, coherentMask + 1);
-        }
-        long end = dmaStart + size - 1;
-        int ilog2 = 63 - Long.numberOfLeadingZeros(end);
-        long mask = DmaAddress.bitMask(ilog2 + 1);
-        coherentMask &= mask;
-        long dmaMask = DmaAddress.bitMask(32) & mask;
-        return new Device(name, bus, coherent, haveRanges ? ranges : List.of(), regions, haveRanges ? end : 0, dmaMask,
-            coherentMask, ofPath, busName, aliasMask);
-    }
-
-    /** {@code of_device_make_bus_id}. */
-    static String makeBusId(DtNode node) {
-        String name = null;
-        for (DtNode n = node; n.parent() != null; n = n.parent()) {
-            List<long[]> reg = n.reg();
-            long addr = reg.isEmpty() ? OF_BAD_ADDR : translateAddress(n, reg.get(0)[0]);
-            if (addr != OF_BAD_ADDR) {
-                String head = Long.toHexString(addr) + "." + n.baseName();
-                return name == null ? head : head + ":" + name;
-            }
-            name = name == null ? n.name() : n.name() + ":" + name;
-        }
-        return name;
-    }
-
-    /** {@code of_translate_address} through the parents' {@code ranges}. */
-    private static long translateAddress(DtNode node, long addr) {
-        long a = addr;
-        for (DtNode bus = node.parent(); bus != null && bus.parent() != null; bus = bus.parent()) {
-            Optional<DtProperty> p = bus.property("ranges");
-            if (p.isEmpty()) {
-                return OF_BAD_ADDR;
-            }
-            if (p.get().isEmpty()) {
-                continue;
-            }
-            long mapped = OF_BAD_ADDR;
-            for (long[] e : DtNode.entries(p.get(), bus.addressCells(), bus.parent().addressCells(), bus.sizeCells())) {
-                if (Long.compareUnsigned(a, e[0]) >= 0 && Long.compareUnsigned(a - e[0], e[2]) < 0) {
-                    mapped = e[1] + (a - e[0]);
-                    break;
-                }
-            }
-            if (mapped == OF_BAD_ADDR) {
-                return OF_BAD_ADDR;
-            }
-            a = mapped;
-        }
-        return a;
     }
 
     // ---- reserved memory ----
@@ -265,8 +313,10 @@ final class DeviceFactory {
             return Optional.empty();
         }
         if (!env.isNomap(phys, size)) {
-            env.log().dmasim(String.format("dma_init_coherent_memory(%#x, %#x): device memory outside RAM is not"
-                + " simulated (expected: a no-map reserved region)", phys, size));
+            env.log().dmasim(String.format("dma_init_coherent_memory(%#x, %#x) for %s: the region is not RAM; Linux"
+                + " memremaps it write-combined and serves the device's coherent allocations from it, but dmasim"
+                + " simulates RAM only, so the device gets no per-device pool here and allocates from the normal"
+                + " path instead", phys, size, name));
             return Optional.empty();
         }
         long cpu = env.vm().vmap(phys, size, MemAttr.NORMAL_NC, "memremap");

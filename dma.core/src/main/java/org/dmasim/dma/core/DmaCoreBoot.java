@@ -6,6 +6,8 @@ import java.util.Set;
 import org.dmasim.api.boot.BootContext;
 import org.dmasim.api.boot.BootParticipant;
 import org.dmasim.api.boot.BootPhase;
+import org.dmasim.api.boot.ReservedMem;
+import org.dmasim.api.boot.ReservedMemHandler;
 import org.dmasim.api.boot.ZoneLimits;
 import org.dmasim.api.cma.CmaArea;
 import org.dmasim.api.cma.CmaAreas;
@@ -21,13 +23,17 @@ import org.dmasim.api.swiotlb.SwiotlbPool;
 import org.osgi.service.component.annotations.Component;
 
 /**
- * dma.core's part of boot: at device_initcall time, create the firmware's devices, configure
- * them for DMA and publish the platform's {@link DmaApi}.
+ * dma.core's part of boot: during the reserved-memory scan, claim non-reusable
+ * {@code shared-dma-pool} regions ({@link CoherentPoolReservedMem}); at device_initcall time,
+ * create the firmware's devices, configure them for DMA and publish the platform's
+ * {@link DmaApi}.
  */
-@Component(service = BootParticipant.class, property = BootParticipant.BACKEND_PROPERTY + "=dma.core")
-public final class DmaCoreBoot implements BootParticipant {
+@Component(service = {BootParticipant.class, ReservedMemHandler.class},
+    property = BootParticipant.BACKEND_PROPERTY + "=dma.core")
+public final class DmaCoreBoot implements BootParticipant, ReservedMemHandler {
     /** Before the consumers of DmaApi in the same phase (dmapool). */
     public static final int RANK = 10;
+    private final CoherentPoolReservedMem rmemDmaSetup = new CoherentPoolReservedMem();
 
     @Override
     public String name() {
@@ -45,19 +51,40 @@ public final class DmaCoreBoot implements BootParticipant {
     }
 
     @Override
+    public String compatible() {
+        return rmemDmaSetup.compatible();
+    }
+
+    @Override
+    public int rank() {
+        return rmemDmaSetup.rank();
+    }
+
+    @Override
+    public int init(ReservedMem rmem, BootContext ctx) {
+        return rmemDmaSetup.init(rmem, ctx);
+    }
+
+    @Override
     public void run(BootPhase phase, BootContext ctx) {
         ZoneLimits limits = ctx.require(ZoneLimits.class);
         Optional<CmaArea> defaultCma = ctx.get(CmaAreas.class).flatMap(CmaAreas::defaultArea)
             .filter(a -> a.count() > 0);
-        boolean swiotlb = ctx.get(SwiotlbPool.class).map(p -> p.nslabs() > 0).orElse(false);
         DmaEnv env = new DmaEnv(ctx.require(ArchDma.class), ctx.require(KernelVm.class),
             ctx.require(PageAllocator.class), defaultCma, ctx.get(AtomicPools.class), limits.zoneDmaBits(),
             limits.configured(ZoneType.DMA), limits.configured(ZoneType.DMA32),
-            ctx.memblock().endOfDram() >>> Page.PAGE_SHIFT, swiotlb,
+            ctx.memblock().endOfDram() >>> Page.PAGE_SHIFT, ctx.get(SwiotlbPool.class),
             (int) ctx.spec().kconfig().number("CMA_ALIGNMENT"), ctx.memblock().memory(), ctx.log());
-        DeviceFactory factory = new DeviceFactory(env, ctx.reservedMem());
+        DeviceFactory factory = new DeviceFactory(env, ctx.reservedMem(), ctx.deviceTree());
         DmaMapping api = new DmaMapping(env, factory);
-        ctx.deviceTree().ifPresent(dt -> factory.populate(dt).forEach(api::register));
+        for (Device dev : factory.populate()) {
+            if (!api.register(dev)) {
+                // sysfs only refuses a name twice in one directory or on one bus; dmasim's registry
+                // is one namespace, so an AMBA and a platform device of the same name cannot both live.
+                ctx.log().dmasim(dev.ofPath().orElse(dev.name()) + ": " + dev.driverString() + " device " + dev.name()
+                    + " is left out: dmasim needs device names unique across buses");
+            }
+        }
         ctx.put(DmaApi.class, api);
     }
 }

@@ -9,6 +9,7 @@ import org.dmasim.api.mem.KernelVm;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.platform.BootLog;
 import org.dmasim.api.pool.AtomicPools;
+import org.dmasim.api.swiotlb.SwiotlbPool;
 
 /**
  * What dma-direct reads from the rest of the kernel, captured once at boot.
@@ -17,13 +18,27 @@ import org.dmasim.api.pool.AtomicPools;
  * @param zoneDma CONFIG_ZONE_DMA
  * @param zoneDma32 CONFIG_ZONE_DMA32
  * @param maxPfn {@code max_pfn}: one past the last pfn of RAM
- * @param swiotlbActive {@code is_swiotlb_active()}: the default bounce pool has slots
+ * @param swiotlb the default bounce pool ({@code io_tlb_default_mem}), which every device's
+ *     {@code dma_io_tlb_mem} points at; empty when swiotlb is not built in
  * @param cmaAlignment CONFIG_CMA_ALIGNMENT
  * @param memory memblock.memory, for telling no-map (not System RAM) regions from RAM
  */
 record DmaEnv(ArchDma arch, KernelVm vm, PageAllocator buddy, Optional<CmaArea> defaultCma,
     Optional<AtomicPools> atomicPools, int zoneDmaBits, boolean zoneDma, boolean zoneDma32, long maxPfn,
-    boolean swiotlbActive, int cmaAlignment, List<Memblock.Region> memory, BootLog log) {
+    Optional<SwiotlbPool> swiotlb, int cmaAlignment, List<Memblock.Region> memory, BootLog log) {
+
+    /** {@code is_swiotlb_active(dev)}: the device's bounce pool has slots. */
+    boolean swiotlbActive() {
+        return swiotlb.map(p -> p.nslabs() > 0).orElse(false);
+    }
+
+    /**
+     * {@code is_swiotlb_force_bounce(dev)}: {@code swiotlb=force} made the pool bounce everything.
+     * {@code mem->force_bounce} is only set when the pool is initialised, so no pool, no force.
+     */
+    boolean swiotlbForceBounce() {
+        return swiotlbActive() && swiotlb.get().forceBounce();
+    }
 
     /** {@code region_intersects(..., IORESOURCE_SYSTEM_RAM)}: the parts of RAM without NOMAP. */
     boolean intersectsSystemRam(long phys, long size) {

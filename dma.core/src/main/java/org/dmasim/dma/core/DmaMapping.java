@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.dmasim.api.boot.Errno;
+import org.dmasim.api.cma.CmaArea;
+import org.dmasim.api.device.DeviceInfoDTO;
 import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.dma.CoherentBuffer;
 import org.dmasim.api.dma.CoherentSource;
@@ -14,6 +16,7 @@ import org.dmasim.api.dma.DmaApi;
 import org.dmasim.api.mem.KernelVm;
 import org.dmasim.api.mm.Gfp;
 import org.dmasim.api.mm.Page;
+import org.dmasim.api.swiotlb.SwiotlbPool;
 
 /**
  * The DMA API of one platform ({@code kernel/dma/mapping.c} + {@code coherent.c}): the device
@@ -21,6 +24,9 @@ import org.dmasim.api.mm.Page;
  * bookkeeping that lets every free be checked and sent back to whatever served it.
  */
 final class DmaMapping implements DmaApi {
+    /** SIZE_MAX as the API returns it. */
+    private static final long SIZE_MAX = -1L;
+
     private final DmaEnv env;
     private final DmaDirect direct;
     private final DeviceFactory factory;
@@ -33,12 +39,9 @@ final class DmaMapping implements DmaApi {
         this.factory = factory;
     }
 
-    synchronized void register(Device dev) {
-        if (devices.containsKey(dev.name())) {
-            throw new IllegalArgumentException("device " + dev.name() + ": a device of that name exists"
-                + " (expected: unique device names, as the driver core requires)");
-        }
-        devices.put(dev.name(), dev);
+    /** Adds a device the factory made; false (and nothing changes) when the name is taken. */
+    synchronized boolean register(Device dev) {
+        return devices.putIfAbsent(dev.name(), dev) == null;
     }
 
     @Override
@@ -60,7 +63,10 @@ final class DmaMapping implements DmaApi {
             }
         }
         Device dev = factory.create(spec);
-        register(dev);
+        if (!register(dev)) {
+            throw new IllegalArgumentException("device " + spec.name() + ": a device of that name exists"
+                + " (expected: unique device names, as the driver core requires)");
+        }
         return dev;
     }
 
@@ -98,10 +104,14 @@ final class DmaMapping implements DmaApi {
         return 0;
     }
 
+    /** {@code dma_set_mask_and_coherent}: the coherent mask is set only when the streaming one was. */
     @Override
     public int setMaskAndCoherent(DmaDevice d, long mask) {
         int rc = setMask(d, mask);
-        return rc == 0 ? setCoherentMask(d, mask) : rc;
+        if (rc == 0) {
+            setCoherentMask(d, mask);
+        }
+        return rc;
     }
 
     /** {@code dma_direct_supported}. */
@@ -134,18 +144,128 @@ final class DmaMapping implements DmaApi {
         return env.arch().cacheAlignment();
     }
 
-    /** {@code dma_direct_max_mapping_size}: swiotlb's limit when the device may bounce. */
+    /**
+     * {@code dma_max_mapping_size} → {@code dma_direct_max_mapping_size}: swiotlb's limit when
+     * {@code is_swiotlb_active(dev)} and the device either cannot reach all RAM
+     * ({@code dma_addressing_limited}) or must bounce anyway ({@code is_swiotlb_force_bounce}).
+     */
     @Override
     public long maxMappingSize(DmaDevice d) {
         Device dev = own(d);
-        long limit = DmaAddress.minNotZero(dev.dmaMask(), dev.busDmaLimit());
-        boolean addressingLimited = Long.compareUnsigned(limit, requiredMask(dev)) < 0;
-        if (env.swiotlbActive() && addressingLimited) {
-            // swiotlb_max_mapping_size: IO_TLB_SIZE * IO_TLB_SEGSIZE less the min_align padding.
-            long minAlign = dev.minAlignMask() == 0 ? 0 : ((dev.minAlignMask() + 2047) / 2048) * 2048;
-            return 2048L * 128 - minAlign;
+        if (env.swiotlbActive() && (addressingLimited(dev) || env.swiotlbForceBounce())) {
+            return swiotlbMaxMappingSize(dev);
         }
-        return -1L;
+        return SIZE_MAX;
+    }
+
+    /**
+     * {@code dma_opt_mapping_size}: {@code min(dma_max_mapping_size(dev), size)} where size is
+     * SIZE_MAX unless the device's ops have an {@code opt_mapping_size}; dma-direct has no ops.
+     */
+    @Override
+    public long optMappingSize(DmaDevice d) {
+        return maxMappingSize(d);
+    }
+
+    /** {@code dma_addressing_limited} (6.1): the mask or bus limit falls short of the required mask. */
+    private boolean addressingLimited(Device dev) {
+        long limit = DmaAddress.minNotZero(dev.dmaMask(), dev.busDmaLimit());
+        return Long.compareUnsigned(limit, requiredMask(dev)) < 0;
+    }
+
+    /** {@code swiotlb_max_mapping_size}: one segment of slots less the min_align_mask rounding. */
+    private static long swiotlbMaxMappingSize(Device dev) {
+        long slot = 1L << SwiotlbPool.IO_TLB_SHIFT;
+        long minAlign = dev.minAlignMask() == 0 ? 0 : (dev.minAlignMask() + slot - 1) / slot * slot;
+        return slot * SwiotlbPool.IO_TLB_SEGSIZE - minAlign;
+    }
+
+    // ---- dma_parms (include/linux/dma-mapping.h) ----
+
+    @Override
+    public int setMaxSegmentSize(DmaDevice d, long size) {
+        Device dev = own(d);
+        checkUnsignedInt("dma_set_max_seg_size", "size", size);
+        dev.setMaxSegmentSize(size);
+        return 0;
+    }
+
+    @Override
+    public int setSegmentBoundary(DmaDevice d, long mask) {
+        own(d).setSegmentBoundary(mask);
+        return 0;
+    }
+
+    @Override
+    public void setMinAlignMask(DmaDevice d, long mask) {
+        Device dev = own(d);
+        checkUnsignedInt("dma_set_min_align_mask", "min_align_mask", mask);
+        dev.setMinAlignMask(mask);
+    }
+
+    private static void checkUnsignedInt(String fn, String what, long v) {
+        if (v < 0 || v > 0xffffffffL) {
+            throw new IllegalArgumentException(String.format("%s: %s %#x (expected: 0..0xffffffff, an unsigned int)",
+                fn, what, v));
+        }
+    }
+
+    // ---- the device view ----
+
+    @Override
+    public DeviceInfoDTO deviceInfo(DmaDevice d) {
+        Device dev = own(d);
+        DeviceInfoDTO info = new DeviceInfoDTO();
+        info.name = dev.name();
+        info.bus = dev.driverString();
+        info.ofNode = dev.ofPath().orElse(null);
+        info.hostBridge = dev.hostBridge().orElse(null);
+        info.coherent = dev.coherent();
+        info.dmaMask = dev.dmaMask();
+        info.coherentDmaMask = dev.coherentDmaMask();
+        info.singleMask = dev.singleMask();
+        info.busDmaLimit = dev.busDmaLimit();
+        info.dmaRanges = dev.dmaRanges().stream().map(DeviceInfoDTO.DmaRangeDTO::of).toList();
+        info.maxSegmentSize = dev.maxSegmentSize();
+        info.segmentBoundaryMask = dev.segmentBoundary();
+        info.minAlignMask = dev.minAlignMask();
+        info.requiredMask = requiredMask(dev);
+        info.cmaArea = cmaArea(dev);
+        info.coherentPool = coherentPool(dev.dmaMem);
+        info.dmaOps = "direct";
+        info.swiotlbActive = env.swiotlbActive();
+        info.swiotlbForceBounce = env.swiotlbForceBounce();
+        info.maxMappingSize = maxMappingSize(dev);
+        info.optMappingSize = optMappingSize(dev);
+        return info;
+    }
+
+    /** {@code dev_get_cma_area}: the device's own area, else the default one. */
+    private DeviceInfoDTO.CmaAreaDTO cmaArea(Device dev) {
+        CmaArea own = dev.cmaArea;
+        CmaArea area = own != null ? own : env.defaultCma().orElse(null);
+        if (area == null) {
+            return null;
+        }
+        DeviceInfoDTO.CmaAreaDTO c = new DeviceInfoDTO.CmaAreaDTO();
+        c.name = area.name();
+        c.base = Page.pfnPhys(area.basePfn());
+        c.size = area.count() << Page.PAGE_SHIFT;
+        c.perDevice = own != null;
+        return c;
+    }
+
+    private static DeviceInfoDTO.CoherentPoolDTO coherentPool(DeviceCoherentMem mem) {
+        if (mem == null) {
+            return null;
+        }
+        DeviceInfoDTO.CoherentPoolDTO p = new DeviceInfoDTO.CoherentPoolDTO();
+        p.name = mem.name;
+        p.phys = mem.physBase;
+        p.deviceBase = mem.deviceBase;
+        p.size = mem.size();
+        p.used = (long) mem.usedPages() << Page.PAGE_SHIFT;
+        return p;
     }
 
     // ---- coherent memory ----

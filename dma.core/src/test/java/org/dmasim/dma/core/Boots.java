@@ -1,5 +1,9 @@
 package org.dmasim.dma.core;
 
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import org.dmasim.api.dma.DmaApi;
@@ -18,6 +22,25 @@ final class Boots {
             overrides.put(keyValues[i], keyValues[i + 1]);
         }
         return Platforms.bootProfile(profile, overrides, new DmaCoreBoot());
+    }
+
+    /**
+     * Boots qemu-virt-arm64 with a device tree from this module's test resources instead of the
+     * profile's ({@code dts/NAME}).
+     */
+    static BootResult bootDts(String resource, String... keyValues) {
+        URL url = Boots.class.getResource("/dts/" + resource);
+        if (url == null) {
+            throw new IllegalArgumentException("no test resource dts/" + resource);
+        }
+        String[] kv = Arrays.copyOf(keyValues, keyValues.length + 2);
+        try {
+            kv[keyValues.length] = "dtb";
+            kv[keyValues.length + 1] = Path.of(url.toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException(url.toString(), e);
+        }
+        return boot("qemu-virt-arm64", kv);
     }
 
     static DmaApi dma(BootResult r) {

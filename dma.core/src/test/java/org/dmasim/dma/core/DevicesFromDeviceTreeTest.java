@@ -37,12 +37,18 @@ class DevicesFromDeviceTreeTest {
     }
 
     @Test
-    void ofDevicesGetA32BitCoherentMaskThatTheDmaMaskAliases() {
+    void ofPlatformDevicesKeepTwoMasksButAmbaDevicesHaveOne() {
         DmaDevice nc = dev("dma-test-nc");
         assertEquals(0xffffffffL, nc.coherentDmaMask());
         assertEquals(0xffffffffL, nc.dmaMask());
         assertEquals(0, dma.setMask(nc, -1L));
-        assertEquals(-1L, nc.coherentDmaMask(), "dev->dma_mask points at coherent_dma_mask");
+        assertEquals(-1L, nc.dmaMask());
+        assertEquals(0xffffffffL, nc.coherentDmaMask(), "platform_device_alloc: dma_mask -> platform_dma_mask");
+        DmaDevice uart = dev("9000000.pl011");
+        assertEquals("amba", dma.deviceInfo(uart).bus);
+        assertEquals(0, dma.setMask(uart, -1L));
+        assertEquals(-1L, uart.coherentDmaMask(), "of_amba_device_create: dma_mask -> coherent_dma_mask");
+        assertTrue(dma.deviceInfo(uart).singleMask);
     }
 
     @Test

@@ -1,9 +1,15 @@
 package org.dmasim.mm.buddy;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.dmasim.api.mm.MigrateType;
+import org.dmasim.api.mm.ZoneType;
+
 /**
  * Whole-state inspection for tests and debugging: a deterministic dump (two dumps are equal
- * exactly when the allocator states are) and an invariant checker that walks every list and
- * every materialised page.
+ * exactly when the allocator states are), an invariant checker that walks every list and
+ * every materialised page, and the free lists as pfns.
  */
 final class BuddyAudit {
     private BuddyAudit() {
@@ -330,5 +336,50 @@ final class BuddyAudit {
 
     private static void fail(String fmt, Object... args) {
         throw new IllegalStateException("buddy invariant: " + String.format(fmt, args));
+    }
+
+    /** The pfns on one free list, head first (a run node expands to its 32 blocks). */
+    static List<Long> freeListPfns(Node node, ZoneType type, int order, MigrateType mt) {
+        FreeLists lists = node.lists;
+        SectionTable st = node.st;
+        List<Long> out = new ArrayList<>();
+        int zi = node.typeIndex(type);
+        if (zi < 0) {
+            return out;
+        }
+        int head = lists.head(zi, order, mt.ordinal());
+        for (int id = lists.next(head); id != head; id = lists.next(id)) {
+            if (lists.isRun(id)) {
+                int s = lists.runSection(id);
+                long base = st.sectionStartPfn(s);
+                for (int i = 0; i < MemSection.MAX_ORDER_BLOCKS; i++) {
+                    int b = st.runDescending[s] != 0 ? MemSection.MAX_ORDER_BLOCKS - 1 - i : i;
+                    out.add(base + (long) b * BuddyAllocator.MAX_BLOCK);
+                }
+            } else {
+                out.add(st.pfnOf(id));
+            }
+        }
+        return out;
+    }
+
+    /** Every free block as "pfn/order" strings in pfn order: the shape of free memory, list order aside. */
+    static List<String> freeBlockSet(Node node) {
+        List<long[]> blocks = new ArrayList<>();
+        for (Zone z : node.zones) {
+            for (int o = 0; o < BuddyAllocator.MAX_ORDER; o++) {
+                for (MigrateType mt : MigrateType.values()) {
+                    for (long pfn : freeListPfns(node, z.type, o, mt)) {
+                        blocks.add(new long[] {pfn, o});
+                    }
+                }
+            }
+        }
+        blocks.sort(Comparator.comparingLong(b -> b[0]));
+        List<String> out = new ArrayList<>(blocks.size());
+        for (long[] b : blocks) {
+            out.add(Long.toHexString(b[0]) + "/" + b[1]);
+        }
+        return out;
     }
 }

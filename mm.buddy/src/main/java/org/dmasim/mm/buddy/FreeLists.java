@@ -33,10 +33,6 @@ final class FreeLists {
         return ~(sentinels + section);
     }
 
-    boolean isPage(int id) {
-        return id >= 0;
-    }
-
     boolean isRun(int id) {
         return id < 0 && ~id >= sentinels;
     }

@@ -4,22 +4,21 @@ import static org.dmasim.mm.buddy.BuddyAllocator.MAX_BLOCK;
 import static org.dmasim.mm.buddy.BuddyAllocator.MAX_ORDER;
 import static org.dmasim.mm.buddy.BuddyAllocator.MIGRATE_PCPTYPES;
 import static org.dmasim.mm.buddy.BuddyAllocator.MT_CMA;
-import static org.dmasim.mm.buddy.BuddyAllocator.MT_HIGHATOMIC;
 import static org.dmasim.mm.buddy.BuddyAllocator.MT_ISOLATE;
 import static org.dmasim.mm.buddy.BuddyAllocator.MT_MOVABLE;
 import static org.dmasim.mm.buddy.BuddyAllocator.MT_UNMOVABLE;
 import static org.dmasim.mm.buddy.BuddyAllocator.PAGEBLOCK_NR_PAGES;
 import static org.dmasim.mm.buddy.BuddyAllocator.PAGEBLOCK_ORDER;
-import static org.dmasim.mm.buddy.BuddyAllocator.SECTION_PAGES;
 
-import java.util.Arrays;
+import org.dmasim.api.mem.PhysMemory;
 import org.dmasim.api.mm.ZoneType;
 
 /**
  * {@code struct pglist_data} of the one node: its zones, where memory is present, the section
  * table and the free lists, plus the mechanics every path shares: linking and unlinking free
- * blocks, {@code __free_one_page()}, {@code move_freepages_block()}, pageblock migratetypes,
- * and turning sections between their implicit and materialised forms.
+ * blocks, {@code __free_one_page()}, {@code move_freepages_block()}, pageblock migratetypes and
+ * the pfn lookups ({@code page_zone()}, {@code pfn_valid()}). {@link Sparse} turns sections
+ * between their implicit and materialised forms.
  */
 final class Node {
     final BuddyOptions options;
@@ -31,9 +30,10 @@ final class Node {
     final SectionTable st;
     final FreeLists lists;
 
-    /** Sections that may have become entirely free; checked when the public call ends. */
-    private int[] dematCandidates = new int[16];
-    private int dematCount;
+    /** Turns sections between their implicit and materialised forms. */
+    final Sparse sparse;
+    /** The RAM contents, when attached: __GFP_ZERO fills and migration copies go through it. */
+    volatile PhysMemory memory;
     /** Out-parameter of {@link #moveFreepagesBlock}: pages of movable allocations it saw. */
     int lastMovablePages;
 
@@ -45,6 +45,7 @@ final class Node {
         this.memZone = memZone;
         this.st = st;
         this.lists = new FreeLists(st, zones.length);
+        this.sparse = new Sparse(this);
     }
 
     /**
@@ -83,7 +84,7 @@ final class Node {
         boolean tail = toTail || buddyMergeLikely(m, pfn, order, mixedZones, z.index);
         addFree(z, pfn, order, mt, tail);
         if (order == MAX_ORDER - 1 && m.freeMaxOrderBlocks == MemSection.MAX_ORDER_BLOCKS) {
-            noteDematerialiseCandidate(s);
+            sparse.noteDematerialiseCandidate(s);
         }
     }
 
@@ -175,126 +176,6 @@ final class Node {
             }
         }
         return moved;
-    }
-
-    /** Give section s its per-page arrays (no-op when it has them). */
-    MemSection materialise(int s) {
-        MemSection m = st.mem[s];
-        if (m != null) {
-            return m;
-        }
-        byte kind = st.kind[s];
-        m = new MemSection();
-        long secStart = st.sectionStartPfn(s);
-        if (kind == SectionTable.RESERVED) {
-            Arrays.fill(m.state, PageState.HOLE);
-            for (int i = firstPieceEndingAfter(secStart); i < memStart.length && memStart[i] < secStart + SECTION_PAGES;
-                i++) {
-                int a = (int) (Math.max(memStart[i], secStart) - secStart);
-                int b = (int) (Math.min(memEnd[i], secStart + SECTION_PAGES) - secStart);
-                Arrays.fill(m.state, a, b, PageState.RESERVED);
-            }
-            for (int pb = 0; pb < MemSection.PAGEBLOCKS; pb++) {
-                m.pageblockMt[pb] = (byte) (m.state[pb << PAGEBLOCK_ORDER] == PageState.RESERVED ? MT_MOVABLE
-                    : MT_UNMOVABLE);
-            }
-            st.mem[s] = m;
-        } else if (kind == SectionTable.FREE_RUN) {
-            int mt = st.runMt[s];
-            Arrays.fill(m.pageblockMt, (byte) mt);
-            for (int b = 0; b < MemSection.MAX_ORDER_BLOCKS; b++) {
-                m.state[b * MAX_BLOCK] = PageState.free(mt, MAX_ORDER - 1);
-            }
-            m.freeMaxOrderBlocks = MemSection.MAX_ORDER_BLOCKS;
-            st.mem[s] = m;
-            // Splice the 32 blocks in where the run node stood, in the run's address order.
-            int run = lists.runId(s);
-            int before = lists.prev(run);
-            int after = lists.next(run);
-            boolean desc = st.runDescending[s] != 0;
-            int base = st.idOf(secStart);
-            int prevId = before;
-            for (int i = 0; i < MemSection.MAX_ORDER_BLOCKS; i++) {
-                int b = desc ? MemSection.MAX_ORDER_BLOCKS - 1 - i : i;
-                int id = base + b * MAX_BLOCK;
-                lists.setNext(prevId, id);
-                lists.setPrev(id, prevId);
-                prevId = id;
-            }
-            lists.setNext(prevId, after);
-            lists.setPrev(after, prevId);
-        } else {
-            throw new IllegalStateException("materialise: section " + s + " has no memory");
-        }
-        st.kind[s] = SectionTable.MATERIALISED;
-        st.materialised++;
-        return m;
-    }
-
-    private void noteDematerialiseCandidate(int s) {
-        if (dematCount == dematCandidates.length) {
-            dematCandidates = Arrays.copyOf(dematCandidates, dematCount * 2);
-        }
-        dematCandidates[dematCount++] = s;
-    }
-
-    void flushDematerialise() {
-        for (int i = 0; i < dematCount; i++) {
-            tryDematerialise(dematCandidates[i]);
-        }
-        dematCount = 0;
-    }
-
-    /**
-     * Fold a section back into one run node when its 32 order-10 blocks are free, typed alike,
-     * and adjacent in list order (either direction), so no observable list order changes.
-     */
-    private void tryDematerialise(int s) {
-        MemSection m = st.mem[s];
-        if (m == null || m.freeMaxOrderBlocks != MemSection.MAX_ORDER_BLOCKS || !st.fullyPresent[s]) {
-            return;
-        }
-        int mt = m.pageblockMt[0];
-        if (mt == MT_ISOLATE || mt == MT_HIGHATOMIC) {
-            return;
-        }
-        for (byte b : m.pageblockMt) {
-            if (b != mt) {
-                return;
-            }
-        }
-        byte want = PageState.free(mt, MAX_ORDER - 1);
-        for (int b = 0; b < MemSection.MAX_ORDER_BLOCKS; b++) {
-            if (m.state[b * MAX_BLOCK] != want) {
-                return;
-            }
-        }
-        int base = st.idOf(st.sectionStartPfn(s));
-        boolean asc = true;
-        boolean desc = true;
-        for (int b = 0; b + 1 < MemSection.MAX_ORDER_BLOCKS && (asc || desc); b++) {
-            int id = base + b * MAX_BLOCK;
-            int nextId = id + MAX_BLOCK;
-            asc &= lists.next(id) == nextId;
-            desc &= lists.next(nextId) == id;
-        }
-        if (!asc && !desc) {
-            return;
-        }
-        int first = asc ? base : base + (MemSection.MAX_ORDER_BLOCKS - 1) * MAX_BLOCK;
-        int last = asc ? base + (MemSection.MAX_ORDER_BLOCKS - 1) * MAX_BLOCK : base;
-        int before = lists.prev(first);
-        int after = lists.next(last);
-        int run = lists.runId(s);
-        lists.setNext(before, run);
-        lists.setPrev(run, before);
-        lists.setNext(run, after);
-        lists.setPrev(after, run);
-        st.runMt[s] = (byte) mt;
-        st.runDescending[s] = (byte) (asc ? 0 : 1);
-        st.kind[s] = SectionTable.FREE_RUN;
-        st.mem[s] = null;
-        st.materialised--;
     }
 
     MemSection mem(long pfn) {
@@ -394,7 +275,7 @@ final class Node {
     }
 
     void setPageblockMt(long pfn, int mt) {
-        materialise(st.sectionOf(pfn)).pageblockMt[off(pfn) >>> PAGEBLOCK_ORDER] = (byte) mt;
+        sparse.materialise(st.sectionOf(pfn)).pageblockMt[off(pfn) >>> PAGEBLOCK_ORDER] = (byte) mt;
     }
 
     /** The state byte of any pfn in the table, synthesised for implicit sections. */

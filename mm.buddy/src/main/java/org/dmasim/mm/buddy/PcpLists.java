@@ -43,17 +43,15 @@ final class PcpLists {
 
     private final Node node;
     private final Zone[] zones;
-    private final SectionTable st;
     private final Object lock;
-    private final PageAlloc pageAlloc;
+    private final Rmqueue rmqueue;
     private final int nrCpus;
 
-    PcpLists(Node node, Object lock, PageAlloc pageAlloc) {
+    PcpLists(Node node, Object lock, Rmqueue rmqueue) {
         this.node = node;
         this.zones = node.zones;
-        this.st = node.st;
         this.lock = lock;
-        this.pageAlloc = pageAlloc;
+        this.rmqueue = rmqueue;
         this.nrCpus = node.options.nrCpus();
     }
 
@@ -82,8 +80,8 @@ final class PcpLists {
                 }
                 int alloced;
                 synchronized (lock) {
-                    alloced = pageAlloc.rmqueueBulk(z, order, batch, mt, flags, p, pindex);
-                    node.flushDematerialise();
+                    alloced = rmqueue.rmqueueBulk(z, order, batch, mt, flags, p, pindex);
+                    node.sparse.flushDematerialise();
                 }
                 p.count += alloced << order;
                 if (alloced == 0) {
@@ -131,7 +129,7 @@ final class PcpLists {
                 int n = nrPcpFree(p, high, p.batch, freeHigh);
                 synchronized (lock) {
                     freePcppagesBulk(z, n, p, pindex);
-                    node.flushDematerialise();
+                    node.sparse.flushDematerialise();
                 }
             }
         } finally {
@@ -146,7 +144,7 @@ final class PcpLists {
                 mt = node.pageblockMt(pfn);
             }
             node.freeOneBlock(z, pfn, order, mt, false);
-            node.flushDematerialise();
+            node.sparse.flushDematerialise();
         }
     }
 
@@ -237,7 +235,7 @@ final class PcpLists {
         try {
             synchronized (lock) {
                 freePcppagesBulk(z, p.count, p, 0);
-                node.flushDematerialise();
+                node.sparse.flushDematerialise();
             }
         } finally {
             p.unlock();
@@ -252,17 +250,5 @@ final class PcpLists {
             p.batch = batch;
             p.high = high;
         }
-    }
-
-    /** Any page on any pcp list of the node (racy: for deciding whether a drain may help). */
-    boolean anyPages() {
-        for (Zone z : zones) {
-            for (PerCpuPages p : z.pcp) {
-                if (p.count != 0) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 }

@@ -133,10 +133,6 @@ final class PerCpuPages extends PcpFields {
         LOCK.setRelease(this, 0);
     }
 
-    boolean isLocked() {
-        return lock != 0;
-    }
-
     int size(int pindex) {
         return idx[PAD + NR_PCP_LISTS + pindex];
     }

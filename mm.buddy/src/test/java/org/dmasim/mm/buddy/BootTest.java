@@ -1,14 +1,13 @@
 package org.dmasim.mm.buddy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.dmasim.api.mm.MigrateType;
 import org.dmasim.api.mm.ZoneType;
 import org.junit.jupiter.api.Test;
 
-/** memblock_free_all(), memblock_free_late(), free_reserved_area() and zone boundaries. */
+/** memblock_free_all() and zone boundaries. */
 class BootTest {
     @Test
     void everyPageStartsReservedAndUnmanaged() {
@@ -54,24 +53,6 @@ class BootTest {
         a.freePages(x, 8);
         a.checkInvariants();
         assertEquals(List.of(0x40300L), a.freeListPfns(ZoneType.NORMAL, 8, MigrateType.MOVABLE));
-    }
-
-    @Test
-    void lateFreesAndReservedAreas() {
-        BuddyAllocator a = Machines.toyBooted();
-        long managed = a.totalRamPages();
-        String shapeBefore = String.join(",", a.freeBlockSet());
-        a.freeReservedArea(0x2000, 0x2433); // an "initrd"
-        a.freeBootMemoryLate(0xdc00, 0xe000); // a torn-down bounce buffer
-        a.checkInvariants();
-        assertEquals(managed + 0x433 + 0x400, a.totalRamPages());
-        assertTrue(a.freeListPfns(ZoneType.DMA32, 10, MigrateType.MOVABLE).contains(0x2000L),
-            "the freed area merged up to order 10");
-        assertTrue(!String.join(",", a.freeBlockSet()).equals(shapeBefore));
-        assertEquals(List.of(0x2400L, 0x2000L), a.freeListPfns(ZoneType.DMA32, 10, MigrateType.MOVABLE).subList(0, 2),
-            "free_reserved_area frees go to the head: the last block completed comes first");
-        List<Long> o10 = a.freeListPfns(ZoneType.DMA32, 10, MigrateType.MOVABLE);
-        assertEquals(0xdc00L, o10.get(o10.size() - 1), "memblock_free_late frees go to the tail");
     }
 
     @Test

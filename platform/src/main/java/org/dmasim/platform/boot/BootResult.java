@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.dmasim.api.boot.Memblock;
 import org.dmasim.api.platform.BootLog;
 
 /** The outcome of a boot: the log, what the backends published, or why it failed. */
@@ -12,28 +11,25 @@ public final class BootResult {
     private final BootLog log;
     private final String failure;
     private final Map<Class<?>, Object> published;
-    private final Memblock memblock;
     private final Throwable unexpected;
 
-    private BootResult(BootLog log, String failure, Map<Class<?>, Object> published, Memblock memblock,
-        Throwable unexpected) {
+    private BootResult(BootLog log, String failure, Map<Class<?>, Object> published, Throwable unexpected) {
         this.log = log;
         this.failure = failure;
         this.published = published;
-        this.memblock = memblock;
         this.unexpected = unexpected;
     }
 
-    static BootResult booted(BootLog log, Map<Class<?>, Object> published, Memblock memblock) {
-        return new BootResult(log, null, published, memblock, null);
+    static BootResult booted(BootLog log, Map<Class<?>, Object> published) {
+        return new BootResult(log, null, published, null);
     }
 
     static BootResult failed(BootLog log, String failure, Map<Class<?>, Object> published) {
-        return new BootResult(log, failure, published, null, null);
+        return new BootResult(log, failure, published, null);
     }
 
     static BootResult unexpected(BootLog log, String failure, Throwable cause, Map<Class<?>, Object> published) {
-        return new BootResult(log, failure, published, null, cause);
+        return new BootResult(log, failure, published, cause);
     }
 
     public BootLog log() {
@@ -77,9 +73,5 @@ public final class BootResult {
             }
         }
         return problems;
-    }
-
-    public Optional<Memblock> memblock() {
-        return Optional.ofNullable(memblock);
     }
 }

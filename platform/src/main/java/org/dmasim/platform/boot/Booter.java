@@ -47,6 +47,8 @@ public final class Booter {
             early.addAll(p.earlyParams(spec.arch()));
         }
         BootContextImpl ctx = new BootContextImpl(spec, handlers, early);
+        // Generic code asks the architecture for what its headers define (the virtual layout).
+        ctx.put(ArchSupport.class, arch);
         for (BootPhase phase : arch.bootOrder()) {
             List<BootParticipant> inPhase = new ArrayList<>();
             for (BootParticipant p : participants) {
@@ -71,7 +73,7 @@ public final class Booter {
                 }
             }
         }
-        return BootResult.booted(ctx.log(), Map.copyOf(ctx.published()), ctx.memblock());
+        return BootResult.booted(ctx.log(), Map.copyOf(ctx.published()));
     }
 
     /** Runs one step; the failed result when it threw, else null. */

@@ -9,9 +9,10 @@ import org.dmasim.api.platform.Arch;
 import org.dmasim.api.platform.KernelCmdline;
 
 /**
- * {@code start_kernel()}'s "Kernel command line:" notice. It shows the line as the kernel
- * holds it, so a line longer than {@code COMMAND_LINE_SIZE - 1} bytes appears cut; the kernel
- * says nothing about the cut, dmasim does.
+ * {@code start_kernel()}'s "Kernel command line:" notice, followed by a remark when the command
+ * line came from the tree's {@code /chosen/bootargs} or replaced it. It shows the line as the
+ * kernel holds it, so a line longer than {@code COMMAND_LINE_SIZE - 1} bytes appears cut; the
+ * kernel says nothing about the cut, dmasim does.
  */
 public final class CommandLineBanner implements BootParticipant {
     @Override
@@ -28,6 +29,10 @@ public final class CommandLineBanner implements BootParticipant {
     public void run(BootPhase phase, BootContext ctx) {
         KernelCmdline cmdline = ctx.spec().cmdline();
         ctx.log().notice("Kernel command line: " + cmdline.raw());
+        String remark = ctx.spec().loader().cmdlineRemark();
+        if (!remark.isEmpty()) {
+            ctx.log().dmasim(remark);
+        }
         if (cmdline.wasCut()) {
             ctx.log().dmasim("the command line given is " + cmdline.givenBytes() + " bytes; a bootloader copies at most "
                 + (KernelCmdline.COMMAND_LINE_SIZE - 1) + " of them (COMMAND_LINE_SIZE " + KernelCmdline.COMMAND_LINE_SIZE

@@ -2,21 +2,21 @@ package org.dmasim.platform.boot;
 
 import java.util.List;
 import org.dmasim.api.boot.BootParticipant;
-import org.dmasim.api.boot.ReservedMemHandler;
-import org.dmasim.platform.iommu.IommuDefaultDomain;
-import org.dmasim.platform.of.CoherentPoolReservedMem;
+import org.dmasim.platform.iommu.IommuBoot;
+import org.dmasim.platform.mem.MemoryBoot;
 import org.dmasim.platform.of.ReservedMemScan;
 
-/** The boot steps the platform bundle itself owns: generic kernel code every platform runs. */
+/**
+ * The boot steps the platform bundle itself owns: generic kernel code every platform runs.
+ * Reserved-memory handlers are not among them: each belongs to the backend whose kernel file
+ * declares it (CMA's {@code rmem_cma_setup}, dma.core's {@code rmem_dma_setup}).
+ */
 public final class StandardParts {
     private StandardParts() {
     }
 
     public static List<BootParticipant> participants() {
-        return List.of(new org.dmasim.platform.mem.MemoryBoot(), new ReservedMemScan(), new CommandLineBanner(), new VfsHashTables(), new IommuDefaultDomain());
-    }
-
-    public static List<ReservedMemHandler> handlers() {
-        return List.of(new CoherentPoolReservedMem());
+        return List.of(new MemoryBoot(), new ReservedMemScan(), new CommandLineBanner(), new VfsHashTables(),
+            new IommuBoot());
     }
 }

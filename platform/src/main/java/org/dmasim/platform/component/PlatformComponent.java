@@ -21,6 +21,7 @@ import org.dmasim.api.platform.PlatformSpec;
 import org.dmasim.platform.boot.BootResult;
 import org.dmasim.platform.boot.Booter;
 import org.dmasim.platform.boot.StandardParts;
+import org.dmasim.platform.profile.SpecBuilder;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
@@ -32,9 +33,11 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.Designate;
 
 /**
- * One platform per factory configuration ({@value PlatformConfig#FACTORY_PID}). It collects
+ * One platform per factory configuration ({@value PlatformConfig#FACTORY_PID}, described for
+ * Metatype by {@link PlatformConfiguration}). It collects
  * the backends' boot participants as they come and go, boots when every backend the platform
  * needs is present, and registers a {@link Platform} service whose {@code dmasim.state}
  * property says BOOTED, WAITING (naming what is missing) or FAILED (naming the bad input).
@@ -43,6 +46,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  */
 @Component(configurationPid = PlatformConfig.FACTORY_PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
     service = {})
+@Designate(ocd = PlatformConfiguration.class, factory = true)
 public final class PlatformComponent {
     private final Map<BootParticipant, String> participants = new ConcurrentHashMap<>();
     private final Set<ReservedMemHandler> handlers = ConcurrentHashMap.newKeySet();
@@ -52,7 +56,8 @@ public final class PlatformComponent {
         return t;
     });
     private BundleContext bundleContext;
-    private volatile Map<String, Object> config;
+    /** The configuration as the typed definition reads it, and its raw properties (for backend.* keys). */
+    private volatile Configured config;
     private volatile Set<String> usedBackends = Set.of();
     private volatile boolean waiting;
     private volatile boolean closed;
@@ -87,16 +92,19 @@ public final class PlatformComponent {
         handlers.remove(h);
     }
 
+    private record Configured(PlatformConfiguration typed, Map<String, Object> raw) {
+    }
+
     @Activate
-    void activate(BundleContext context, Map<String, Object> properties) {
+    void activate(BundleContext context, PlatformConfiguration typed, Map<String, Object> properties) {
         this.bundleContext = context;
-        this.config = Map.copyOf(properties);
+        this.config = new Configured(typed, Map.copyOf(properties));
         schedule();
     }
 
     @Modified
-    void modified(Map<String, Object> properties) {
-        this.config = Map.copyOf(properties);
+    void modified(PlatformConfiguration typed, Map<String, Object> properties) {
+        this.config = new Configured(typed, Map.copyOf(properties));
         schedule();
     }
 
@@ -134,13 +142,11 @@ public final class PlatformComponent {
         if (closed) {
             return;
         }
-        Map<String, Object> cfg = config;
-        String name = String.valueOf(cfg.getOrDefault(PlatformConfig.NAME, cfg.getOrDefault("service.pid", "platform")));
+        Configured cfg = config;
+        String name = PlatformSettings.name(cfg.typed(), cfg.raw());
         PlatformSpec spec;
         try {
-            Map<String, Object> withName = new java.util.HashMap<>(cfg);
-            withName.put(PlatformConfig.NAME, name);
-            spec = org.dmasim.platform.profile.SpecBuilder.build(withName);
+            spec = SpecBuilder.build(PlatformSettings.read(cfg.typed(), cfg.raw()));
         } catch (InvalidInputException e) {
             publish(new PlatformInstance(name, null, Platform.State.FAILED, e.getMessage(), null));
             return;
@@ -176,8 +182,7 @@ public final class PlatformComponent {
             }
             chosen.add(e.getKey());
         }
-        List<ReservedMemHandler> rmemHandlers = new ArrayList<>(StandardParts.handlers());
-        rmemHandlers.addAll(handlers);
+        List<ReservedMemHandler> rmemHandlers = new ArrayList<>(handlers);
         usedBackends = required;
         BootResult result;
         try {

@@ -19,6 +19,11 @@ public final class DeviceTreeFiles {
     private DeviceTreeFiles() {
     }
 
+    /** Whether {@code bytes} are a DTB (they start with the FDT magic) rather than DTS text. */
+    public static boolean isDtb(byte[] bytes) {
+        return Fdt.startsWithMagic(bytes);
+    }
+
     public static DeviceTree load(Path file) {
         byte[] bytes;
         try {

@@ -5,37 +5,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.dmasim.api.boot.KernelVirtualLayout;
 import org.dmasim.api.mem.KernelVm;
 import org.dmasim.api.mem.MemAttr;
 import org.dmasim.api.mem.PhysMemory;
 import org.dmasim.api.mem.VmArea;
 import org.dmasim.api.mm.Page;
-import org.dmasim.api.platform.Arch;
 
 /**
- * The kernel's virtual address space as far as DMA uses it: the linear map and vmalloc.
+ * The kernel's virtual address space as far as DMA uses it: the linear map and vmalloc, laid
+ * out as the architecture says ({@link KernelVirtualLayout}, from {@code ArchSupport}).
  *
- * <p>Linear map: one offset for all of RAM. arm64 (VA_BITS 48, no KASLR): {@code __phys_to_virt(p)
- * = (p - PHYS_OFFSET) | PAGE_OFFSET} with PAGE_OFFSET 0xffff000000000000 and PHYS_OFFSET =
- * memstart_addr = DRAM start rounded down to ARM64_MEMSTART_ALIGN (1 GiB with 4 KiB pages).
- * x86_64 (4-level, no KASLR): PAGE_OFFSET 0xffff888000000000 + p.
+ * <p>Linear map: one offset for all of RAM, {@code __va(p) = PAGE_OFFSET + (p - PHYS_OFFSET)};
+ * it covers [PHYS_OFFSET, end of DRAM).
  *
  * <p>vmalloc: areas kept in a tree by start address. {@code vmap} takes the lowest gap at or
  * above VMALLOC_START that holds the area plus one guard page (alloc_vmap_area's lowest-first
- * search with the default guard), page aligned; {@code vunmap} gives the gap back. The struct
- * page array (vmemmap) sits at arm64 0xfffffc0000000000 - memstart_pfn * 64, x86_64
- * 0xffffea0000000000.
+ * search with the default guard), page aligned; {@code vunmap} gives the gap back. A pfn's
+ * {@code struct page} sits at {@code vmemmap + pfn * sizeof(struct page)}.
  */
 public final class KernelAddressSpace implements KernelVm {
-    static final long ARM64_PAGE_OFFSET = 0xffff000000000000L;
-    static final long ARM64_VMALLOC_START = 0xffff800008000000L;
-    static final long ARM64_VMALLOC_END = 0xfffffbfff0000000L;
-    static final long ARM64_VMEMMAP_START = 0xfffffc0000000000L;
-    static final long ARM64_MEMSTART_ALIGN = 1L << 30;
-    static final long X86_PAGE_OFFSET = 0xffff888000000000L;
-    static final long X86_VMALLOC_START = 0xffffc90000000000L;
-    static final long X86_VMALLOC_END = 0xffffe8ffffffffffL;
-    static final long X86_VMEMMAP_START = 0xffffea0000000000L;
     static final long STRUCT_PAGE_SIZE = Page.STRUCT_PAGE_SIZE;
 
     private final PhysMemory ram;
@@ -48,22 +37,14 @@ public final class KernelAddressSpace implements KernelVm {
     /** vmalloc areas by start address. */
     private final TreeMap<Long, VmArea> areas = new TreeMap<>(Long::compareUnsigned);
 
-    public KernelAddressSpace(Arch arch, PhysMemory ram, long dramStart, long dramEnd) {
+    public KernelAddressSpace(KernelVirtualLayout layout, PhysMemory ram, long dramEnd) {
         this.ram = ram;
         this.ramEnd = dramEnd;
-        if (arch == Arch.ARM64) {
-            pageOffset = ARM64_PAGE_OFFSET;
-            physOffset = dramStart & -ARM64_MEMSTART_ALIGN;
-            vmallocStart = ARM64_VMALLOC_START;
-            vmallocEnd = ARM64_VMALLOC_END;
-            vmemmap = ARM64_VMEMMAP_START - (physOffset >>> Page.PAGE_SHIFT) * STRUCT_PAGE_SIZE;
-        } else {
-            pageOffset = X86_PAGE_OFFSET;
-            physOffset = 0;
-            vmallocStart = X86_VMALLOC_START;
-            vmallocEnd = X86_VMALLOC_END;
-            vmemmap = X86_VMEMMAP_START;
-        }
+        this.pageOffset = layout.pageOffset();
+        this.physOffset = layout.physOffset();
+        this.vmallocStart = layout.vmallocStart();
+        this.vmallocEnd = layout.vmallocEnd();
+        this.vmemmap = layout.vmemmap();
     }
 
     @Override

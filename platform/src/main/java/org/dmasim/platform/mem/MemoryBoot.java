@@ -2,9 +2,11 @@ package org.dmasim.platform.mem;
 
 import java.util.EnumSet;
 import java.util.Set;
+import org.dmasim.api.boot.ArchSupport;
 import org.dmasim.api.boot.BootContext;
 import org.dmasim.api.boot.BootParticipant;
 import org.dmasim.api.boot.BootPhase;
+import org.dmasim.api.boot.KernelVirtualLayout;
 import org.dmasim.api.boot.Memblock;
 import org.dmasim.api.dt.DtNode;
 import org.dmasim.api.dt.DtProperty;
@@ -51,7 +53,8 @@ public final class MemoryBoot implements BootParticipant {
         checkSpan(ctx, mb);
         SparseRam ram = new SparseRam(mb.memory());
         ctx.put(PhysMemory.class, ram);
-        ctx.put(KernelVm.class, new KernelAddressSpace(ctx.spec().arch(), ram, mb.startOfDram(), mb.endOfDram()));
+        KernelVirtualLayout layout = ctx.require(ArchSupport.class).virtualLayout(mb.startOfDram());
+        ctx.put(KernelVm.class, new KernelAddressSpace(layout, ram, mb.endOfDram()));
     }
 
     private static void checkSpan(BootContext ctx, Memblock mb) {

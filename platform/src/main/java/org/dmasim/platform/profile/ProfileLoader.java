@@ -20,7 +20,7 @@ public final class ProfileLoader {
     /** Shipped profiles live here inside the platform bundle. */
     public static final String SHIPPED_DIR = "profiles/";
     static final Set<String> KEYS = Set.of("name", "description", "inherit", "arch", "dtb", "e820", "mem",
-        "cmdline", "cpus");
+        "cmdline", "cpus", "kernel.base", "dtb.base", "dtb.size");
 
     private ProfileLoader() {
     }
@@ -45,7 +45,7 @@ public final class ProfileLoader {
     }
 
     public static List<String> shippedNames() {
-        return List.of("qemu-virt-arm64", "pc-x86_64", "arm64-split-4g", "server-x86_64-1t");
+        return List.of("qemu-virt-arm64", "pc-x86_64", "arm64-split-4g", "server-x86_64-1t", "arm64-board");
     }
 
     private static Profile load(ProfileSource src, List<String> chain) {

@@ -10,6 +10,7 @@ import org.dmasim.api.dt.DeviceTreeException;
 import org.dmasim.api.dt.DtNode;
 import org.dmasim.api.dt.DtProperty;
 import org.dmasim.api.platform.Arch;
+import org.dmasim.api.platform.BootLoader;
 import org.dmasim.api.platform.E820Entry;
 import org.dmasim.api.platform.InvalidInputException;
 import org.dmasim.api.platform.KernelCmdline;
@@ -18,6 +19,7 @@ import org.dmasim.api.platform.MemoryRange;
 import org.dmasim.api.platform.PlatformConfig;
 import org.dmasim.api.platform.PlatformSpec;
 import org.dmasim.platform.dt.DeviceTreeFiles;
+import org.dmasim.platform.dt.DtbWriter;
 import org.dmasim.platform.dt.DtsSource;
 import org.dmasim.platform.dt.IncludeResolver;
 import org.dmasim.platform.dt.InputFiles;
@@ -56,14 +58,22 @@ public final class SpecBuilder {
         String name = str(config, PlatformConfig.NAME).orElse(profile.name());
 
         Optional<DeviceTree> dt = Optional.empty();
+        Optional<LoaderSettings.BlobSizes> blob = Optional.empty();
         List<E820Entry> e820 = List.of();
         if (arch == Arch.ARM64) {
             Optional<String> dtbOpt = str(config, PlatformConfig.DTB);
+            ProfileSource dtSource = null;
             if (dtbOpt.isPresent()) {
-                dt = Optional.of(loadDeviceTree(ProfileSource.file(Path.of(dtbOpt.get()))));
+                dtSource = ProfileSource.file(Path.of(dtbOpt.get()));
             } else if (profile.get("dtb").isPresent() && profileArchMatches(profile, arch)) {
                 Profile.Setting s = profile.get("dtb").get();
-                dt = Optional.of(loadDeviceTree(s.origin().resolve(s.value())));
+                dtSource = s.origin().resolve(s.value());
+            }
+            if (dtSource != null) {
+                byte[] bytes = dtSource.read();
+                DeviceTree tree = loadDeviceTree(dtSource, bytes);
+                dt = Optional.of(tree);
+                blob = Optional.of(blobSizes(tree, bytes));
             }
         } else {
             Optional<String> e820Opt = str(config, PlatformConfig.E820);
@@ -89,7 +99,8 @@ public final class SpecBuilder {
             throw new InvalidInputException("x86_64 platform " + name + ": no e820 map (--e820 FILE) and no RAM banks (--mem)");
         }
 
-        String cmdline = str(config, PlatformConfig.CMDLINE).orElseGet(() -> profile.value("cmdline").orElse(""));
+        LoaderSettings.Cmdline cmdline = LoaderSettings.cmdline(config, profile, dt, str(config, PlatformConfig.CMDLINE));
+        BootLoader loader = LoaderSettings.resolve(config, profile, blob, cmdline.remark());
 
         Kconfig kconfig = Kconfig.defaults(arch);
         for (Map.Entry<String, Profile.Setting> e : profile.settings().entrySet()) {
@@ -106,8 +117,8 @@ public final class SpecBuilder {
         }
 
         int cpus = cpus(config, profile, dt);
-        return new PlatformSpec(name, arch, dt, e820, mem, KernelCmdline.boot(cmdline), kconfig, cpus,
-            backends(config, profile));
+        return new PlatformSpec(name, arch, dt, e820, mem, KernelCmdline.boot(cmdline.text()), kconfig, cpus,
+            backends(config, profile), loader);
     }
 
     /**
@@ -174,7 +185,23 @@ public final class SpecBuilder {
 
     /** DTB or DTS by content (see {@link DeviceTreeFiles}); includes resolve next to the file. */
     static DeviceTree loadDeviceTree(ProfileSource src) {
-        byte[] bytes = src.read();
+        return loadDeviceTree(src, src.read());
+    }
+
+    /**
+     * The blob a loader gets from this input: a DTB is loaded as it is (header totalsize); a
+     * source file as {@code dtc} would compile it.
+     */
+    private static LoaderSettings.BlobSizes blobSizes(DeviceTree tree, byte[] bytes) {
+        if (DeviceTreeFiles.isDtb(bytes) && bytes.length >= 8) {
+            long total = ((bytes[4] & 0xffL) << 24) | ((bytes[5] & 0xff) << 16) | ((bytes[6] & 0xff) << 8) | (bytes[7] & 0xff);
+            return new LoaderSettings.BlobSizes(bytes.length, total);
+        }
+        long compiled = DtbWriter.write(tree).length;
+        return new LoaderSettings.BlobSizes(compiled, compiled);
+    }
+
+    private static DeviceTree loadDeviceTree(ProfileSource src, byte[] bytes) {
         IncludeResolver resolver = (from, path) -> {
             ProfileSource inc;
             try {

@@ -7,7 +7,7 @@ import java.util.List;
  * The line selection the oracle README defines: the zone/node blocks with their indented
  * lines, and every line starting with one of the DMA-related prefixes.
  */
-final class OracleSelection {
+public final class OracleSelection {
     private static final String[] PREFIXES = {"Initmem setup node ", "Built ", "cma: ", "Reserved memory: ",
         "OF: reserved mem: ", "software IO TLB: ", "DMA: preallocated ", "DMA: failed to allocate ",
         "iommu: Default domain type: ", "iommu: DMA domain TLB invalidation policy: "};
@@ -15,7 +15,7 @@ final class OracleSelection {
     private OracleSelection() {
     }
 
-    static List<String> select(List<String> log) {
+    public static List<String> select(List<String> log) {
         List<String> out = new ArrayList<>();
         String block = null;
         for (String line : log) {

@@ -52,8 +52,14 @@ public final class Platforms {
         parts.add(new SwiotlbBoot());
         parts.add(new AtomicPoolBoot());
         parts.addAll(List.of(extra));
-        List<ReservedMemHandler> handlers = new ArrayList<>(StandardParts.handlers());
-        handlers.add(cma);
+        // As in Felix, a backend that is also a reserved-memory handler (cma, dma.core) is one
+        // registration offering both services.
+        List<ReservedMemHandler> handlers = new ArrayList<>();
+        for (BootParticipant p : parts) {
+            if (p instanceof ReservedMemHandler h) {
+                handlers.add(h);
+            }
+        }
         return new Booter(arch, parts, handlers).boot(spec);
     }
 }

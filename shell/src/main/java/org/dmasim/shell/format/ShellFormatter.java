@@ -3,6 +3,7 @@ package org.dmasim.shell.format;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import org.dmasim.api.device.DeviceInfoDTO;
 import org.dmasim.api.platform.LogLine;
 
 /**
@@ -104,6 +105,14 @@ public final class ShellFormatter {
         if (target instanceof PoolBlockDTO b) {
             return String.format("%s: vaddr %#018x dma %#x", b.pool, b.vaddr, b.dma);
         }
+        if (target instanceof DeviceInfoDTO d) {
+            return format(d);
+        }
+        if (target instanceof Collection<?> c && !c.isEmpty() && c.stream().allMatch(DeviceInfoDTO.class::isInstance)) {
+            List<DeviceInfoDTO> ds = new ArrayList<>();
+            c.forEach(o -> ds.add((DeviceInfoDTO) o));
+            return devices(ds);
+        }
         if (target instanceof Collection<?> c && !c.isEmpty() && c.stream().allMatch(PlatformDTO.class::isInstance)) {
             List<PlatformDTO> ps = new ArrayList<>();
             c.forEach(o -> ps.add((PlatformDTO) o));
@@ -122,6 +131,88 @@ public final class ShellFormatter {
     public static String format(PagesDTO p) {
         return String.format("pfn %#x order %d zone %s phys %#x kva %#018x", p.pfn, p.order, p.zone, p.pfn << 12,
             p.kva);
+    }
+
+    /**
+     * The {@code dma:devices} table: one row per device with what decides where its buffers come
+     * from (bus, coherence, both masks, bus limit, DMA ops, streaming limit).
+     */
+    public static String devices(Collection<DeviceInfoDTO> devices) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"DEVICE", "BUS", "COHERENT", "DMA_MASK", "COHERENT_MASK", "BUS_DMA_LIMIT", "OPS",
+            "MAX_MAPPING"});
+        for (DeviceInfoDTO d : devices) {
+            rows.add(new String[] {d.name, d.bus, d.coherent ? "coherent" : "non-coherent", hex(d.dmaMask),
+                hex(d.coherentDmaMask), d.busDmaLimit == 0 ? "-" : hex(d.busDmaLimit), d.dmaOps,
+                sizeOrMax(d.maxMappingSize)});
+        }
+        return aligned(rows);
+    }
+
+    /** {@code dma:device NAME}: every field of the device, one per line, in the kernel's names. */
+    public static String format(DeviceInfoDTO d) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"device", d.name + " (" + d.bus + ")"});
+        rows.add(new String[] {"of_node", d.ofNode == null ? "-" : d.ofNode});
+        if (d.hostBridge != null) {
+            rows.add(new String[] {"host bridge", d.hostBridge});
+        }
+        rows.add(new String[] {"dma_ops", d.dmaOps});
+        rows.add(new String[] {"coherent", d.coherent ? "yes" : "no"});
+        rows.add(new String[] {"dma_mask", hex(d.dmaMask) + (d.singleMask ? " (is coherent_dma_mask)" : "")});
+        rows.add(new String[] {"coherent_dma_mask", hex(d.coherentDmaMask)});
+        rows.add(new String[] {"bus_dma_limit", d.busDmaLimit == 0 ? "none" : hex(d.busDmaLimit)});
+        if (d.dmaRanges == null || d.dmaRanges.isEmpty()) {
+            rows.add(new String[] {"dma_range_map", "none (bus address = CPU address)"});
+        }
+        for (int i = 0; d.dmaRanges != null && i < d.dmaRanges.size(); i++) {
+            DeviceInfoDTO.DmaRangeDTO r = d.dmaRanges.get(i);
+            rows.add(new String[] {i == 0 ? "dma_range_map" : "", String.format("cpu %#x dma %#x size %#x (offset %#x)",
+                r.cpuStart, r.dmaStart, r.size, r.offset)});
+        }
+        rows.add(new String[] {"required_mask", hex(d.requiredMask)});
+        rows.add(new String[] {"max_seg_size", hex(d.maxSegmentSize)});
+        rows.add(new String[] {"seg_boundary_mask", hex(d.segmentBoundaryMask)});
+        rows.add(new String[] {"min_align_mask", hex(d.minAlignMask)});
+        rows.add(new String[] {"cma_area", d.cmaArea == null ? "none" : String.format("%s (%s) base %#x size %#x",
+            d.cmaArea.name, d.cmaArea.perDevice ? "per-device" : "default", d.cmaArea.base, d.cmaArea.size)});
+        rows.add(new String[] {"coherent pool", d.coherentPool == null ? "none" : String.format(
+            "%s phys %#x dma %#x size %#x used %#x", d.coherentPool.name, d.coherentPool.phys,
+            d.coherentPool.deviceBase, d.coherentPool.size, d.coherentPool.used)});
+        rows.add(new String[] {"swiotlb", !d.swiotlbActive ? "inactive" : d.swiotlbForceBounce ? "active, force"
+            : "active"});
+        rows.add(new String[] {"max_mapping_size", sizeOrMax(d.maxMappingSize)});
+        rows.add(new String[] {"opt_mapping_size", sizeOrMax(d.optMappingSize)});
+        return aligned(rows);
+    }
+
+    /** A size_t the DMA API returns, where -1 stands for SIZE_MAX. */
+    public static String sizeOrMax(long v) {
+        return v == -1L ? "SIZE_MAX" : Long.toUnsignedString(v);
+    }
+
+    private static String hex(long v) {
+        return "0x" + Long.toHexString(v);
+    }
+
+    /** Rows with every column but the last padded to its widest cell, two spaces apart. */
+    private static String aligned(List<String[]> rows) {
+        int cols = rows.get(0).length;
+        int[] width = new int[cols];
+        rows.forEach(r -> {
+            for (int i = 0; i < cols - 1; i++) {
+                width[i] = Math.max(width[i], r[i].length());
+            }
+        });
+        List<String> lines = new ArrayList<>();
+        for (String[] r : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < cols - 1; i++) {
+                line.append(r[i]).append(" ".repeat(width[i] - r[i].length() + 2));
+            }
+            lines.add(line.append(r[cols - 1]).toString().stripTrailing());
+        }
+        return String.join("\n", lines);
     }
 
     private static String stripTrailingNewline(String s) {

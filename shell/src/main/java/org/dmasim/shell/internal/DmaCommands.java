@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
+import org.dmasim.api.device.DeviceInfoDTO;
 import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.dma.CoherentBuffer;
 import org.dmasim.api.dma.DeviceSpec;
@@ -15,6 +16,7 @@ import org.dmasim.api.dma.DmaAttrs;
 import org.dmasim.api.platform.Platform;
 import org.dmasim.api.pool.AtomicPools;
 import org.dmasim.shell.format.AllocationDTO;
+import org.dmasim.shell.format.ShellFormatter;
 import org.dmasim.shell.format.TextDTO;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -30,6 +32,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 @Component(service = DmaCommands.class, property = {
     "osgi.command.scope=dma",
     "osgi.command.function=devices",
+    "osgi.command.function=device",
     "osgi.command.function=device_create",
     "osgi.command.function=dma_set_mask",
     "osgi.command.function=dma_set_coherent_mask",
@@ -37,6 +40,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
     "osgi.command.function=dma_get_required_mask",
     "osgi.command.function=dma_get_cache_alignment",
     "osgi.command.function=dma_max_mapping_size",
+    "osgi.command.function=dma_opt_mapping_size",
     "osgi.command.function=dma_alloc_coherent",
     "osgi.command.function=dma_alloc_attrs",
     "osgi.command.function=dma_free_coherent",
@@ -69,16 +73,18 @@ public class DmaCommands {
             + api.devices().stream().map(DmaDevice::name).toList() + ")"));
     }
 
-    @Descriptor("list the platform's DMA devices: name, bus, coherence, masks, bus limit")
-    public TextDTO devices(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform) {
-        Platform p = platform(platform);
-        StringBuilder sb = new StringBuilder(String.format("%-32s %-8s %-12s %-18s %-18s %s%n", "DEVICE", "BUS",
-            "COHERENT", "DMA_MASK", "COHERENT_MASK", "BUS_DMA_LIMIT"));
-        for (DmaDevice d : api(p).devices()) {
-            sb.append(String.format("%-32s %-8s %-12s %#-18x %#-18x %#x%n", d.name(), d.bus().name().toLowerCase(),
-                d.coherent() ? "coherent" : "non-coherent", d.dmaMask(), d.coherentDmaMask(), d.busDmaLimit()));
-        }
-        return TextDTO.of(p.name(), "devices", sb.toString());
+    @Descriptor("list the platform's DMA devices: bus, coherence, masks, bus limit, DMA ops, max mapping size")
+    public List<DeviceInfoDTO> devices(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform) {
+        DmaApi api = api(platform(platform));
+        return api.devices().stream().map(api::deviceInfo).toList();
+    }
+
+    @Descriptor("everything about one device's DMA set-up: masks, coherence, dma-range map, segment limits,"
+        + " CMA area, per-device pool, DMA ops, mapping size limits")
+    public DeviceInfoDTO device(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
+        @Descriptor("device name") String dev) {
+        DmaApi api = api(platform(platform));
+        return api.deviceInfo(device(api, dev));
     }
 
     @Descriptor("register a device programmatically (platform or pci bus)")
@@ -141,8 +147,15 @@ public class DmaCommands {
     public String dma_max_mapping_size(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
         String dev) {
         DmaApi api = api(platform(platform));
-        long v = api.maxMappingSize(device(api, dev));
-        return v == -1L ? "SIZE_MAX" : Long.toString(v);
+        return ShellFormatter.sizeOrMax(api.maxMappingSize(device(api, dev)));
+    }
+
+    @Descriptor("dma_opt_mapping_size(dev): the largest mapping that costs no more than smaller ones; SIZE_MAX"
+        + " when unlimited")
+    public String dma_opt_mapping_size(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
+        @Descriptor("device name") String dev) {
+        DmaApi api = api(platform(platform));
+        return ShellFormatter.sizeOrMax(api.optMappingSize(device(api, dev)));
     }
 
     /** One of the DmaApi allocators, as the commands call them. */

@@ -1,5 +1,6 @@
 package org.dmasim.shell.internal;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
@@ -8,8 +9,10 @@ import org.dmasim.api.dma.DmaApi;
 import org.dmasim.api.dmapool.DmaBlock;
 import org.dmasim.api.dmapool.DmaPool;
 import org.dmasim.api.dmapool.DmaPools;
+import org.dmasim.api.platform.LogLine;
 import org.dmasim.api.platform.Platform;
 import org.dmasim.shell.format.PoolBlockDTO;
+import org.dmasim.shell.format.ShellFormatter;
 import org.dmasim.shell.format.TextDTO;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -124,11 +127,18 @@ public class DmapoolCommands {
         return String.format("%s: freed dma %#x", pool, d);
     }
 
-    @Descriptor("dma_pool_destroy(pool)")
+    @Descriptor("dma_pool_destroy(pool); a pool with blocks still allocated prints the kernel's busy lines")
     public String dma_pool_destroy(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
         String pool) {
-        pool(platform(platform), pool).destroy();
-        return pool + ": destroyed";
+        Platform p = platform(platform);
+        List<LogLine> before = p.bootLog().lines();
+        pool(p, pool).destroy();
+        // dma_pool_destroy reports busy pages with dev_err: show what it printed with the result.
+        List<String> out = new ArrayList<>();
+        List<LogLine> after = p.bootLog().lines();
+        after.subList(before.size(), after.size()).forEach(l -> out.add(ShellFormatter.logLine(l)));
+        out.add(pool + ": destroyed");
+        return String.join("\n", out);
     }
 
     @Descriptor("the device's sysfs pools file")

@@ -1,0 +1,58 @@
+package org.dmasim.platform.mem;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.dmasim.api.boot.KernelVirtualLayout;
+import org.dmasim.api.boot.Memblock;
+import org.dmasim.api.mem.KernelVm;
+import org.dmasim.api.mem.MemAttr;
+import org.dmasim.api.mm.Page;
+import org.junit.jupiter.api.Test;
+
+/** The linear map, vmalloc placement and vmemmap on a layout given by the architecture. */
+class KernelAddressSpaceTest {
+    /** arm64 6.1, 48-bit VA, DRAM 1 GiB at 1 GiB. */
+    static final KernelVirtualLayout ARM64 = new KernelVirtualLayout(0xffff000000000000L, 0x40000000L,
+        0xffff800008000000L, 0xfffffbfff0000000L, 0xfffffc0000000000L - 0x40000L * 64);
+
+    private final KernelVm vm = new KernelAddressSpace(ARM64,
+        new SparseRam(List.of(new Memblock.Region(0x40000000L, 1L << 30, 0))), 0x80000000L);
+
+    @Test
+    void linearMapStartsAtPhysOffset() {
+        assertEquals(0xffff000000000000L, vm.linearAddress(0x40000000L));
+        assertEquals(0xffff000000123000L, vm.linearAddress(0x40123000L));
+        assertEquals(0x40123000L, vm.toPhys(0xffff000000123000L));
+        assertTrue(vm.isLinear(0xffff00003fffffffL));
+        assertFalse(vm.isLinear(0xffff000040000000L), "past the end of DRAM");
+        assertThrows(IllegalArgumentException.class, () -> vm.linearAddress(0x3ffff000L));
+    }
+
+    @Test
+    void vmapTakesTheLowestGapAboveVmallocStartWithAGuardPage() {
+        long a = vm.vmap(0x40000000L, 2 * Page.PAGE_SIZE, MemAttr.NORMAL_NC, "test");
+        long b = vm.vmap(0x40100000L, Page.PAGE_SIZE, MemAttr.NORMAL_NC, "test");
+        assertEquals(0xffff800008000000L, a);
+        assertEquals(a + 3 * Page.PAGE_SIZE, b, "two pages, then the guard page");
+        assertTrue(vm.isVmalloc(b));
+        assertEquals(0x40100000L, vm.toPhys(b));
+        vm.vunmap(a);
+        assertEquals(a, vm.vmap(0x40200000L, Page.PAGE_SIZE, MemAttr.NORMAL_NC, "test"), "the gap is reused");
+    }
+
+    @Test
+    void vmemmapPutsDramsFirstPfnAtVmemmapStart() {
+        assertEquals(0xfffffc0000000000L, vm.pageStruct(0x40000L));
+        assertEquals(0x40001L, vm.pageStructToPfn(0xfffffc0000000040L));
+        assertEquals(-1L, vm.pageStructToPfn(0xfffffc0000000041L), "not the start of a struct page");
+    }
+
+    @Test
+    void aLayoutWhoseVmallocRangeIsEmptyIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new KernelVirtualLayout(0, 0, 0x2000, 0x1000, 0));
+    }
+}
