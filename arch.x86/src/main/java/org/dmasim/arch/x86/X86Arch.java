@@ -160,22 +160,11 @@ public final class X86Arch implements ArchSupport {
         mb.reserve(0, SZ_1M);
         mb.reserve(KERNEL_BASE, KERNEL_SIZE);
         ctx.put(ZoneLimits.class, zoneLimits(ctx, maxPfn));
-        boolean iommuOff = false;
-        boolean soft = false;
-        // iommu_setup() (pci-dma.c), swiotlb side: "off" is no_iommu, "soft" forces swiotlb;
-        // "usedac" ends the parameter. Its default-domain side is the IOMMU core's (platform).
-        for (KernelCmdline.Param p : cmd.all("iommu")) {
-            if (p.value() == null) {
-                continue;
-            }
-            for (String opt : p.value().split(",")) {
-                iommuOff |= opt.startsWith("off");
-                if (opt.startsWith("usedac")) {
-                    break;
-                }
-                soft |= opt.startsWith("soft");
-            }
-        }
+        // pci_iommu_alloc() -> pci_swiotlb_detect(): swiotlb unless iommu=off, on when RAM
+        // reaches above 4 GiB or iommu=soft forces it.
+        IommuSetup iommu = ctx.get(IommuSetup.class).orElseGet(IommuSetup::new);
+        boolean iommuOff = iommu.noIommu();
+        boolean soft = iommu.forceSwiotlb();
         boolean enable = (!iommuOff && maxPfn > MAX_DMA32_PFN) || soft;
         ctx.put(SwiotlbSetup.class, new SwiotlbSetup(enable, false, true, iommuOff));
     }
@@ -202,10 +191,18 @@ public final class X86Arch implements ArchSupport {
         e820.rangeAdd(start, end - start, E820Table.RAM);
     }
 
-    /** The x86 early parameters this backend models: {@code mem=} and {@code memmap=} (see {@link E820Params}). */
+    /**
+     * The x86 early parameters this backend models: {@code mem=} and {@code memmap=} (see
+     * {@link E820Params}), and the swiotlb side of {@code iommu=} ({@link IommuSetup}).
+     */
     @Override
     public List<org.dmasim.api.boot.EarlyParam> earlyParams(Arch arch) {
-        return arch == Arch.X86_64 ? E820Params.handlers() : List.of();
+        if (arch != Arch.X86_64) {
+            return List.of();
+        }
+        List<org.dmasim.api.boot.EarlyParam> out = new ArrayList<>(E820Params.handlers());
+        out.add(IommuSetup.handler());
+        return out;
     }
 
     /**

@@ -3,24 +3,24 @@ package org.dmasim.platform.iommu;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.dmasim.api.boot.BootContext;
 import org.dmasim.api.boot.BootParticipant;
 import org.dmasim.api.boot.BootPhase;
+import org.dmasim.api.boot.EarlyParam;
 import org.dmasim.api.iommu.IommuDefaults;
 import org.dmasim.api.platform.Arch;
 import org.dmasim.api.platform.InvalidInputException;
 import org.dmasim.api.platform.Kconfig;
-import org.dmasim.api.platform.KernelCmdline;
 
 /**
  * The IOMMU core's part of boot (drivers/iommu/iommu.c, 6.1), built into Debian's kernels, so
  * it runs whether or not the platform has an IOMMU:
  * <ol>
- * <li>early parameters, at the start of setup_arch: {@code iommu.passthrough=} and
- * {@code iommu.strict=} ({@code kstrtobool}; a rejected value prints the kernel's
- * {@code Malformed early option}), and on x86_64 {@code iommu=} ({@link X86IommuParam});</li>
+ * <li>early parameters, run by the platform's {@code parse_early_param()} with every other
+ * one: {@code iommu.passthrough=} and {@code iommu.strict=} ({@code kstrtobool}; a rejected
+ * value prints the kernel's {@code Malformed early option}), and on x86_64 {@code iommu=}
+ * ({@link X86IommuParam});</li>
  * <li>on x86_64, the VT-d driver's {@code intel_iommu=} once the command line is parsed
  * ({@link IntelIommuParam});</li>
  * <li>{@code iommu_subsys_init()} (subsys_initcall): the decision, published as
@@ -45,8 +45,8 @@ public final class IommuBoot implements BootParticipant {
 
     @Override
     public int rank(BootPhase phase) {
-        // parse_early_param() comes before the architecture's memory setup; __setup handlers
-        // after the "Kernel command line:" notice.
+        // The Kconfig choice is checked before the architecture's memory setup runs
+        // parse_early_param(); __setup handlers come after the "Kernel command line:" notice.
         return switch (phase) {
             case MEMBLOCK -> -1000;
             case CMDLINE -> 10;
@@ -54,29 +54,38 @@ public final class IommuBoot implements BootParticipant {
         };
     }
 
+    /**
+     * The IOMMU core's {@code early_param}s, {@code iommu.passthrough=} and {@code iommu.strict=}
+     * ({@code kstrtobool}), and on x86_64 the default-domain side of {@code iommu=}
+     * ({@link X86IommuParam}; its swiotlb side is the architecture's handler of the same name).
+     * The platform runs them with every other early parameter, in command-line order.
+     */
+    @Override
+    public List<EarlyParam> earlyParams(Arch arch) {
+        List<EarlyParam> out = new ArrayList<>(List.of(
+            EarlyParam.of("iommu.passthrough", (value, ctx) -> IommuCmdline.of(ctx).passthroughParam(value)),
+            EarlyParam.of("iommu.strict", (value, ctx) -> IommuCmdline.of(ctx).strictParam(value))));
+        if (arch == Arch.X86_64) {
+            out.add(EarlyParam.of("iommu", (value, ctx) -> X86IommuParam.setup(value, IommuCmdline.of(ctx), ctx.log())));
+        }
+        return out;
+    }
+
     @Override
     public void run(BootPhase phase, BootContext ctx) {
-        KernelCmdline cmdline = ctx.spec().cmdline();
-        Arch arch = ctx.spec().arch();
         switch (phase) {
-            case MEMBLOCK -> {
-                Kconfig kconfig = ctx.spec().kconfig();
-                checkDefaultDomainChoice(kconfig);
-                IommuCmdline iommu = new IommuCmdline(kconfig.enabled("IOMMU_DEFAULT_DMA_STRICT"));
-                EarlyParam.parse(cmdline, earlyParams(iommu, arch, ctx), ctx.log());
-                ctx.put(IommuCmdline.class, iommu);
-            }
+            case MEMBLOCK -> checkDefaultDomainChoice(ctx.spec().kconfig());
             case CMDLINE -> {
-                if (arch == Arch.X86_64) {
-                    IommuCmdline iommu = ctx.require(IommuCmdline.class);
+                if (ctx.spec().arch() == Arch.X86_64) {
                     // __setup("intel_iommu=") matches only with the '=': a bare word is not its.
-                    EarlyParam.kernelParams(cmdline).stream()
+                    // params() ends at a bare "--", after which everything is init's.
+                    ctx.spec().cmdline().params().stream()
                         .filter(p -> p.name().replace('-', '_').equals("intel_iommu") && p.value() != null)
-                        .forEach(p -> IntelIommuParam.setup(p.value(), iommu, ctx.log()));
+                        .forEach(p -> IntelIommuParam.setup(p.value(), IommuCmdline.of(ctx), ctx.log()));
                 }
             }
             case IOMMU_SUBSYS -> {
-                IommuDefaults defaults = ctx.require(IommuCmdline.class)
+                IommuDefaults defaults = IommuCmdline.of(ctx)
                     .subsysInit(ctx.spec().kconfig().enabled("IOMMU_DEFAULT_PASSTHROUGH"));
                 ctx.put(IommuDefaults.class, defaults);
                 defaults.bootLines().forEach(ctx.log()::info);
@@ -84,14 +93,6 @@ public final class IommuBoot implements BootParticipant {
             default -> {
             }
         }
-    }
-
-    private static Map<String, EarlyParam> earlyParams(IommuCmdline iommu, Arch arch, BootContext ctx) {
-        if (arch == Arch.X86_64) {
-            return Map.of("iommu.passthrough", iommu::passthroughParam, "iommu.strict", iommu::strictParam,
-                "iommu", value -> X86IommuParam.setup(value, iommu, ctx.log()));
-        }
-        return Map.of("iommu.passthrough", iommu::passthroughParam, "iommu.strict", iommu::strictParam);
     }
 
     /** drivers/iommu/Kconfig: "IOMMU default domain type" is a choice, exactly one of three. */

@@ -1,6 +1,7 @@
 package org.dmasim.platform.iommu;
 
 import java.util.Optional;
+import org.dmasim.api.boot.BootContext;
 import org.dmasim.api.boot.Errno;
 import org.dmasim.api.iommu.DomainType;
 import org.dmasim.api.iommu.IommuDefaults;
@@ -21,6 +22,20 @@ final class IommuCmdline {
 
     IommuCmdline(boolean kconfigStrict) {
         this.dmaStrict = kconfigStrict;
+    }
+
+    /**
+     * This boot's state, made on first use (the first IOMMU parameter, or the subsys_initcall
+     * when there was none) with {@code iommu_dma_strict} from CONFIG_IOMMU_DEFAULT_DMA_STRICT.
+     */
+    static IommuCmdline of(BootContext ctx) {
+        Optional<IommuCmdline> made = ctx.get(IommuCmdline.class);
+        if (made.isPresent()) {
+            return made.get();
+        }
+        IommuCmdline fresh = new IommuCmdline(ctx.spec().kconfig().enabled("IOMMU_DEFAULT_DMA_STRICT"));
+        ctx.put(IommuCmdline.class, fresh);
+        return fresh;
     }
 
     void setDefaultPassthrough(boolean cmdLine) {

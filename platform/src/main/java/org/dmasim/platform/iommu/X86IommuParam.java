@@ -10,8 +10,9 @@ import org.dmasim.api.platform.BootLog;
  * (both as command-line choices); {@code forcesac}, {@code allowdac} and {@code nodac} are
  * obsolete and say so; {@code usedac} makes the handler return 1 at once, so the kernel reports
  * the whole parameter malformed and skips the options after it; no value at all is -EINVAL.
- * The swiotlb side ({@code off}, {@code soft}) is the x86 architecture's ({@code X86Arch}); GART
- * options have nothing to act on here.
+ * The swiotlb side ({@code off}, {@code soft}) is the x86 architecture's own handler of the same
+ * parameter (arch.x86), which accepts every value, so the malformed warning comes from here
+ * alone; GART options have nothing to act on here.
  */
 final class X86IommuParam {
     private X86IommuParam() {

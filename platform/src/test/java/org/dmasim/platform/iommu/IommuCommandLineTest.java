@@ -142,6 +142,17 @@ class IommuCommandLineTest {
     }
 
     @Test
+    void earlyParametersOfEveryOwnerRunInCommandLineOrderAndIommuIsReportedOnce() {
+        // iommu.strict (IOMMU core), mem (x86 e820), iommu (x86 swiotlb side and IOMMU core side).
+        List<String> l = kernel(x86("iommu.strict=2 mem=nopentium iommu"));
+        List<String> early = l.stream().filter(x -> x.startsWith("Malformed early option") || x.startsWith("mem=")).toList();
+        assertEquals(List.of("Malformed early option 'iommu.strict'", "mem=nopentium ignored! (only supported on x86_32)",
+            "Malformed early option 'mem'", "Malformed early option 'iommu'"), early);
+        assertTrue(l.indexOf("BIOS-provided physical RAM map:") < l.indexOf("Malformed early option 'iommu.strict'"),
+            "x86 parses early parameters after e820__memory_setup() printed the firmware map");
+    }
+
+    @Test
     void usedacAlsoEndsTheSwiotlbSideOfTheParameter() {
         String bounce = "PCI-DMA: Using software bounce buffering for IO (SWIOTLB)";
         assertTrue(kernel(x86("mem=2G iommu=soft")).contains(bounce), "RAM below 4 GiB: only soft asks for swiotlb");
