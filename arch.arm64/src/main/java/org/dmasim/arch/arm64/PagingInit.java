@@ -1,9 +1,7 @@
 package org.dmasim.arch.arm64;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.dmasim.api.boot.Memblock;
 import org.dmasim.api.mm.Page;
 
@@ -45,45 +43,80 @@ final class PagingInit {
     private PagingInit() {
     }
 
-    /** The tables one page-table tree needs, by level and index. */
+    /**
+     * The tables one page-table tree needs, by level and index. Each level keeps ranges of
+     * indices rather than the indices one by one, so that counting the tables of a linear map
+     * costs the same for 1 GiB and for 8 TiB of RAM.
+     */
     static final class Tables {
-        private final Set<Long> puds = new HashSet<>();
-        private final Set<Long> pmds = new HashSet<>();
-        private final Set<Long> ptes = new HashSet<>();
+        /** PUD tables: indices of PGD entries in use. */
+        private final Indices puds = new Indices();
+        /** PMD tables: indices of 1 GiB PUD entries that are not block mappings. */
+        private final Indices pmds = new Indices();
+        /** PTE tables: indices of 2 MiB PMD entries that are not block mappings. */
+        private final Indices ptes = new Indices();
 
-        /** {@code __create_pgd_mapping} of [va, va + size) to pa; blocks when allowed and aligned. */
+        /**
+         * {@code __create_pgd_mapping} of [va, va + size) to pa; blocks when allowed and aligned.
+         * A level's entry is a block when the virtual range covers it whole and the physical
+         * address is aligned alike, so with {@code pa - va} aligned only the partial entries at
+         * the two ends need a table of the next level, and otherwise every entry does.
+         */
         void map(long va, long pa, long size, boolean blocks) {
-            long end = va + size;
-            long addr = va;
-            while (Long.compareUnsigned(addr, end) < 0) {
-                puds.add(addr >>> PGDIR_SHIFT);
-                long pudNext = boundary(addr, end, PUD_SHIFT);
-                long phys = pa + (addr - va);
-                if (!(blocks && aligned(addr, pudNext, phys, PUD_SHIFT))) {
-                    pmds.add(addr >>> PUD_SHIFT);
-                    for (long a = addr; Long.compareUnsigned(a, pudNext) < 0; ) {
-                        long pmdNext = boundary(a, pudNext, PMD_SHIFT);
-                        if (!(blocks && aligned(a, pmdNext, pa + (a - va), PMD_SHIFT))) {
-                            ptes.add(a >>> PMD_SHIFT);
-                        }
-                        a = pmdNext;
-                    }
-                }
-                addr = pudNext;
+            if (size == 0) {
+                return;
+            }
+            long last = va + size - 1;
+            long offset = pa - va;
+            puds.add(va >>> PGDIR_SHIFT, last >>> PGDIR_SHIFT);
+            tablesBelow(pmds, va, last, PUD_SHIFT, blocks && aligned(offset, PUD_SHIFT));
+            tablesBelow(ptes, va, last, PMD_SHIFT, blocks && aligned(offset, PMD_SHIFT));
+        }
+
+        /** The entries of [va, last] at {@code shift} that need a next-level table. */
+        private static void tablesBelow(Indices level, long va, long last, int shift, boolean interiorBlocks) {
+            if (!interiorBlocks) {
+                level.add(va >>> shift, last >>> shift);
+                return;
+            }
+            if (!aligned(va, shift)) {
+                level.add(va >>> shift, va >>> shift);
+            }
+            if (!aligned(last + 1, shift)) {
+                level.add(last >>> shift, last >>> shift);
             }
         }
 
         int pages() {
-            return puds.size() + pmds.size() + ptes.size();
+            return Math.toIntExact(puds.count() + pmds.count() + ptes.count());
         }
 
-        private static long boundary(long addr, long end, int shift) {
-            long next = (addr | ((1L << shift) - 1)) + 1;
-            return next == 0 || Long.compareUnsigned(next, end) > 0 ? end : next;
+        private static boolean aligned(long v, int shift) {
+            return (v & ((1L << shift) - 1)) == 0;
+        }
+    }
+
+    /** A set of non-negative indices held as inclusive ranges; {@link #count()} merges overlaps. */
+    static final class Indices {
+        private final List<long[]> ranges = new ArrayList<>();
+
+        void add(long first, long last) {
+            ranges.add(new long[] {first, last});
         }
 
-        private static boolean aligned(long addr, long next, long phys, int shift) {
-            return ((addr | next | phys) & ((1L << shift) - 1)) == 0;
+        long count() {
+            List<long[]> sorted = new ArrayList<>(ranges);
+            sorted.sort((a, b) -> Long.compare(a[0], b[0]));
+            long n = 0;
+            long covered = -1; // the highest index counted so far
+            for (long[] r : sorted) {
+                long from = Math.max(r[0], covered + 1);
+                if (from <= r[1]) {
+                    n += r[1] - from + 1;
+                    covered = r[1];
+                }
+            }
+            return n;
         }
     }
 

@@ -21,7 +21,8 @@ import org.dmasim.api.platform.InvalidInputException;
  * Publishes the platform's RAM contents and kernel address space once memblock.memory is final
  * (the start of free_area_init), ahead of everything that allocates at run time.
  *
- * <p>It is also where a node too large for the simulator is refused: the page allocator keeps
+ * <p>It is also where a node too large for the simulator is refused, at the end of the MEMBLOCK
+ * phase before any early allocation is sized by it: the page allocator keeps
  * per-section tables for the whole span of node 0 (holes included) and supports at most
  * {@link #MAX_NODE_SPAN} of it. Linux 6.1 itself goes further (2^48 bytes of physical address
  * space on arm64, 2^46 on x86_64 with 4-level paging); the message says that this is dmasim's
@@ -38,19 +39,24 @@ public final class MemoryBoot implements BootParticipant {
 
     @Override
     public Set<BootPhase> phases(Arch arch) {
-        return EnumSet.of(BootPhase.FREE_AREA_INIT);
+        return EnumSet.of(BootPhase.MEMBLOCK, BootPhase.FREE_AREA_INIT);
     }
 
     @Override
     public int rank(BootPhase phase) {
-        // Before the zones are built (mm.buddy attaches the RAM contents to its allocator).
-        return -50;
+        // The span check last in MEMBLOCK, once the architecture has memblock.memory final and
+        // before any early allocation sizes its tables by it; the RAM contents before the zones
+        // are built (mm.buddy attaches them to its allocator).
+        return phase == BootPhase.MEMBLOCK ? 1000 : -50;
     }
 
     @Override
     public void run(BootPhase phase, BootContext ctx) {
         Memblock mb = ctx.memblock();
-        checkSpan(ctx, mb);
+        if (phase == BootPhase.MEMBLOCK) {
+            checkSpan(ctx, mb);
+            return;
+        }
         SparseRam ram = new SparseRam(mb.memory());
         ctx.put(PhysMemory.class, ram);
         KernelVirtualLayout layout = ctx.require(ArchSupport.class).virtualLayout(mb.startOfDram());

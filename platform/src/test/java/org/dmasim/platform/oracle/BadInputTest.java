@@ -153,6 +153,17 @@ class BadInputTest {
     }
 
     @Test
+    void memoryUpToThe48BitLimitIsRefusedBeforeTheEarlyAllocationsAreSizedByIt() throws Exception {
+        // Found by BootFuzz: page tables for a 256 TiB linear map used to be counted one by one.
+        Path f = Files.writeString(tmp.resolve("huge.dts"), "/dts-v1/;\n/ {\n #address-cells = <2>;\n #size-cells = <2>;\n"
+            + " memory@40000000 { device_type = \"memory\"; reg = <0 0x40000000 0xffffffff 0xffffffff>; };\n};\n");
+        BootResult r = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> boot(Map.of(PlatformConfig.DTB, f.toString())));
+        assertTrue(r.failure().orElse("").startsWith(f + ": /memory@40000000: RAM spans [mem 0x0000000040000000-"
+            + "0x0000ffffffffffff]"), r.failure().orElse("booted"));
+        assertFalse(kernel(r).stream().anyMatch(l -> l.startsWith("Zone ranges")), "stopped before the zones");
+    }
+
+    @Test
     void aTreeWithMoreBanksThanMemblockHoldsBootsWithTheFirst128AsTheKernelDoes() throws Exception {
         StringBuilder reg = new StringBuilder();
         for (int i = 0; i < 300; i++) {
