@@ -169,7 +169,7 @@ public final class Arm64Arch implements ArchSupport {
             mb.capMemory(limit.get().limit()); // memblock_mem_limit_remove_map: a limit of 0 keeps everything
             mb.addMemory(image.base(), KernelImage.IMAGE_SIZE);
         }
-        image.checkFits(mb, mem.orElse(null));
+        image.checkFits(mb, mem.orElse(null), ctx.spec().loader());
         image.reserve(mb);
     }
 

@@ -210,11 +210,18 @@ record KernelImage(long base, long dtbBase, long dtbSize) {
         mb.reserve(base + STEXT, IMAGE_SIZE - STEXT);
     }
 
-    /** The kernel cannot boot without room for its image, its DTB and the early allocations. */
-    void checkFits(Memblock mb, String memParam) {
+    /**
+     * The kernel cannot boot without room for its image, its DTB and the early allocations. The
+     * message names what the user would change: a {@code kernel.base} that put the Image
+     * outside RAM, {@code mem=}, or else the RAM itself.
+     */
+    void checkFits(Memblock mb, String memParam, BootLoader loader) {
         long need = base + IMAGE_SIZE + (64L << 20);
-        if (!mb.isMemory(base) || !mb.isMemory(base + IMAGE_SIZE - 1) || Long.compareUnsigned(mb.endOfDram(), need) < 0) {
-            String what = memParam != null ? "mem=" + memParam : "RAM";
+        boolean inRam = mb.isMemory(base) && mb.isMemory(base + IMAGE_SIZE - 1);
+        if (!inRam || Long.compareUnsigned(mb.endOfDram(), need) < 0) {
+            String what = !inRam && loader.kernelBase().isPresent()
+                ? String.format("%s = %#x", PlatformConfig.KERNEL_BASE, base)
+                : memParam != null ? "mem=" + memParam : "RAM";
             throw new InvalidInputException(String.format("%s: RAM [%#x-%#x) cannot hold the kernel image at %#x"
                 + " (%d MiB) plus its early allocations (at least %d MiB of RAM from the start of DRAM are needed);"
                 + " Linux 6.1 would not boot", what, mb.startOfDram(), mb.endOfDram(), base, IMAGE_SIZE >>> 20,

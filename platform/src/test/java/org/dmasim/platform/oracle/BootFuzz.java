@@ -50,6 +50,15 @@ public final class BootFuzz {
     private static final String[] ARM64_CASES = {"a64-1G-default", "a64-4G-default", "a64-4G-smmuv3",
         "a64-dtb-2bank-2G+2G", "a64-dtb-2bank-2G+2G-rmcma256M", "a64-dtb-4G-dmaranges31", "a64-8G-default"};
     private static final String[] X86_CASES = {"x86-4G-default", "x86-8G-default", "x86-4G-mem2G"};
+    /** Real board trees (test resources {@code boards/}) with the --mem each needs (null: its memory node). */
+    private static final String[][] BOARDS = {{"bcm2837-rpi-3-b", null}, {"meson-gxl-s905x-libretech-cc", null},
+        {"rk3328-rock64", "1G@0x0"}, {"sun50i-a64-pine64-plus", "1G@0x40000000"}, {"imx8mn-bsh-smm-s2", null},
+        {"juno", null}, {"fvp-base-revc", null}, {"sm6125-sony-xperia-seine-pdx201", "4G@0x40000000"},
+        {"armada-3720-espressobin", null}, {"k3-am625-sk", null}, {"tegra132-norrin", null},
+        {"zynqmp-zc1275-revA", null}};
+    /** Boot loader settings (kernel.base, dtb.base, dtb.size), good and bad. */
+    private static final String[] LOADER_VALUES = {"auto", "0x40200000", "0x200000", "0x80000000", "0x1000", "0",
+        "0xfffffffffffff000", "garbage", "1M", "file", "qemu-dtb", "0x10000000"};
     private static final long[] CELLS = {0, 1, 2, 3, 4, 5, 0x1000, 0x200000, 0x40000000, 0x7fffffffL, 0x80000000L,
         0xfffff000L, 0xffffffffL};
     private static final String[] SIZES = {"", "0", "1", "4097", "garbage", "12Q", "16384P", "99999999999999999999",
@@ -81,11 +90,12 @@ public final class BootFuzz {
         return kept == null ? temporary : Files.createDirectories(Path.of(kept));
     }
 
-    /** Runs {@code count} cases of each kind: DTB, DTS, x86 e820 and command lines. */
+    /** Runs {@code count} cases of each kind: DTB, DTS, real board trees, x86 e820 and command lines. */
     public void run(int count) throws IOException {
         for (int i = 0; i < count; i++) {
             dtbCase();
             dtsCase();
+            boardCase();
             x86Case();
         }
         System.out.printf("BootFuzz: %d cases: %d booted, %d refused while reading the inputs, %d refused while"
@@ -114,6 +124,63 @@ public final class BootFuzz {
         Path file = write("case" + caseNo + ".dtb", blob);
         boot("dtb " + base + " " + applied, Map.of(PlatformConfig.ARCH, "arm64", PlatformConfig.DTB, file.toString(),
             PlatformConfig.CMDLINE, random.nextInt(3) == 0 ? cmdline() : cmdline(base)));
+    }
+
+    /**
+     * A real board tree, mutated, booted the way a BSP engineer boots it (the arm64-board
+     * profile, its --mem, its /chosen/bootargs or a command line), sometimes with boot loader
+     * settings: Image placement, device naming and the derived early allocations.
+     */
+    private void boardCase() throws IOException {
+        String[] board = BOARDS[random.nextInt(BOARDS.length)];
+        DeviceTree tree = DtbParser.parse(resource("boards/" + board[0] + ".dtb"), board[0] + ".dtb");
+        MNode root = MNode.of(tree.root());
+        List<DeviceTree.MemReserve> reserves = new ArrayList<>(tree.memReserves());
+        List<String> applied = new ArrayList<>();
+        for (int n = random.nextInt(4); n > 0; n--) {
+            applied.add(random.nextInt(3) == 0 ? twin(root) : mutate(root, reserves));
+        }
+        Path file = write("case" + caseNo + ".dtb", DtbWriter.write(root.build(), reserves));
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put(PlatformConfig.PROFILE, "arm64-board");
+        config.put(PlatformConfig.DTB, file.toString());
+        String mem = random.nextInt(5) == 0 ? pick(new String[] {"1G@0x0", "256M@0x40000000", "2G@0x80000000", "64M"})
+            : board[1];
+        if (mem != null) {
+            config.put(PlatformConfig.MEM, mem);
+        }
+        if (random.nextBoolean()) {
+            config.put(PlatformConfig.CMDLINE, cmdline());
+        }
+        for (String key : new String[] {PlatformConfig.KERNEL_BASE, PlatformConfig.DTB_BASE, PlatformConfig.DTB_SIZE}) {
+            if (random.nextInt(4) == 0) {
+                config.put(key, pick(LOADER_VALUES));
+            }
+        }
+        boot("board " + board[0] + " " + applied + " " + config.keySet(), config);
+    }
+
+    /**
+     * A copy of a device node next to it, under a name of the same base name: with the same
+     * {@code reg} the two make the same device name (of_device_make_bus_id), sometimes told
+     * apart by a {@code mask} as the Juno LEDs are.
+     */
+    private String twin(MNode root) {
+        List<MNode> nodes = new ArrayList<>();
+        root.all(nodes);
+        nodes.removeIf(n -> n.parent == null || !n.props.containsKey("compatible"));
+        if (nodes.isEmpty()) {
+            return "nothing";
+        }
+        MNode n = pick(nodes);
+        String base = n.name.contains("@") ? n.name.substring(0, n.name.indexOf('@')) : n.name;
+        MNode copy = n.parent.child(base + "@" + Long.toHexString(0xd000 + random.nextInt(0x1000)));
+        copy.props.putAll(n.props);
+        copy.props.remove("phandle");
+        if (random.nextBoolean()) {
+            copy.props.put("mask", u32s(random.nextInt(3) == 0 ? cell() : 1 << random.nextInt(8)));
+        }
+        return "twin " + n.name;
     }
 
     private void dtsCase() throws IOException {

@@ -66,8 +66,8 @@ class LoaderSettingsTest {
         assertEquals("kernel.base = 0x40100000: the Image must sit text_offset (0) bytes above a 2 MiB aligned base"
             + " (Documentation/arm64/booting.rst)", r.failure().orElseThrow());
         BootResult outside = boot(PlatformConfig.KERNEL_BASE, "0x10000000");
-        assertTrue(outside.failure().orElseThrow().startsWith("RAM: RAM [0x40000000-0x140000000) cannot hold the kernel"
-            + " image at 0x10000000"), outside.failure().orElseThrow());
+        assertTrue(outside.failure().orElseThrow().startsWith("kernel.base = 0x10000000: RAM [0x40000000-0x140000000)"
+            + " cannot hold the kernel image at 0x10000000"), outside.failure().orElseThrow());
     }
 
     @Test
