@@ -6,7 +6,11 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Optional;
 import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import org.dmasim.api.device.DmaDevice;
+import org.dmasim.api.dma.DmaApi;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.platform.LogLine;
 import org.dmasim.api.platform.Platform;
@@ -14,6 +18,7 @@ import org.dmasim.api.platform.PlatformConfig;
 import org.dmasim.launcher.Options.Command;
 import org.dmasim.launcher.ScriptRunner.ScriptFailure;
 import org.dmasim.shell.format.ProcView;
+import org.dmasim.shell.format.ShellErrors;
 import org.dmasim.shell.format.ShellFormatter;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.Configuration;
@@ -57,7 +62,11 @@ final class Cli {
             return fail(BAD_INPUT, e.getMessage());
         }
         if (options.command() == Command.HELP) {
-            out.println(OptionParser.USAGE);
+            out.println(OptionParser.usage(options.helpFor()));
+            return OK;
+        }
+        if (options.command() == Command.VERSION) {
+            out.println(DmasimVersion.text());
             return OK;
         }
         try {
@@ -66,7 +75,7 @@ final class Cli {
             Thread.currentThread().interrupt();
             return fail(FAILURE, "interrupted");
         } catch (IOException | RuntimeException e) {
-            return fail(FAILURE, "internal error: " + e); // a bug; still one line for the user
+            return fail(FAILURE, "unexpected failure: " + ShellErrors.message(e, null)); // a bug; one line still
         }
     }
 
@@ -113,7 +122,7 @@ final class Cli {
         }
         return switch (options.command()) {
             case RUN -> runScript(options, platform.name());
-            case SHELL -> shell(platform.name());
+            case SHELL -> shell(platform);
             default -> OK;
         };
     }
@@ -124,12 +133,21 @@ final class Cli {
         }
     }
 
+    /**
+     * Prints the {@code --show} views; each is headed {@code ==> /proc/NAME <==} when there is
+     * more than one or when the boot log came before.
+     */
     private int show(Platform platform, Options options) {
+        boolean headings = options.show().size() > 1 || options.command() == Command.BOOT;
         for (ProcView view : options.show()) {
             Optional<PageAllocator> allocator = platform.lookup(PageAllocator.class);
             if (allocator.isEmpty()) {
                 return fail(FAILURE, "--show " + view.id() + ": platform '" + platform.name()
                     + "' has no page allocator (is the org.dmasim.mm.buddy bundle active?)");
+            }
+            if (headings) {
+                out.println();
+                out.println("==> " + view.path() + " <==");
             }
             out.print(view.render(allocator.get()));
             out.flush();
@@ -138,29 +156,55 @@ final class Cli {
     }
 
     private int runScript(Options options, String platformName) {
-        try (CommandSession session = session(platformName)) {
-            new ScriptRunner(session, out).run(options.script());
-            return OK;
+        try (ShellSession session = new ShellSession(processor, in, out, err, platformName)) {
+            return new ScriptRunner(session, out).run(options.script());
         } catch (ScriptFailure e) {
             return fail(FAILURE, e.getMessage());
         }
     }
 
-    /** Gogo's own interactive console (gogo.shell's {@code gosh}); returns when the user quits or stdin ends. */
-    private int shell(String platformName) {
-        try (CommandSession session = session(platformName)) {
-            session.execute("gosh --login --noshutdown");
-            return OK;
-        } catch (Exception e) {
-            return fail(FAILURE, "shell: " + e.getMessage());
+    /**
+     * The interactive console (Gogo's JLine front-end) when stdin and stdout are a terminal;
+     * otherwise the statements piped in, run like a script that goes on after a failure.
+     */
+    private int shell(Platform platform) {
+        String banner = banner(platform);
+        if (System.console() != null) {
+            try {
+                return new JLineConsole(context, processor).run(platform.name(), banner);
+            } catch (Exception | LinkageError e) {
+                return fail(FAILURE, "shell: cannot open the console: " + ShellErrors.message(e, null));
+            }
+        }
+        out.println(banner);
+        try (ShellSession session = new ShellSession(processor, in, out, err, platform.name())) {
+            return new ScriptRunner(session, out).runPiped(
+                new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), err);
+        } catch (IOException e) {
+            return fail(FAILURE, "shell: reading standard input: " + e.getMessage());
         }
     }
 
-    /** A session on the process's streams, with {@code $platform} set to the booted platform's name. */
-    private CommandSession session(String platformName) {
-        CommandSession session = processor.createSession(in, out, err);
-        session.put("platform", platformName);
-        return session;
+    /** dmasim's version, the platform and its kernel, and three commands to start with. */
+    static String banner(Platform platform) {
+        String arch;
+        int cpus;
+        try {
+            arch = platform.spec().arch().id();
+            cpus = platform.spec().possibleCpus();
+        } catch (RuntimeException e) { // a platform without a spec never gets this far; stay safe anyway
+            arch = "?";
+            cpus = 0;
+        }
+        String device = platform.lookup(DmaApi.class).flatMap(api -> api.devices().stream()
+            .map(DmaDevice::name).filter(n -> n.startsWith("dma-test")).findFirst()
+            .or(() -> api.devices().stream().map(DmaDevice::name).findFirst())).orElse("DEVICE");
+        return String.join("\n",
+            "dmasim " + DmasimVersion.version() + ": the " + DmasimVersion.KERNEL + " DMA memory subsystem, simulated",
+            "platform " + platform.name() + ": " + arch + ", " + DmasimVersion.KERNEL + ", " + cpus
+                + (cpus == 1 ? " CPU" : " CPUs") + ", " + platform.state(),
+            "start with:  help    dma:devices    dma:dma_alloc_coherent " + device + " 4K GFP_KERNEL",
+            "(exit, quit or Ctrl-D leaves the shell)");
     }
 
     private int fail(int status, String message) {

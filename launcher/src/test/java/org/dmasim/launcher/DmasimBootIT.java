@@ -54,6 +54,6 @@ class DmasimBootIT {
         Path script = Files.writeString(dir.resolve("bad.gosh"), "platforms\nno-such-command\n");
         Result r = run("run", script.toString());
         assertEquals(1, r.status());
-        assertEquals("dmasim: bad.gosh:2: Command not found: no-such-command\n", r.err());
+        assertEquals("dmasim: bad.gosh:2: no-such-command: command not found (help lists the commands)\n", r.err());
     }
 }

@@ -69,6 +69,6 @@ class ShellFormatterTest {
     void procView_parse_namesTheViewAndTheChoices() {
         assertEquals(ProcView.PAGETYPEINFO, ProcView.parse("pagetypeinfo"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ProcView.parse("slabinfo"));
-        assertEquals("unknown view 'slabinfo' (expected one of: buddyinfo, zoneinfo, pagetypeinfo)", e.getMessage());
+        assertEquals("unknown view 'slabinfo' (expected one of: buddyinfo, zoneinfo, pagetypeinfo, meminfo)", e.getMessage());
     }
 }
