@@ -343,8 +343,10 @@ public class DmaCommands {
         if (n < 0 || n > 1 << 20) {
             throw new IllegalArgumentException("cpu_read: len " + len + " (expected 0..1M bytes)");
         }
-        byte[] b = api(p).kernelVm().cpuRead(Args.number("addr", addr), (int) n);
-        return ResultDTO.of(p.name(), "cpu_read", List.of(addr, len), HexFormat.ofDelimiter(" ").formatHex(b));
+        long a = Args.number("addr", addr);
+        byte[] b = api(p).kernelVm().cpuRead(a, (int) n);
+        return ResultDTO.of(p.name(), "cpu_read", List.of(String.format("%#018x", a), len),
+            HexFormat.ofDelimiter(" ").formatHex(b));
     }
 
     @Descriptor("write bytes through a kernel virtual address")
@@ -360,7 +362,8 @@ public class DmaCommands {
             throw new IllegalArgumentException("cpu_write: bytes '" + bytes + "' (expected an even number of hex"
                 + " digits, e.g. deadbeef)");
         }
-        api(p).kernelVm().cpuWrite(Args.number("addr", addr), b);
-        return ResultDTO.number(p.name(), "cpu_write", List.of(addr, bytes), b.length, false);
+        long a = Args.number("addr", addr);
+        api(p).kernelVm().cpuWrite(a, b);
+        return ResultDTO.number(p.name(), "cpu_write", List.of(String.format("%#018x", a), bytes), b.length, false);
     }
 }
