@@ -20,6 +20,8 @@ import org.apache.felix.gogo.runtime.SyntaxError;
  * failure and goes on. {@code exit [STATUS]} stops either.
  */
 final class ScriptRunner {
+    private static final String STDIN = "<stdin>";
+
     private final ShellSession session;
     private final PrintStream out;
 
@@ -57,37 +59,50 @@ final class ScriptRunner {
     }
 
     /**
-     * Runs statements read from {@code in} (a pipe), printing each failure to {@code err} as
-     * {@code dmasim: <stdin>:LINE: reason} and going on.
+     * Runs statements read from {@code in} (a pipe, or a terminal when stdout is not one) as
+     * they complete, printing each failure to {@code err} as {@code dmasim: <stdin>:LINE: reason}
+     * and going on.
      *
      * @return the status an {@code exit} asked for; else 1 when a statement failed, 0 when none did
      */
     int runPiped(BufferedReader in, PrintStream err) throws IOException {
-        List<String> lines = new ArrayList<>();
-        for (String line = in.readLine(); line != null; line = in.readLine()) {
-            lines.add(line);
-        }
         int status = 0;
-        List<Statement> statements;
-        try {
-            statements = statements("<stdin>", lines);
-        } catch (ScriptFailure e) {
-            err.println("dmasim: " + e.getMessage());
-            return 1;
-        }
-        for (Statement s : statements) {
-            try {
-                execute(s);
-            } catch (Exception e) {
-                out.flush();
-                err.println("dmasim: <stdin>:" + s.line() + ": " + session.error(e));
-                status = 1;
+        StringBuilder statement = new StringBuilder();
+        int startLine = 0;
+        int lineNumber = 0;
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+            lineNumber++;
+            if (statement.length() == 0) {
+                startLine = lineNumber;
             }
+            statement.append(line).append('\n');
+            try {
+                if (!complete(STDIN, statement, startLine)) {
+                    continue;
+                }
+                if (!statement.toString().isBlank()) {
+                    execute(new Statement(statement.toString(), startLine));
+                }
+            } catch (ScriptFailure e) {
+                status = failed(err, e.getMessage());
+            } catch (Exception e) {
+                status = failed(err, STDIN + ":" + startLine + ": " + session.error(e));
+            }
+            statement.setLength(0);
             if (session.exitRequested().isPresent()) {
                 return session.exitRequested().get();
             }
         }
+        if (!statement.toString().isBlank()) {
+            status = failed(err, STDIN + ":" + startLine + ": statement not closed at end of input");
+        }
         return status;
+    }
+
+    private int failed(PrintStream err, String message) {
+        out.flush();
+        err.println("dmasim: " + message);
+        return 1;
     }
 
     /** One statement and the line it starts on. */
