@@ -47,6 +47,10 @@ public class DmapoolCommands {
     }
 
     private static final String POOL = "pool name, as given to dma_pool_create";
+    private static final String NAME = "the new pool's name";
+    private static final String SIZE = "block size in bytes";
+    private static final String ALIGN = "block alignment: a power of two";
+    private static final String BOUNDARY = "no block crosses a multiple of this (0: none)";
 
     private DmaPools pools(Platform p) {
         return PlatformSelector.facility(p, DmaPools.class, "dmapool");
@@ -87,18 +91,16 @@ public class DmapoolCommands {
     @Descriptor("a pool of SIZE-byte blocks for a device")
     public PoolDTO dma_pool_create(
         @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
-        @Descriptor("the new pool's name") String name, @Descriptor(Args.DEVICE) String device,
-        @Descriptor("block size in bytes") String size, @Descriptor("block alignment: a power of two") String align,
-        @Descriptor("no block crosses a multiple of this (0: none)") String boundary) {
+        @Descriptor(NAME) String name, @Descriptor(Args.DEVICE) String device, @Descriptor(SIZE) String size,
+        @Descriptor(ALIGN) String align, @Descriptor(BOUNDARY) String boundary) {
         return create(platform, false, List.of(name, device, size, align, boundary));
     }
 
     @Descriptor("dma_pool_create, destroyed at driver detach")
     public PoolDTO dmam_pool_create(
         @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
-        @Descriptor("the new pool's name") String name, @Descriptor(Args.DEVICE) String device,
-        @Descriptor("block size in bytes") String size, @Descriptor("block alignment: a power of two") String align,
-        @Descriptor("no block crosses a multiple of this (0: none)") String boundary) {
+        @Descriptor(NAME) String name, @Descriptor(Args.DEVICE) String device, @Descriptor(SIZE) String size,
+        @Descriptor(ALIGN) String align, @Descriptor(BOUNDARY) String boundary) {
         return create(platform, true, List.of(name, device, size, align, boundary));
     }
 
