@@ -104,10 +104,25 @@ public final class CommandHelp {
             return true;
         }
 
+        /**
+         * The longer signature with this one's required count; parameters and options by name,
+         * the described one kept.
+         */
         Signature extendedBy(Signature longer) {
-            Set<Option> options = new LinkedHashSet<>(this.options);
-            options.addAll(longer.options);
-            return new Signature(longer.positional, required, List.copyOf(options));
+            java.util.Map<List<String>, Option> options = new java.util.LinkedHashMap<>();
+            for (Option o : this.options) {
+                options.put(o.names(), o);
+            }
+            for (Option o : longer.options) {
+                options.merge(o.names(), o, (a, b) -> a.description().isEmpty() ? b : a);
+            }
+            List<Param> positional = new ArrayList<>(longer.positional);
+            for (int i = 0; i < this.positional.size(); i++) {
+                if (positional.get(i).description().isEmpty()) {
+                    positional.set(i, this.positional.get(i));
+                }
+            }
+            return new Signature(List.copyOf(positional), required, List.copyOf(options.values()));
         }
 
         String usage(String command) {
