@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.apache.felix.service.command.CommandProcessor;
 import java.io.BufferedReader;
@@ -196,9 +197,13 @@ final class Cli {
             arch = "?";
             cpus = 0;
         }
-        String device = platform.lookup(DmaApi.class).flatMap(api -> api.devices().stream()
-            .map(DmaDevice::name).filter(n -> n.startsWith("dma-test")).findFirst()
-            .or(() -> api.devices().stream().map(DmaDevice::name).findFirst())).orElse("DEVICE");
+        // an example device: a test device when the profile has one, else one named after its bus address
+        String device = platform.lookup(DmaApi.class).flatMap(api -> {
+            List<String> names = api.devices().stream().map(DmaDevice::name).toList();
+            return names.stream().filter(n -> n.startsWith("dma-test")).findFirst()
+                .or(() -> names.stream().filter(n -> n.matches("[0-9a-f]+\\..+")).findFirst())
+                .or(() -> names.stream().findFirst());
+        }).orElse("DEVICE");
         return String.join("\n",
             "dmasim " + DmasimVersion.version() + ": the " + DmasimVersion.KERNEL + " DMA memory subsystem, simulated",
             "platform " + platform.name() + ": " + arch + ", " + DmasimVersion.KERNEL + ", " + cpus
