@@ -56,22 +56,19 @@ final class Cli {
     }
 
     int run(String... args) {
-        Options options;
         try {
-            options = OptionParser.parse(args);
+            Options options = OptionParser.parse(args);
+            if (options.command() == Command.HELP) {
+                out.println(OptionParser.usage(options.helpFor()));
+                return OK;
+            }
+            if (options.command() == Command.VERSION) {
+                out.println(DmasimVersion.text());
+                return OK;
+            }
+            return execute(options);
         } catch (UsageException e) {
             return fail(BAD_INPUT, e.getMessage());
-        }
-        if (options.command() == Command.HELP) {
-            out.println(OptionParser.usage(options.helpFor()));
-            return OK;
-        }
-        if (options.command() == Command.VERSION) {
-            out.println(DmasimVersion.text());
-            return OK;
-        }
-        try {
-            return execute(options);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return fail(FAILURE, "interrupted");
