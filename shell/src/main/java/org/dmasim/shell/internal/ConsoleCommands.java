@@ -129,14 +129,14 @@ public class ConsoleCommands {
         TreeSet<String> out = new TreeSet<>();
         for (CommandHelp.Signature s : c.get().signatures()) {
             if (position < s.positional().size()) {
-                out.addAll(candidates(s.positional().get(position).name(), platform, current));
+                out.addAll(candidates(session, s.positional().get(position).name(), platform, current));
             }
         }
         return new ArrayList<>(out);
     }
 
     /** What fits a parameter of this name. */
-    List<String> candidates(String parameter, String platform, String current) {
+    List<String> candidates(CommandSession session, String parameter, String platform, String current) {
         return switch (parameter) {
             case "DEVICE" -> facility(platform, DmaApi.class).map(api -> api.devices().stream().map(DmaDevice::name)
                 .toList()).orElse(List.of());
@@ -148,7 +148,8 @@ public class ConsoleCommands {
                 .orElse(List.of());
             case "PLATFORM" -> platformNames();
             case "VIEW" -> List.of(ProcView.ids().split(", "));
-            case "COMMAND" -> List.of();
+            case "COMMAND" -> CommandHelp.commands(session).stream().filter(x -> x.dmasim() && !x.hidden())
+                .map(CommandHelp.Command::qualified).toList();
             default -> List.of();
         };
     }
