@@ -5,13 +5,11 @@ import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Collectors;
 import org.apache.felix.gogo.runtime.CommandProxy;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
@@ -20,8 +18,8 @@ import org.apache.felix.service.command.Parameter;
 /**
  * What a user can learn about the shell's commands: one-line descriptions, usage lines and
  * parameter descriptions read from the commands' Gogo annotations ({@link Descriptor} on the
- * method and its parameters, {@link Parameter} for options), and the commands closest to a
- * mistyped name.
+ * method and its parameters, {@link Parameter} for options). {@link HelpText} renders them,
+ * {@link CommandSuggestions} finds the ones closest to a mistyped name.
  *
  * <p>Positional parameters are named after the Java parameter (the shell bundle is compiled
  * with {@code -parameters}): {@code device} shows as {@code DEVICE}. Overloads whose
@@ -181,57 +179,6 @@ public final class CommandHelp {
         return other;
     }
 
-    /**
-     * The known command names closest to {@code typed} (compared with and without scope): the
-     * ones at the smallest edit distance, at most three, if that distance is within a limit that
-     * grows with the name's length.
-     */
-    public static List<String> suggestions(String typed, Collection<String> qualifiedNames) {
-        String t = typed.toLowerCase(Locale.ROOT);
-        boolean scoped = t.indexOf(':') >= 0;
-        int limit = Math.max(1, t.length() / 3);
-        record Scored(String name, int distance) {
-        }
-        List<Scored> scored = new ArrayList<>();
-        for (String q : qualifiedNames) {
-            String bare = q.substring(q.indexOf(':') + 1);
-            int d = scoped ? distance(t, q) : Math.min(distance(t, bare), distance(t, q));
-            if (!(q.startsWith("dmasim:__") || q.startsWith("gogo:__")) && d <= limit) {
-                scored.add(new Scored(q, d));
-            }
-        }
-        int best = scored.stream().mapToInt(Scored::distance).min().orElse(0);
-        return scored.stream().filter(s -> s.distance() == best).map(Scored::name).sorted().limit(3)
-            .collect(Collectors.toList());
-    }
-
-    /** {@code " (did you mean a or b?)"}, or "" when nothing is close. */
-    public static String didYouMean(String typed, Collection<String> qualifiedNames) {
-        List<String> s = suggestions(typed, qualifiedNames);
-        return s.isEmpty() ? "" : " (did you mean " + String.join(" or ", s) + "?)";
-    }
-
-    /** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours. */
-    static int distance(String a, String b) {
-        int[][] d = new int[a.length() + 1][b.length() + 1];
-        for (int i = 0; i <= a.length(); i++) {
-            d[i][0] = i;
-        }
-        for (int j = 0; j <= b.length(); j++) {
-            d[0][j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
-                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
-                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-                }
-            }
-        }
-        return d[a.length()][b.length()];
-    }
-
     /** The command registered as {@code scope:name}, read from its target's methods. */
     static Optional<Command> describe(CommandSession session, String qualified) {
         int colon = qualified.indexOf(':');
@@ -305,81 +252,4 @@ public final class CommandHelp {
         return null;
     }
 
-    /** {@code help}: dmasim's commands by scope with their descriptions, then the other commands' names. */
-    public static String overview(List<Command> commands) {
-        StringBuilder sb = new StringBuilder("dmasim commands (help NAME shows a command's parameters):\n");
-        int width = commands.stream().filter(Command::dmasim).mapToInt(c -> c.qualified().length()).max().orElse(0);
-        for (Command c : commands) {
-            if (!c.dmasim() || c.hidden()) {
-                continue;
-            }
-            sb.append(String.format("  %-" + width + "s  %s%n", c.qualified(), firstLine(c.description())));
-        }
-        List<String> others = commands.stream().filter(c -> !c.dmasim() && !c.name().startsWith("_"))
-            .map(Command::name).distinct().sorted().toList();
-        if (!others.isEmpty()) {
-            sb.append("\nGogo shell commands: ").append(wrap(String.join(" ", others), 78, "  ")).append('\n');
-        }
-        sb.append("\nexit or quit leaves the shell (Ctrl-D too); numbers: 4096, 0x1000 or 4K; GFP flags joined by"
-            + " ',' or '+'.");
-        return sb.toString();
-    }
-
-    /** {@code help NAME}: description, usage lines, parameters and options. */
-    public static String detail(Command c) {
-        StringBuilder sb = new StringBuilder();
-        sb.append(c.qualified()).append(" - ").append(c.description().isEmpty() ? "(no description)" : c.description())
-            .append('\n');
-        List<Signature> merged = c.merged();
-        for (int i = 0; i < merged.size(); i++) {
-            sb.append(i == 0 ? "usage: " : "       ").append(merged.get(i).usage(c.qualified())).append('\n');
-        }
-        Set<String> seen = new LinkedHashSet<>();
-        List<String[]> rows = new ArrayList<>();
-        for (Signature s : merged) {
-            for (Param p : s.positional()) {
-                if (seen.add(p.name())) {
-                    rows.add(new String[] {p.name(), p.description()});
-                }
-            }
-            for (Option o : s.options()) {
-                String names = String.join(", ", o.names()) + (o.value() == null ? "" : " " + o.value());
-                if (seen.add(names)) {
-                    rows.add(new String[] {names, o.description()});
-                }
-            }
-        }
-        int width = rows.stream().mapToInt(r -> r[0].length()).max().orElse(0);
-        for (String[] r : rows) {
-            sb.append(String.format("  %-" + width + "s  %s", r[0], r[1]).stripTrailing()).append('\n');
-        }
-        return sb.toString().stripTrailing();
-    }
-
-    /** {@code usage: ...} lines of a command, joined with newlines. */
-    public static String usage(Command c) {
-        return c.usages().stream().map(u -> "usage: " + u).collect(Collectors.joining("\n"));
-    }
-
-    private static String firstLine(String s) {
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
-    }
-
-    private static String wrap(String words, int width, String indent) {
-        StringBuilder sb = new StringBuilder();
-        int column = 21;
-        for (String w : words.split(" ")) {
-            if (column + w.length() + 1 > width) {
-                sb.append('\n').append(indent);
-                column = indent.length();
-            } else if (sb.length() > 0) {
-                sb.append(' ');
-                column++;
-            }
-            sb.append(w);
-            column += w.length();
-        }
-        return sb.toString();
-    }
 }

@@ -25,7 +25,7 @@ public final class ShellErrors {
     public static String message(Throwable failure, CommandSession session) {
         Throwable e = unwrap(failure);
         if (e instanceof CommandNotFoundException nf) {
-            String suggestion = CommandHelp.didYouMean(nf.getCommand(), CommandHelp.commandNames(session));
+            String suggestion = CommandSuggestions.didYouMean(nf.getCommand(), CommandHelp.commandNames(session));
             return nf.getCommand() + ": command not found" + (suggestion.isEmpty() ? " (help lists the commands)"
                 : suggestion);
         }
@@ -50,7 +50,7 @@ public final class ShellErrors {
         Optional<CommandHelp.Command> command = function.isEmpty() || session == null ? Optional.empty()
             : CommandHelp.find(session, function.startsWith("_") ? function.substring(1) : function);
         if (command.isPresent() && !command.get().signatures().isEmpty()) {
-            return CommandHelp.usage(command.get());
+            return HelpText.usage(command.get());
         }
         return (function.isEmpty() ? "a command" : function) + ": wrong number or kind of arguments (help "
             + (function.isEmpty() ? "NAME" : function) + " shows its parameters)";

@@ -14,6 +14,8 @@ import org.dmasim.api.dmapool.DmaPool;
 import org.dmasim.api.dmapool.DmaPools;
 import org.dmasim.api.platform.Platform;
 import org.dmasim.shell.format.CommandHelp;
+import org.dmasim.shell.format.CommandSuggestions;
+import org.dmasim.shell.format.HelpText;
 import org.dmasim.shell.format.ProcView;
 import org.dmasim.shell.format.TextDTO;
 import org.osgi.service.component.annotations.Component;
@@ -46,7 +48,7 @@ public class ConsoleCommands {
 
     @Descriptor("list the commands, dmasim's first, each with a one-line description")
     public TextDTO help(CommandSession session) {
-        return TextDTO.of(null, "help", CommandHelp.overview(CommandHelp.commands(session)));
+        return TextDTO.of(null, "help", HelpText.overview(CommandHelp.commands(session)));
     }
 
     @Descriptor("show a command's description, usage and parameters")
@@ -54,9 +56,9 @@ public class ConsoleCommands {
         Optional<CommandHelp.Command> c = CommandHelp.find(session, command);
         if (c.isEmpty()) {
             throw new IllegalArgumentException("help: no command '" + command + "'"
-                + CommandHelp.didYouMean(command, CommandHelp.commandNames(session)));
+                + CommandSuggestions.didYouMean(command, CommandHelp.commandNames(session)));
         }
-        return TextDTO.of(null, "help " + command, CommandHelp.detail(c.get()));
+        return TextDTO.of(null, "help " + command, HelpText.detail(c.get()));
     }
 
     /**

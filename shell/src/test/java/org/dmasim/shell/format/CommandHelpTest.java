@@ -56,12 +56,12 @@ class CommandHelpTest {
             "  ALLOCATION  the allocation",
             "  DEVICE",
             "  SIZE",
-            "  --force"), CommandHelp.detail(c));
+            "  --force"), HelpText.detail(c));
     }
 
     @Test
     void detail_describesEachParameterOnce() {
-        String d = CommandHelp.detail(CommandHelp.describe(Sample.class, "dma", "alloc"));
+        String d = HelpText.detail(CommandHelp.describe(Sample.class, "dma", "alloc"));
         assertTrue(d.contains("\n  DEVICE                   device name\n"), d);
         assertTrue(d.contains("\n  -p, --platform PLATFORM  platform"), d);
         assertEquals(1, d.split("DEVICE  ", -1).length - 1, d);
@@ -71,21 +71,21 @@ class CommandHelpTest {
     void suggestions_closestNamesOnly_withOrWithoutScope() {
         List<String> names = List.of("dma:dma_alloc_coherent", "dma:dma_alloc_noncoherent", "dma:dma_free_coherent",
             "cma:cma_alloc", "dmasim:__complete", "gogo:__files", "mm:__free_pages");
-        assertEquals(List.of("dma:dma_alloc_coherent"), CommandHelp.suggestions("dma_alloc_coherant", names));
-        assertEquals(List.of("dma:dma_alloc_coherent"), CommandHelp.suggestions("dma:dma_alloc_coherant", names));
-        assertEquals(List.of("cma:cma_alloc"), CommandHelp.suggestions("dma_alloc", names));
-        assertEquals(List.of("mm:__free_pages"), CommandHelp.suggestions("__free_page", names));
-        assertEquals(List.of(), CommandHelp.suggestions("__complet", names), "the console's plumbing is never offered");
-        assertEquals(List.of(), CommandHelp.suggestions("xyz", names));
-        assertEquals("", CommandHelp.didYouMean("xyz", names));
-        assertEquals(" (did you mean dma:dma_alloc_coherent?)", CommandHelp.didYouMean("dma_alloc_coherant", names));
+        assertEquals(List.of("dma:dma_alloc_coherent"), CommandSuggestions.suggestions("dma_alloc_coherant", names));
+        assertEquals(List.of("dma:dma_alloc_coherent"), CommandSuggestions.suggestions("dma:dma_alloc_coherant", names));
+        assertEquals(List.of("cma:cma_alloc"), CommandSuggestions.suggestions("dma_alloc", names));
+        assertEquals(List.of("mm:__free_pages"), CommandSuggestions.suggestions("__free_page", names));
+        assertEquals(List.of(), CommandSuggestions.suggestions("__complet", names), "the console's plumbing is never offered");
+        assertEquals(List.of(), CommandSuggestions.suggestions("xyz", names));
+        assertEquals("", CommandSuggestions.didYouMean("xyz", names));
+        assertEquals(" (did you mean dma:dma_alloc_coherent?)", CommandSuggestions.didYouMean("dma_alloc_coherant", names));
     }
 
     @Test
     void distance_countsSwapsOfNeighboursAsOne() {
-        assertEquals(0, CommandHelp.distance("abc", "abc"));
-        assertEquals(1, CommandHelp.distance("abc", "acb"));
-        assertEquals(1, CommandHelp.distance("abc", "ab"));
-        assertEquals(3, CommandHelp.distance("", "abc"));
+        assertEquals(0, CommandSuggestions.distance("abc", "abc"));
+        assertEquals(1, CommandSuggestions.distance("abc", "acb"));
+        assertEquals(1, CommandSuggestions.distance("abc", "ab"));
+        assertEquals(3, CommandSuggestions.distance("", "abc"));
     }
 }
