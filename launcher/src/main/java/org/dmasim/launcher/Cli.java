@@ -170,7 +170,10 @@ final class Cli {
         if (System.console() != null) {
             try {
                 return new JLineConsole(context, processor).run(platform.name(), banner);
-            } catch (Exception | LinkageError e) {
+            } catch (LinkageError e) {
+                return fail(FAILURE, "shell: the interactive console needs the bundles org.apache.felix.gogo.jline and"
+                    + " org.jline, which this framework lacks (piped input works without them)");
+            } catch (Exception e) {
                 return fail(FAILURE, "shell: cannot open the console: " + ShellErrors.message(e, null));
             }
         }
