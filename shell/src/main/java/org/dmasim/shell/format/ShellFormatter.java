@@ -129,6 +129,12 @@ public final class ShellFormatter {
         if (target instanceof PoolDTO d) {
             return format(d);
         }
+        if (target instanceof DebugfsDTO d) {
+            return format(d);
+        }
+        if (target instanceof VmstatDTO v) {
+            return format(v);
+        }
         if (target instanceof Collection<?> c && !c.isEmpty() && c.stream().allMatch(PlatformDTO.class::isInstance)) {
             List<PlatformDTO> ps = new ArrayList<>();
             c.forEach(o -> ps.add((PlatformDTO) o));
@@ -186,6 +192,23 @@ public final class ShellFormatter {
     public static String format(PoolDTO d) {
         return String.format("%s = pool %s: size %s allocation %s boundary %s (dma_pool %s)", call(d.function, d.args),
             d.name, hex(d.size), hex(d.allocation), hex(d.boundary), d.backend);
+    }
+
+    /** {@code ROOT/FILE: content} per file, as {@code grep . ROOT/*} prints a debugfs directory. */
+    public static String format(DebugfsDTO d) {
+        StringBuilder sb = new StringBuilder();
+        d.files.forEach((file, content) -> sb.append(sb.length() == 0 ? "" : "\n").append(d.root).append('/')
+            .append(file).append(": ").append(content.strip()));
+        return sb.toString();
+    }
+
+    /** {@code name value} per counter, as /proc/vmstat; then a {@code dmasim:} remark on migration's cost. */
+    public static String format(VmstatDTO v) {
+        StringBuilder sb = new StringBuilder();
+        v.counters.forEach((name, value) -> sb.append(name).append(' ').append(value).append('\n'));
+        sb.append(String.format("%smigration moved %d blocks, copied %#x bytes in %d us", DMASIM_PREFIX,
+            v.blocksMigrated, v.bytesCopied, v.migrationNanos / 1000));
+        return sb.toString();
     }
 
     /** {@code function(a, b)}. */

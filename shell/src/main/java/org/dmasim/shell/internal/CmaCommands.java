@@ -1,7 +1,6 @@
 package org.dmasim.shell.internal;
 
 import java.util.List;
-import java.util.Map;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.dmasim.api.cma.CmaArea;
@@ -10,7 +9,7 @@ import org.dmasim.api.platform.Platform;
 import org.dmasim.shell.format.CmaRangeDTO;
 import org.dmasim.shell.format.ResultDTO;
 import org.dmasim.shell.format.ShellFormatter;
-import org.dmasim.shell.format.TextDTO;
+import org.dmasim.shell.format.DebugfsDTO;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -83,14 +82,10 @@ public class CmaCommands {
     }
 
     @Descriptor("show /sys/kernel/debug/cma/<area>/* for every area")
-    public TextDTO cma_debugfs(
+    public DebugfsDTO cma_debugfs(
         @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform) {
         Platform p = platform(platform);
-        StringBuilder sb = new StringBuilder();
-        for (Map.Entry<String, String> e : PlatformSelector.facility(p, CmaAreas.class, "cma").debugfs().entrySet()) {
-            sb.append("/sys/kernel/debug/cma/").append(e.getKey()).append(": ").append(e.getValue().strip())
-                .append('\n');
-        }
-        return TextDTO.of(p.name(), "/sys/kernel/debug/cma", sb.toString());
+        return DebugfsDTO.of(p.name(), "/sys/kernel/debug/cma", PlatformSelector.facility(p, CmaAreas.class, "cma")
+            .debugfs());
     }
 }

@@ -3,7 +3,6 @@ package org.dmasim.shell.internal;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
@@ -14,6 +13,7 @@ import org.dmasim.api.dma.DmaApi;
 import org.dmasim.api.platform.Platform;
 import org.dmasim.api.pool.AtomicPools;
 import org.dmasim.shell.format.AllocationDTO;
+import org.dmasim.shell.format.DebugfsDTO;
 import org.dmasim.shell.format.ResultDTO;
 import org.dmasim.shell.format.ShellFormatter;
 import org.dmasim.shell.format.TextDTO;
@@ -320,17 +320,12 @@ public class DmaCommands {
     }
 
     @Descriptor("show /sys/kernel/debug/dma_pools: the atomic pools' sizes in bytes")
-    public TextDTO dma_pools(
+    public DebugfsDTO dma_pools(
         @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform) {
         Platform p = platform(platform);
         AtomicPools pools = PlatformSelector.facility(p, AtomicPools.class, "atomicpool");
         pools.flushWorker();
-        StringBuilder sb = new StringBuilder();
-        for (Map.Entry<String, String> e : new java.util.TreeMap<>(pools.debugfs()).entrySet()) {
-            sb.append("/sys/kernel/debug/dma_pools/").append(e.getKey()).append(": ").append(e.getValue().strip())
-                .append('\n');
-        }
-        return TextDTO.of(p.name(), "/sys/kernel/debug/dma_pools", sb.toString());
+        return DebugfsDTO.of(p.name(), "/sys/kernel/debug/dma_pools", pools.debugfs());
     }
 
     @Descriptor("read bytes through a kernel virtual address (hex dump)")

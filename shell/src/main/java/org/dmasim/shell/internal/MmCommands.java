@@ -1,6 +1,8 @@
 package org.dmasim.shell.internal;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.dmasim.api.cma.CmaAreas;
@@ -14,6 +16,7 @@ import org.dmasim.shell.format.PagesDTO;
 import org.dmasim.shell.format.ResultDTO;
 import org.dmasim.shell.format.ShellFormatter;
 import org.dmasim.shell.format.TextDTO;
+import org.dmasim.shell.format.VmstatDTO;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -128,20 +131,18 @@ public class MmCommands {
     }
 
     @Descriptor("show the /proc/vmstat counters dmasim models (page migration, cma_alloc), plus the time migration took")
-    public TextDTO vmstat(
+    public VmstatDTO vmstat(
         @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform) {
         Platform p = platform(platform);
         MigrationStats m = buddy(p).migrationStats();
-        StringBuilder sb = new StringBuilder();
-        sb.append("pgmigrate_success ").append(m.pagesMigrated()).append('\n');
-        sb.append("pgmigrate_fail ").append(m.failures()).append('\n');
+        Map<String, Long> counters = new LinkedHashMap<>();
+        counters.put("pgmigrate_success", m.pagesMigrated());
+        counters.put("pgmigrate_fail", m.failures());
         p.lookup(CmaAreas.class).ifPresent(c -> {
-            sb.append("cma_alloc_success ").append(c.cmaAllocSuccess()).append('\n');
-            sb.append("cma_alloc_fail ").append(c.cmaAllocFail()).append('\n');
+            counters.put("cma_alloc_success", c.cmaAllocSuccess());
+            counters.put("cma_alloc_fail", c.cmaAllocFail());
         });
-        sb.append(String.format("dmasim: migration moved %d blocks, copied %#x bytes in %d us%n", m.blocksMigrated(),
-            m.bytesCopied(), m.nanos() / 1000));
-        return TextDTO.of(p.name(), "/proc/vmstat", sb.toString());
+        return VmstatDTO.of(p.name(), counters, m.blocksMigrated(), m.bytesCopied(), m.nanos());
     }
 
     @Descriptor("show /proc/meminfo (the page allocator's lines)")

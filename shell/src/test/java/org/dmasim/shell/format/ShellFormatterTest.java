@@ -122,4 +122,20 @@ class ShellFormatterTest {
         assertEquals("dma_alloc_coherent(dma-test-nc, 20K, GFP_KERNEL) = cpu 0xffff800008586000 dma 0xfc180000 (phys"
             + " 0xfc180000, default CMA reserved, 0x5000 bytes taken, MT_NORMAL_NC)", ShellFormatter.format(a));
     }
+
+    @Test
+    void debugfs_pathAndContentPerFile_sortedByPath() {
+        assertEquals("/sys/kernel/debug/cma/reserved/count: 16384\n/sys/kernel/debug/cma/reserved/used: 384",
+            ShellFormatter.formatAny(DebugfsDTO.of("p", "/sys/kernel/debug/cma", java.util.Map.of(
+                "reserved/used", "384\n", "reserved/count", "16384\n"))));
+    }
+
+    @Test
+    void vmstat_countersThenTheSimulatorsRemark() {
+        java.util.Map<String, Long> counters = new java.util.LinkedHashMap<>();
+        counters.put("pgmigrate_success", 3L);
+        counters.put("pgmigrate_fail", 0L);
+        assertEquals("pgmigrate_success 3\npgmigrate_fail 0\ndmasim: migration moved 1 blocks, copied 0x3000 bytes in 7 us",
+            ShellFormatter.formatAny(VmstatDTO.of("p", counters, 1, 0x3000, 7_400)));
+    }
 }
