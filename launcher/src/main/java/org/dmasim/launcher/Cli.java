@@ -56,6 +56,15 @@ final class Cli {
     }
 
     int run(String... args) {
+        return run(null, args);
+    }
+
+    /**
+     * Runs a command line whose platform may already be booting ({@code early}, from
+     * {@link Boot#start} with the same arguments); a command line that needs a platform and
+     * got none starts its boot here.
+     */
+    int run(Boot early, String... args) {
         try {
             Options options = OptionParser.parse(args);
             if (options.command() == Command.HELP) {
@@ -66,7 +75,9 @@ final class Cli {
                 out.println(DmasimVersion.text());
                 return OK;
             }
-            return execute(options);
+            try (Boot boot = early != null ? early : Boot.start(context, configAdmin, options)) {
+                return complete(boot);
+            }
         } catch (UsageException e) {
             return fail(BAD_INPUT, e.getMessage());
         } catch (InterruptedException e) {
@@ -77,25 +88,74 @@ final class Cli {
         }
     }
 
-    /** Creates the platform's configuration, runs the command against it, and deletes it again. */
-    private int execute(Options options) throws IOException, InterruptedException {
-        String name = options.platformName();
-        try (PlatformWaiter waiter = new PlatformWaiter(context, name)) {
-            Configuration config = configAdmin.getFactoryConfiguration(PlatformConfig.FACTORY_PID, name, "?");
-            config.update(options.toConfiguration());
+    /**
+     * The platform one command line boots: its configuration created, its service watched.
+     * Closing it deletes the configuration and waits until the platform is gone, while its
+     * backends are still there (the framework's shutdown then stops bundles with no platform
+     * left to re-boot behind it).
+     */
+    static final class Boot implements AutoCloseable {
+        private final Options options;
+        private final PlatformWaiter waiter;
+        private final Configuration config;
+
+        private Boot(Options options, PlatformWaiter waiter, Configuration config) {
+            this.options = options;
+            this.waiter = waiter;
+            this.config = config;
+        }
+
+        /** Creates the platform's configuration: the platform boots from here on, on other threads. */
+        static Boot start(BundleContext context, ConfigurationAdmin configAdmin, Options options) throws IOException {
+            String name = options.platformName();
+            PlatformWaiter waiter = new PlatformWaiter(context, name);
             try {
-                Optional<Platform> platform = waiter.await(bootTimeout);
-                return platform.isEmpty()
-                    ? fail(FAILURE, "platform '" + name + "': no platform service within " + bootTimeout.toSeconds()
-                        + " s (is the org.dmasim.platform bundle active?)")
-                    : afterBoot(options, platform.get());
-            } finally {
-                // Take the platform down while its backends are still there: the framework's
-                // shutdown then stops bundles with no platform left to re-boot behind it.
-                config.delete();
-                waiter.awaitGone(SHUTDOWN_TIMEOUT);
+                Configuration config = configAdmin.getFactoryConfiguration(PlatformConfig.FACTORY_PID, name, "?");
+                config.update(options.toConfiguration());
+                return new Boot(options, waiter, config);
+            } catch (IOException | RuntimeException e) {
+                waiter.close();
+                throw e;
             }
         }
+
+        /**
+         * {@link #start} for a command line, when it parses and needs a platform; null otherwise
+         * (its errors are reported when it runs).
+         */
+        static Boot startIfNeeded(BundleContext context, ConfigurationAdmin configAdmin, String... args) {
+            try {
+                Options options = OptionParser.parse(args);
+                if (options.command() == Command.HELP || options.command() == Command.VERSION) {
+                    return null;
+                }
+                return start(context, configAdmin, options);
+            } catch (UsageException | IOException | RuntimeException e) {
+                return null;
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            try {
+                config.delete();
+                waiter.awaitGone(SHUTDOWN_TIMEOUT);
+            } catch (IOException | IllegalStateException e) {
+                // Config Admin is gone already (the framework is stopping): nothing left to delete
+            } finally {
+                waiter.close();
+            }
+        }
+    }
+
+    /** Waits for the platform, then runs the command against it. */
+    private int complete(Boot boot) throws InterruptedException {
+        String name = boot.options.platformName();
+        Optional<Platform> platform = boot.waiter.await(bootTimeout);
+        return platform.isEmpty()
+            ? fail(FAILURE, "platform '" + name + "': no platform service within " + bootTimeout.toSeconds()
+                + " s (is the org.dmasim.platform bundle active?)")
+            : afterBoot(boot.options, platform.get());
     }
 
     private int afterBoot(Options options, Platform platform) {
