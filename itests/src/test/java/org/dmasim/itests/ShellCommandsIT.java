@@ -74,11 +74,12 @@ public class ShellCommandsIT extends DmasimTestSupport {
         try (CommandSession session = processor.createSession(new ByteArrayInputStream(new byte[0]), ps, ps)) {
             session.put("SCOPE", "dmasim:*");
             String help = session.format(session.execute("help"), Converter.INSPECT).toString();
-            assertTrue(help, help.startsWith("dmasim commands (help NAME shows a command's parameters):\n"));
-            int own = help.indexOf("\n  dma:dma_alloc_coherent ");
+            assertTrue(help, help.startsWith("dmasim commands (help NAME shows a command's parameters and options;"));
+            int own = help.indexOf("\n  dma:dma_alloc_coherent DEVICE SIZE GFP [ATTRS]\n      coherent memory for a device");
             int others = help.indexOf("Gogo shell commands:");
             assertTrue(help, own > 0 && others > own);
-            assertTrue(help, help.contains("  dma:dma_set_mask ") && help.contains("set the streaming DMA mask"));
+            assertTrue(help, help.contains("\n  dma:dma_set_mask DEVICE MASK\n      set the streaming DMA mask"));
+            assertTrue(help, help.contains("\n  dma:dma_free_coherent ALLOCATION | DEVICE SIZE CPU_ADDR DMA_HANDLE\n"));
             assertFalse(help, help.contains("__complete"));
 
             String detail = session.format(session.execute("help dma_set_mask"), Converter.INSPECT).toString();

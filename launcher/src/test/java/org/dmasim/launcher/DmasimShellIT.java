@@ -74,7 +74,7 @@ class DmasimShellIT {
         Result r = shell("help\n");
         assertEquals(0, r.status(), r.err());
         String help = r.out();
-        assertTrue(help.contains("\ndmasim commands (help NAME shows a command's parameters):\n"), help);
+        assertTrue(help.contains("\ndmasim commands (help NAME shows a command's parameters and options;"), help);
         assertTrue(help.indexOf("  dma:dma_alloc_coherent ") < help.indexOf("Gogo shell commands:"), help);
         assertFalse(help.matches("(?s).*\\b(java|org)\\.[a-z]+\\..*"), help);
     }

@@ -15,15 +15,20 @@ public final class HelpText {
     private HelpText() {
     }
 
-    /** {@code help}: dmasim's commands by scope with their descriptions, then the other commands' names. */
+    /**
+     * {@code help}: dmasim's commands, each with its named parameters (the forms of an
+     * overloaded command joined by {@code |}) and a line of description; then the other
+     * commands' names.
+     */
     public static String overview(List<Command> commands) {
-        StringBuilder sb = new StringBuilder("dmasim commands (help NAME shows a command's parameters):\n");
-        int width = commands.stream().filter(Command::dmasim).mapToInt(c -> c.qualified().length()).max().orElse(0);
+        StringBuilder sb = new StringBuilder("dmasim commands (help NAME shows a command's parameters and options;\n"
+            + "-p PLATFORM picks a platform when there are several):\n");
         for (Command c : commands) {
             if (!c.dmasim() || c.hidden()) {
                 continue;
             }
-            sb.append(String.format("  %-" + width + "s  %s%n", c.qualified(), firstLine(c.description())));
+            sb.append("  ").append(c.qualified()).append(positionals(c)).append('\n');
+            sb.append("      ").append(firstLine(c.description())).append('\n');
         }
         List<String> others = commands.stream().filter(c -> !c.dmasim() && !c.name().startsWith("_"))
             .map(Command::name).distinct().sorted().toList();
@@ -33,6 +38,20 @@ public final class HelpText {
         sb.append("\nexit or quit leaves the shell (Ctrl-D too); numbers: 4096, 0x1000 or 4K; GFP flags joined by"
             + " ',' or '+'.");
         return sb.toString();
+    }
+
+    /** {@code " DEVICE SIZE GFP [ATTRS]"}, forms joined by {@code " |"}; options left to {@code help NAME}. */
+    private static String positionals(Command c) {
+        List<String> forms = new ArrayList<>();
+        for (Signature s : c.merged()) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < s.positional().size(); i++) {
+                String name = s.positional().get(i).name();
+                sb.append(' ').append(i < s.required() ? name : "[" + name + "]");
+            }
+            forms.add(sb.toString());
+        }
+        return String.join(" |", forms);
     }
 
     /** {@code help NAME}: description, usage lines, parameters and options. */
