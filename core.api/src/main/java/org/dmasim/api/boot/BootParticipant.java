@@ -1,5 +1,6 @@
 package org.dmasim.api.boot;
 
+import java.util.Map;
 import java.util.Set;
 import org.dmasim.api.platform.Arch;
 import org.osgi.annotation.versioning.ConsumerType;
@@ -19,6 +20,16 @@ public interface BootParticipant {
 
     /** The phases this participant runs in on {@code arch}; empty when it does not apply. */
     Set<BootPhase> phases(Arch arch);
+
+    /**
+     * The backend choices this participant reads from {@link org.dmasim.api.platform.PlatformSpec#options()}:
+     * subsystem name to the choices it accepts ({@code dmapool} to {@code 6.1, 6.4}). The
+     * platform refuses a choice for a subsystem no participant declares, or a choice its
+     * participant does not list, naming the valid ones.
+     */
+    default Map<String, Set<String>> backendChoices() {
+        return Map.of();
+    }
 
     /** Order among participants of the same phase; lower runs first. */
     default int rank(BootPhase phase) {
