@@ -63,6 +63,14 @@ public final class DmaPoolBoot implements BootParticipant {
         return NAME;
     }
 
+    /** {@code dmapool}: the shipped versions and every registered backend's. */
+    @Override
+    public java.util.Map<String, Set<String>> backendChoices() {
+        Set<String> allowed = new TreeSet<>(SHIPPED);
+        allowed.addAll(live.versions());
+        return java.util.Map.of(DmaPools.OPTION, allowed);
+    }
+
     @Override
     public Set<BootPhase> phases(Arch arch) {
         return EnumSet.of(BootPhase.DEVICES);

@@ -39,17 +39,17 @@ public class DeviceCommandsIT extends DmasimTestSupport {
             String table = run(s, "dma:devices -p devs");
             assertTrue(table, table.startsWith("DEVICE "));
             assertTrue(table, table.lines().anyMatch(l -> l.startsWith("dma-test-nc ") && l.contains(" non-coherent ")
-                && l.endsWith(" 262144")));
+                && l.endsWith(" 0x40000")));
 
-            assertEquals("0", run(s, "dma:dma_set_mask -p devs dma-test-nc 64"));
+            assertEquals("dma_set_mask(dma-test-nc, 64) = 0", run(s, "dma:dma_set_mask -p devs dma-test-nc 64"));
             String nc = run(s, "dma:device -p devs dma-test-nc");
             assertTrue(nc, nc.contains("\ndma_mask           0xffffffffffffffff\n"));
             assertTrue(nc, nc.contains("\ncoherent_dma_mask  0xffffffff\n"));
             assertTrue(nc, nc.contains("\ncma_area           reserved (default) base 0xfc000000 size 0x4000000\n"));
-            assertEquals("SIZE_MAX", run(s, "dma:dma_opt_mapping_size -p devs dma-test-nc"));
-            assertEquals("262144", run(s, "dma:dma_opt_mapping_size -p devs dma-test-coh"));
+            assertEquals("dma_opt_mapping_size(dma-test-nc) = SIZE_MAX", run(s, "dma:dma_opt_mapping_size -p devs dma-test-nc"));
+            assertEquals("dma_opt_mapping_size(dma-test-coh) = 0x40000", run(s, "dma:dma_opt_mapping_size -p devs dma-test-coh"));
 
-            assertEquals("0000:00:02.0 (coherent)", run(s, "dma:device_create -p devs --pci 0000:00:02.0"));
+            assertEquals("device_create(0000:00:02.0) = 0000:00:02.0 (coherent)", run(s, "dma:device_create -p devs --pci 0000:00:02.0"));
             assertTrue(run(s, "dma:device -p devs 0000:00:02.0").contains("\nhost bridge        /pcie@10000000\n"));
         }
     }
@@ -63,17 +63,17 @@ public class DeviceCommandsIT extends DmasimTestSupport {
             String block = run(s, "x = dmapool:dma_pool_alloc -p pools p61 GFP_KERNEL");
             String vaddr = block.substring(block.indexOf("vaddr ") + 6, block.indexOf(" dma"));
             String page = String.format("0x%016x", Long.parseUnsignedLong(vaddr.substring(2), 16) & ~0xfffL);
-            assertEquals("platform dma-test-nc: dma_pool_destroy p61, " + page + " busy\np61: destroyed",
+            assertEquals("platform dma-test-nc: dma_pool_destroy p61, " + page + " busy\ndma_pool_destroy(p61)",
                 run(s, "dmapool:dma_pool_destroy -p pools p61"));
 
             run(s, "dmapool:dmapool_backend -p pools --set 6.4");
             run(s, "dmapool:dma_pool_create -p pools p64 dma-test-nc 64 64 0");
             run(s, "y = dmapool:dma_pool_alloc -p pools p64 GFP_KERNEL");
-            assertEquals("platform dma-test-nc: dma_pool_destroy p64 busy\np64: destroyed",
+            assertEquals("platform dma-test-nc: dma_pool_destroy p64 busy\ndma_pool_destroy(p64)",
                 run(s, "dmapool:dma_pool_destroy -p pools p64"));
 
             run(s, "dmapool:dma_pool_create -p pools idle dma-test-nc 64 64 0");
-            assertEquals("idle: destroyed", run(s, "dmapool:dma_pool_destroy -p pools idle"));
+            assertEquals("dma_pool_destroy(idle)", run(s, "dmapool:dma_pool_destroy -p pools idle"));
         }
     }
 

@@ -1,6 +1,7 @@
 package org.dmasim.itests;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
@@ -8,13 +9,18 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import javax.inject.Inject;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Converter;
 import org.dmasim.api.platform.Platform.State;
 import org.dmasim.api.platform.PlatformConfig;
+import org.dmasim.shell.format.CommandHelp;
+import org.dmasim.shell.format.ShellErrors;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.junit.PaxExam;
@@ -39,12 +45,14 @@ public class RuntimeCommandsIT extends DmasimTestSupport {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
         try (CommandSession s = processor.createSession(new ByteArrayInputStream(new byte[0]), ps, ps)) {
-            assertEquals("-5", run(s, "dma:dma_set_mask dma-test-nc 30"));
-            assertEquals("0x1ffffffff", run(s, "dma:dma_get_required_mask -p board dma-test-nc"));
+            assertEquals("dma_set_mask(dma-test-nc, 30) = -5", run(s, "dma:dma_set_mask dma-test-nc 30"));
+            assertEquals("dma_get_required_mask(dma-test-nc) = 0x1ffffffff",
+                run(s, "dma:dma_get_required_mask -p board dma-test-nc"));
             String b = run(s, "b = dma:dma_alloc_coherent dma-test-nc 20K GFP_KERNEL");
-            assertTrue(b, b.contains("dma 0xfc180000") && b.contains("default CMA reserved") && b.contains("MT_NORMAL_NC"));
-            assertEquals("wrote 2 bytes", run(s, "dma:cpu_write ($b cpu) beef"));
-            assertEquals("be ef 00", run(s, "dma:cpu_read ($b cpu) 3"));
+            assertTrue(b, b.startsWith("dma_alloc_coherent(dma-test-nc, 20K, GFP_KERNEL) = cpu 0xffff")
+                && b.contains("dma 0xfc180000") && b.contains("default CMA reserved") && b.contains("MT_NORMAL_NC"));
+            assertTrue(run(s, "dma:cpu_write ($b cpu) beef").matches("cpu_write\\(0xffff[0-9a-f]{12}, beef\\) = 2"));
+            assertTrue(run(s, "dma:cpu_read ($b cpu) 3").endsWith(", 3) = be ef 00"));
             try {
                 run(s, "dma:dma_free_coherent dma-test-nc 4K ($b cpu) ($b dma)");
                 fail("a free with the wrong size must be refused");
@@ -52,16 +60,17 @@ public class RuntimeCommandsIT extends DmasimTestSupport {
                 assertTrue(e.getMessage(), e.getMessage().startsWith(
                     "DMA-API: platform dma-test-nc: device driver frees DMA memory with different size"));
             }
-            assertEquals("dma-test-nc: freed 20480 bytes at dma 0xfc180000", run(s, "dma:dma_free_coherent $b"));
+            assertTrue(run(s, "dma:dma_free_coherent $b").matches(
+                "dma_free_coherent\\(dma-test-nc, 0x5000, 0xffff[0-9a-f]{12}, 0xfc180000\\)"));
 
             String pages = run(s, "p = mm:alloc_pages GFP_KERNEL,__GFP_ZERO 2");
-            assertTrue(pages, pages.startsWith("pfn 0x") && pages.contains("order 2"));
-            assertTrue(run(s, "mm:__free_pages $p").startsWith("freed pfn"));
+            assertTrue(pages, pages.startsWith("alloc_pages(GFP_KERNEL,__GFP_ZERO, 2) = pfn 0x") && pages.contains("order 2"));
+            assertTrue(run(s, "mm:__free_pages $p").startsWith("__free_pages(pfn 0x"));
             assertTrue(run(s, "mm:meminfo").startsWith("MemTotal:"));
 
             String cma = run(s, "c = cma:cma_alloc reserved 16 4");
-            assertTrue(cma, cma.startsWith("cma reserved: pfn 0xfc180"));
-            assertEquals("true", run(s, "cma:cma_release $c"));
+            assertTrue(cma, cma.startsWith("cma_alloc(reserved, 16, 4) = pfn 0xfc180"));
+            assertTrue(run(s, "cma:cma_release $c").matches("cma_release\\(reserved, pfn 0xfc1[0-9a-f]+, 16\\) = true"));
             assertTrue(run(s, "cma:cma_debugfs").contains("/sys/kernel/debug/cma/reserved/used: 384"));
             String vmstat = run(s, "mm:vmstat");
             assertTrue(vmstat, vmstat.contains("pgmigrate_success 0\n") && vmstat.contains("cma_alloc_success "));
@@ -70,9 +79,65 @@ public class RuntimeCommandsIT extends DmasimTestSupport {
             run(s, "x = dmapool:dma_pool_alloc o16 GFP_KERNEL");
             assertEquals("poolinfo - 0.1\no16                 1  256   16  1", run(s, "dmapool:pools dma-test-coh"));
             run(s, "dmapool:dma_pool_free $x");
-            assertTrue(run(s, "dmapool:dmapool_backend --set 6.4").startsWith("dma_pool backend 6.4"));
+            assertEquals("dmapool_backend(--set 6.4) = 6.4 (available: 6.1, 6.4)", run(s, "dmapool:dmapool_backend --set 6.4"));
             run(s, "dmapool:dma_pool_destroy o16");
             assertTrue(run(s, "dma:dma_pools").contains("pool_size_dma: 524288"));
+        }
+    }
+
+    /** What no message a user reads may contain: Java class names, Gogo's coercion text, "internal error". */
+    private static final Pattern NOT_FOR_USERS = Pattern.compile(
+        "\\b(java|javax|org|sun|jdk)\\.[a-z]+\\.|[A-Za-z]+(Exception|Error)\\b|Cannot coerce|internal error|DTO\\b");
+
+    /**
+     * Every error path of every dmasim command, called the wrong ways a user does (no
+     * arguments, words where numbers go, one argument too many): each failure reads as a
+     * message for people, and a wrong argument list as the command's usage.
+     */
+    @Test
+    public void everyCommandsErrors_readAsMessagesForPeople() throws Exception {
+        org.osgi.service.cm.Configuration audit = createPlatform("audit",
+            Map.of(PlatformConfig.PROFILE, "qemu-virt-arm64-testdevs"));
+        awaitState("audit", State.BOOTED);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
+        int failures = 0;
+        try (CommandSession s = processor.createSession(new ByteArrayInputStream(new byte[0]), ps, ps)) {
+            List<CommandHelp.Command> commands = CommandHelp.commands(s).stream()
+                .filter(c -> c.dmasim() && !c.hidden()).toList();
+            assertTrue("dmasim's commands are listed: " + commands, commands.size() > 40);
+            for (CommandHelp.Command c : commands) {
+                int n = c.signatures().stream().mapToInt(sig -> sig.positional().size()).max().orElse(0);
+                List<String> calls = new ArrayList<>();
+                calls.add(c.qualified() + " -p audit" + " nonsense".repeat(n + 1));
+                calls.add(c.qualified() + " -p audit" + " 0xZZ".repeat(Math.max(n, 1)));
+                if (n > 0) {
+                    calls.add(c.qualified() + " -p audit");
+                }
+                for (String call : calls) {
+                    try {
+                        s.execute(call);
+                    } catch (Exception e) {
+                        failures++;
+                        String message = ShellErrors.message(e, s);
+                        assertFalse(call + " -> " + message, message.isBlank());
+                        assertFalse(call + " -> " + message, NOT_FOR_USERS.matcher(message).find());
+                    }
+                }
+            }
+            assertTrue("most wrong calls fail: " + failures, failures > commands.size());
+            try {
+                s.execute("dma:dma_alloc_coherent dma-test-nc");
+                fail("too few arguments must fail");
+            } catch (Exception e) {
+                assertEquals("usage: dma:dma_alloc_coherent DEVICE SIZE GFP [ATTRS] [-p PLATFORM]",
+                    ShellErrors.message(e, s));
+            }
+        } finally {
+            audit.delete(); // the other test names no platform: leave only its own
+            for (int i = 0; i < 500 && platformReference("audit") != null; i++) {
+                Thread.sleep(10);
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package org.dmasim.itests;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import java.io.ByteArrayInputStream;
@@ -16,6 +17,7 @@ import org.apache.felix.service.command.Converter;
 import org.dmasim.api.platform.BootLog;
 import org.dmasim.api.platform.Platform;
 import org.dmasim.api.platform.PlatformSpec;
+import org.dmasim.shell.format.ShellErrors;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.junit.PaxExam;
@@ -58,6 +60,52 @@ public class ShellCommandsIT extends DmasimTestSupport {
             return;
         }
         throw new AssertionError("bootlog of an unknown platform must fail");
+    }
+
+    /**
+     * {@code help} lists dmasim's commands first with a description each; {@code help NAME}
+     * shows the usage from the annotations; a mistyped command names the closest one; a wrong
+     * argument list prints the usage; none of it shows a Java class name.
+     */
+    @Test
+    public void help_usage_andSuggestions() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
+        try (CommandSession session = processor.createSession(new ByteArrayInputStream(new byte[0]), ps, ps)) {
+            session.put("SCOPE", "dmasim:*");
+            String help = session.format(session.execute("help"), Converter.INSPECT).toString();
+            assertTrue(help, help.startsWith("dmasim commands (help NAME shows a command's parameters and options;"));
+            int own = help.indexOf("\n  dma:dma_alloc_coherent DEVICE SIZE GFP [ATTRS]\n      coherent memory for a device");
+            int others = help.indexOf("Gogo shell commands:");
+            assertTrue(help, own > 0 && others > own);
+            assertTrue(help, help.contains("\n  dma:dma_set_mask DEVICE MASK\n      set the streaming DMA mask"));
+            assertTrue(help, help.contains("\n  dma:dma_free_coherent ALLOCATION | DEVICE SIZE CPU_ADDR DMA_HANDLE\n"));
+            assertFalse(help, help.contains("__complete"));
+
+            String detail = session.format(session.execute("help dma_set_mask"), Converter.INSPECT).toString();
+            assertEquals(String.join("\n",
+                "dma:dma_set_mask - set the streaming DMA mask; 0, or -5 (-EIO) when the platform cannot honour it",
+                "usage: dma:dma_set_mask DEVICE MASK [-p PLATFORM]",
+                "  DEVICE                   device name (dma:devices lists them)",
+                "  MASK                     a bit count (32) or a 0x mask",
+                "  -p, --platform PLATFORM  platform name (default: the only one)"), detail);
+
+            assertEquals("dma_alloc_coherant: command not found (did you mean dma:dma_alloc_coherent?)",
+                failure(session, "dma_alloc_coherant dev 4K GFP_KERNEL"));
+            assertEquals("usage: dma:dma_alloc_coherent DEVICE SIZE GFP [ATTRS] [-p PLATFORM]",
+                failure(session, "dma:dma_alloc_coherent dev"));
+            assertEquals("usage: mm:alloc_pages GFP ORDER [-p PLATFORM]", failure(session, "mm:alloc_pages GFP_KERNEL two"));
+            assertEquals("help: no command 'dma_alloc' (did you mean cma:cma_alloc?)", failure(session, "help dma_alloc"));
+        }
+    }
+
+    private static String failure(CommandSession session, String line) {
+        try {
+            session.execute(line);
+        } catch (Exception e) {
+            return ShellErrors.message(e, session);
+        }
+        throw new AssertionError(line + " must fail");
     }
 
     /** Runs one command line and formats its result the way the Gogo console prints it. */

@@ -4,9 +4,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import org.dmasim.api.device.DmaDevice;
+import org.dmasim.api.dma.DmaApi;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.platform.LogLine;
 import org.dmasim.api.platform.Platform;
@@ -14,6 +19,7 @@ import org.dmasim.api.platform.PlatformConfig;
 import org.dmasim.launcher.Options.Command;
 import org.dmasim.launcher.ScriptRunner.ScriptFailure;
 import org.dmasim.shell.format.ProcView;
+import org.dmasim.shell.format.ShellErrors;
 import org.dmasim.shell.format.ShellFormatter;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.Configuration;
@@ -50,45 +56,106 @@ final class Cli {
     }
 
     int run(String... args) {
-        Options options;
+        return run(null, args);
+    }
+
+    /**
+     * Runs a command line whose platform may already be booting ({@code early}, from
+     * {@link Boot#start} with the same arguments); a command line that needs a platform and
+     * got none starts its boot here.
+     */
+    int run(Boot early, String... args) {
         try {
-            options = OptionParser.parse(args);
+            Options options = OptionParser.parse(args);
+            if (options.command() == Command.HELP) {
+                out.println(OptionParser.usage(options.helpFor()));
+                return OK;
+            }
+            if (options.command() == Command.VERSION) {
+                out.println(DmasimVersion.text());
+                return OK;
+            }
+            try (Boot boot = early != null ? early : Boot.start(context, configAdmin, options)) {
+                return complete(boot);
+            }
         } catch (UsageException e) {
             return fail(BAD_INPUT, e.getMessage());
-        }
-        if (options.command() == Command.HELP) {
-            out.println(OptionParser.USAGE);
-            return OK;
-        }
-        try {
-            return execute(options);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return fail(FAILURE, "interrupted");
         } catch (IOException | RuntimeException e) {
-            return fail(FAILURE, "internal error: " + e); // a bug; still one line for the user
+            return fail(FAILURE, "unexpected failure: " + ShellErrors.message(e, null)); // a bug; one line still
         }
     }
 
-    /** Creates the platform's configuration, runs the command against it, and deletes it again. */
-    private int execute(Options options) throws IOException, InterruptedException {
-        String name = options.platformName();
-        try (PlatformWaiter waiter = new PlatformWaiter(context, name)) {
-            Configuration config = configAdmin.getFactoryConfiguration(PlatformConfig.FACTORY_PID, name, "?");
-            config.update(options.toConfiguration());
+    /**
+     * The platform one command line boots: its configuration created, its service watched.
+     * Closing it deletes the configuration and waits until the platform is gone, while its
+     * backends are still there (the framework's shutdown then stops bundles with no platform
+     * left to re-boot behind it).
+     */
+    static final class Boot implements AutoCloseable {
+        private final Options options;
+        private final PlatformWaiter waiter;
+        private final Configuration config;
+
+        private Boot(Options options, PlatformWaiter waiter, Configuration config) {
+            this.options = options;
+            this.waiter = waiter;
+            this.config = config;
+        }
+
+        /** Creates the platform's configuration: the platform boots from here on, on other threads. */
+        static Boot start(BundleContext context, ConfigurationAdmin configAdmin, Options options) throws IOException {
+            String name = options.platformName();
+            PlatformWaiter waiter = new PlatformWaiter(context, name);
             try {
-                Optional<Platform> platform = waiter.await(bootTimeout);
-                return platform.isEmpty()
-                    ? fail(FAILURE, "platform '" + name + "': no platform service within " + bootTimeout.toSeconds()
-                        + " s (is the org.dmasim.platform bundle active?)")
-                    : afterBoot(options, platform.get());
-            } finally {
-                // Take the platform down while its backends are still there: the framework's
-                // shutdown then stops bundles with no platform left to re-boot behind it.
-                config.delete();
-                waiter.awaitGone(SHUTDOWN_TIMEOUT);
+                Configuration config = configAdmin.getFactoryConfiguration(PlatformConfig.FACTORY_PID, name, "?");
+                config.update(options.toConfiguration());
+                return new Boot(options, waiter, config);
+            } catch (IOException | RuntimeException e) {
+                waiter.close();
+                throw e;
             }
         }
+
+        /**
+         * {@link #start} for a command line, when it parses and needs a platform; null otherwise
+         * (its errors are reported when it runs).
+         */
+        static Boot startIfNeeded(BundleContext context, ConfigurationAdmin configAdmin, String... args) {
+            try {
+                Options options = OptionParser.parse(args);
+                if (options.command() == Command.HELP || options.command() == Command.VERSION) {
+                    return null;
+                }
+                return start(context, configAdmin, options);
+            } catch (UsageException | IOException | RuntimeException e) {
+                return null;
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            try {
+                config.delete();
+                waiter.awaitGone(SHUTDOWN_TIMEOUT);
+            } catch (IOException | IllegalStateException e) {
+                // Config Admin is gone already (the framework is stopping): nothing left to delete
+            } finally {
+                waiter.close();
+            }
+        }
+    }
+
+    /** Waits for the platform, then runs the command against it. */
+    private int complete(Boot boot) throws InterruptedException {
+        String name = boot.options.platformName();
+        Optional<Platform> platform = boot.waiter.await(bootTimeout);
+        return platform.isEmpty()
+            ? fail(FAILURE, "platform '" + name + "': no platform service within " + bootTimeout.toSeconds()
+                + " s (is the org.dmasim.platform bundle active?)")
+            : afterBoot(boot.options, platform.get());
     }
 
     private int afterBoot(Options options, Platform platform) {
@@ -113,7 +180,7 @@ final class Cli {
         }
         return switch (options.command()) {
             case RUN -> runScript(options, platform.name());
-            case SHELL -> shell(platform.name());
+            case SHELL -> shell(platform);
             default -> OK;
         };
     }
@@ -124,12 +191,21 @@ final class Cli {
         }
     }
 
+    /**
+     * Prints the {@code --show} views; each is headed {@code ==> /proc/NAME <==} when there is
+     * more than one or when the boot log came before.
+     */
     private int show(Platform platform, Options options) {
+        boolean headings = options.show().size() > 1 || options.command() == Command.BOOT;
         for (ProcView view : options.show()) {
             Optional<PageAllocator> allocator = platform.lookup(PageAllocator.class);
             if (allocator.isEmpty()) {
                 return fail(FAILURE, "--show " + view.id() + ": platform '" + platform.name()
                     + "' has no page allocator (is the org.dmasim.mm.buddy bundle active?)");
+            }
+            if (headings) {
+                out.println();
+                out.println("==> " + view.path() + " <==");
             }
             out.print(view.render(allocator.get()));
             out.flush();
@@ -138,29 +214,62 @@ final class Cli {
     }
 
     private int runScript(Options options, String platformName) {
-        try (CommandSession session = session(platformName)) {
-            new ScriptRunner(session, out).run(options.script());
-            return OK;
+        try (ShellSession session = new ShellSession(processor, in, out, err, platformName)) {
+            return new ScriptRunner(session, out).run(options.script());
         } catch (ScriptFailure e) {
             return fail(FAILURE, e.getMessage());
         }
     }
 
-    /** Gogo's own interactive console (gogo.shell's {@code gosh}); returns when the user quits or stdin ends. */
-    private int shell(String platformName) {
-        try (CommandSession session = session(platformName)) {
-            session.execute("gosh --login --noshutdown");
-            return OK;
-        } catch (Exception e) {
-            return fail(FAILURE, "shell: " + e.getMessage());
+    /**
+     * The interactive console (Gogo's JLine front-end) when stdin and stdout are a terminal;
+     * otherwise the statements piped in, run like a script that goes on after a failure.
+     */
+    private int shell(Platform platform) {
+        String banner = banner(platform);
+        if (System.console() != null) {
+            try {
+                return new JLineConsole(context, processor).run(platform.name(), banner);
+            } catch (LinkageError e) {
+                return fail(FAILURE, "shell: the interactive console needs the bundles org.apache.felix.gogo.jline and"
+                    + " org.jline, which this framework lacks (piped input works without them)");
+            } catch (Exception e) {
+                return fail(FAILURE, "shell: cannot open the console: " + ShellErrors.message(e, null));
+            }
+        }
+        out.println(banner);
+        try (ShellSession session = new ShellSession(processor, in, out, err, platform.name())) {
+            return new ScriptRunner(session, out).runPiped(
+                new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), err);
+        } catch (IOException e) {
+            return fail(FAILURE, "shell: reading standard input: " + e.getMessage());
         }
     }
 
-    /** A session on the process's streams, with {@code $platform} set to the booted platform's name. */
-    private CommandSession session(String platformName) {
-        CommandSession session = processor.createSession(in, out, err);
-        session.put("platform", platformName);
-        return session;
+    /** dmasim's version, the platform and its kernel, and three commands to start with. */
+    static String banner(Platform platform) {
+        String arch;
+        int cpus;
+        try {
+            arch = platform.spec().arch().id();
+            cpus = platform.spec().possibleCpus();
+        } catch (RuntimeException e) { // a platform without a spec never gets this far; stay safe anyway
+            arch = "?";
+            cpus = 0;
+        }
+        // an example device: a test device when the profile has one, else one named after its bus address
+        String device = platform.lookup(DmaApi.class).flatMap(api -> {
+            List<String> names = api.devices().stream().map(DmaDevice::name).toList();
+            return names.stream().filter(n -> n.startsWith("dma-test")).findFirst()
+                .or(() -> names.stream().filter(n -> n.matches("[0-9a-f]+\\..+")).findFirst())
+                .or(() -> names.stream().findFirst());
+        }).orElse("DEVICE");
+        return String.join("\n",
+            "dmasim " + DmasimVersion.version() + ": the " + DmasimVersion.KERNEL + " DMA memory subsystem, simulated",
+            "platform " + platform.name() + ": " + arch + ", " + DmasimVersion.KERNEL + ", " + cpus
+                + (cpus == 1 ? " CPU" : " CPUs") + ", " + platform.state(),
+            "start with:  help    dma:devices    dma:dma_alloc_coherent " + device + " 4K GFP_KERNEL",
+            "(exit, quit or Ctrl-D leaves the shell)");
     }
 
     private int fail(int status, String message) {

@@ -14,6 +14,7 @@ import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
 /**
@@ -25,7 +26,7 @@ import org.osgi.service.component.annotations.Reference;
  * <p>Without a launcher service (a framework started some other way, e.g. a Pax Exam test)
  * nothing calls this service; called anyway, it sees no arguments and returns 2.
  */
-@Component(service = Callable.class, property = "main.thread=true")
+@Component(service = Callable.class, property = "main.thread=true", immediate = true)
 public class DmasimMain implements Callable<Integer> {
     /** Framework property: seconds to wait for the platform to boot (default 30). */
     static final String BOOT_TIMEOUT = "dmasim.boot.timeout";
@@ -34,13 +35,37 @@ public class DmasimMain implements Callable<Integer> {
     private final BundleContext context;
     private final ConfigurationAdmin configAdmin;
     private final CommandProcessor processor;
+    /** The platform the command line boots, started at activation; taken by {@link #call()}. */
+    private Cli.Boot early;
 
+    /**
+     * Activates as soon as Config Admin and Gogo are there (immediate), while the launcher is
+     * still starting the other bundles, and starts the platform's boot at once: the boot then
+     * overlaps the rest of the framework's start instead of following it.
+     */
     @Activate
     public DmasimMain(BundleContext context, @Reference(name = "configAdmin") ConfigurationAdmin configAdmin,
         @Reference(name = "processor") CommandProcessor processor) {
         this.context = context;
         this.configAdmin = configAdmin;
         this.processor = processor;
+        String[] args = arguments();
+        this.early = args.length == 0 ? null : Cli.Boot.startIfNeeded(context, configAdmin, args);
+    }
+
+    /** The framework stops before the command ran: take its platform down. */
+    @Deactivate
+    void deactivate() throws InterruptedException {
+        Cli.Boot boot = takeEarly();
+        if (boot != null) {
+            boot.close();
+        }
+    }
+
+    private synchronized Cli.Boot takeEarly() {
+        Cli.Boot boot = early;
+        early = null;
+        return boot;
     }
 
     @Override
@@ -58,7 +83,7 @@ public class DmasimMain implements Callable<Integer> {
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
         PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true);
         InputStream in = new FileInputStream(FileDescriptor.in);
-        return new Cli(context, configAdmin, processor, bootTimeout, in, out, err).run(arguments());
+        return new Cli(context, configAdmin, processor, bootTimeout, in, out, err).run(takeEarly(), arguments());
     }
 
     private String[] arguments() {

@@ -20,27 +20,33 @@ import org.dmasim.shell.format.ProcView;
  * {@code --} in the first form (that is taken as a forgotten value).
  */
 public final class OptionParser {
-    static final String USAGE = String.join("\n",
-        "Usage: dmasim boot  [OPTIONS] [PROFILE]         boot, print the boot log, exit",
-        "       dmasim run   [OPTIONS] [PROFILE] SCRIPT  boot, run a Gogo script, exit 0 iff it succeeded",
-        "       dmasim shell [OPTIONS] [PROFILE]         boot, open the Gogo shell (leave with exit 0 or Ctrl-D)",
-        "       dmasim --help",
-        "",
+    /** The command lines, one per command; each command's {@code --help} prints its own. */
+    private static final String BOOT_LINE =
+        "Usage: dmasim boot  [OPTIONS] [PROFILE]         boot, print the boot log, exit";
+    private static final String RUN_LINE =
+        "       dmasim run   [OPTIONS] [PROFILE] SCRIPT  boot, run a Gogo script, exit 0 iff it succeeded";
+    private static final String SHELL_LINE =
+        "       dmasim shell [OPTIONS] [PROFILE]         boot, open the shell (leave with exit, quit or Ctrl-D)";
+
+    static final String OPTIONS_TEXT = String.join("\n",
         "Options (each overrides the profile):",
-        "  --profile NAME|FILE     shipped profile name or profile file (default: the platform's default)",
+        "  --profile NAME|FILE     shipped profile name or profile file (default: qemu-virt-arm64,",
+        "                          or pc-x86_64 with --arch x86_64)",
         "  --arch x86_64|arm64     architecture",
         "  --dtb FILE              device tree, .dtb or .dts",
         "  --e820 FILE             BIOS-e820 lines as dmesg prints them (x86_64)",
         "  --mem SIZE@BASE[,...]   RAM banks, e.g. 2G@0x40000000,2G@0x880000000",
-        "  --cmdline \"...\"         kernel parameters, appended to the profile's (repeatable)",
+        "  --cmdline \"...\"         kernel command line; REPLACES the profile's (given twice: joined by a space)",
         "  --kconfig KEY=VALUE     Kconfig override, e.g. CMA_SIZE_MBYTES=128 (repeatable)",
         "  --cpus N                number of CPUs",
         "  --backend SUBSYS=CHOICE backend choice, e.g. dmapool=6.4 (repeatable)",
-        "  --show VIEW[,VIEW...]   after booting print " + ProcView.ids(),
-        "",
-        "Shell and script commands (help SCOPE:NAME for arguments; -p NAME picks a platform):",
-        "  dmasim:  platforms, bootlog, buddyinfo, zoneinfo, pagetypeinfo",
-        "  mm:      alloc_pages, __free_pages, __get_free_pages, get_zeroed_page, __get_dma_pages, free_pages, meminfo, vmstat",
+        "  --show VIEW[,VIEW...]   after booting print " + ProcView.ids());
+
+    private static final String COMMANDS_TEXT = String.join("\n",
+        "Shell and script commands (in the shell: help, help NAME; -p NAME picks a platform):",
+        "  dmasim:  platforms, bootlog, buddyinfo, zoneinfo, pagetypeinfo, help",
+        "  mm:      alloc_pages, __free_pages, __get_free_pages, get_zeroed_page, __get_dma_pages, free_pages,",
+        "           meminfo, vmstat",
         "  cma:     cma_alloc, cma_release, cma_debugfs",
         "  dma:     devices, device, device_create, dma_set_mask, dma_set_coherent_mask, dma_set_mask_and_coherent,",
         "           dma_get_required_mask, dma_get_cache_alignment, dma_max_mapping_size, dma_opt_mapping_size,",
@@ -48,9 +54,29 @@ public final class OptionParser {
         "           dma_alloc_noncoherent, dma_free_noncoherent, dma_mmap_coherent, dma_declare_coherent_memory,",
         "           allocations, dma_pools, cpu_read, cpu_write",
         "  dmapool: dma_pool_create, dmam_pool_create, dma_pool_alloc, dma_pool_zalloc, dma_pool_free,",
-        "           dma_pool_destroy, pools, dmapool_test, dmapool_backend",
-        "",
-        "Exit status: 0 success, 1 boot or script failure, 2 bad input.");
+        "           dma_pool_destroy, pools, dmapool_test, dmapool_backend");
+
+    private static final String EXIT_TEXT = "Exit status: 0 success, 1 boot or script failure, 2 bad input.";
+
+    static final String USAGE = String.join("\n", BOOT_LINE, RUN_LINE, SHELL_LINE,
+        "       dmasim --help | --version", "", OPTIONS_TEXT, "", COMMANDS_TEXT, "", EXIT_TEXT);
+
+    /** What {@code dmasim COMMAND --help} prints: that command's line, the options, and for run/shell the commands. */
+    static String usage(Command command) {
+        if (command == null) {
+            return USAGE;
+        }
+        return switch (command) {
+            case BOOT -> String.join("\n", BOOT_LINE, "", OPTIONS_TEXT, "", EXIT_TEXT);
+            case RUN -> String.join("\n", RUN_LINE.replaceFirst("^       ", "Usage: "), "", OPTIONS_TEXT, "",
+                COMMANDS_TEXT, "", "A script is Gogo shell syntax, one statement a line; the first failing statement"
+                    + " stops it.", "", EXIT_TEXT);
+            case SHELL -> String.join("\n", SHELL_LINE.replaceFirst("^       ", "Usage: "), "", OPTIONS_TEXT, "",
+                COMMANDS_TEXT, "", "Piped input (echo 'dma:devices' | dmasim shell) runs like a script that goes on"
+                    + " after a failure.", "", EXIT_TEXT);
+            default -> USAGE;
+        };
+    }
 
     private static final List<String> OPTIONS = List.of("--profile", "--arch", "--dtb", "--e820", "--mem",
         "--cmdline", "--kconfig", "--cpus", "--show", "--backend");
@@ -65,7 +91,7 @@ public final class OptionParser {
         }
         Options o = new Options();
         o.command = command(args[0]);
-        if (o.command == Command.HELP) {
+        if (o.command == Command.HELP || o.command == Command.VERSION) {
             return o;
         }
         Cursor in = new Cursor(args);
@@ -73,6 +99,7 @@ public final class OptionParser {
         while (in.hasNext()) {
             String arg = in.next();
             if (arg.equals("--help") || arg.equals("-h")) {
+                o.helpFor = o.command;
                 o.command = Command.HELP;
                 return o;
             }
@@ -102,6 +129,7 @@ public final class OptionParser {
             case "run" -> Command.RUN;
             case "shell" -> Command.SHELL;
             case "help", "--help", "-h" -> Command.HELP;
+            case "version", "--version", "-V" -> Command.VERSION;
             default -> throw new UsageException("unknown command '" + word + "' (expected boot, run or shell)");
         };
     }

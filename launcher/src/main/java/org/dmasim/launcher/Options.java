@@ -15,10 +15,19 @@ import org.dmasim.shell.format.ProcView;
 public final class Options {
     /** What to do after the platform booted. */
     public enum Command {
-        BOOT, RUN, SHELL, HELP
+        BOOT, RUN, SHELL, HELP, VERSION
     }
 
+    /**
+     * The profile a command line without {@code --profile} boots: the platform bundle's default
+     * for the architecture. Named here too so that the platform is named after it.
+     */
+    static final String DEFAULT_PROFILE_ARM64 = "qemu-virt-arm64";
+    static final String DEFAULT_PROFILE_X86_64 = "pc-x86_64";
+
     Command command;
+    /** For {@link Command#HELP}: the command whose {@code --help} was asked (null: the whole usage). */
+    Command helpFor;
     String profile;
     String arch;
     Path dtb;
@@ -39,16 +48,25 @@ public final class Options {
         return script;
     }
 
+    public Command helpFor() {
+        return helpFor;
+    }
+
     public List<ProcView> show() {
         return List.copyOf(show);
     }
 
-    /** The platform's name: the profile's name (a profile file's name without extension), else "default". */
-    public String platformName() {
-        if (profile == null) {
-            return "default";
+    /** The profile this command line boots: the one given, else the architecture's default. */
+    public String profile() {
+        if (profile != null) {
+            return profile;
         }
-        String file = Path.of(profile).getFileName().toString();
+        return org.dmasim.api.platform.Arch.X86_64.id().equals(arch) ? DEFAULT_PROFILE_X86_64 : DEFAULT_PROFILE_ARM64;
+    }
+
+    /** The platform's name: the profile's name (a profile file's name without extension). */
+    public String platformName() {
+        String file = Path.of(profile()).getFileName().toString();
         int dot = file.lastIndexOf('.');
         return dot > 0 ? file.substring(0, dot) : file;
     }
@@ -57,7 +75,7 @@ public final class Options {
     public Dictionary<String, Object> toConfiguration() {
         Hashtable<String, Object> props = new Hashtable<>();
         props.put(PlatformConfig.NAME, platformName());
-        putIfSet(props, PlatformConfig.PROFILE, profile);
+        putIfSet(props, PlatformConfig.PROFILE, profile());
         putIfSet(props, PlatformConfig.ARCH, arch);
         putIfSet(props, PlatformConfig.DTB, dtb == null ? null : dtb.toString());
         putIfSet(props, PlatformConfig.E820, e820 == null ? null : e820.toString());

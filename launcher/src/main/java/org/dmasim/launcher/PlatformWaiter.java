@@ -14,10 +14,16 @@ import org.osgi.util.tracker.ServiceTracker;
  * platform registers its service as soon as its configuration arrives and re-registers or
  * modifies it as the state changes; every such event wakes the waiter, and it also re-reads
  * {@link Platform#state()} every 100 ms, so a state published late is still seen.
+ *
+ * <p>The waiter keeps the service it was told about itself: a {@link ServiceTracker} stores a
+ * new service only after {@code addingService} returns, so a waiter woken from there and asking
+ * the tracker would not see it yet and sleep out the 100 ms.
  */
 final class PlatformWaiter implements AutoCloseable {
     private final Object lock = new Object();
     private final ServiceTracker<Platform, Platform> tracker;
+    /** The platform's current service, or null; guarded by {@link #lock}. */
+    private Platform current;
 
     PlatformWaiter(BundleContext context, String name) {
         String filter = "(&(objectClass=" + Platform.class.getName() + ")(" + Platform.PLATFORM_PROPERTY + "="
@@ -27,7 +33,10 @@ final class PlatformWaiter implements AutoCloseable {
                 @Override
                 public Platform addingService(ServiceReference<Platform> reference) {
                     Platform p = super.addingService(reference);
-                    signal();
+                    synchronized (lock) {
+                        current = p;
+                        lock.notifyAll();
+                    }
                     return p;
                 }
 
@@ -38,8 +47,13 @@ final class PlatformWaiter implements AutoCloseable {
 
                 @Override
                 public void removedService(ServiceReference<Platform> reference, Platform service) {
+                    synchronized (lock) {
+                        if (current == service) {
+                            current = null;
+                        }
+                        lock.notifyAll();
+                    }
                     super.removedService(reference, service);
-                    signal();
                 }
             };
         } catch (InvalidSyntaxException e) {
@@ -56,7 +70,7 @@ final class PlatformWaiter implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (lock) {
             while (true) {
-                Platform p = tracker.getService();
+                Platform p = current;
                 if (p != null && p.state() != Platform.State.WAITING) {
                     return Optional.of(p);
                 }
@@ -73,7 +87,7 @@ final class PlatformWaiter implements AutoCloseable {
     boolean awaitGone(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (lock) {
-            while (tracker.getService() != null) {
+            while (current != null) {
                 long leftMillis = (deadline - System.nanoTime()) / 1_000_000;
                 if (leftMillis <= 0) {
                     return false;

@@ -40,6 +40,33 @@ class DmasimBootIT {
     }
 
     @Test
+    void boot_show_headsEachViewAfterTheBootLog() throws Exception {
+        Result r = run("boot", "--show", "buddyinfo,meminfo");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("\n\n==> /proc/buddyinfo <==\nNode 0, zone "), r.out());
+        assertTrue(r.out().contains("\n\n==> /proc/meminfo <==\nMemTotal:"), r.out());
+    }
+
+    @Test
+    void run_singleView_noHeading() throws Exception {
+        Path script = Files.writeString(dir.resolve("empty.gosh"), "\n");
+        Result r = run("run", "--show", "meminfo", script.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().startsWith("MemTotal:"), r.out());
+    }
+
+    @Test
+    void boot_unknownBackendSubsystemOrChoice_namesTheValidOnes() throws Exception {
+        Result r = run("boot", "--backend", "dmapol=6.4");
+        assertEquals(2, r.status(), r.err());
+        assertEquals("dmasim: backend dmapol=6.4: unknown subsystem 'dmapol' (subsystems with a backend choice:"
+            + " dmapool)\n", r.err());
+        r = run("boot", "--backend", "dmapool=6.5");
+        assertEquals(2, r.status(), r.err());
+        assertEquals("dmasim: backend dmapool=6.5: unknown choice '6.5' (dmapool choices: 6.1, 6.4)\n", r.err());
+    }
+
+    @Test
     void run_scriptSucceeds_exit0() throws Exception {
         Path script = Files.writeString(dir.resolve("ok.gosh"), "platforms\nbootlog $platform\n");
         Result r = run("run", "--arch", "x86_64", "--profile", "pc-x86_64", script.toString());
@@ -54,6 +81,6 @@ class DmasimBootIT {
         Path script = Files.writeString(dir.resolve("bad.gosh"), "platforms\nno-such-command\n");
         Result r = run("run", script.toString());
         assertEquals(1, r.status());
-        assertEquals("dmasim: bad.gosh:2: Command not found: no-such-command\n", r.err());
+        assertEquals("dmasim: bad.gosh:2: no-such-command: command not found (help lists the commands)\n", r.err());
     }
 }

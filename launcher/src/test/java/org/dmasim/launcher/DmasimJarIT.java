@@ -42,7 +42,7 @@ class DmasimJarIT {
         assertBadInput("unknown command 'start' (expected boot, run or shell)", "start");
         assertBadInput("unknown option '--foo' (see dmasim --help)", "boot", "--foo");
         assertBadInput("--arch 'sparc': unknown architecture (expected x86_64 or arm64)", "boot", "--arch", "sparc");
-        assertBadInput("--show: unknown view 'slabinfo' (expected one of: buddyinfo, zoneinfo, pagetypeinfo)",
+        assertBadInput("--show: unknown view 'slabinfo' (expected one of: buddyinfo, zoneinfo, pagetypeinfo, meminfo)",
             "boot", "--show", "slabinfo");
         assertBadInput("run: missing SCRIPT (usage: dmasim run [OPTIONS] [PROFILE] SCRIPT)", "run");
     }

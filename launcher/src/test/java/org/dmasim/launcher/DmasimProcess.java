@@ -25,13 +25,22 @@ final class DmasimProcess {
     }
 
     Result run(String... args) throws IOException, InterruptedException {
+        return runWithInput(null, args);
+    }
+
+    /** Runs with {@code stdin} piped in (null: no input, as from /dev/null). */
+    Result runWithInput(String stdin, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString()));
         command.addAll(List.of(args));
         File out = dir.resolve("out").toFile();
         File err = dir.resolve("err").toFile();
+        File in = new File("/dev/null");
+        if (stdin != null) {
+            in = Files.writeString(dir.resolve("in"), stdin, StandardCharsets.UTF_8).toFile();
+        }
         Process p = new ProcessBuilder(command).redirectOutput(out).redirectError(err)
-            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+            .redirectInput(ProcessBuilder.Redirect.from(in)).start();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("dmasim " + String.join(" ", args) + " did not exit within 60 s");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,13 +50,35 @@ class OptionParserTest {
     }
 
     @Test
-    void boot_noOptions_defaultPlatform() throws Exception {
+    void boot_noOptions_namedAfterTheDefaultProfile() throws Exception {
         Options o = OptionParser.parse("boot");
         assertEquals(Command.BOOT, o.command());
-        assertEquals("default", o.platformName());
+        assertEquals("qemu-virt-arm64", o.platformName());
         Dictionary<String, Object> c = o.toConfiguration();
-        assertEquals("default", c.get(PlatformConfig.NAME));
-        assertEquals(1, c.size());
+        assertEquals("qemu-virt-arm64", c.get(PlatformConfig.NAME));
+        assertEquals("qemu-virt-arm64", c.get(PlatformConfig.PROFILE));
+        assertEquals(2, c.size());
+    }
+
+    @Test
+    void archWithoutProfile_namedAfterThatArchitecturesDefaultProfile() throws Exception {
+        Options o = OptionParser.parse("boot", "--arch", "x86_64");
+        assertEquals("pc-x86_64", o.platformName());
+        assertEquals("pc-x86_64", o.toConfiguration().get(PlatformConfig.PROFILE));
+    }
+
+    @Test
+    void commandHelp_andVersion() throws Exception {
+        Options o = OptionParser.parse("boot", "--cpus", "2", "--help");
+        assertEquals(Command.HELP, o.command());
+        assertEquals(Command.BOOT, o.helpFor());
+        assertEquals(Command.VERSION, OptionParser.parse("--version").command());
+        String boot = OptionParser.usage(Command.BOOT);
+        assertTrue(boot.startsWith("Usage: dmasim boot"), boot);
+        assertTrue(boot.contains("REPLACES the profile's"), boot);
+        assertFalse(boot.contains("dmasim run"), boot);
+        assertTrue(OptionParser.usage(Command.SHELL).startsWith("Usage: dmasim shell"));
+        assertTrue(OptionParser.usage(Command.RUN).startsWith("Usage: dmasim run"));
     }
 
     // ---- every option -----------------------------------------------------------------------
@@ -203,9 +226,9 @@ class OptionParserTest {
 
     @Test
     void show_unknownView() {
-        assertEquals("--show: unknown view 'slabinfo' (expected one of: buddyinfo, zoneinfo, pagetypeinfo)",
+        assertEquals("--show: unknown view 'slabinfo' (expected one of: buddyinfo, zoneinfo, pagetypeinfo, meminfo)",
             error("boot", "--show", "buddyinfo,slabinfo"));
-        assertEquals("--show: unknown view '' (expected one of: buddyinfo, zoneinfo, pagetypeinfo)",
+        assertEquals("--show: unknown view '' (expected one of: buddyinfo, zoneinfo, pagetypeinfo, meminfo)",
             error("boot", "--show", "buddyinfo,"));
     }
 
@@ -223,7 +246,7 @@ class OptionParserTest {
         Options o = OptionParser.parse("run", "--cmdline", "cma=64M", script.toString());
         assertEquals(Command.RUN, o.command());
         assertEquals(script, o.script());
-        assertEquals("default", o.platformName());
+        assertEquals("qemu-virt-arm64", o.platformName());
         o = OptionParser.parse("run", "pc-x86_64", script.toString());
         assertEquals("pc-x86_64", o.platformName());
         assertFalse(o.toConfiguration().isEmpty());

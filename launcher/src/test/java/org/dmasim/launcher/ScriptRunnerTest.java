@@ -32,17 +32,19 @@ class ScriptRunnerTest {
                 String text = args[0].toString();
                 executed.add(text);
                 if (text.startsWith("fail")) {
-                    throw new IllegalStateException("Command not found: fail");
+                    throw new IllegalStateException("no such thing: fail");
                 }
                 yield text.startsWith("list") ? Arrays.asList(null, null) : text.startsWith("quiet") ? null : "ok";
             }
             case "format" -> "formatted " + args[0];
+            case "put", "get", "close" -> null;
             default -> throw new UnsupportedOperationException(method.getName());
         });
 
     private void run(String script) throws Exception {
         Path file = Files.writeString(dir.resolve("s.gosh"), script);
-        new ScriptRunner(session, new PrintStream(printed, true, StandardCharsets.UTF_8)).run(file);
+        new ScriptRunner(new ShellSession(session, "p"), new PrintStream(printed, true, StandardCharsets.UTF_8))
+            .run(file);
     }
 
     @Test
@@ -61,7 +63,7 @@ class ScriptRunnerTest {
     @Test
     void failure_namesFileLineAndReason_andStops() {
         ScriptFailure f = assertThrows(ScriptFailure.class, () -> run("echo a\nfail now\necho never\n"));
-        assertEquals("s.gosh:2: Command not found: fail", f.getMessage());
+        assertEquals("s.gosh:2: no such thing: fail", f.getMessage());
         assertEquals(List.of("echo a\n", "fail now\n"), executed);
     }
 
@@ -74,7 +76,7 @@ class ScriptRunnerTest {
     @Test
     void missingFile() {
         ScriptFailure f = assertThrows(ScriptFailure.class,
-            () -> new ScriptRunner(session, System.out).run(dir.resolve("gone.gosh")));
+            () -> new ScriptRunner(new ShellSession(session, "p"), System.out).run(dir.resolve("gone.gosh")));
         assertEquals(dir.resolve("gone.gosh") + ": cannot read: " + dir.resolve("gone.gosh"), f.getMessage());
     }
 }

@@ -1,5 +1,7 @@
 package org.dmasim.api.boot;
 
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.dmasim.api.platform.Arch;
 import org.osgi.annotation.versioning.ConsumerType;
@@ -24,8 +26,18 @@ public interface BootParticipant {
      * The {@code early_param()}s this participant models on {@code arch}; the platform runs
      * them at {@code parse_early_param()} time (see {@link EarlyParam}).
      */
-    default java.util.List<EarlyParam> earlyParams(Arch arch) {
-        return java.util.List.of();
+    default List<EarlyParam> earlyParams(Arch arch) {
+        return List.of();
+    }
+
+    /**
+     * The backend choices this participant reads from {@link org.dmasim.api.platform.PlatformSpec#options()}:
+     * subsystem name to the choices it accepts ({@code dmapool} to {@code 6.1, 6.4}). The
+     * platform refuses a choice for a subsystem no participant declares, or a choice its
+     * participant does not list, naming the valid ones.
+     */
+    default Map<String, Set<String>> backendChoices() {
+        return Map.of();
     }
 
     /** Order among participants of the same phase; lower runs first. */

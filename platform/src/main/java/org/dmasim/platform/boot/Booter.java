@@ -5,6 +5,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import org.dmasim.api.boot.ArchSupport;
 import org.dmasim.api.boot.BootParticipant;
 import org.dmasim.api.boot.BootPhase;
@@ -49,6 +52,11 @@ public final class Booter {
         BootContextImpl ctx = new BootContextImpl(spec, handlers, early);
         // Generic code asks the architecture for what its headers define (the virtual layout).
         ctx.put(ArchSupport.class, arch);
+        try {
+            checkBackendChoices(spec);
+        } catch (InvalidInputException e) {
+            return BootResult.failed(ctx.log(), e.getMessage(), Map.of());
+        }
         for (BootPhase phase : arch.bootOrder()) {
             List<BootParticipant> inPhase = new ArrayList<>();
             for (BootParticipant p : participants) {
@@ -86,6 +94,30 @@ public final class Booter {
         } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
             return BootResult.unexpected(ctx.log(), BootFailures.describe(ctx.spec(), step, e), e,
                 Map.copyOf(ctx.published()));
+        }
+    }
+
+    /**
+     * Every backend choice of the spec ({@code --backend SUBSYSTEM=CHOICE}, {@code backend.SUBSYSTEM}
+     * profile keys) names a subsystem a participant declares and a choice it accepts.
+     */
+    void checkBackendChoices(PlatformSpec spec) {
+        Map<String, Set<String>> declared = new TreeMap<>();
+        for (BootParticipant p : participants) {
+            p.backendChoices().forEach((subsystem, choices) ->
+                declared.computeIfAbsent(subsystem, k -> new TreeSet<>()).addAll(choices));
+        }
+        for (Map.Entry<String, String> e : spec.options().entrySet()) {
+            Set<String> choices = declared.get(e.getKey());
+            if (choices == null) {
+                throw new InvalidInputException("backend " + e.getKey() + "=" + e.getValue() + ": unknown subsystem '"
+                    + e.getKey() + "' (subsystems with a backend choice: " + (declared.isEmpty() ? "none"
+                        : String.join(", ", declared.keySet())) + ")");
+            }
+            if (!choices.contains(e.getValue().strip())) {
+                throw new InvalidInputException("backend " + e.getKey() + "=" + e.getValue() + ": unknown choice '"
+                    + e.getValue().strip() + "' (" + e.getKey() + " choices: " + String.join(", ", choices) + ")");
+            }
         }
     }
 }

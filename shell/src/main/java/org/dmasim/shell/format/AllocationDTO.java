@@ -11,6 +11,8 @@ public class AllocationDTO {
     public String device;
     /** The kernel function that made it, e.g. dma_alloc_coherent. */
     public String function;
+    /** The call's arguments as the user gave them; null for a listed allocation (no call to show). */
+    public java.util.List<String> args;
     public long cpu;
     public long dma;
     public long phys;
@@ -20,6 +22,13 @@ public class AllocationDTO {
     public String sourceName;
     public String attr;
     public long attrs;
+
+    /** An allocation as the call that made it returned it: labelled with that call. */
+    public static AllocationDTO of(String platform, String function, java.util.List<String> args, CoherentBuffer b) {
+        AllocationDTO d = of(platform, function, b);
+        d.args = java.util.List.copyOf(args);
+        return d;
+    }
 
     public static AllocationDTO of(String platform, String function, CoherentBuffer b) {
         AllocationDTO d = new AllocationDTO();

@@ -10,7 +10,8 @@ import org.dmasim.api.mm.PageAllocator;
 public enum ProcView {
     BUDDYINFO(PageAllocator::buddyinfo),
     ZONEINFO(PageAllocator::zoneinfo),
-    PAGETYPEINFO(PageAllocator::pagetypeinfo);
+    PAGETYPEINFO(PageAllocator::pagetypeinfo),
+    MEMINFO(PageAllocator::meminfo);
 
     private final Function<PageAllocator, String> renderer;
 
@@ -21,6 +22,11 @@ public enum ProcView {
     /** The view's name as users type it: {@code buddyinfo}. */
     public String id() {
         return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The file's path on a real system: {@code /proc/buddyinfo}. */
+    public String path() {
+        return "/proc/" + id();
     }
 
     /** The file's text, as the page allocator renders it in the kernel's format. */

@@ -55,7 +55,25 @@ public final class ShellFormatter {
         for (PlatformDTO p : platforms) {
             rows.add(new String[] {p.name, p.arch, p.state, p.failure == null ? "" : p.failure});
         }
-        int[] width = new int[3];
+        return columns(rows);
+    }
+
+    /** The {@code dma:allocations} table: a header and one row per live allocation. */
+    public static String allocations(Collection<AllocationDTO> allocations) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"DEVICE", "FUNCTION", "SIZE", "CPU_ADDR", "DMA_HANDLE", "PHYS", "TAKEN", "MEMORY",
+            "SOURCE"});
+        for (AllocationDTO a : allocations) {
+            rows.add(new String[] {a.device, a.function, hex(a.size), String.format("%#018x", a.cpu), hex(a.dma),
+                hex(a.phys), hex(a.reserved), a.attr, source(a)});
+        }
+        return columns(rows);
+    }
+
+    /** Rows as columns padded to their widest cell, two spaces apart; the last column unpadded. */
+    static String columns(List<String[]> rows) {
+        int n = rows.get(0).length;
+        int[] width = new int[n - 1];
         for (String[] r : rows) {
             for (int i = 0; i < width.length; i++) {
                 width[i] = Math.max(width[i], r[i].length());
@@ -70,15 +88,16 @@ public final class ShellFormatter {
             for (int i = 0; i < width.length; i++) {
                 line.append(String.format("%-" + width[i] + "s  ", r[i]));
             }
-            line.append(r[3]);
+            line.append(r[n - 1]);
             sb.append(line.toString().stripTrailing());
         }
         return sb.toString();
     }
 
     /**
-     * Any shell DTO, or a collection of {@link PlatformDTO}s as a table; null for anything
-     * else, so that callers (the Gogo converter) can fall back to the default rendering.
+     * Any shell DTO, or a collection of {@link PlatformDTO}s or {@link AllocationDTO}s as a
+     * table; null for anything else, so that callers (the Gogo converter) can fall back to the
+     * default rendering.
      */
     public static String formatAny(Object target) {
         if (target instanceof BootLogDTO b) {
@@ -93,6 +112,9 @@ public final class ShellFormatter {
         if (target instanceof TextDTO t) {
             return stripTrailingNewline(t.text);
         }
+        if (target instanceof ResultDTO r) {
+            return format(r);
+        }
         if (target instanceof AllocationDTO a) {
             return format(a);
         }
@@ -100,10 +122,19 @@ public final class ShellFormatter {
             return format(pg);
         }
         if (target instanceof CmaRangeDTO c) {
-            return String.format("cma %s: pfn %#x count %d phys %#x", c.area, c.pfn, c.count, c.pfn << 12);
+            return format(c);
         }
         if (target instanceof PoolBlockDTO b) {
-            return String.format("%s: vaddr %#018x dma %#x", b.pool, b.vaddr, b.dma);
+            return format(b);
+        }
+        if (target instanceof PoolDTO d) {
+            return format(d);
+        }
+        if (target instanceof DebugfsDTO d) {
+            return format(d);
+        }
+        if (target instanceof VmstatDTO v) {
+            return format(v);
         }
         if (target instanceof DeviceInfoDTO d) {
             return format(d);
@@ -118,19 +149,92 @@ public final class ShellFormatter {
             c.forEach(o -> ps.add((PlatformDTO) o));
             return table(ps);
         }
+        if (target instanceof Collection<?> c && c.stream().allMatch(AllocationDTO.class::isInstance)) {
+            List<AllocationDTO> as = new ArrayList<>();
+            c.forEach(o -> as.add((AllocationDTO) o));
+            return c.isEmpty() ? null : allocations(as);
+        }
         return null;
     }
 
-    /** {@code device: function size -> cpu 0x.. dma 0x.. phys 0x.. (source name, bytes taken, memory type)}. */
-    public static String format(AllocationDTO a) {
-        return String.format("%s: %s %d -> cpu %#018x dma %#x phys %#x (%s %s, %d bytes taken, %s)", a.device,
-            a.function, a.size, a.cpu, a.dma, a.phys, a.source, a.sourceName, a.reserved, a.attr);
+    /** {@code function(arg, arg) = value}; numbers in hex or decimal as the result says, void calls without {@code =}. */
+    public static String format(ResultDTO r) {
+        String printed = r.printed.isEmpty() ? "" : String.join("\n", r.printed) + "\n";
+        String call = printed + call(r.function, r.args);
+        if (r.value == null) {
+            return call;
+        }
+        String value;
+        if (r.value instanceof Number n) {
+            value = r.hex ? hex(n.longValue()) : Long.toString(n.longValue());
+        } else {
+            value = String.valueOf(r.value);
+        }
+        return call + " = " + value;
     }
 
-    /** {@code pfn 0x.. order N zone Z kva 0x..}. */
+    /**
+     * {@code dma_alloc_coherent(dev, 4K, GFP_KERNEL) = cpu 0x.. dma 0x.. (phys 0x.., source, 0x.. bytes taken, memory type)}.
+     */
+    public static String format(AllocationDTO a) {
+        String call = a.args == null ? a.device + ": " + a.function + " " + hex(a.size) : call(a.function, a.args);
+        return String.format("%s = cpu %#018x dma %#x (phys %#x, %s, %s bytes taken, %s)", call, a.cpu, a.dma, a.phys,
+            source(a), hex(a.reserved), a.attr);
+    }
+
+    /** {@code alloc_pages(GFP_KERNEL, 2) = pfn 0x.. order 2 zone Z phys 0x.. kva 0x..}. */
     public static String format(PagesDTO p) {
-        return String.format("pfn %#x order %d zone %s phys %#x kva %#018x", p.pfn, p.order, p.zone, p.pfn << 12,
-            p.kva);
+        return String.format("%s = pfn %#x order %d zone %s phys %#x kva %#018x", call(p.function, p.args), p.pfn,
+            p.order, p.zone, p.pfn << 12, p.kva);
+    }
+
+    /** {@code cma_alloc(reserved, 16, 4) = pfn 0x.. count 16 phys 0x..}. */
+    public static String format(CmaRangeDTO c) {
+        return String.format("%s = pfn %#x count %d phys %#x", call("cma_alloc", c.args), c.pfn, c.count, c.pfn << 12);
+    }
+
+    /** {@code dma_pool_alloc(pool, GFP_KERNEL) = vaddr 0x.. dma 0x..}. */
+    public static String format(PoolBlockDTO b) {
+        return String.format("%s = vaddr %#018x dma %#x", call(b.function, b.args), b.vaddr, b.dma);
+    }
+
+    /** {@code dma_pool_create(...) = pool NAME: size 0x.. allocation 0x.. boundary 0x.. (dma_pool 6.1)}. */
+    public static String format(PoolDTO d) {
+        return String.format("%s = pool %s: size %s allocation %s boundary %s (dma_pool %s)", call(d.function, d.args),
+            d.name, hex(d.size), hex(d.allocation), hex(d.boundary), d.backend);
+    }
+
+    /** {@code ROOT/FILE: content} per file, as {@code grep . ROOT/*} prints a debugfs directory. */
+    public static String format(DebugfsDTO d) {
+        StringBuilder sb = new StringBuilder();
+        d.files.forEach((file, content) -> sb.append(sb.length() == 0 ? "" : "\n").append(d.root).append('/')
+            .append(file).append(": ").append(content.strip()));
+        return sb.toString();
+    }
+
+    /** {@code name value} per counter, as /proc/vmstat; then a {@code dmasim:} remark on migration's cost. */
+    public static String format(VmstatDTO v) {
+        StringBuilder sb = new StringBuilder();
+        v.counters.forEach((name, value) -> sb.append(name).append(' ').append(value).append('\n'));
+        sb.append(String.format("%smigration moved %d blocks, copied %#x bytes in %d us", DMASIM_PREFIX,
+            v.blocksMigrated, v.bytesCopied, v.migrationNanos / 1000));
+        return sb.toString();
+    }
+
+    /** {@code function(a, b)}. */
+    static String call(String function, List<String> args) {
+        return function + "(" + (args == null ? "" : String.join(", ", args)) + ")";
+    }
+
+    /** The one base for addresses, sizes, masks and pfns: {@code 0x} hex. */
+    public static String hex(long v) {
+        return String.format("%#x", v);
+    }
+
+    /** Where an allocation came from: {@code buddy}, {@code default CMA reserved}, {@code atomic pool dma}. */
+    private static String source(AllocationDTO a) {
+        return a.sourceName == null || a.sourceName.isEmpty() || a.sourceName.equals(a.source) ? a.source
+            : a.source + " " + a.sourceName;
     }
 
     /**
@@ -186,13 +290,9 @@ public final class ShellFormatter {
         return aligned(rows);
     }
 
-    /** A size_t the DMA API returns, where -1 stands for SIZE_MAX. */
+    /** A size_t the DMA API returns, in hex as every size, where -1 stands for SIZE_MAX. */
     public static String sizeOrMax(long v) {
-        return v == -1L ? "SIZE_MAX" : Long.toUnsignedString(v);
-    }
-
-    private static String hex(long v) {
-        return "0x" + Long.toHexString(v);
+        return v == -1L ? "SIZE_MAX" : hex(v);
     }
 
     /** Rows with every column but the last padded to its widest cell, two spaces apart. */

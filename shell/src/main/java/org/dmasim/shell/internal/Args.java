@@ -2,12 +2,24 @@ package org.dmasim.shell.internal;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import org.dmasim.api.dma.DmaAttrs;
 import org.dmasim.api.mm.Gfp;
 import org.dmasim.api.platform.Memparse;
 
 /** Parses what users type in scripts: hex or decimal numbers, sizes with K/M/G, GFP flag names. */
 final class Args {
+    /** Parameter descriptions the commands share (shown by help NAME). */
+    static final String DEVICE = "device name (dma:devices lists them)";
+    static final String SIZE = "bytes: 4096, 0x1000 or 4K";
+    static final String GFP = "GFP flags joined by ',' or '+', e.g. GFP_KERNEL or GFP_KERNEL,__GFP_ZERO";
+    static final String ATTRS = "DMA_ATTR_* names joined by ',' or '+', or 0";
+    static final String MASK = "a bit count (32) or a 0x mask";
+    static final String ALLOCATION = "what the allocation command returned, e.g. $b after b = dma:dma_alloc_coherent ...";
+    static final String PLATFORM = "platform name (default: the only one)";
+
     private Args() {
     }
 
@@ -39,6 +51,39 @@ final class Args {
             v |= flag(part.strip());
         }
         return v;
+    }
+
+    /** Every GFP flag name {@link #gfp} accepts, for completion. */
+    static List<String> gfpNames() {
+        List<String> out = new ArrayList<>();
+        for (Field f : Gfp.class.getFields()) {
+            if (Modifier.isStatic(f.getModifiers()) && f.getType() == int.class && f.getName().contains("GFP_")) {
+                out.add(f.getName());
+            }
+        }
+        return out;
+    }
+
+    /** Every DMA_ATTR_* name {@link DmaAttrs#parse} accepts, for completion. */
+    static List<String> attrNames() {
+        List<String> out = new ArrayList<>();
+        for (int bit = 0; bit < Long.SIZE; bit++) {
+            String name = DmaAttrs.format(1L << bit);
+            if (name.startsWith("DMA_ATTR_")) {
+                out.add(name);
+            }
+        }
+        return out;
+    }
+
+    /** DMA_ATTR_* names joined by ',' or '+', or a number. */
+    static long attrs(String text) {
+        try {
+            return DmaAttrs.parse(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("attrs: '" + text + "' (expected: DMA_ATTR_* names joined by ','"
+                + " or '+', or a number)");
+        }
     }
 
     private static int flag(String name) {

@@ -1,14 +1,15 @@
 package org.dmasim.shell.internal;
 
 import java.util.List;
-import java.util.Map;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.dmasim.api.cma.CmaArea;
 import org.dmasim.api.cma.CmaAreas;
 import org.dmasim.api.platform.Platform;
 import org.dmasim.shell.format.CmaRangeDTO;
-import org.dmasim.shell.format.TextDTO;
+import org.dmasim.shell.format.ResultDTO;
+import org.dmasim.shell.format.ShellFormatter;
+import org.dmasim.shell.format.DebugfsDTO;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -34,48 +35,57 @@ public class CmaCommands {
         return PlatformSelector.select(platforms, name);
     }
 
+    private static final String AREA = "CMA area: reserved (the default one) or a device-tree node name";
+
     private CmaArea area(CmaAreas areas, String name) {
         return areas.byName(name).orElseThrow(() -> new IllegalArgumentException("no CMA area '" + name + "' (areas: "
             + areas.areas().stream().map(CmaArea::name).toList() + ")"));
     }
 
-    @Descriptor("cma_alloc(area, count, align, no_warn=false): count pages aligned to 2^align pages")
-    public CmaRangeDTO cma_alloc(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        @Parameter(names = {"--no-warn"}, absentValue = "false", presentValue = "true") boolean noWarn,
-        @Descriptor("area name, e.g. reserved") String name, @Descriptor("pages") String count,
-        @Descriptor("alignment order") int align) {
+    @Descriptor("COUNT pages from a CMA area, aligned to 2^ALIGN pages")
+    public CmaRangeDTO cma_alloc(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Parameter(names = {"--no-warn"}, absentValue = "false", presentValue = "true")
+        @Descriptor("no failure message (no_warn = true)") boolean noWarn,
+        @Descriptor(AREA) String area, @Descriptor("number of pages") String count,
+        @Descriptor("alignment order: 0 for none, 4 for 16 pages") int align) {
         Platform p = platform(platform);
-        CmaArea a = area(PlatformSelector.facility(p, CmaAreas.class, "cma"), name);
+        CmaArea a = area(PlatformSelector.facility(p, CmaAreas.class, "cma"), area);
         long n = Args.number("count", count);
+        List<String> args = List.of(area, count, Integer.toString(align));
         long pfn = a.alloc(n, align, noWarn);
         if (pfn < 0) {
-            throw new IllegalStateException(String.format("cma_alloc(%s, %d, %d) returned NULL", name, n, align));
+            throw new IllegalStateException("cma_alloc(" + String.join(", ", args) + ") returned NULL");
         }
-        return CmaRangeDTO.of(p.name(), a.name(), pfn, n);
+        return CmaRangeDTO.of(p.name(), args, a.name(), pfn, n);
     }
 
-    @Descriptor("cma_release of what cma_alloc returned")
-    public boolean cma_release(CmaRangeDTO r) {
-        Platform p = platform(r.platform);
-        return area(PlatformSelector.facility(p, CmaAreas.class, "cma"), r.area).release(r.pfn, r.count);
+    @Descriptor("give back pages cma_alloc returned; true, or false when they are not the area's")
+    public ResultDTO cma_release(@Descriptor("what cma_alloc returned, e.g. $c after c = cma:cma_alloc ...")
+        CmaRangeDTO range) {
+        Platform p = platform(range.platform);
+        boolean released = area(PlatformSelector.facility(p, CmaAreas.class, "cma"), range.area).release(range.pfn,
+            range.count);
+        return ResultDTO.of(p.name(), "cma_release", List.of(range.area, "pfn " + ShellFormatter.hex(range.pfn),
+            Long.toString(range.count)), released);
     }
 
-    @Descriptor("cma_release(area, pfn, count): true, or false when the pfn is outside the area")
-    public boolean cma_release(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        String name, @Descriptor("first pfn") String pfn, @Descriptor("pages") String count) {
+    @Descriptor("give back pages cma_alloc returned; true, or false when they are not the area's")
+    public ResultDTO cma_release(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(AREA) String area, @Descriptor("the first pfn") String pfn,
+        @Descriptor("number of pages") String count) {
         Platform p = platform(platform);
-        return area(PlatformSelector.facility(p, CmaAreas.class, "cma"), name).release(Args.number("pfn", pfn),
-            Args.number("count", count));
+        boolean released = area(PlatformSelector.facility(p, CmaAreas.class, "cma"), area)
+            .release(Args.number("pfn", pfn), Args.number("count", count));
+        return ResultDTO.of(p.name(), "cma_release", List.of(area, "pfn " + pfn, count), released);
     }
 
     @Descriptor("show /sys/kernel/debug/cma/<area>/* for every area")
-    public TextDTO cma_debugfs(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform) {
+    public DebugfsDTO cma_debugfs(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform) {
         Platform p = platform(platform);
-        StringBuilder sb = new StringBuilder();
-        for (Map.Entry<String, String> e : PlatformSelector.facility(p, CmaAreas.class, "cma").debugfs().entrySet()) {
-            sb.append("/sys/kernel/debug/cma/").append(e.getKey()).append(": ").append(e.getValue().strip())
-                .append('\n');
-        }
-        return TextDTO.of(p.name(), "/sys/kernel/debug/cma", sb.toString());
+        return DebugfsDTO.of(p.name(), "/sys/kernel/debug/cma", PlatformSelector.facility(p, CmaAreas.class, "cma")
+            .debugfs());
     }
 }

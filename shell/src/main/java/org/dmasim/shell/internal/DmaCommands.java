@@ -3,7 +3,6 @@ package org.dmasim.shell.internal;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
@@ -12,10 +11,11 @@ import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.dma.CoherentBuffer;
 import org.dmasim.api.dma.DeviceSpec;
 import org.dmasim.api.dma.DmaApi;
-import org.dmasim.api.dma.DmaAttrs;
 import org.dmasim.api.platform.Platform;
 import org.dmasim.api.pool.AtomicPools;
 import org.dmasim.shell.format.AllocationDTO;
+import org.dmasim.shell.format.DebugfsDTO;
+import org.dmasim.shell.format.ResultDTO;
 import org.dmasim.shell.format.ShellFormatter;
 import org.dmasim.shell.format.TextDTO;
 import org.osgi.service.component.annotations.Component;
@@ -74,28 +74,34 @@ public class DmaCommands {
     }
 
     @Descriptor("list the platform's DMA devices: bus, coherence, masks, bus limit, DMA ops, max mapping size")
-    public List<DeviceInfoDTO> devices(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform) {
+    public List<DeviceInfoDTO> devices(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform) {
         DmaApi api = api(platform(platform));
         return api.devices().stream().map(api::deviceInfo).toList();
     }
 
     @Descriptor("everything about one device's DMA set-up: masks, coherence, dma-range map, segment limits,"
         + " CMA area, per-device pool, DMA ops, mapping size limits")
-    public DeviceInfoDTO device(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        @Descriptor("device name") String dev) {
+    public DeviceInfoDTO device(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(Args.DEVICE) String dev) {
         DmaApi api = api(platform(platform));
         return api.deviceInfo(device(api, dev));
     }
 
-    @Descriptor("register a device programmatically (platform or pci bus)")
-    public String device_create(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        @Parameter(names = {"--coherent"}, absentValue = "false", presentValue = "true") boolean coherent,
-        @Parameter(names = {"--pci"}, absentValue = "false", presentValue = "true") boolean pci,
-        @Descriptor("device name") String name) {
-        DmaApi api = api(platform(platform));
-        DmaDevice d = api.createDevice(new DeviceSpec(name, pci ? DmaDevice.Bus.PCI : DmaDevice.Bus.PLATFORM, coherent,
-            List.of(), List.of()));
-        return d.name() + (d.coherent() ? " (coherent)" : " (non-coherent)");
+    @Descriptor("register a device programmatically (platform bus, or pci with --pci)")
+    public ResultDTO device_create(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Parameter(names = {"--coherent"}, absentValue = "false", presentValue = "true")
+        @Descriptor("the device snoops CPU caches (dma-coherent)") boolean coherent,
+        @Parameter(names = {"--pci"}, absentValue = "false", presentValue = "true")
+        @Descriptor("a PCI device instead of a platform device") boolean pci,
+        @Descriptor("the new device's name") String name) {
+        Platform p = platform(platform);
+        DmaDevice d = api(p).createDevice(new DeviceSpec(name, pci ? DmaDevice.Bus.PCI : DmaDevice.Bus.PLATFORM,
+            coherent, List.of(), List.of()));
+        return ResultDTO.of(p.name(), "device_create", List.of(name), d.name() + (d.coherent() ? " (coherent)"
+            : " (non-coherent)"));
     }
 
     private static long mask(String text) {
@@ -110,52 +116,76 @@ public class DmaCommands {
         return Args.number("mask", t);
     }
 
-    @Descriptor("dma_set_mask(dev, mask): mask as a bit count (32) or 0x value; prints 0 or -EIO")
-    public int dma_set_mask(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform, String dev,
-        String mask) {
-        DmaApi api = api(platform(platform));
-        return api.setMask(device(api, dev), mask(mask));
+    /** One of the mask setters, as the commands call them. */
+    @FunctionalInterface
+    private interface MaskSetter {
+        int set(DmaApi api, DmaDevice dev, long mask);
     }
 
-    @Descriptor("dma_set_coherent_mask(dev, mask)")
-    public int dma_set_coherent_mask(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        String dev, String mask) {
-        DmaApi api = api(platform(platform));
-        return api.setCoherentMask(device(api, dev), mask(mask));
+    private ResultDTO setMask(String platform, String function, String device, String mask, MaskSetter how) {
+        Platform p = platform(platform);
+        DmaApi api = api(p);
+        int status = how.set(api, device(api, device), mask(mask));
+        return ResultDTO.number(p.name(), function, List.of(device, mask), status, false);
     }
 
-    @Descriptor("dma_set_mask_and_coherent(dev, mask)")
-    public int dma_set_mask_and_coherent(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        String dev, String mask) {
-        DmaApi api = api(platform(platform));
-        return api.setMaskAndCoherent(device(api, dev), mask(mask));
+    @Descriptor("set the streaming DMA mask; 0, or -5 (-EIO) when the platform cannot honour it")
+    public ResultDTO dma_set_mask(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(Args.DEVICE) String device, @Descriptor(Args.MASK) String mask) {
+        return setMask(platform, "dma_set_mask", device, mask, DmaApi::setMask);
     }
 
-    @Descriptor("dma_get_required_mask(dev)")
-    public String dma_get_required_mask(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        String dev) {
-        DmaApi api = api(platform(platform));
-        return String.format("%#x", api.requiredMask(device(api, dev)));
+    @Descriptor("set the mask for coherent allocations; 0 or -5 (-EIO)")
+    public ResultDTO dma_set_coherent_mask(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(Args.DEVICE) String device, @Descriptor(Args.MASK) String mask) {
+        return setMask(platform, "dma_set_coherent_mask", device, mask, DmaApi::setCoherentMask);
     }
 
-    @Descriptor("dma_get_cache_alignment()")
-    public int dma_get_cache_alignment(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform) {
-        return api(platform(platform)).cacheAlignment();
+    @Descriptor("set both masks; 0 or -5 (-EIO)")
+    public ResultDTO dma_set_mask_and_coherent(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(Args.DEVICE) String device,
+        @Descriptor(Args.MASK) String mask) {
+        return setMask(platform, "dma_set_mask_and_coherent", device, mask, DmaApi::setMaskAndCoherent);
     }
 
-    @Descriptor("dma_max_mapping_size(dev); SIZE_MAX when unlimited")
-    public String dma_max_mapping_size(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        String dev) {
-        DmaApi api = api(platform(platform));
-        return ShellFormatter.sizeOrMax(api.maxMappingSize(device(api, dev)));
+    @Descriptor("the smallest mask that reaches all RAM")
+    public ResultDTO dma_get_required_mask(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(Args.DEVICE) String device) {
+        Platform p = platform(platform);
+        DmaApi api = api(p);
+        long required = api.requiredMask(device(api, device));
+        return ResultDTO.number(p.name(), "dma_get_required_mask", List.of(device), required, true);
     }
 
-    @Descriptor("dma_opt_mapping_size(dev): the largest mapping that costs no more than smaller ones; SIZE_MAX"
-        + " when unlimited")
-    public String dma_opt_mapping_size(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        @Descriptor("device name") String dev) {
-        DmaApi api = api(platform(platform));
-        return ShellFormatter.sizeOrMax(api.optMappingSize(device(api, dev)));
+    @Descriptor("the alignment DMA buffers need, in bytes")
+    public ResultDTO dma_get_cache_alignment(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform) {
+        Platform p = platform(platform);
+        return ResultDTO.number(p.name(), "dma_get_cache_alignment", List.of(), api(p).cacheAlignment(), true);
+    }
+
+    @Descriptor("the largest streaming mapping, SIZE_MAX when unlimited")
+    public ResultDTO dma_max_mapping_size(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(Args.DEVICE) String device) {
+        Platform p = platform(platform);
+        DmaApi api = api(p);
+        long v = api.maxMappingSize(device(api, device));
+        return ResultDTO.of(p.name(), "dma_max_mapping_size", List.of(device), ShellFormatter.sizeOrMax(v));
+    }
+
+    @Descriptor("the largest streaming mapping that costs no more than smaller ones, SIZE_MAX when unlimited")
+    public ResultDTO dma_opt_mapping_size(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(Args.DEVICE) String device) {
+        Platform p = platform(platform);
+        DmaApi api = api(p);
+        long v = api.optMappingSize(device(api, device));
+        return ResultDTO.of(p.name(), "dma_opt_mapping_size", List.of(device), ShellFormatter.sizeOrMax(v));
     }
 
     /** One of the DmaApi allocators, as the commands call them. */
@@ -165,100 +195,137 @@ public class DmaCommands {
     }
 
     /** Parses the arguments, allocates, and turns NULL into an error naming the call. */
-    private AllocationDTO allocate(String platform, String fn, String dev, String size, String gfp, Allocator how) {
+    private AllocationDTO allocate(String platform, String fn, List<String> args, Allocator how) {
         Platform p = platform(platform);
         DmaApi api = api(p);
-        long n = Args.number("size", size);
-        int flags = Args.gfp(gfp);
-        return how.alloc(api, device(api, dev), n, flags).map(x -> AllocationDTO.of(p.name(), fn, x))
-            .orElseThrow(() -> new IllegalStateException(String.format("%s(%s, %d, %s) returned NULL", fn, dev, n,
-                org.dmasim.api.mm.Gfp.format(flags))));
+        String dev = args.get(0);
+        long n = Args.number("size", args.get(1));
+        int flags = Args.gfp(args.get(2));
+        return how.alloc(api, device(api, dev), n, flags).map(x -> AllocationDTO.of(p.name(), fn, args, x))
+            .orElseThrow(() -> new IllegalStateException(String.format("%s(%s) returned NULL", fn,
+                String.join(", ", args))));
     }
 
-    private static String freed(String dev, long size, long dma) {
-        return String.format("%s: freed %d bytes at dma %#x", dev, size, dma);
+    private static ResultDTO freed(AllocationDTO a, String function) {
+        return ResultDTO.of(a.platform, function, List.of(a.device, ShellFormatter.hex(a.size),
+            String.format("%#018x", a.cpu), ShellFormatter.hex(a.dma)), null);
     }
 
-    @Descriptor("dma_alloc_coherent(dev, size, gfp)")
-    public AllocationDTO dma_alloc_coherent(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        String dev, @Descriptor("size, e.g. 20K") String size, @Descriptor("GFP flags") String gfp) {
-        return dma_alloc_attrs(platform, dev, size, gfp, "0");
+    @Descriptor("coherent memory for a device; $b = ... keeps it"
+        + " for dma_free_coherent $b")
+    public AllocationDTO dma_alloc_coherent(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(Args.DEVICE) String device,
+        @Descriptor(Args.SIZE) String size, @Descriptor(Args.GFP) String gfp) {
+        return allocate(platform, "dma_alloc_coherent", List.of(device, size, gfp),
+            (api, d, n, flags) -> api.alloc(d, n, flags, 0));
     }
 
-    @Descriptor("dma_alloc_attrs(dev, size, gfp, attrs): attrs as DMA_ATTR_* names joined by ',' or '+'")
-    public AllocationDTO dma_alloc_attrs(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        String dev, String size, String gfp, String attrs) {
-        long a = DmaAttrs.parse(attrs);
-        return allocate(platform, a == 0 ? "dma_alloc_coherent" : "dma_alloc_attrs", dev, size, gfp,
+    @Descriptor("coherent memory for a device; $b = ... keeps it"
+        + " for dma_free_coherent $b")
+    public AllocationDTO dma_alloc_coherent(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(Args.DEVICE) String device,
+        @Descriptor(Args.SIZE) String size, @Descriptor(Args.GFP) String gfp, @Descriptor(Args.ATTRS) String attrs) {
+        return dma_alloc_attrs(platform, device, size, gfp, attrs);
+    }
+
+    @Descriptor("dma_alloc_coherent with DMA_ATTR_* attributes")
+    public AllocationDTO dma_alloc_attrs(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(Args.DEVICE) String device, @Descriptor(Args.SIZE) String size,
+        @Descriptor(Args.GFP) String gfp, @Descriptor(Args.ATTRS) String attrs) {
+        long a = Args.attrs(attrs);
+        return allocate(platform, a == 0 ? "dma_alloc_coherent" : "dma_alloc_attrs",
+            a == 0 ? List.of(device, size, gfp) : List.of(device, size, gfp, attrs),
             (api, d, n, flags) -> api.alloc(d, n, flags, a));
     }
 
-    @Descriptor("dma_free_coherent / dma_free_attrs of an allocation")
-    public String dma_free_coherent(AllocationDTO a) {
-        DmaApi api = api(platform(a.platform));
-        api.free(device(api, a.device), a.size, a.cpu, a.dma, a.attrs);
-        return freed(a.device, a.size, a.dma);
+    @Descriptor("free what dma_alloc_coherent returned")
+    public ResultDTO dma_free_coherent(@Descriptor(Args.ALLOCATION) AllocationDTO allocation) {
+        DmaApi api = api(platform(allocation.platform));
+        api.free(device(api, allocation.device), allocation.size, allocation.cpu, allocation.dma, allocation.attrs);
+        return freed(allocation, allocation.attrs == 0 ? "dma_free_coherent" : "dma_free_attrs");
     }
 
-    @Descriptor("dma_free_coherent(dev, size, cpu_addr, dma_handle)")
-    public String dma_free_coherent(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        String dev, String size, String cpu, String dma) {
-        DmaApi api = api(platform(platform));
-        long n = Args.number("size", size);
-        long h = Args.number("dma_handle", dma);
-        api.freeCoherent(device(api, dev), n, Args.number("cpu_addr", cpu), h);
-        return freed(dev, n, h);
+    @Descriptor("free what dma_alloc_coherent returned")
+    public ResultDTO dma_free_coherent(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(Args.DEVICE) String device, @Descriptor(Args.SIZE) String size,
+        @Descriptor("the CPU address the allocation returned") String cpu_addr,
+        @Descriptor("the DMA address the allocation returned") String dma_handle) {
+        Platform p = platform(platform);
+        DmaApi api = api(p);
+        api.freeCoherent(device(api, device), Args.number("size", size), Args.number("cpu_addr", cpu_addr),
+            Args.number("dma_handle", dma_handle));
+        return ResultDTO.of(p.name(), "dma_free_coherent", List.of(device, size, cpu_addr, dma_handle), null);
     }
 
-    @Descriptor("dma_alloc_pages(dev, size, gfp): linear-map pages")
-    public AllocationDTO dma_alloc_pages(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        String dev, String size, String gfp) {
-        return allocate(platform, "dma_alloc_pages", dev, size, gfp, DmaApi::allocPages);
+    @Descriptor("pages in the linear map for a device")
+    public AllocationDTO dma_alloc_pages(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(Args.DEVICE) String device, @Descriptor(Args.SIZE) String size,
+        @Descriptor(Args.GFP) String gfp) {
+        return allocate(platform, "dma_alloc_pages", List.of(device, size, gfp), DmaApi::allocPages);
     }
 
-    @Descriptor("dma_free_pages of an allocation")
-    public String dma_free_pages(AllocationDTO a) {
-        DmaApi api = api(platform(a.platform));
-        api.freePages(device(api, a.device), a.size, a.cpu, a.dma);
-        return freed(a.device, a.size, a.dma);
+    @Descriptor("free what dma_alloc_pages returned")
+    public ResultDTO dma_free_pages(@Descriptor(Args.ALLOCATION) AllocationDTO allocation) {
+        DmaApi api = api(platform(allocation.platform));
+        api.freePages(device(api, allocation.device), allocation.size, allocation.cpu, allocation.dma);
+        return freed(allocation, "dma_free_pages");
     }
 
-    @Descriptor("dma_alloc_noncoherent(dev, size, gfp)")
+    @Descriptor("memory the driver syncs itself")
     public AllocationDTO dma_alloc_noncoherent(
-        @Parameter(names = {"-p", "--platform"}, absentValue = "") String platform, String dev, String size,
-        String gfp) {
-        return allocate(platform, "dma_alloc_noncoherent", dev, size, gfp, DmaApi::allocNoncoherent);
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(Args.DEVICE) String device,
+        @Descriptor(Args.SIZE) String size, @Descriptor(Args.GFP) String gfp) {
+        return allocate(platform, "dma_alloc_noncoherent", List.of(device, size, gfp), DmaApi::allocNoncoherent);
     }
 
-    @Descriptor("dma_free_noncoherent of an allocation")
-    public String dma_free_noncoherent(AllocationDTO a) {
-        DmaApi api = api(platform(a.platform));
-        api.freeNoncoherent(device(api, a.device), a.size, a.cpu, a.dma);
-        return freed(a.device, a.size, a.dma);
+    @Descriptor("free what dma_alloc_noncoherent returned")
+    public ResultDTO dma_free_noncoherent(@Descriptor(Args.ALLOCATION) AllocationDTO allocation) {
+        DmaApi api = api(platform(allocation.platform));
+        api.freeNoncoherent(device(api, allocation.device), allocation.size, allocation.cpu, allocation.dma);
+        return freed(allocation, "dma_free_noncoherent");
     }
 
-    @Descriptor("dma_mmap_coherent(allocation, vma pages, pgoff): the pfns the user pages map, or the errno")
-    public String dma_mmap_coherent(AllocationDTO a, long vmaPages, long pgoff) {
-        DmaApi api = api(platform(a.platform));
-        DmaApi.MmapResult r = api.mmapCoherent(device(api, a.device), a.cpu, a.dma, a.size, vmaPages, pgoff);
+    @Descriptor("the pfns a user mapping of an allocation gets, or the errno")
+    public ResultDTO dma_mmap_coherent(@Descriptor(Args.ALLOCATION) AllocationDTO allocation,
+        @Descriptor("pages in the user mapping (vma)") long vma_pages,
+        @Descriptor("offset into the allocation, in pages") long pgoff) {
+        DmaApi api = api(platform(allocation.platform));
+        DmaApi.MmapResult r = api.mmapCoherent(device(api, allocation.device), allocation.cpu, allocation.dma,
+            allocation.size, vma_pages, pgoff);
+        List<String> args = List.of(allocation.device, ShellFormatter.hex(allocation.cpu),
+            ShellFormatter.hex(allocation.dma), ShellFormatter.hex(allocation.size), Long.toString(vma_pages),
+            Long.toString(pgoff));
         if (r.errno() != 0) {
-            return "dma_mmap_coherent: " + r.errno();
+            return ResultDTO.number(allocation.platform, "dma_mmap_coherent", args, r.errno(), false);
         }
         List<String> pfns = new ArrayList<>();
-        r.pfns().forEach(pfn -> pfns.add(String.format("%#x", pfn)));
-        return "pfns " + String.join(" ", pfns);
+        r.pfns().forEach(pfn -> pfns.add(ShellFormatter.hex(pfn)));
+        return ResultDTO.of(allocation.platform, "dma_mmap_coherent", args, "0, pfns " + String.join(" ", pfns));
     }
 
-    @Descriptor("dma_declare_coherent_memory(dev, phys, dev_addr, size): 0 or -errno")
-    public int dma_declare_coherent_memory(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        String dev, String phys, String devAddr, String size) {
-        DmaApi api = api(platform(platform));
-        return api.declareCoherentMemory(device(api, dev), Args.number("phys", phys), Args.number("dev_addr", devAddr),
-            Args.number("size", size));
+    @Descriptor("give a device its own coherent pool; 0 or -errno")
+    public ResultDTO dma_declare_coherent_memory(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(Args.DEVICE) String device,
+        @Descriptor("CPU physical address of the pool") String phys_addr,
+        @Descriptor("the pool's address as the device sees it") String device_addr,
+        @Descriptor(Args.SIZE) String size) {
+        Platform p = platform(platform);
+        DmaApi api = api(p);
+        return ResultDTO.number(p.name(), "dma_declare_coherent_memory", List.of(device, phys_addr, device_addr, size),
+            api.declareCoherentMemory(device(api, device), Args.number("phys_addr", phys_addr),
+                Args.number("device_addr", device_addr), Args.number("size", size)), false);
     }
 
-    @Descriptor("live coherent allocations and where each came from")
-    public List<AllocationDTO> allocations(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform) {
+    @Descriptor("list the live coherent allocations and where each came from")
+    public List<AllocationDTO> allocations(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform) {
         Platform p = platform(platform);
         List<AllocationDTO> out = new ArrayList<>();
         for (CoherentBuffer b : api(p).allocations()) {
@@ -268,33 +335,46 @@ public class DmaCommands {
         return out;
     }
 
-    @Descriptor("show /sys/kernel/debug/dma_pools (atomic pool sizes in bytes)")
-    public TextDTO dma_pools(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform) {
+    @Descriptor("show /sys/kernel/debug/dma_pools: the atomic pools' sizes in bytes")
+    public DebugfsDTO dma_pools(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform) {
         Platform p = platform(platform);
         AtomicPools pools = PlatformSelector.facility(p, AtomicPools.class, "atomicpool");
         pools.flushWorker();
-        StringBuilder sb = new StringBuilder();
-        for (Map.Entry<String, String> e : new java.util.TreeMap<>(pools.debugfs()).entrySet()) {
-            sb.append("/sys/kernel/debug/dma_pools/").append(e.getKey()).append(": ").append(e.getValue().strip())
-                .append('\n');
-        }
-        return TextDTO.of(p.name(), "/sys/kernel/debug/dma_pools", sb.toString());
+        return DebugfsDTO.of(p.name(), "/sys/kernel/debug/dma_pools", pools.debugfs());
     }
 
     @Descriptor("read bytes through a kernel virtual address (hex dump)")
-    public String cpu_read(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform, String addr,
-        String len) {
-        DmaApi api = api(platform(platform));
-        byte[] b = api.kernelVm().cpuRead(Args.number("addr", addr), (int) Args.number("len", len));
-        return HexFormat.ofDelimiter(" ").formatHex(b);
+    public ResultDTO cpu_read(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor("kernel virtual address, e.g. ($b cpu)") String addr,
+        @Descriptor("number of bytes") String len) {
+        Platform p = platform(platform);
+        long n = Args.number("len", len);
+        if (n < 0 || n > 1 << 20) {
+            throw new IllegalArgumentException("cpu_read: len " + len + " (expected 0..1M bytes)");
+        }
+        long a = Args.number("addr", addr);
+        byte[] b = api(p).kernelVm().cpuRead(a, (int) n);
+        return ResultDTO.of(p.name(), "cpu_read", List.of(String.format("%#018x", a), len),
+            HexFormat.ofDelimiter(" ").formatHex(b));
     }
 
-    @Descriptor("write hex bytes through a kernel virtual address")
-    public String cpu_write(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform, String addr,
-        @Descriptor("bytes as hex, e.g. deadbeef") String hex) {
-        DmaApi api = api(platform(platform));
-        byte[] b = HexFormat.of().parseHex(hex.replace(" ", ""));
-        api.kernelVm().cpuWrite(Args.number("addr", addr), b);
-        return "wrote " + b.length + " bytes";
+    @Descriptor("write bytes through a kernel virtual address")
+    public ResultDTO cpu_write(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor("kernel virtual address, e.g. ($b cpu)") String addr,
+        @Descriptor("the bytes in hex, e.g. deadbeef") String bytes) {
+        Platform p = platform(platform);
+        byte[] b;
+        try {
+            b = HexFormat.of().parseHex(bytes.replace(" ", ""));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("cpu_write: bytes '" + bytes + "' (expected an even number of hex"
+                + " digits, e.g. deadbeef)");
+        }
+        long a = Args.number("addr", addr);
+        api(p).kernelVm().cpuWrite(a, b);
+        return ResultDTO.number(p.name(), "cpu_write", List.of(String.format("%#018x", a), bytes), b.length, false);
     }
 }

@@ -1,6 +1,5 @@
 package org.dmasim.shell.internal;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
@@ -12,6 +11,8 @@ import org.dmasim.api.dmapool.DmaPools;
 import org.dmasim.api.platform.LogLine;
 import org.dmasim.api.platform.Platform;
 import org.dmasim.shell.format.PoolBlockDTO;
+import org.dmasim.shell.format.PoolDTO;
+import org.dmasim.shell.format.ResultDTO;
 import org.dmasim.shell.format.ShellFormatter;
 import org.dmasim.shell.format.TextDTO;
 import org.osgi.service.component.annotations.Component;
@@ -46,6 +47,12 @@ public class DmapoolCommands {
         return PlatformSelector.select(platforms, name);
     }
 
+    private static final String POOL = "pool name, as given to dma_pool_create";
+    private static final String NAME = "the new pool's name";
+    private static final String SIZE = "block size in bytes";
+    private static final String ALIGN = "block alignment: a power of two";
+    private static final String BOUNDARY = "no block crosses a multiple of this (0: none)";
+
     private DmaPools pools(Platform p) {
         return PlatformSelector.facility(p, DmaPools.class, "dmapool");
     }
@@ -67,102 +74,119 @@ public class DmapoolCommands {
             + all.stream().filter(x -> !x.destroyed()).map(DmaPool::name).toList() + ")");
     }
 
-    private String create(String platform, boolean managed, String name, String dev, String size, String align,
-        String boundary) {
+    private PoolDTO create(String platform, boolean managed, List<String> args) {
         Platform p = platform(platform);
         DmaPools pools = pools(p);
-        DmaDevice d = device(p, dev);
-        long s = Args.number("size", size);
-        long a = Args.number("align", align);
-        long b = Args.number("boundary", boundary);
+        String name = args.get(0);
+        DmaDevice d = device(p, args.get(1));
+        long s = Args.number("size", args.get(2));
+        long a = Args.number("align", args.get(3));
+        long b = Args.number("boundary", args.get(4));
+        String function = managed ? "dmam_pool_create" : "dma_pool_create";
         var pool = managed ? pools.createManaged(name, d, s, a, b) : pools.create(name, d, s, a, b);
-        return pool.map(x -> String.format("%s: size %d allocation %d boundary %d (dma_pool %s)", x.name(), x.size(),
-            x.allocation(), x.boundary(), x.backendVersion()))
-            .orElseThrow(() -> new IllegalArgumentException(String.format(
-                "dma_pool_create(%s, %s, %d, %d, %d) returned NULL (align must be a power of two, size > 0,"
-                    + " boundary 0 or a power of two >= size)", name, dev, s, a, b)));
+        return pool.map(x -> PoolDTO.of(p.name(), function, args, x.name(), x.size(), x.allocation(), x.boundary(),
+            x.backendVersion())).orElseThrow(() -> new IllegalArgumentException(function + "(" + String.join(", ", args)
+                + ") returned NULL (align must be a power of two, size > 0, boundary 0 or a power of two >= size)"));
     }
 
-    @Descriptor("dma_pool_create(name, dev, size, align, boundary)")
-    public String dma_pool_create(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        String name, String dev, String size, String align, String boundary) {
-        return create(platform, false, name, dev, size, align, boundary);
+    @Descriptor("a pool of SIZE-byte blocks for a device")
+    public PoolDTO dma_pool_create(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(NAME) String name, @Descriptor(Args.DEVICE) String device, @Descriptor(SIZE) String size,
+        @Descriptor(ALIGN) String align, @Descriptor(BOUNDARY) String boundary) {
+        return create(platform, false, List.of(name, device, size, align, boundary));
     }
 
-    @Descriptor("dmam_pool_create(name, dev, size, align, boundary): destroyed at driver detach")
-    public String dmam_pool_create(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        String name, String dev, String size, String align, String boundary) {
-        return create(platform, true, name, dev, size, align, boundary);
+    @Descriptor("dma_pool_create, destroyed at driver detach")
+    public PoolDTO dmam_pool_create(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(NAME) String name, @Descriptor(Args.DEVICE) String device, @Descriptor(SIZE) String size,
+        @Descriptor(ALIGN) String align, @Descriptor(BOUNDARY) String boundary) {
+        return create(platform, true, List.of(name, device, size, align, boundary));
     }
 
-    @Descriptor("dma_pool_alloc(pool, gfp)")
-    public PoolBlockDTO dma_pool_alloc(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        String pool, String gfp) {
+    private PoolBlockDTO alloc(String platform, String function, String pool, String gfp, boolean zero) {
         Platform p = platform(platform);
-        DmaBlock b = pool(p, pool).alloc(Args.gfp(gfp)).orElseThrow(() ->
-            new IllegalStateException("dma_pool_alloc(" + pool + ", " + gfp + ") returned NULL"));
-        return PoolBlockDTO.of(p.name(), pool, b.vaddr(), b.dma());
+        DmaPool x = pool(p, pool);
+        int flags = Args.gfp(gfp);
+        DmaBlock b = (zero ? x.zalloc(flags) : x.alloc(flags)).orElseThrow(() ->
+            new IllegalStateException(function + "(" + pool + ", " + gfp + ") returned NULL"));
+        return PoolBlockDTO.of(p.name(), function, List.of(pool, gfp), pool, b.vaddr(), b.dma());
     }
 
-    @Descriptor("dma_pool_zalloc(pool, gfp)")
-    public PoolBlockDTO dma_pool_zalloc(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        String pool, String gfp) {
+    @Descriptor("one block from a pool")
+    public PoolBlockDTO dma_pool_alloc(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(POOL) String pool, @Descriptor(Args.GFP) String gfp) {
+        return alloc(platform, "dma_pool_alloc", pool, gfp, false);
+    }
+
+    @Descriptor("one zeroed block from a pool")
+    public PoolBlockDTO dma_pool_zalloc(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(POOL) String pool, @Descriptor(Args.GFP) String gfp) {
+        return alloc(platform, "dma_pool_zalloc", pool, gfp, true);
+    }
+
+    @Descriptor("give a block back to its pool")
+    public ResultDTO dma_pool_free(@Descriptor("what dma_pool_alloc returned, e.g. $x after x = dmapool:dma_pool_alloc ...")
+        PoolBlockDTO block) {
+        pool(platform(block.platform), block.pool).free(block.vaddr, block.dma);
+        return ResultDTO.of(block.platform, "dma_pool_free", List.of(block.pool, String.format("%#018x", block.vaddr),
+            ShellFormatter.hex(block.dma)), null);
+    }
+
+    @Descriptor("give a block back to its pool")
+    public ResultDTO dma_pool_free(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(POOL) String pool, @Descriptor("the block's CPU address") String vaddr,
+        @Descriptor("the block's DMA address") String dma) {
         Platform p = platform(platform);
-        DmaBlock b = pool(p, pool).zalloc(Args.gfp(gfp)).orElseThrow(() ->
-            new IllegalStateException("dma_pool_zalloc(" + pool + ", " + gfp + ") returned NULL"));
-        return PoolBlockDTO.of(p.name(), pool, b.vaddr(), b.dma());
+        pool(p, pool).free(Args.number("vaddr", vaddr), Args.number("dma", dma));
+        return ResultDTO.of(p.name(), "dma_pool_free", List.of(pool, vaddr, dma), null);
     }
 
-    @Descriptor("dma_pool_free of a block dma_pool_alloc returned")
-    public String dma_pool_free(PoolBlockDTO b) {
-        pool(platform(b.platform), b.pool).free(b.vaddr, b.dma);
-        return String.format("%s: freed dma %#x", b.pool, b.dma);
-    }
-
-    @Descriptor("dma_pool_free(pool, vaddr, dma)")
-    public String dma_pool_free(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        String pool, String vaddr, String dma) {
-        long d = Args.number("dma", dma);
-        pool(platform(platform), pool).free(Args.number("vaddr", vaddr), d);
-        return String.format("%s: freed dma %#x", pool, d);
-    }
-
-    @Descriptor("dma_pool_destroy(pool); a pool with blocks still allocated prints the kernel's busy lines")
-    public String dma_pool_destroy(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        String pool) {
+    @Descriptor("destroy a pool; with blocks still allocated it prints the kernel's busy lines first")
+    public ResultDTO dma_pool_destroy(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(POOL) String pool) {
         Platform p = platform(platform);
-        List<LogLine> before = p.bootLog().lines();
+        int before = p.bootLog().lines().size();
         pool(p, pool).destroy();
-        // dma_pool_destroy reports busy pages with dev_err: show what it printed with the result.
-        List<String> out = new ArrayList<>();
+        // dma_pool_destroy reports busy pages with dev_err: the result shows what it printed.
         List<LogLine> after = p.bootLog().lines();
-        after.subList(before.size(), after.size()).forEach(l -> out.add(ShellFormatter.logLine(l)));
-        out.add(pool + ": destroyed");
-        return String.join("\n", out);
+        return ResultDTO.of(p.name(), "dma_pool_destroy", List.of(pool), null)
+            .printed(after.subList(before, after.size()).stream().map(ShellFormatter::logLine).toList());
     }
 
-    @Descriptor("the device's sysfs pools file")
-    public TextDTO pools(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform, String dev) {
+    @Descriptor("show a device's sysfs pools file")
+    public TextDTO pools(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(Args.DEVICE) String device) {
         Platform p = platform(platform);
-        DmaDevice d = device(p, dev);
-        return TextDTO.of(p.name(), "/sys/devices/.../" + dev + "/pools", pools(p).poolsFile(d).orElseThrow(() ->
-            new IllegalArgumentException(dev + " has no dma_pool (the pools file exists while a pool does)")));
+        DmaDevice d = device(p, device);
+        return TextDTO.of(p.name(), "/sys/devices/.../" + device + "/pools", pools(p).poolsFile(d).orElseThrow(() ->
+            new IllegalArgumentException(device + " has no dma_pool (the pools file exists while a pool does)")));
     }
 
     @Descriptor("mm/dmapool_test.c: six pools, all blocks allocated and freed N rounds (kernel: 100)")
-    public TextDTO dmapool_test(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        @Parameter(names = {"-n", "--rounds"}, absentValue = "100") int rounds) {
+    public TextDTO dmapool_test(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Parameter(names = {"-n", "--rounds"}, absentValue = "100") @Descriptor("rounds (kernel: 100)") int rounds) {
         Platform p = platform(platform);
         return TextDTO.of(p.name(), "dmapool_test", String.join("\n", pools(p).dmapoolTest(rounds)));
     }
 
-    @Descriptor("show the dma_pool backend new pools get, or switch it (6.1 | 6.4)")
-    public String dmapool_backend(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        @Parameter(names = {"-s", "--set"}, absentValue = "") String version) {
-        DmaPools pools = pools(platform(platform));
+    @Descriptor("show the dma_pool backend new pools get, or switch it with --set 6.1|6.4")
+    public ResultDTO dmapool_backend(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Parameter(names = {"-s", "--set"}, absentValue = "") @Descriptor("the version to switch to") String version) {
+        Platform p = platform(platform);
+        DmaPools pools = pools(p);
         if (!version.isEmpty()) {
             pools.useBackend(version);
         }
-        return "dma_pool backend " + pools.backendVersion() + " (available: " + pools.backendVersions() + ")";
+        return ResultDTO.of(p.name(), "dmapool_backend", version.isEmpty() ? List.of() : List.of("--set " + version),
+            pools.backendVersion() + " (available: " + String.join(", ", pools.backendVersions()) + ")");
     }
 }

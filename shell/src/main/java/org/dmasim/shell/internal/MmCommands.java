@@ -1,17 +1,22 @@
 package org.dmasim.shell.internal;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.dmasim.api.cma.CmaAreas;
 import org.dmasim.api.mem.KernelVm;
-import org.dmasim.api.mm.MigrationStats;
 import org.dmasim.api.mm.Gfp;
+import org.dmasim.api.mm.MigrationStats;
 import org.dmasim.api.mm.Page;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.platform.Platform;
 import org.dmasim.shell.format.PagesDTO;
+import org.dmasim.shell.format.ResultDTO;
+import org.dmasim.shell.format.ShellFormatter;
 import org.dmasim.shell.format.TextDTO;
+import org.dmasim.shell.format.VmstatDTO;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -34,6 +39,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
     "osgi.command.function=vmstat"
 })
 public class MmCommands {
+    private static final String ORDER = "order 0..10: 2^order pages";
+
     @Reference(name = "platform", cardinality = ReferenceCardinality.MULTIPLE,
         policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     volatile List<Platform> platforms;
@@ -46,93 +53,101 @@ public class MmCommands {
         return PlatformSelector.facility(p, PageAllocator.class, "mm.buddy");
     }
 
-    private PagesDTO alloc(String platform, int gfp, int order) {
+    private PagesDTO alloc(String platform, String function, List<String> args, int gfp, int order) {
         Platform p = platform(platform);
         PageAllocator buddy = buddy(p);
         long pfn = buddy.allocPages(gfp, order);
         if (pfn == PageAllocator.NO_PAGE) {
-            throw new IllegalStateException(String.format("alloc_pages(%s, %d) returned NULL on %s", Gfp.format(gfp),
-                order, p.name()));
+            throw new IllegalStateException(String.format("%s(%s) returned NULL on %s", function, String.join(", ", args),
+                p.name()));
         }
         long kva = p.lookup(KernelVm.class).map(vm -> vm.linearAddress(Page.pfnPhys(pfn))).orElse(0L);
-        return PagesDTO.of(p.name(), pfn, order, buddy.zoneOf(pfn).map(Enum::name).orElse("?"), kva);
+        return PagesDTO.of(p.name(), function, args, pfn, order, buddy.zoneOf(pfn).map(Enum::name).orElse("?"), kva);
     }
 
-    @Descriptor("alloc_pages(gfp, order): a block of 2^order pages")
-    public PagesDTO alloc_pages(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        @Descriptor("GFP flags, e.g. GFP_KERNEL,__GFP_ZERO") String gfp, @Descriptor("order 0..10") int order) {
-        return alloc(platform, Args.gfp(gfp), order);
+    @Descriptor("a block of 2^order pages from the buddy allocator")
+    public PagesDTO alloc_pages(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(Args.GFP) String gfp, @Descriptor(ORDER) int order) {
+        return alloc(platform, "alloc_pages", List.of(gfp, Integer.toString(order)), Args.gfp(gfp), order);
     }
 
-    @Descriptor("__get_free_pages(gfp, order): like alloc_pages, use the kva")
-    public PagesDTO __get_free_pages(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        String gfp, int order) {
+    @Descriptor("like alloc_pages, for lowmem (use the kva)")
+    public PagesDTO __get_free_pages(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(Args.GFP) String gfp, @Descriptor(ORDER) int order) {
         int flags = Args.gfp(gfp);
         if ((flags & Gfp.__GFP_HIGHMEM) != 0) {
             throw new IllegalArgumentException("__get_free_pages: gfp " + Gfp.format(flags)
                 + " has __GFP_HIGHMEM (expected: lowmem flags; highmem pages have no kernel address)");
         }
-        return alloc(platform, flags, order);
+        return alloc(platform, "__get_free_pages", List.of(gfp, Integer.toString(order)), flags, order);
     }
 
-    @Descriptor("get_zeroed_page(gfp)")
-    public PagesDTO get_zeroed_page(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        String gfp) {
-        return alloc(platform, Args.gfp(gfp) | Gfp.__GFP_ZERO, 0);
+    @Descriptor("one zeroed page")
+    public PagesDTO get_zeroed_page(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(Args.GFP) String gfp) {
+        return alloc(platform, "get_zeroed_page", List.of(gfp), Args.gfp(gfp) | Gfp.__GFP_ZERO, 0);
     }
 
-    @Descriptor("__get_dma_pages(gfp, order): __get_free_pages with GFP_DMA")
-    public PagesDTO __get_dma_pages(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        String gfp, int order) {
-        return alloc(platform, Args.gfp(gfp) | Gfp.GFP_DMA, order);
+    @Descriptor("__get_free_pages from ZONE_DMA")
+    public PagesDTO __get_dma_pages(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(Args.GFP) String gfp, @Descriptor(ORDER) int order) {
+        return alloc(platform, "__get_dma_pages", List.of(gfp, Integer.toString(order)), Args.gfp(gfp) | Gfp.GFP_DMA,
+            order);
     }
 
-    @Descriptor("__free_pages(page, order) for a block alloc_pages returned")
-    public String __free_pages(PagesDTO pages) {
+    @Descriptor("give back a block alloc_pages returned")
+    public ResultDTO __free_pages(@Descriptor("what alloc_pages returned, e.g. $p after p = mm:alloc_pages ...")
+        PagesDTO pages) {
         buddy(platform(pages.platform)).freePages(pages.pfn, pages.order);
-        return String.format("freed pfn %#x order %d", pages.pfn, pages.order);
+        return ResultDTO.of(pages.platform, "__free_pages", List.of("pfn " + ShellFormatter.hex(pages.pfn),
+            Integer.toString(pages.order)), null);
     }
 
-    @Descriptor("__free_pages(page, order) by pfn")
-    public String __free_pages(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        @Descriptor("pfn") String pfn, int order) {
-        long n = Args.number("pfn", pfn);
-        buddy(platform(platform)).freePages(n, order);
-        return String.format("freed pfn %#x order %d", n, order);
+    @Descriptor("give back a block alloc_pages returned")
+    public ResultDTO __free_pages(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor("the block's first pfn") String pfn, @Descriptor(ORDER) int order) {
+        Platform p = platform(platform);
+        buddy(p).freePages(Args.number("pfn", pfn), order);
+        return ResultDTO.of(p.name(), "__free_pages", List.of("pfn " + pfn, Integer.toString(order)), null);
     }
 
-    @Descriptor("free_pages(addr, order) by linear-map address")
-    public String free_pages(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform,
-        @Descriptor("kernel virtual address") String addr, int order) {
+    @Descriptor("give back a block by its linear-map address")
+    public ResultDTO free_pages(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor("kernel virtual (linear map) address") String addr, @Descriptor(ORDER) int order) {
         Platform p = platform(platform);
         KernelVm vm = PlatformSelector.facility(p, KernelVm.class, "platform");
         long kva = Args.number("addr", addr);
         if (!vm.isLinear(kva)) {
             throw new IllegalArgumentException(String.format("free_pages(%#x): not a linear-map address", kva));
         }
-        long pfn = Page.pfnDown(vm.toPhys(kva));
-        buddy(p).freePages(pfn, order);
-        return String.format("freed pfn %#x order %d", pfn, order);
+        buddy(p).freePages(Page.pfnDown(vm.toPhys(kva)), order);
+        return ResultDTO.of(p.name(), "free_pages", List.of(addr, Integer.toString(order)), null);
     }
 
     @Descriptor("show the /proc/vmstat counters dmasim models (page migration, cma_alloc), plus the time migration took")
-    public TextDTO vmstat(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform) {
+    public VmstatDTO vmstat(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform) {
         Platform p = platform(platform);
         MigrationStats m = buddy(p).migrationStats();
-        StringBuilder sb = new StringBuilder();
-        sb.append("pgmigrate_success ").append(m.pagesMigrated()).append('\n');
-        sb.append("pgmigrate_fail ").append(m.failures()).append('\n');
+        Map<String, Long> counters = new LinkedHashMap<>();
+        counters.put("pgmigrate_success", m.pagesMigrated());
+        counters.put("pgmigrate_fail", m.failures());
         p.lookup(CmaAreas.class).ifPresent(c -> {
-            sb.append("cma_alloc_success ").append(c.cmaAllocSuccess()).append('\n');
-            sb.append("cma_alloc_fail ").append(c.cmaAllocFail()).append('\n');
+            counters.put("cma_alloc_success", c.cmaAllocSuccess());
+            counters.put("cma_alloc_fail", c.cmaAllocFail());
         });
-        sb.append(String.format("dmasim: migration moved %d blocks, copied %d bytes in %d us%n", m.blocksMigrated(),
-            m.bytesCopied(), m.nanos() / 1000));
-        return TextDTO.of(p.name(), "/proc/vmstat", sb.toString());
+        return VmstatDTO.of(p.name(), counters, m.blocksMigrated(), m.bytesCopied(), m.nanos());
     }
 
     @Descriptor("show /proc/meminfo (the page allocator's lines)")
-    public TextDTO meminfo(@Parameter(names = {"-p", "--platform"}, absentValue = "") String platform) {
+    public TextDTO meminfo(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform) {
         Platform p = platform(platform);
         return TextDTO.of(p.name(), "/proc/meminfo", buddy(p).meminfo());
     }

@@ -41,44 +41,44 @@ public class PlatformCommands {
         return sorted(platforms).stream().map(PlatformDTO::of).collect(Collectors.toList());
     }
 
-    @Descriptor("show the boot log of the only platform")
+    @Descriptor("show the boot log (of the only platform, or the one named)")
     public BootLogDTO bootlog() {
         return bootlog(null);
     }
 
-    @Descriptor("show the boot log of a platform")
-    public BootLogDTO bootlog(@Descriptor("platform name") String name) {
-        return BootLogDTO.of(select(name));
+    @Descriptor("show the boot log (of the only platform, or the one named)")
+    public BootLogDTO bootlog(@Descriptor("platform name") String platform) {
+        return BootLogDTO.of(select(platform));
     }
 
-    @Descriptor("show /proc/buddyinfo of the only platform")
+    @Descriptor("show /proc/buddyinfo (of the only platform, or the one named)")
     public ProcViewDTO buddyinfo() {
         return view(null, ProcView.BUDDYINFO);
     }
 
-    @Descriptor("show /proc/buddyinfo of a platform")
-    public ProcViewDTO buddyinfo(@Descriptor("platform name") String name) {
-        return view(name, ProcView.BUDDYINFO);
+    @Descriptor("show /proc/buddyinfo (of the only platform, or the one named)")
+    public ProcViewDTO buddyinfo(@Descriptor("platform name") String platform) {
+        return view(platform, ProcView.BUDDYINFO);
     }
 
-    @Descriptor("show /proc/zoneinfo of the only platform")
+    @Descriptor("show /proc/zoneinfo (of the only platform, or the one named)")
     public ProcViewDTO zoneinfo() {
         return view(null, ProcView.ZONEINFO);
     }
 
-    @Descriptor("show /proc/zoneinfo of a platform")
-    public ProcViewDTO zoneinfo(@Descriptor("platform name") String name) {
-        return view(name, ProcView.ZONEINFO);
+    @Descriptor("show /proc/zoneinfo (of the only platform, or the one named)")
+    public ProcViewDTO zoneinfo(@Descriptor("platform name") String platform) {
+        return view(platform, ProcView.ZONEINFO);
     }
 
-    @Descriptor("show /proc/pagetypeinfo of the only platform")
+    @Descriptor("show /proc/pagetypeinfo (of the only platform, or the one named)")
     public ProcViewDTO pagetypeinfo() {
         return view(null, ProcView.PAGETYPEINFO);
     }
 
-    @Descriptor("show /proc/pagetypeinfo of a platform")
-    public ProcViewDTO pagetypeinfo(@Descriptor("platform name") String name) {
-        return view(name, ProcView.PAGETYPEINFO);
+    @Descriptor("show /proc/pagetypeinfo (of the only platform, or the one named)")
+    public ProcViewDTO pagetypeinfo(@Descriptor("platform name") String platform) {
+        return view(platform, ProcView.PAGETYPEINFO);
     }
 
     ProcViewDTO view(String name, ProcView view) {

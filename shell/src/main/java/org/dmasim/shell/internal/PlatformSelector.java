@@ -37,6 +37,7 @@ final class PlatformSelector {
                 + p.failure().map(f -> ": " + f).orElse("") + " (the command needs a BOOTED platform)");
         }
         return p.lookup(type).orElseThrow(() -> new IllegalStateException(
-            "platform '" + p.name() + "' has no " + type.getSimpleName() + " (needs the " + backend + " backend)"));
+            "platform '" + p.name() + "' has no " + backend + " backend (is the org.dmasim." + backend
+                + " bundle active?)"));
     }
 }

@@ -70,7 +70,74 @@ class ShellFormatterTest {
     void procView_parse_namesTheViewAndTheChoices() {
         assertEquals(ProcView.PAGETYPEINFO, ProcView.parse("pagetypeinfo"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ProcView.parse("slabinfo"));
-        assertEquals("unknown view 'slabinfo' (expected one of: buddyinfo, zoneinfo, pagetypeinfo)", e.getMessage());
+        assertEquals("unknown view 'slabinfo' (expected one of: buddyinfo, zoneinfo, pagetypeinfo, meminfo)", e.getMessage());
+    }
+
+    @Test
+    void result_labelledWithTheCall_numbersInTheirBase() {
+        assertEquals("dma_set_mask(dma-test-nc, 30) = -5",
+            ShellFormatter.format(ResultDTO.number("p", "dma_set_mask", List.of("dma-test-nc", "30"), -5, false)));
+        assertEquals("dma_get_required_mask(dev) = 0x1ffffffff",
+            ShellFormatter.format(ResultDTO.number("p", "dma_get_required_mask", List.of("dev"), 0x1ffffffffL, true)));
+        assertEquals("dma_pool_destroy(o16)", ShellFormatter.format(ResultDTO.of("p", "dma_pool_destroy",
+            List.of("o16"), null)));
+        assertEquals("cma_release(reserved, pfn 0x10, 4) = true", ShellFormatter.formatAny(ResultDTO.of("p",
+            "cma_release", List.of("reserved", "pfn 0x10", "4"), true)));
+    }
+
+    @Test
+    void callResults_labelled_addressesInHex() {
+        assertEquals("alloc_pages(GFP_KERNEL, 2) = pfn 0x40000 order 2 zone DMA phys 0x40000000 kva 0xffff000000000000",
+            ShellFormatter.format(PagesDTO.of("p", "alloc_pages", List.of("GFP_KERNEL", "2"), 0x40000, 2, "DMA",
+                0xffff000000000000L)));
+        assertEquals("cma_alloc(reserved, 16, 4) = pfn 0xfc180 count 16 phys 0xfc180000",
+            ShellFormatter.format(CmaRangeDTO.of("p", List.of("reserved", "16", "4"), "reserved", 0xfc180, 16)));
+        assertEquals("dma_pool_alloc(o16, GFP_KERNEL) = vaddr 0xffff800008584000 dma 0x42400000",
+            ShellFormatter.format(PoolBlockDTO.of("p", "dma_pool_alloc", List.of("o16", "GFP_KERNEL"), "o16",
+                0xffff800008584000L, 0x42400000)));
+        assertEquals("dma_pool_create(o16, dev, 16, 16, 0) = pool o16: size 0x10 allocation 0x1000 boundary 0x1000"
+            + " (dma_pool 6.1)", ShellFormatter.format(PoolDTO.of("p", "dma_pool_create",
+                List.of("o16", "dev", "16", "16", "0"), "o16", 16, 4096, 4096, "6.1")));
+    }
+
+    @Test
+    void allocations_tableWithHeader() {
+        AllocationDTO a = new AllocationDTO();
+        a.device = "dma-test-nc";
+        a.function = "dma_alloc_coherent";
+        a.size = 0x5000;
+        a.cpu = 0xffff800008586000L;
+        a.dma = 0xfc180000L;
+        a.phys = 0xfc180000L;
+        a.reserved = 0x5000;
+        a.attr = "MT_NORMAL_NC";
+        a.source = "default CMA";
+        a.sourceName = "reserved";
+        assertEquals(String.join("\n",
+            "DEVICE       FUNCTION            SIZE    CPU_ADDR            DMA_HANDLE  PHYS        TAKEN   MEMORY        SOURCE",
+            "dma-test-nc  dma_alloc_coherent  0x5000  0xffff800008586000  0xfc180000  0xfc180000  0x5000  MT_NORMAL_NC  default CMA reserved"),
+            ShellFormatter.formatAny(List.of(a)));
+        assertEquals("dma-test-nc: dma_alloc_coherent 0x5000 = cpu 0xffff800008586000 dma 0xfc180000 (phys 0xfc180000,"
+            + " default CMA reserved, 0x5000 bytes taken, MT_NORMAL_NC)", ShellFormatter.format(a));
+        a.args = List.of("dma-test-nc", "20K", "GFP_KERNEL");
+        assertEquals("dma_alloc_coherent(dma-test-nc, 20K, GFP_KERNEL) = cpu 0xffff800008586000 dma 0xfc180000 (phys"
+            + " 0xfc180000, default CMA reserved, 0x5000 bytes taken, MT_NORMAL_NC)", ShellFormatter.format(a));
+    }
+
+    @Test
+    void debugfs_pathAndContentPerFile_sortedByPath() {
+        assertEquals("/sys/kernel/debug/cma/reserved/count: 16384\n/sys/kernel/debug/cma/reserved/used: 384",
+            ShellFormatter.formatAny(DebugfsDTO.of("p", "/sys/kernel/debug/cma", java.util.Map.of(
+                "reserved/used", "384\n", "reserved/count", "16384\n"))));
+    }
+
+    @Test
+    void vmstat_countersThenTheSimulatorsRemark() {
+        java.util.Map<String, Long> counters = new java.util.LinkedHashMap<>();
+        counters.put("pgmigrate_success", 3L);
+        counters.put("pgmigrate_fail", 0L);
+        assertEquals("pgmigrate_success 3\npgmigrate_fail 0\ndmasim: migration moved 1 blocks, copied 0x3000 bytes in 7 us",
+            ShellFormatter.formatAny(VmstatDTO.of("p", counters, 1, 0x3000, 7_400)));
     }
 
     private static DeviceInfoDTO deviceBehindABus() {
@@ -118,8 +185,8 @@ class ShellFormatterTest {
             "cma_area           reserved (default) base 0xfc000000 size 0x4000000",
             "coherent pool      none",
             "swiotlb            active",
-            "max_mapping_size   262144",
-            "opt_mapping_size   262144"), ShellFormatter.formatAny(deviceBehindABus()));
+            "max_mapping_size   0x40000",
+            "opt_mapping_size   0x40000"), ShellFormatter.formatAny(deviceBehindABus()));
     }
 
     @Test
@@ -135,7 +202,7 @@ class ShellFormatterTest {
             "DEVICE                    BUS       COHERENT      DMA_MASK            COHERENT_MASK  BUS_DMA_LIMIT  OPS"
                 + "     MAX_MAPPING",
             "dma-test-bus:dma-test-dr  platform  non-coherent  0x7fffffff          0x7fffffff     0x7fffffff     direct"
-                + "  262144",
+                + "  0x40000",
             "dma-test-coh              platform  coherent      0xffffffffffffffff  0xffffffff     -              direct"
                 + "  SIZE_MAX"), ShellFormatter.formatAny(List.of(deviceBehindABus(), coh)));
     }

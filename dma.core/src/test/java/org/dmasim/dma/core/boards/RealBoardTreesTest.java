@@ -198,22 +198,18 @@ class RealBoardTreesTest {
 
     /**
      * Juno r0's {@code register-bit-led} children share one {@code reg} and differ by {@code mask};
-     * Linux names them {@code 1c010008.led} only for the first and adds the mask for the others
-     * (of_device_make_bus_id). Until dma.core makes names that way, everything up to the device
-     * phase must boot as on the board, and the device phase may fail only on that name.
+     * of_device_make_bus_id adds the mask's lowest set bit to each name ({@code 1c010008.0.led},
+     * {@code 1c010008.1.led}, ...), so all of them register and the boot completes.
      */
     @Test
-    void junoBootsExceptForTheLedNames() {
-        BootResult layout = boot("juno.dtb", null, false);
-        assertTrue(layout.ok(), () -> layout.failure().orElse(""));
-        assertTrue(layout.log().kernelText().contains("  DMA      [mem 0x0000000080000000-0x00000000ffffffff]"),
-            String.join("\n", layout.log().kernelText()));
-        try {
-            BootResult full = boot("juno.dtb", null, true);
-            assertTrue(full.ok(), () -> full.failure().orElse(""));
-        } catch (IllegalArgumentException pendingNaming) {
-            assertTrue(pendingNaming.getMessage().startsWith("device 1c010008.led: a device of that name exists"),
-                pendingNaming.getMessage());
-        }
+    void junoBootsWithItsLedsNamedByMask() {
+        BootResult full = boot("juno.dtb", null, true);
+        assertTrue(full.ok(), () -> full.failure().orElse(""));
+        assertTrue(full.log().kernelText().contains("  DMA      [mem 0x0000000080000000-0x00000000ffffffff]"),
+            String.join("\n", full.log().kernelText()));
+        List<String> leds = full.lookup(DmaApi.class).orElseThrow().devices().stream()
+            .map(org.dmasim.api.device.DmaDevice::name).filter(n -> n.startsWith("1c010008.")).sorted().toList();
+        assertEquals(List.of("1c010008.0.led", "1c010008.1.led", "1c010008.2.led", "1c010008.3.led",
+            "1c010008.4.led", "1c010008.5.led", "1c010008.6.led", "1c010008.7.led"), leds);
     }
 }
