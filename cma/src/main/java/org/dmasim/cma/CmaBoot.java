@@ -1,11 +1,13 @@
 package org.dmasim.cma;
 
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.dmasim.api.boot.BootContext;
 import org.dmasim.api.boot.BootParticipant;
 import org.dmasim.api.boot.BootPhase;
+import org.dmasim.api.boot.EarlyParam;
 import org.dmasim.api.boot.Errno;
 import org.dmasim.api.boot.ReservedMem;
 import org.dmasim.api.boot.ReservedMemHandler;
@@ -20,10 +22,8 @@ import org.osgi.service.component.annotations.Component;
  * reusable handler. Needs CONFIG_CMA and CONFIG_DMA_CMA; without them {@code cma=} is not a
  * parameter this kernel knows and nothing here runs.
  * <ol>
- * <li>MEMBLOCK: {@code early_cma()} parses {@code cma=} once ({@link CmaParams}, published).
- *     The kernel parses it in {@code parse_early_param()} before memblock is populated; it runs
- *     last in this phase so a bad value fails the boot after the firmware memory map, where the
- *     kernel prints it too (x86 prints e820 before parsing early parameters).</li>
+ * <li>{@code parse_early_param()}: {@code early_cma()} ({@link CmaParams#earlyCma}) folds every
+ *     {@code cma} of the command line into one published state.</li>
  * <li>RESERVED_MEM: the platform's {@link CmaAreas} registry; device-tree areas arrive through
  *     {@link #init} ({@link Contiguous#rmemCmaSetup}).</li>
  * <li>CONTIGUOUS: the default area ({@link Contiguous#reserve}).</li>
@@ -39,8 +39,6 @@ import org.osgi.service.component.annotations.Component;
     property = BootParticipant.BACKEND_PROPERTY + "=cma")
 public final class CmaBoot implements BootParticipant, ReservedMemHandler {
     static final String COMPATIBLE = "shared-dma-pool";
-    /** Last in MEMBLOCK: after the firmware map and mem= are in memblock. */
-    private static final int EARLY_PARAM_RANK = 100;
 
     @Override
     public String name() {
@@ -49,12 +47,19 @@ public final class CmaBoot implements BootParticipant, ReservedMemHandler {
 
     @Override
     public Set<BootPhase> phases(Arch arch) {
-        return EnumSet.of(BootPhase.MEMBLOCK, BootPhase.RESERVED_MEM, BootPhase.CONTIGUOUS, BootPhase.CMA_ACTIVATE);
+        return EnumSet.of(BootPhase.RESERVED_MEM, BootPhase.CONTIGUOUS, BootPhase.CMA_ACTIVATE);
     }
 
     @Override
     public int rank(BootPhase phase) {
-        return phase == BootPhase.MEMBLOCK ? EARLY_PARAM_RANK : -10;
+        return -10;
+    }
+
+    /** {@code early_param("cma", early_cma)}: only a kernel built with CONFIG_DMA_CMA has it. */
+    @Override
+    public List<EarlyParam> earlyParams(Arch arch) {
+        return List.of(EarlyParam.of("cma", (value, ctx) -> enabled(ctx.spec().kconfig())
+            ? CmaParams.earlyCma(value, ctx) : 0));
     }
 
     @Override
@@ -89,9 +94,8 @@ public final class CmaBoot implements BootParticipant, ReservedMemHandler {
             return;
         }
         switch (phase) {
-            case MEMBLOCK -> ctx.put(CmaParams.class, CmaParams.parse(ctx.spec().cmdline()));
             case RESERVED_MEM -> registry(ctx);
-            case CONTIGUOUS -> Contiguous.reserve(registry(ctx), ctx, ctx.require(CmaParams.class));
+            case CONTIGUOUS -> Contiguous.reserve(registry(ctx), ctx, CmaParams.of(ctx));
             case CMA_ACTIVATE -> CmaInit.initReservedAreas(registry(ctx), ctx);
             default -> {
             }
@@ -104,6 +108,6 @@ public final class CmaBoot implements BootParticipant, ReservedMemHandler {
         if (!enabled(ctx.spec().kconfig())) {
             return -Errno.ENOENT;
         }
-        return Contiguous.rmemCmaSetup(registry(ctx), rmem, ctx, ctx.require(CmaParams.class));
+        return Contiguous.rmemCmaSetup(registry(ctx), rmem, ctx, CmaParams.of(ctx));
     }
 }

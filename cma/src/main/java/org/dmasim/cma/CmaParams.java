@@ -1,16 +1,20 @@
 package org.dmasim.cma;
 
+import org.dmasim.api.boot.BootContext;
 import org.dmasim.api.platform.InvalidInputException;
-import org.dmasim.api.platform.KernelCmdline;
 import org.dmasim.api.platform.Memparse;
 
 /**
- * {@code early_cma()}: {@code cma=nn[KMG][@start[KMG][-end[KMG]]]}, parsed once per boot and
- * published on the boot blackboard, as the kernel keeps {@code size_cmdline},
+ * {@code early_cma()}: {@code cma=nn[KMG][@start[KMG][-end[KMG]]]}, an {@code early_param} the
+ * platform runs at {@code parse_early_param()} time for every {@code cma} of the command line,
+ * in order, folding each into the state the kernel keeps in {@code size_cmdline},
  * {@code base_cmdline} and {@code limit_cmdline} for {@code dma_contiguous_reserve()} and
- * {@code rmem_cma_setup()}. {@code @start} alone means a fixed area at start
- * ({@code limit = start + size}); {@code @start-end} a window. {@link #NOT_GIVEN} stands for
- * the kernel's {@code size_cmdline == -1}.
+ * {@code rmem_cma_setup()}. The state is published on the boot blackboard. {@code @start}
+ * alone means a fixed area at start ({@code limit = start + size}); {@code @start-end} a window;
+ * a later {@code cma=} without {@code @} changes the size and keeps the earlier placement, as
+ * the kernel's static variables do. A bare {@code cma} gets the kernel's
+ * {@code cma: Config string not provided} and is reported malformed; {@code cma=} is size 0.
+ * {@link #NOT_GIVEN} stands for the kernel's {@code size_cmdline == -1}.
  *
  * <p>Where dmasim is stricter than the kernel: memparse stops at the first character it does
  * not take and the kernel silently uses what it got ({@code cma=12Q} reserves 12 bytes, rounded
@@ -20,41 +24,49 @@ import org.dmasim.api.platform.Memparse;
  */
 record CmaParams(boolean given, long size, long base, long limit) {
     private static final String FORMAT = "format: cma=nn[KMG][@start[KMG][-end[KMG]]]";
+    private static final int EINVAL = 22;
 
     /** No {@code cma=} on the command line. */
     static final CmaParams NOT_GIVEN = new CmaParams(false, 0, 0, 0);
 
-    /** The last {@code cma=} of the command line (each early_cma call overwrites the previous). */
-    static CmaParams parse(KernelCmdline cmdline) {
-        var p = cmdline.last("cma");
-        if (p.isEmpty()) {
-            return NOT_GIVEN;
+    /** What the command line's {@code cma} parameters left, {@link #NOT_GIVEN} without any. */
+    static CmaParams of(BootContext ctx) {
+        return ctx.get(CmaParams.class).orElse(NOT_GIVEN);
+    }
+
+    /** The {@code early_param("cma", early_cma)} handler: 0, or -EINVAL for a bare {@code cma}. */
+    static int earlyCma(String value, BootContext ctx) {
+        if (value == null) {
+            ctx.log().err("cma: Config string not provided");
+            return -EINVAL;
         }
-        String v = p.get().value();
-        if (v == null || v.isEmpty()) {
-            throw new InvalidInputException("cma: Config string not provided (cma= needs a size, e.g. cma=64M)");
-        }
-        Memparse.Result size = number(v, 0, "size");
+        ctx.put(CmaParams.class, of(ctx).then(value));
+        return 0;
+    }
+
+    /** This state after one more {@code early_cma(value)}. */
+    CmaParams then(String v) {
+        Memparse.Result size = v.isEmpty() ? new Memparse.Result(0, 0) : number(v, 0, "size");
         int at = size.end();
         if (at == v.length()) {
-            return new CmaParams(true, size.value(), 0, 0);
+            return new CmaParams(true, size.value(), base, limit);
         }
         if (v.charAt(at) != '@') {
             throw garbage(v, at);
         }
-        Memparse.Result base = number(v, at + 1, "start");
-        at = base.end();
+        Memparse.Result start = number(v, at + 1, "start");
+        at = start.end();
         if (at == v.length()) {
-            return new CmaParams(true, size.value(), base.value(), base.value() + size.value());
+            return new CmaParams(true, size.value(), start.value(), start.value() + size.value());
         }
         if (v.charAt(at) != '-') {
             throw garbage(v, at);
         }
-        Memparse.Result limit = number(v, at + 1, "end");
-        if (limit.end() != v.length()) {
-            throw garbage(v, limit.end());
+        Memparse.Result end = number(v, at + 1, "end");
+        if (end.end() != v.length()) {
+            throw garbage(v, end.end());
         }
-        return new CmaParams(true, size.value(), base.value(), limit.value());
+        return new CmaParams(true, size.value(), start.value(), end.value());
     }
 
     private static Memparse.Result number(String v, int from, String what) {

@@ -29,17 +29,20 @@ class CmaBootTest {
         return ctx;
     }
 
+    /** parse_early_param() with CMA's handler, then the phases. */
     private static void run(FakeBootContext ctx, BootPhase... phases) {
         CmaBoot cma = new CmaBoot();
+        ctx.addEarlyParams(cma.earlyParams(Arch.ARM64));
+        ctx.parseEarlyParams();
         for (BootPhase p : phases) {
             cma.run(p, ctx);
         }
     }
 
     @Test
-    void theCommandLineIsParsedInMemblockAndTheDefaultAreaUsesWhatWasPublished() {
+    void theCommandLineIsParsedAsAnEarlyParamAndTheDefaultAreaUsesWhatWasPublished() {
         FakeBootContext ctx = virt("cma=128M");
-        run(ctx, BootPhase.MEMBLOCK);
+        run(ctx);
         assertEquals(new CmaParams(true, 128L << 20, 0, 0), ctx.require(CmaParams.class));
         // A later phase reads the published parameters, not the command line again.
         ctx.put(CmaParams.class, new CmaParams(true, 32L << 20, 0, 0));
@@ -51,15 +54,15 @@ class CmaBootTest {
     @Test
     void withoutCmaTheKconfigSizeIsPlacedTopDownBelowTheDmaLimit() {
         FakeBootContext ctx = virt("console=ttyAMA0");
-        run(ctx, BootPhase.MEMBLOCK, BootPhase.RESERVED_MEM, BootPhase.CONTIGUOUS);
-        assertFalse(ctx.require(CmaParams.class).given());
+        run(ctx, BootPhase.RESERVED_MEM, BootPhase.CONTIGUOUS);
+        assertFalse(CmaParams.of(ctx).given());
         assertEquals(List.of("cma: Reserved 64 MiB at 0x00000000fc000000"), ctx.log().kernelText());
     }
 
     @Test
-    void anOverflowingSizeFailsTheBootInMemblockAndPublishesNothing() {
+    void anOverflowingSizeFailsTheBootAtEarlyParamsAndPublishesNothing() {
         FakeBootContext ctx = virt("cma=16384P");
-        InvalidInputException e = assertThrows(InvalidInputException.class, () -> run(ctx, BootPhase.MEMBLOCK));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> run(ctx));
         assertTrue(e.getMessage().startsWith("cma=16384P: the size '16384P' does not fit in 64 bits"), e.getMessage());
         assertEquals(Map.of(ZoneLimits.class, ctx.require(ZoneLimits.class)), ctx.published());
         assertTrue(ctx.log().lines().isEmpty());
@@ -70,7 +73,7 @@ class CmaBootTest {
         PlatformSpec spec = Specs.spec(Arch.ARM64, "cma=12Q");
         FakeBootContext ctx = new FakeBootContext(new PlatformSpec(spec.name(), spec.arch(), spec.deviceTree(),
             spec.e820(), spec.memOverride(), spec.cmdline(), spec.kconfig().with("DMA_CMA", "n"), 1, Map.of()));
-        run(ctx, BootPhase.MEMBLOCK, BootPhase.RESERVED_MEM);
+        run(ctx, BootPhase.RESERVED_MEM);
         assertTrue(ctx.published().isEmpty());
     }
 }

@@ -6,13 +6,27 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.dmasim.api.platform.InvalidInputException;
-import org.dmasim.api.platform.KernelCmdline;
+import java.util.List;
+import org.dmasim.api.platform.Arch;
+import org.dmasim.testing.FakeBootContext;
+import org.dmasim.testing.FakeMemblock;
+import org.dmasim.testing.Specs;
 import org.junit.jupiter.api.Test;
 
-/** early_cma(): the three forms of cma=, the last one winning, and the values dmasim refuses. */
+/**
+ * early_cma() as parse_early_param() runs it: the three forms of cma=, each one folded into the
+ * previous state, the kernel's reaction to a bare cma, and the values dmasim refuses.
+ */
 class CmaParamsTest {
+    private static FakeBootContext early(String cmdline) {
+        FakeBootContext ctx = new FakeBootContext(Specs.spec(Arch.ARM64, cmdline), FakeMemblock.withMemory(0x40000000L,
+            1L << 30)).addEarlyParams(new CmaBoot().earlyParams(Arch.ARM64));
+        ctx.parseEarlyParams();
+        return ctx;
+    }
+
     private static CmaParams parse(String cmdline) {
-        return CmaParams.parse(KernelCmdline.parse(cmdline));
+        return CmaParams.of(early(cmdline));
     }
 
     @Test
@@ -44,8 +58,24 @@ class CmaParamsTest {
     }
 
     @Test
-    void theLastCmaWins() {
-        assertEquals(16L << 20, parse("cma=64M cma=16M").size());
+    void aLaterCmaChangesTheSizeAndKeepsAnEarlierPlacement() {
+        assertEquals(new CmaParams(true, 16L << 20, 0, 0), parse("cma=64M cma=16M"));
+        // size_cmdline, base_cmdline and limit_cmdline are static: "cma=16M" sets only the size.
+        assertEquals(new CmaParams(true, 16L << 20, 0x50000000L, 0x54000000L), parse("cma=64M@0x50000000 cma=16M"));
+    }
+
+    @Test
+    void aBareCmaIsReportedAsTheKernelReportsItAndChangesNothing() {
+        FakeBootContext ctx = early("cma=32M cma");
+        assertEquals(List.of("cma: Config string not provided", "Malformed early option 'cma'"),
+            ctx.log().kernelText());
+        assertEquals(new CmaParams(true, 32L << 20, 0, 0), CmaParams.of(ctx));
+        assertEquals(CmaParams.NOT_GIVEN, parse("cma"));
+    }
+
+    @Test
+    void anEmptyValueIsSizeZeroAsMemparseReadsIt() {
+        assertEquals(new CmaParams(true, 0, 0, 0), parse("cma="));
     }
 
     @Test
@@ -55,8 +85,6 @@ class CmaParamsTest {
             + " suffixes K M G T P E)", e.getMessage());
         e = assertThrows(InvalidInputException.class, () -> parse("cma=64M@"));
         assertTrue(e.getMessage().startsWith("cma=64M@: expected a start at ''"), e.getMessage());
-        e = assertThrows(InvalidInputException.class, () -> parse("cma="));
-        assertTrue(e.getMessage().startsWith("cma: Config string not provided"), e.getMessage());
     }
 
     @Test
