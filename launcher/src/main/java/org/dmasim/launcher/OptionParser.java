@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
+import org.dmasim.api.mem.CacheEviction;
 import org.dmasim.api.platform.Arch;
 import org.dmasim.api.platform.InvalidInputException;
 import org.dmasim.api.platform.Memparse;
@@ -40,6 +41,9 @@ public final class OptionParser {
         "  --kconfig KEY=VALUE     Kconfig override, e.g. CMA_SIZE_MBYTES=128 (repeatable)",
         "  --cpus N                number of CPUs",
         "  --backend SUBSYS=CHOICE backend choice, e.g. dmapool=6.4 (repeatable)",
+        "  --cache-evict none|seed=N,rate=R",
+        "                          CPU data cache eviction: none (default, every missing dma_sync shows) or each",
+        "                          CPU line access evicts a random cached line with probability R (seeded by N)",
         "  --show VIEW[,VIEW...]   after booting print " + ProcView.ids());
 
     private static final String COMMANDS_TEXT = String.join("\n",
@@ -79,7 +83,7 @@ public final class OptionParser {
     }
 
     private static final List<String> OPTIONS = List.of("--profile", "--arch", "--dtb", "--e820", "--mem",
-        "--cmdline", "--kconfig", "--cpus", "--show", "--backend");
+        "--cmdline", "--kconfig", "--cpus", "--show", "--backend", "--cache-evict");
     private static final Pattern KCONFIG = Pattern.compile("(CONFIG_)?[A-Za-z0-9_]+=.*");
 
     private OptionParser() {
@@ -181,6 +185,14 @@ public final class OptionParser {
             case "--cpus" -> {
                 once(name, o.cpus);
                 o.cpus = cpus(value);
+            }
+            case "--cache-evict" -> {
+                once(name, o.cacheEvict);
+                try {
+                    o.cacheEvict = CacheEviction.parse(value).toString();
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("--cache-evict " + e.getMessage());
+                }
             }
             case "--show" -> {
                 for (String v : value.split(",", -1)) {

@@ -2,19 +2,45 @@ package org.dmasim.arch.arm64;
 
 import java.util.concurrent.atomic.AtomicLong;
 import org.dmasim.api.dma.ArchDma;
+import org.dmasim.api.dma.DmaDirection;
+import org.dmasim.api.mem.CpuCache;
 import org.dmasim.api.mem.MemAttr;
 
 /**
- * arm64's DMA hooks in 6.1 (arch/arm64/mm/dma-mapping.c, asm/cache.h, asm/pgtable.h).
+ * arm64's DMA hooks in 6.1 (arch/arm64/mm/dma-mapping.c, cache.S, asm/cache.h, asm/pgtable.h).
  * Devices are non-coherent unless the DT says {@code dma-coherent} (OF_DMA_DEFAULT_COHERENT is
  * not set on arm64); DMA_DIRECT_REMAP is selected, so a non-coherent device's coherent buffer is
  * a vmap alias with {@code pgprot_dmacoherent} = MT_NORMAL_NC; {@code dma_get_cache_alignment()}
- * is ARCH_DMA_MINALIGN = 128 (it became cache_line_size() only in 6.5).
+ * is ARCH_DMA_MINALIGN = 128 (it became cache_line_size() only in 6.5), and so is
+ * ARCH_KMALLOC_MINALIGN.
+ *
+ * <p>Cache maintenance, on the platform's {@link CpuCache} (lines of {@code dcache_line_size},
+ * 4 << CTR_EL0.DminLine = 64 bytes):
+ * <ul>
+ * <li>{@code arch_sync_dma_for_device}: {@code dcache_clean_poc(start, start + size)} for every
+ *     direction (6.0 dropped the invalidate for DMA_FROM_DEVICE). Like every
+ *     {@code dcache_by_line_op} loop it starts at the line holding {@code start} and runs while
+ *     below {@code end}, so it always touches at least one line.</li>
+ * <li>{@code arch_sync_dma_for_cpu}: nothing for DMA_TO_DEVICE, else
+ *     {@code dcache_inval_poc(start, start + size)}: an end that is not line aligned has its line
+ *     cleaned and invalidated ({@code dc civac}) first; then a start that is not line aligned has
+ *     its line cleaned and invalidated, an aligned one invalidated ({@code dc ivac}); then every
+ *     following line below the (aligned-down) end is invalidated. So bytes that share a line with
+ *     the buffer survive, and CPU stores inside the buffer are discarded.</li>
+ * <li>{@code arch_dma_prep_coherent}: {@code dcache_clean_poc}, as v6.1 has it (6.0 dropped the
+ *     invalidate; a 2023 revert brought {@code dcache_clean_inval_poc} back in later kernels). The
+ *     linear map's lines stay cached, clean, and go stale once the Normal-NC alias is written.</li>
+ * </ul>
  */
 final class Arm64Dma implements ArchDma {
     static final int ARCH_DMA_MINALIGN = 128;
 
-    private final AtomicLong cleaned = new AtomicLong();
+    private final CpuCache cache;
+    private final AtomicLong prepared = new AtomicLong();
+
+    Arm64Dma(CpuCache cache) {
+        this.cache = cache;
+    }
 
     @Override
     public int cacheAlignment() {
@@ -43,13 +69,57 @@ final class Arm64Dma implements ArchDma {
 
     @Override
     public void prepCoherent(long phys, long size) {
-        // dcache_clean_poc(start, start + size): with no CPU cache model yet, nothing is dirty;
-        // the bytes are counted so tests can see the clean was issued.
-        cleaned.addAndGet(size);
+        prepared.addAndGet(size);
+        dcacheCleanPoc(phys, phys + size);
     }
 
     @Override
     public long prepCoherentBytes() {
-        return cleaned.get();
+        return prepared.get();
+    }
+
+    @Override
+    public void syncForDevice(long paddr, long size, DmaDirection dir) {
+        dcacheCleanPoc(paddr, paddr + size);
+    }
+
+    @Override
+    public void syncForCpu(long paddr, long size, DmaDirection dir) {
+        if (dir == DmaDirection.TO_DEVICE) {
+            return;
+        }
+        dcacheInvalPoc(paddr, paddr + size);
+    }
+
+    @Override
+    public int kmallocMinAlign() {
+        // include/linux/slab.h: ARCH_DMA_MINALIGN > 8, so ARCH_KMALLOC_MINALIGN = ARCH_DMA_MINALIGN.
+        return ARCH_DMA_MINALIGN;
+    }
+
+    /** {@code dcache_by_line_op cvac}: from the line holding start, while below end (at least one line). */
+    private void dcacheCleanPoc(long start, long end) {
+        long first = start & -cache.lineSize();
+        cache.clean(first, Math.max(end - first, 1));
+    }
+
+    /** {@code dcache_inval_poc}, step by step as cache.S runs it. */
+    private void dcacheInvalPoc(long start, long end) {
+        long line = cache.lineSize();
+        long mask = line - 1;
+        if ((end & mask) != 0) {
+            end &= ~mask;
+            cache.cleanInvalidate(end, line);
+        }
+        if ((start & mask) != 0) {
+            start &= ~mask;
+            cache.cleanInvalidate(start, line);
+        } else {
+            cache.invalidate(start, line);
+        }
+        long next = start + line;
+        if (next < end) {
+            cache.invalidate(next, end - next);
+        }
     }
 }

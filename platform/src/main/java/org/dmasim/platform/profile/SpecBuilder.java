@@ -9,6 +9,7 @@ import org.dmasim.api.dt.DeviceTree;
 import org.dmasim.api.dt.DeviceTreeException;
 import org.dmasim.api.dt.DtNode;
 import org.dmasim.api.dt.DtProperty;
+import org.dmasim.api.mem.CacheEviction;
 import org.dmasim.api.platform.Arch;
 import org.dmasim.api.platform.BootLoader;
 import org.dmasim.api.platform.E820Entry;
@@ -118,7 +119,20 @@ public final class SpecBuilder {
 
         int cpus = cpus(config, profile, dt);
         return new PlatformSpec(name, arch, dt, e820, mem, KernelCmdline.boot(cmdline.text()), kconfig, cpus,
-            backends(config, profile), loader);
+            backends(config, profile), loader, cacheEviction(config, profile));
+    }
+
+    /** {@code cache.evict}: the configuration's, else the profile's, else none. */
+    static CacheEviction cacheEviction(Map<String, ?> config, Profile profile) {
+        Optional<String> v = str(config, PlatformConfig.CACHE_EVICT).or(() -> profile.value(PlatformConfig.CACHE_EVICT));
+        if (v.isEmpty()) {
+            return CacheEviction.NONE;
+        }
+        try {
+            return CacheEviction.parse(v.get());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException(PlatformConfig.CACHE_EVICT + " = " + e.getMessage());
+        }
     }
 
     /**
