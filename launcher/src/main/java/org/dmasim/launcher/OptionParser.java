@@ -50,13 +50,13 @@ public final class OptionParser {
         "Shell and script commands (in the shell: help, help NAME; -p NAME picks a platform):",
         "  dmasim:  platforms, bootlog, buddyinfo, zoneinfo, pagetypeinfo, help",
         "  mm:      alloc_pages, __free_pages, __get_free_pages, get_zeroed_page, __get_dma_pages, free_pages,",
-        "           meminfo, vmstat",
+        "           kmalloc, kzalloc, kfree, ksize, meminfo, vmstat, slabinfo",
         "  cma:     cma_alloc, cma_release, cma_debugfs",
         "  dma:     devices, device, device_create, dma_set_mask, dma_set_coherent_mask, dma_set_mask_and_coherent,",
         "           dma_get_required_mask, dma_get_cache_alignment, dma_max_mapping_size, dma_opt_mapping_size,",
         "           dma_alloc_coherent, dma_alloc_attrs, dma_free_coherent, dma_alloc_pages, dma_free_pages,",
         "           dma_alloc_noncoherent, dma_free_noncoherent, dma_mmap_coherent, dma_declare_coherent_memory,",
-        "           allocations, dma_pools, cpu_read, cpu_write",
+        "           allocations, dma_pools, cpu_read, cpu_write, cpu_cache",
         "  dmapool: dma_pool_create, dmam_pool_create, dma_pool_alloc, dma_pool_zalloc, dma_pool_free,",
         "           dma_pool_destroy, pools, dmapool_test, dmapool_backend");
 

@@ -133,7 +133,8 @@ public final class PlatformComponent {
 
     /** Backends every platform of this architecture needs. */
     static Set<String> required(PlatformSpec spec) {
-        Set<String> names = new TreeSet<>(List.of("mm.buddy", "cma", "swiotlb", "atomicpool", "dma.core", "dmapool"));
+        Set<String> names = new TreeSet<>(List.of("mm.buddy", "mm.slab", "cma", "swiotlb", "atomicpool", "dma.core",
+            "dmapool"));
         names.add(spec.arch() == org.dmasim.api.platform.Arch.ARM64 ? "arch.arm64" : "arch.x86");
         return names;
     }
@@ -235,7 +236,7 @@ public final class PlatformComponent {
      */
     static final List<Class<?>> RUNTIME_SERVICES = List.of(PageAllocator.class, org.dmasim.api.dma.DmaApi.class,
         org.dmasim.api.dmapool.DmaPools.class, org.dmasim.api.cma.CmaAreas.class,
-        org.dmasim.api.pool.AtomicPools.class);
+        org.dmasim.api.pool.AtomicPools.class, org.dmasim.api.slab.Kmalloc.class);
 
     private <T> void register(PlatformInstance instance, Class<T> type) {
         instance.lookup(type).ifPresent(facility -> {

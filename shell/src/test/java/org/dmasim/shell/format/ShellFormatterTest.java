@@ -206,4 +206,37 @@ class ShellFormatterTest {
             "dma-test-coh              platform  coherent      0xffffffffffffffff  0xffffffff     -              direct"
                 + "  SIZE_MAX"), ShellFormatter.formatAny(List.of(deviceBehindABus(), coh)));
     }
+
+    @Test
+    void kmalloc_showsAddressPhysCacheAndKsize() {
+        KmallocDTO k = KmallocDTO.of("p", "kmalloc", List.of("100", "GFP_KERNEL"), 0xffff000002a3e080L, 0x42a3e080L,
+            "kmalloc-128", 128);
+        assertEquals("kmalloc(100, GFP_KERNEL) = 0xffff000002a3e080 (phys 0x42a3e080, kmalloc-128, ksize 0x80)",
+            ShellFormatter.formatAny(k));
+        KmallocDTO zero = KmallocDTO.of("p", "kmalloc", List.of("0", "GFP_KERNEL"), 16, 0, null, 0);
+        assertEquals("kmalloc(0, GFP_KERNEL) = 0x10 (ZERO_SIZE_PTR)", ShellFormatter.format(zero));
+    }
+
+    @Test
+    void cpuCache_countersThenLines() {
+        org.dmasim.api.mem.CacheStats stats = new org.dmasim.api.mem.CacheStats(5, 4, 3, 1, 0, 0, 2, 1, 7, 2);
+        CpuCacheDTO c = CpuCacheDTO.of("p", 64, "none", stats, List.of(
+            new CpuCacheDTO.Line(0xffff000000001000L, new org.dmasim.api.mem.CacheLine(0x40001000L, true, true, false)),
+            new CpuCacheDTO.Line(0xffff000000001040L, new org.dmasim.api.mem.CacheLine(0x40001040L, true, false, true)),
+            new CpuCacheDTO.Line(0xffff000000001080L, new org.dmasim.api.mem.CacheLine(0x40001080L, false, false,
+                false))));
+        assertEquals(String.join("\n",
+            "CPU data cache      64-byte lines, write-back, eviction none",
+            "lines cached        7 (2 dirty)",
+            "line fills          5",
+            "lines cleaned       4",
+            "lines invalidated   3 (1 dirty: CPU stores lost)",
+            "lines evicted       0 (0 written back)",
+            "stale CPU reads     2",
+            "stale device reads  1",
+            "ADDR                PHYS        STATE",
+            "0xffff000000001000  0x40001000  dirty",
+            "0xffff000000001040  0x40001040  clean, RAM changed behind it",
+            "0xffff000000001080  0x40001080  not cached"), ShellFormatter.formatAny(c));
+    }
 }
