@@ -65,7 +65,7 @@ public class CpuCacheBenchmark {
     @Benchmark
     public long cacheableWriteAndClean() {
         vm.cpuWrite(kva, payload);
-        arch.syncForDevice(phys, SIZE, DmaDirection.TO_DEVICE);
+        arch.syncDmaForDevice(phys, SIZE, DmaDirection.TO_DEVICE);
         return kva;
     }
 

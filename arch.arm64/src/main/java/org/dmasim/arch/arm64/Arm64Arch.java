@@ -98,29 +98,27 @@ public final class Arm64Arch implements ArchSupport {
 
     @Override
     public Set<BootPhase> phases(Arch arch) {
-        return arch == Arch.ARM64 ? EnumSet.of(BootPhase.MEMBLOCK, BootPhase.EARLY_ALLOC, BootPhase.FREE_AREA_INIT,
-            BootPhase.PERCPU, BootPhase.CMDLINE, BootPhase.FREE_INITMEM)
+        return arch == Arch.ARM64 ? EnumSet.of(BootPhase.MEMBLOCK, BootPhase.EARLY_ALLOC, BootPhase.PERCPU,
+            BootPhase.CMDLINE, BootPhase.FREE_INITMEM)
             : EnumSet.noneOf(BootPhase.class);
     }
 
     @Override
     public int rank(BootPhase phase) {
         // setup_log_buf() follows the "Kernel command line:" banner and the early parameters
-        // (swiotlb's at 10) and precedes the VFS hash tables (20). The DMA hooks need the CPU
-        // cache, which the platform publishes at the start of FREE_AREA_INIT (rank -50).
-        return switch (phase) {
-            case CMDLINE -> 15;
-            case FREE_AREA_INIT -> -40;
-            default -> -100;
-        };
+        // (swiotlb's at 10) and precedes the VFS hash tables (20).
+        return phase == BootPhase.CMDLINE ? 15 : -100;
     }
 
     @Override
     public void run(BootPhase phase, BootContext ctx) {
         switch (phase) {
-            case MEMBLOCK -> memblockInit(ctx);
-            case FREE_AREA_INIT -> ctx.put(org.dmasim.api.dma.ArchDma.class,
-                new Arm64Dma(ctx.require(org.dmasim.api.mem.CpuCache.class)));
+            case MEMBLOCK -> {
+                // The DMA hooks act on the CPU cache the platform publishes with the RAM (FREE_AREA_INIT).
+                ctx.put(org.dmasim.api.dma.ArchDma.class,
+                    new Arm64Dma(() -> ctx.require(org.dmasim.api.mem.CpuCache.class)));
+                memblockInit(ctx);
+            }
             case EARLY_ALLOC -> {
                 ctx.memblock().allowResize(); // paging_init() ends with memblock_allow_resize()
                 EarlyAllocations.beforeZones(ctx, ctx.require(KernelImage.class));

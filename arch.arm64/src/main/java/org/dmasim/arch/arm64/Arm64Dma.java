@@ -1,6 +1,7 @@
 package org.dmasim.arch.arm64;
 
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.dmasim.api.dma.ArchDma;
 import org.dmasim.api.dma.DmaDirection;
 import org.dmasim.api.mem.CpuCache;
@@ -11,11 +12,11 @@ import org.dmasim.api.mem.MemAttr;
  * Devices are non-coherent unless the DT says {@code dma-coherent} (OF_DMA_DEFAULT_COHERENT is
  * not set on arm64); DMA_DIRECT_REMAP is selected, so a non-coherent device's coherent buffer is
  * a vmap alias with {@code pgprot_dmacoherent} = MT_NORMAL_NC; {@code dma_get_cache_alignment()}
- * is ARCH_DMA_MINALIGN = 128 (it became cache_line_size() only in 6.5), and so is
- * ARCH_KMALLOC_MINALIGN.
+ * is ARCH_DMA_MINALIGN = 128 (it became cache_line_size() only in 6.5).
  *
  * <p>Cache maintenance, on the platform's {@link CpuCache} (lines of {@code dcache_line_size},
- * 4 << CTR_EL0.DminLine = 64 bytes):
+ * 4 << CTR_EL0.DminLine = 64 bytes), which the platform makes once RAM is known, after this
+ * object (so it is looked up at the first hook call):
  * <ul>
  * <li>{@code arch_sync_dma_for_device}: {@code dcache_clean_poc(start, start + size)} for every
  *     direction (6.0 dropped the invalidate for DMA_FROM_DEVICE). Like every
@@ -35,11 +36,21 @@ import org.dmasim.api.mem.MemAttr;
 final class Arm64Dma implements ArchDma {
     static final int ARCH_DMA_MINALIGN = 128;
 
-    private final CpuCache cache;
+    private final Supplier<CpuCache> cacheLookup;
+    private volatile CpuCache cache;
     private final AtomicLong prepared = new AtomicLong();
 
-    Arm64Dma(CpuCache cache) {
-        this.cache = cache;
+    Arm64Dma(Supplier<CpuCache> cache) {
+        this.cacheLookup = cache;
+    }
+
+    private CpuCache cache() {
+        CpuCache c = cache;
+        if (c == null) {
+            c = cacheLookup.get();
+            cache = c;
+        }
+        return c;
     }
 
     @Override
@@ -79,32 +90,28 @@ final class Arm64Dma implements ArchDma {
     }
 
     @Override
-    public void syncForDevice(long paddr, long size, DmaDirection dir) {
-        dcacheCleanPoc(paddr, paddr + size);
+    public void syncDmaForDevice(long phys, long size, DmaDirection dir) {
+        dcacheCleanPoc(phys, phys + size);
     }
 
     @Override
-    public void syncForCpu(long paddr, long size, DmaDirection dir) {
+    public void syncDmaForCpu(long phys, long size, DmaDirection dir) {
         if (dir == DmaDirection.TO_DEVICE) {
             return;
         }
-        dcacheInvalPoc(paddr, paddr + size);
-    }
-
-    @Override
-    public int kmallocMinAlign() {
-        // include/linux/slab.h: ARCH_DMA_MINALIGN > 8, so ARCH_KMALLOC_MINALIGN = ARCH_DMA_MINALIGN.
-        return ARCH_DMA_MINALIGN;
+        dcacheInvalPoc(phys, phys + size);
     }
 
     /** {@code dcache_by_line_op cvac}: from the line holding start, while below end (at least one line). */
     private void dcacheCleanPoc(long start, long end) {
-        long first = start & -cache.lineSize();
-        cache.clean(first, Math.max(end - first, 1));
+        CpuCache c = cache();
+        long first = start & -c.lineSize();
+        c.clean(first, Math.max(end - first, 1));
     }
 
     /** {@code dcache_inval_poc}, step by step as cache.S runs it. */
     private void dcacheInvalPoc(long start, long end) {
+        CpuCache cache = cache();
         long line = cache.lineSize();
         long mask = line - 1;
         if ((end & mask) != 0) {

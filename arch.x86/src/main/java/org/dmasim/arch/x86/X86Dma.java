@@ -10,7 +10,6 @@ import org.dmasim.api.mem.MemAttr;
  * (write-back) memory, {@code arch_dma_prep_coherent} does not exist and
  * {@code dma_get_cache_alignment()} returns 1. Devices snoop the CPU caches: the platform's
  * cache model serves them through its coherent device port, and the sync hooks do nothing.
- * ARCH_KMALLOC_MINALIGN is {@code __alignof__(unsigned long long)} = 8.
  */
 final class X86Dma implements ArchDma {
     @Override
@@ -44,17 +43,12 @@ final class X86Dma implements ArchDma {
     }
 
     @Override
-    public void syncForDevice(long paddr, long size, DmaDirection dir) {
+    public void syncDmaForDevice(long phys, long size, DmaDirection dir) {
         // No ARCH_HAS_SYNC_DMA_FOR_DEVICE: the hook compiles to nothing (devices snoop).
     }
 
     @Override
-    public void syncForCpu(long paddr, long size, DmaDirection dir) {
+    public void syncDmaForCpu(long phys, long size, DmaDirection dir) {
         // No ARCH_HAS_SYNC_DMA_FOR_CPU: the hook compiles to nothing.
-    }
-
-    @Override
-    public int kmallocMinAlign() {
-        return 8;
     }
 }

@@ -31,28 +31,22 @@ public interface ArchDma {
     long prepCoherentBytes();
 
     /**
-     * {@code arch_sync_dma_for_device(paddr, size, dir)}: the cache maintenance that hands
-     * [paddr, paddr + size) to a device that does not snoop. dma-direct calls it for
-     * non-coherent devices only ({@code !dev_is_dma_coherent(dev)}): after mapping (unless
-     * DMA_ATTR_SKIP_CPU_SYNC) and in {@code dma_sync_*_for_device}, on the bounce buffer's
-     * address when swiotlb bounced (after the copy into it). arm64 6.1 cleans every line the
-     * range touches to the point of coherency, whatever the direction; x86 has no such hook.
+     * {@code arch_sync_dma_for_device(paddr, size, dir)}: what dma-direct asks before the device
+     * touches a streaming buffer of a non-coherent device (arm64: clean to the point of
+     * coherency). Nothing on an architecture without ARCH_HAS_SYNC_DMA_FOR_DEVICE (x86).
+     *
+     * @since 1.2
      */
-    void syncForDevice(long paddr, long size, DmaDirection dir);
+    default void syncDmaForDevice(long phys, long size, DmaDirection dir) {
+    }
 
     /**
-     * {@code arch_sync_dma_for_cpu(paddr, size, dir)}: the cache maintenance that hands the range
-     * back to the CPU, for non-coherent devices only: at unmap (unless DMA_ATTR_SKIP_CPU_SYNC)
-     * and in {@code dma_sync_*_for_cpu}, before swiotlb copies a bounce buffer back. arm64 6.1:
-     * nothing for DMA_TO_DEVICE; otherwise invalidate, the partially covered first and last
-     * lines cleaned and invalidated ({@code dcache_inval_poc}); x86 has no such hook.
+     * {@code arch_sync_dma_for_cpu(paddr, size, dir)}: what dma-direct asks before the CPU reads
+     * what a non-coherent device wrote (arm64: invalidate, partial edge lines cleaned and
+     * invalidated). Nothing on an architecture without ARCH_HAS_SYNC_DMA_FOR_CPU (x86).
+     *
+     * @since 1.2
      */
-    void syncForCpu(long paddr, long size, DmaDirection dir);
-
-    /**
-     * {@code ARCH_KMALLOC_MINALIGN}: the smallest alignment and size kmalloc hands out. arm64
-     * 6.1: ARCH_DMA_MINALIGN = 128 (so a kmalloc buffer never shares a cache line with another);
-     * x86_64: {@code __alignof__(unsigned long long)} = 8.
-     */
-    int kmallocMinAlign();
+    default void syncDmaForCpu(long phys, long size, DmaDirection dir) {
+    }
 }

@@ -1,59 +1,41 @@
 package org.dmasim.api.dma;
 
-import java.util.Locale;
-
 /**
- * {@code enum dma_data_direction} ({@code include/linux/dma-direction.h}), with the kernel's
- * values: who writes the buffer while the device owns it.
+ * {@code enum dma_data_direction} (include/linux/dma-direction.h): which way the data of a
+ * streaming mapping moves. The ordinals are the kernel's values.
  */
 public enum DmaDirection {
-    /** {@code DMA_BIDIRECTIONAL} (0): both. */
-    BIDIRECTIONAL(0),
-    /** {@code DMA_TO_DEVICE} (1): the CPU wrote it, the device reads it. */
-    TO_DEVICE(1),
-    /** {@code DMA_FROM_DEVICE} (2): the device writes it, the CPU reads it afterwards. */
-    FROM_DEVICE(2),
-    /** {@code DMA_NONE} (3): only for debugging; every mapping call BUGs on it. */
-    NONE(3);
+    /** {@code DMA_BIDIRECTIONAL} (0): the device may read and write. */
+    BIDIRECTIONAL,
+    /** {@code DMA_TO_DEVICE} (1): the device reads what the CPU wrote. */
+    TO_DEVICE,
+    /** {@code DMA_FROM_DEVICE} (2): the device writes, the CPU reads afterwards. */
+    FROM_DEVICE,
+    /** {@code DMA_NONE} (3): debugging only; every mapping call BUGs on it. */
+    NONE;
 
-    private final int value;
-
-    DmaDirection(int value) {
-        this.value = value;
-    }
-
-    /** The kernel's numeric value. */
-    public int value() {
-        return value;
-    }
-
-    /** {@code DMA_TO_DEVICE} and so on. */
+    /** The kernel's name, as DMA-API debug prints it ({@code dir2name}). */
     public String kernelName() {
-        return "DMA_" + name();
+        return this == BIDIRECTIONAL ? "DMA_BIDIRECTIONAL" : "DMA_" + name();
     }
 
-    /** {@code valid_dma_direction()}: any direction but DMA_NONE. */
-    public boolean valid() {
-        return this != NONE;
+    /** {@code valid_dma_direction()}: the three real directions. */
+    public static boolean valid(DmaDirection dir) {
+        return dir != null && dir != NONE;
     }
 
-    /**
-     * By kernel name ({@code DMA_TO_DEVICE}), without the prefix ({@code TO_DEVICE}), in either
-     * case, or by value (0 to 3).
-     *
-     * @throws IllegalArgumentException naming the text and the valid names
-     */
+    /** Parses {@code DMA_TO_DEVICE}, {@code TO_DEVICE}, {@code to_device} or the kernel's number (0-3). */
     public static DmaDirection parse(String text) {
-        String t = text == null ? "" : text.strip().toUpperCase(Locale.ROOT);
-        if (t.startsWith("DMA_")) {
-            t = t.substring(4);
+        String t = text.strip().toUpperCase(java.util.Locale.ROOT).replaceFirst("^DMA_", "");
+        if (t.length() == 1 && Character.isDigit(t.charAt(0)) && t.charAt(0) <= '3') {
+            return values()[t.charAt(0) - '0'];
         }
         for (DmaDirection d : values()) {
-            if (d.name().equals(t) || String.valueOf(d.value).equals(t)) {
+            if (d.name().equals(t)) {
                 return d;
             }
         }
-        throw new IllegalArgumentException("dma direction '" + text + "' (expected DMA_BIDIRECTIONAL, DMA_TO_DEVICE,"
-            + " DMA_FROM_DEVICE or DMA_NONE)");
+        throw new IllegalArgumentException("DMA direction: " + text.strip()
+            + " (expected: DMA_BIDIRECTIONAL, DMA_TO_DEVICE, DMA_FROM_DEVICE or DMA_NONE, or 0-3)");
     }
 }

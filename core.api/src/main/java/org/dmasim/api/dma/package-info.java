@@ -3,5 +3,5 @@
  * coherent allocations and the per-architecture hooks dma-direct relies on.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.dmasim.api.dma;

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 import org.dmasim.api.mem.KernelVm;
 import org.dmasim.api.mm.Gfp;
 import org.dmasim.api.mm.Page;
@@ -53,10 +54,11 @@ public final class KmallocCaches implements Kmalloc {
      * @param zoneDma whether the kernel has ZONE_DMA (the dma-kmalloc caches)
      * @param nrCpus the simulated CPUs (per-CPU slabs; calculate_order's nr_cpus)
      * @param debug CONFIG_SLUB_DEBUG_ON
+     * @param gfpNames the kernel's {@code %pGg} rendering of GFP flags
      */
     public KmallocCaches(PageAllocator buddy, KernelVm vm, BootLog log, int minAlign, boolean zoneDma, int nrCpus,
-        boolean debug) {
-        this.env = new SlabEnv(buddy, vm, log, new SlabRegistry());
+        boolean debug, IntFunction<String> gfpNames) {
+        this.env = new SlabEnv(buddy, vm, log, new SlabRegistry(), gfpNames);
         this.index = new KmallocIndex(minAlign, zoneDma);
         this.minAlign = index.minSize;
         this.debug = debug;
@@ -111,7 +113,7 @@ public final class KmallocCaches implements Kmalloc {
     /** {@code __kmalloc_large_node}: a compound block of get_order(size) pages, the caller's flags. */
     private long kmallocLarge(long size, int gfp) {
         if ((gfp & GFP_SLAB_BUG_MASK) != 0) {
-            gfp = fixFlags(env.log(), gfp);
+            gfp = fixFlags(env, gfp);
         }
         int order = Page.getOrder(size);
         long pfn = env.buddy().allocPages(gfp | Gfp.__GFP_COMP, order);
@@ -119,18 +121,18 @@ public final class KmallocCaches implements Kmalloc {
             return 0;
         }
         long addr = env.vm().linearAddress(Page.pfnPhys(pfn));
-        env.registry().add(pfn, new LargeKmalloc(pfn, order, addr, size));
+        env.registry().add(pfn, order, new LargeKmalloc(pfn, order, addr, size));
         largeAllocations.incrementAndGet();
         largePages.addAndGet(1L << order);
         return addr;
     }
 
     /** {@code kmalloc_fix_flags}: the zone bits slab memory may not have are dropped, with the kernel's warning. */
-    static int fixFlags(BootLog log, int gfp) {
+    static int fixFlags(SlabEnv env, int gfp) {
         int invalid = gfp & GFP_SLAB_BUG_MASK;
         int fixed = gfp & ~GFP_SLAB_BUG_MASK;
-        log.warn(String.format("Unexpected gfp: %s (%s). Fixing up to gfp: %s (%s). Fix your code!", hex(invalid),
-            Gfp.format(invalid), hex(fixed), Gfp.format(fixed)));
+        env.log().warn(String.format("Unexpected gfp: %s (%s). Fixing up to gfp: %s (%s). Fix your code!",
+            hex(invalid), env.gfpNames().apply(invalid), hex(fixed), env.gfpNames().apply(fixed)));
         return fixed;
     }
 

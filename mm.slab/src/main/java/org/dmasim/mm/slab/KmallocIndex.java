@@ -53,6 +53,18 @@ final class KmallocIndex {
     private final boolean zoneDma;
 
     /**
+     * {@code ARCH_KMALLOC_MINALIGN} ({@code include/linux/slab.h}, 6.1): ARCH_DMA_MINALIGN where the
+     * architecture defines one above 8 (arm64: 128, so no kmalloc buffer shares a cache line with
+     * another), else {@code __alignof__(unsigned long long)} = 8 (x86_64). In 6.1
+     * {@code dma_get_cache_alignment()} is ARCH_DMA_MINALIGN where it is defined and 1 elsewhere,
+     * so it gives the answer. (6.5 separated the two: arm64's kmalloc minimum became 8 while the
+     * DMA alignment became the cache line, with swiotlb bouncing small kmalloc buffers.)
+     */
+    static int archKmallocMinalign(int dmaCacheAlignment) {
+        return Math.max(8, dmaCacheAlignment);
+    }
+
+    /**
      * @param minAlign ARCH_KMALLOC_MINALIGN
      * @param zoneDma CONFIG_ZONE_DMA: without it there are no dma-kmalloc caches and __GFP_DMA
      *     picks the normal ones

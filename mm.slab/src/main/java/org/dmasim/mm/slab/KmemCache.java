@@ -44,10 +44,12 @@ import org.dmasim.api.slab.KmallocCache;
  * kept in {@link Slab#next} instead): an object holds what its last owner left in it.
  */
 final class KmemCache {
+    /** {@code __GFP_ATOMIC}: a 6.1 bit (gone in 6.3), in 6.1's GFP_RECLAIM_MASK. */
+    private static final int GFP_ATOMIC_BIT = 0x200;
     /** {@code GFP_RECLAIM_MASK | GFP_CONSTRAINT_MASK} (mm/internal.h, 6.1): what new_slab keeps of the caller's flags. */
     static final int SLAB_GFP_MASK = Gfp.__GFP_RECLAIM | Gfp.__GFP_HIGH | Gfp.__GFP_IO | Gfp.__GFP_FS
         | Gfp.__GFP_NOWARN | Gfp.__GFP_RETRY_MAYFAIL | Gfp.__GFP_NOFAIL | Gfp.__GFP_NORETRY | Gfp.__GFP_MEMALLOC
-        | Gfp.__GFP_NOMEMALLOC | Gfp.__GFP_ATOMIC | Gfp.__GFP_HARDWALL | Gfp.__GFP_THISNODE;
+        | Gfp.__GFP_NOMEMALLOC | GFP_ATOMIC_BIT | Gfp.__GFP_HARDWALL | Gfp.__GFP_THISNODE;
 
     /** What a kfree found. */
     enum FreeOutcome {
@@ -175,7 +177,7 @@ final class KmemCache {
     /** {@code new_slab} / {@code allocate_slab}. */
     private Slab newSlab(int gfp) {
         if ((gfp & KmallocCaches.GFP_SLAB_BUG_MASK) != 0) {
-            gfp = KmallocCaches.fixFlags(env.log(), gfp);
+            gfp = KmallocCaches.fixFlags(env, gfp);
         }
         int flags = (gfp & SLAB_GFP_MASK) | allocFlags;
         int first = (flags | Gfp.__GFP_NOWARN | Gfp.__GFP_NORETRY) & ~Gfp.__GFP_NOFAIL;
@@ -198,7 +200,7 @@ final class KmemCache {
         s.freelist = 0;
         slabs++;
         objects += count;
-        env.registry().add(pfn, s);
+        env.registry().add(pfn, order, s);
         return s;
     }
 
@@ -316,7 +318,7 @@ final class KmemCache {
         }
         return List.of(
             String.format("SLUB: Unable to allocate memory on node -1, gfp=%s(%s)", gfp == 0 ? "0" : "0x"
-                + Integer.toHexString(gfp), Gfp.format(gfp)),
+                + Integer.toHexString(gfp), env.gfpNames().apply(gfp)),
             String.format("  cache: %s, object size: %d, buffer size: %d, default order: %d, min order: %d", name,
                 geometry.size(), geometry.size(), geometry.order(), geometry.minOrder()),
             String.format("  node 0: slabs: %d, objs: %d, free: %d", slabs, objects, freeOnNode));

@@ -8,6 +8,7 @@ import org.dmasim.api.boot.BootPhase;
 import org.dmasim.api.boot.ZoneLimits;
 import org.dmasim.api.dma.ArchDma;
 import org.dmasim.api.mem.KernelVm;
+import org.dmasim.api.mm.Gfp;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.mm.ZoneType;
 import org.dmasim.api.platform.Arch;
@@ -20,8 +21,9 @@ import org.osgi.service.component.annotations.Component;
  * {@link Kmalloc}. Nothing is allocated at boot (a cache takes its first slab at its first
  * kmalloc), so the boot's page counts and {@code /proc} views do not change.
  *
- * <p>The minimum alignment is the architecture's ({@link ArchDma#kmallocMinAlign()}); the
- * dma-kmalloc caches exist when ZONE_DMA is configured; SLUB_DEBUG_ON comes from Kconfig.
+ * <p>The minimum alignment is ARCH_KMALLOC_MINALIGN, from the architecture's
+ * ARCH_DMA_MINALIGN ({@link KmallocIndex#archKmallocMinalign}); the dma-kmalloc caches exist when
+ * ZONE_DMA is configured; SLUB_DEBUG_ON comes from Kconfig.
  */
 @Component(service = BootParticipant.class, property = BootParticipant.BACKEND_PROPERTY + "=" + SlabBoot.NAME)
 public final class SlabBoot implements BootParticipant {
@@ -47,7 +49,7 @@ public final class SlabBoot implements BootParticipant {
     public void run(BootPhase phase, BootContext ctx) {
         ZoneLimits limits = ctx.require(ZoneLimits.class);
         ctx.put(Kmalloc.class, new KmallocCaches(ctx.require(PageAllocator.class), ctx.require(KernelVm.class),
-            ctx.log(), ctx.require(ArchDma.class).kmallocMinAlign(), limits.configured(ZoneType.DMA),
-            ctx.spec().possibleCpus(), ctx.spec().kconfig().enabled("SLUB_DEBUG_ON")));
+            ctx.log(), KmallocIndex.archKmallocMinalign(ctx.require(ArchDma.class).cacheAlignment()), limits.configured(ZoneType.DMA),
+            ctx.spec().possibleCpus(), ctx.spec().kconfig().enabled("SLUB_DEBUG_ON"), Gfp::format));
     }
 }

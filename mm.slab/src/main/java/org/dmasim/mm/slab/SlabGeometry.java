@@ -8,7 +8,7 @@ import org.dmasim.api.mm.Page;
  *
  * <p>Order: the smallest order whose slab holds at least {@code min_objects} objects and wastes
  * at most 1/16 of itself, relaxing the waste to 1/8 and 1/4, then the object count one by one,
- * never above {@code slub_max_order} = PAGE_ALLOC_COSTLY_ORDER = 3. {@code min_objects} is
+ * never above {@code slub_max_order} = PAGE_ALLOC_COSTLY_ORDER = 3 (every kmalloc size fits one). {@code min_objects} is
  * {@code 4 * (fls(nr_cpus) + 1)}, where nr_cpus is {@code num_present_cpus()}, or
  * {@code nr_cpu_ids} when that is 1 (arm64 has only the boot CPU present when the kmalloc caches
  * are made), capped at what a slab of the maximum order holds. A fallback order
@@ -88,11 +88,10 @@ record SlabGeometry(int size, int order, int objects, int minOrder, int minObjec
         if (order <= SLUB_MAX_ORDER) {
             return order;
         }
-        order = calcSlabOrder(size, 1, Page.MAX_ORDER, 1);
-        if (order < Page.MAX_ORDER) {
-            return order;
-        }
-        throw new IllegalArgumentException("kmem_cache_create: object size " + size + " fits no slab (-ENOSYS)");
+        // calculate_order's last resort, a slab of one object up to MAX_ORDER - 1, is for caches
+        // of objects above 32 KiB; kmalloc's largest class is 8 KiB.
+        throw new IllegalArgumentException("kmalloc cache of " + size + "-byte objects: larger than an order-"
+            + SLUB_MAX_ORDER + " slab (kmalloc caches go up to 8 KiB)");
     }
 
     /** {@code set_cpu_partial} then {@code slub_set_cpu_partial}: DIV_ROUND_UP(nr_objects * 2, objects). */

@@ -1,18 +1,19 @@
 package org.dmasim.mm.slab;
 
 import java.util.concurrent.ConcurrentHashMap;
-import org.dmasim.api.mm.Page;
 
 /**
  * {@code virt_to_folio}'s answer for kmalloc memory: which slab or large allocation owns a page.
  * Blocks are registered by their first pfn; every block is naturally aligned to its order (the
  * buddy allocator's blocks are), so the owner of a pfn is found by rounding it down to each
- * order in turn: at most MAX_ORDER lookups, and no entry per tail page.
+ * order in turn up to the largest order registered: a few lookups, and no entry per tail page.
  */
 final class SlabRegistry {
     private final ConcurrentHashMap<Long, Object> heads = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger maxOrder = new java.util.concurrent.atomic.AtomicInteger();
 
-    void add(long pfn, Object block) {
+    void add(long pfn, int order, Object block) {
+        maxOrder.accumulateAndGet(order, Math::max);
         heads.put(pfn, block);
     }
 
@@ -28,7 +29,7 @@ final class SlabRegistry {
 
     /** The {@link Slab} or {@link LargeKmalloc} whose pages hold pfn, or null. */
     Object owner(long pfn) {
-        for (int order = 0; order < Page.MAX_ORDER; order++) {
+        for (int order = 0, max = maxOrder.get(); order <= max; order++) {
             Object o = heads.get(pfn & -(1L << order));
             if (o instanceof Slab s && s.holds(pfn)) {
                 return s;

@@ -55,7 +55,7 @@ class KmallocIndexTest {
         assertEquals(KmallocIndex.Type.DMA, k.type(Gfp.GFP_KERNEL | Gfp.GFP_DMA | Gfp.__GFP_RECLAIMABLE));
         assertEquals(KmallocIndex.Type.RECLAIM, k.type(Gfp.GFP_KERNEL | Gfp.__GFP_RECLAIMABLE | Gfp.__GFP_ACCOUNT));
         assertEquals(KmallocIndex.Type.CGROUP, k.type(Gfp.GFP_KERNEL | Gfp.__GFP_ACCOUNT));
-        assertEquals(KmallocIndex.Type.NORMAL, k.type(Gfp.GFP_ATOMIC));
+        assertEquals(KmallocIndex.Type.NORMAL, k.type(Gfp.GFP_NOWAIT | Gfp.__GFP_HIGH));
         KmallocIndex noDma = new KmallocIndex(8, false);
         assertEquals(KmallocIndex.Type.NORMAL, noDma.type(Gfp.GFP_DMA), "no ZONE_DMA: no dma-kmalloc caches");
         assertEquals(List.of(KmallocIndex.Type.NORMAL, KmallocIndex.Type.CGROUP, KmallocIndex.Type.RECLAIM),

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * {@code -Ddmasim.longTests=true}); the seed is printed, rerun one with {@code -Ddmasim.seed=N}.
  */
 class KmallocRandomTest {
-    private static final int[] GFPS = {Gfp.GFP_KERNEL, Gfp.GFP_ATOMIC, Gfp.GFP_KERNEL | Gfp.GFP_DMA,
+    private static final int[] GFPS = {Gfp.GFP_KERNEL, Gfp.GFP_NOWAIT, Gfp.GFP_KERNEL | Gfp.GFP_DMA,
         Gfp.GFP_KERNEL | Gfp.__GFP_RECLAIMABLE, Gfp.GFP_KERNEL | Gfp.__GFP_ACCOUNT, Gfp.GFP_KERNEL | Gfp.__GFP_ZERO};
 
     private record Live(long addr, long size, long tag, boolean dma) {

@@ -46,12 +46,12 @@ final class CacheViews {
 
         @Override
         void writeChunk(long pfn, int in, byte[] src, int off, int n) {
-            cache.cpuWrite(pfn, in, src, off, n);
+            cache.cpuStore(pfn, in, n, src, off, (byte) 0);
         }
 
         @Override
         void fillChunk(long pfn, int in, int n, byte value) {
-            cache.cpuFill(pfn, in, n, value);
+            cache.cpuStore(pfn, in, n, null, 0, value);
         }
     }
 
@@ -68,12 +68,12 @@ final class CacheViews {
 
         @Override
         void writeChunk(long pfn, int in, byte[] src, int off, int n) {
-            cache.behindWrite(pfn, in, src, off, n);
+            cache.behindStore(pfn, in, n, src, off, (byte) 0);
         }
 
         @Override
         void fillChunk(long pfn, int in, int n, byte value) {
-            cache.behindFill(pfn, in, n, value);
+            cache.behindStore(pfn, in, n, null, 0, value);
         }
     }
 
@@ -97,19 +97,19 @@ final class CacheViews {
 
         @Override
         void writeChunk(long pfn, int in, byte[] src, int off, int n) {
-            if (snoops) {
-                cache.snoopWrite(pfn, in, src, off, n);
-            } else {
-                cache.behindWrite(pfn, in, src, off, n);
-            }
+            store(pfn, in, n, src, off, (byte) 0);
         }
 
         @Override
         void fillChunk(long pfn, int in, int n, byte value) {
+            store(pfn, in, n, null, 0, value);
+        }
+
+        private void store(long pfn, int in, int n, byte[] src, int off, byte value) {
             if (snoops) {
-                cache.snoopFill(pfn, in, n, value);
+                cache.snoopStore(pfn, in, n, src, off, value);
             } else {
-                cache.behindFill(pfn, in, n, value);
+                cache.behindStore(pfn, in, n, src, off, value);
             }
         }
     }

@@ -155,7 +155,11 @@ public final class DataCache implements CpuCache {
         evictAfter(m);
     }
 
-    void cpuWrite(long pfn, int in, byte[] src, int off, int n) {
+    /**
+     * A CPU store of [in, in + n): the bytes of {@code src} from {@code off}, or, when src is
+     * null, {@code value} n times (memset).
+     */
+    void cpuStore(long pfn, int in, int n, byte[] src, int off, byte value) {
         long m = lines(in, n);
         long whole = wholeLines(in, n);
         for (;;) {
@@ -169,44 +173,34 @@ public final class DataCache implements CpuCache {
                 if (missing != 0) {
                     fill(p, missing);
                 }
-                if (p.data != null || !SparseRam.allZero(src, off, n)) {
-                    System.arraycopy(src, off, p.data(), in, n);
-                }
-                stored(p, m, whole);
+                storeInto(p, in, n, src, off, value);
+                p.present |= m;
+                p.dirty |= m;
+                p.ramChanged &= ~whole;
                 break;
             }
         }
         evictAfter(m);
     }
 
-    void cpuFill(long pfn, int in, int n, byte value) {
-        long m = lines(in, n);
-        long whole = wholeLines(in, n);
-        for (;;) {
-            LinePage p = pages.computeIfAbsent(pfn, LinePage::new);
-            synchronized (p) {
-                if (p.dead) {
-                    continue;
-                }
-                listed(p);
-                long missing = m & ~whole & ~p.present;
-                if (missing != 0) {
-                    fill(p, missing);
-                }
-                if (p.data != null || value != 0) {
-                    java.util.Arrays.fill(p.data(), in, in + n, value);
-                }
-                stored(p, m, whole);
-                break;
+    /** The bytes of a store into the page's cached copy (allocated only for a non-zero byte). */
+    private static void storeInto(LinePage p, int in, int n, byte[] src, int off, byte value) {
+        if (src != null) {
+            if (p.data != null || !SparseRam.allZero(src, off, n)) {
+                System.arraycopy(src, off, p.data(), in, n);
             }
+        } else if (p.data != null || value != 0) {
+            java.util.Arrays.fill(p.data(), in, in + n, value);
         }
-        evictAfter(m);
     }
 
-    private static void stored(LinePage p, long m, long whole) {
-        p.present |= m;
-        p.dirty |= m;
-        p.ramChanged &= ~whole;
+    /** The same store into RAM. */
+    private void storeIntoRam(long pfn, int in, int n, byte[] src, int off, byte value) {
+        if (src != null) {
+            ram.writeChunk(pfn, in, src, off, n);
+        } else {
+            ram.fillChunk(pfn, in, n, value);
+        }
     }
 
     /** Line fills from RAM: the lines become present and clean, in step with RAM. */
@@ -268,36 +262,19 @@ public final class DataCache implements CpuCache {
         }
     }
 
-    void behindWrite(long pfn, int in, byte[] src, int off, int n) {
+    /** A store to RAM behind the cache (src null: a fill with value); cached lines over it go stale. */
+    void behindStore(long pfn, int in, int n, byte[] src, int off, byte value) {
         for (;;) {
             LinePage p = pages.get(pfn);
             if (p == null) {
-                ram.writeChunk(pfn, in, src, off, n);
+                storeIntoRam(pfn, in, n, src, off, value);
                 return;
             }
             synchronized (p) {
                 if (p.dead) {
                     continue;
                 }
-                ram.writeChunk(pfn, in, src, off, n);
-                p.ramChanged |= lines(in, n) & p.present;
-                return;
-            }
-        }
-    }
-
-    void behindFill(long pfn, int in, int n, byte value) {
-        for (;;) {
-            LinePage p = pages.get(pfn);
-            if (p == null) {
-                ram.fillChunk(pfn, in, n, value);
-                return;
-            }
-            synchronized (p) {
-                if (p.dead) {
-                    continue;
-                }
-                ram.fillChunk(pfn, in, n, value);
+                storeIntoRam(pfn, in, n, src, off, value);
                 p.ramChanged |= lines(in, n) & p.present;
                 return;
             }
@@ -329,42 +306,20 @@ public final class DataCache implements CpuCache {
         }
     }
 
-    void snoopWrite(long pfn, int in, byte[] src, int off, int n) {
+    /** A snooping device's store (src null: a fill with value): RAM and the cached copies both take it. */
+    void snoopStore(long pfn, int in, int n, byte[] src, int off, byte value) {
         for (;;) {
             LinePage p = pages.get(pfn);
             if (p == null) {
-                ram.writeChunk(pfn, in, src, off, n);
+                storeIntoRam(pfn, in, n, src, off, value);
                 return;
             }
             synchronized (p) {
                 if (p.dead) {
                     continue;
                 }
-                ram.writeChunk(pfn, in, src, off, n);
-                if (p.data != null || !SparseRam.allZero(src, off, n)) {
-                    System.arraycopy(src, off, p.data(), in, n);
-                }
-                p.ramChanged &= ~wholeLines(in, n);
-                return;
-            }
-        }
-    }
-
-    void snoopFill(long pfn, int in, int n, byte value) {
-        for (;;) {
-            LinePage p = pages.get(pfn);
-            if (p == null) {
-                ram.fillChunk(pfn, in, n, value);
-                return;
-            }
-            synchronized (p) {
-                if (p.dead) {
-                    continue;
-                }
-                ram.fillChunk(pfn, in, n, value);
-                if (p.data != null || value != 0) {
-                    java.util.Arrays.fill(p.data(), in, in + n, value);
-                }
+                storeIntoRam(pfn, in, n, src, off, value);
+                storeInto(p, in, n, src, off, value);
                 p.ramChanged &= ~wholeLines(in, n);
                 return;
             }

@@ -63,7 +63,7 @@ class CacheOnBootedPlatformTest {
         assertArrayEquals(new byte[LEN], dev.read(b.phys(), LEN), "the driver forgot dma_sync_single_for_device");
         long stale = b.cache().stats().staleDeviceReads();
         assertEquals((LEN + 63) / 64, stale, "every line of the buffer was stale");
-        b.arch().syncForDevice(b.phys(), LEN, DmaDirection.TO_DEVICE);
+        b.arch().syncDmaForDevice(b.phys(), LEN, DmaDirection.TO_DEVICE);
         assertArrayEquals(payload(1), dev.read(b.phys(), LEN));
         assertEquals(stale, b.cache().stats().staleDeviceReads());
     }
@@ -73,11 +73,11 @@ class CacheOnBootedPlatformTest {
         Board b = Board.boot("qemu-virt-arm64", Map.of());
         PhysMemory dev = b.cache().device(false);
         b.vm().cpuRead(b.kva(), LEN); // the driver looked at the buffer before handing it over
-        b.arch().syncForDevice(b.phys(), LEN, DmaDirection.FROM_DEVICE); // dma_map_single
+        b.arch().syncDmaForDevice(b.phys(), LEN, DmaDirection.FROM_DEVICE); // dma_map_single
         dev.write(b.phys(), payload(2));
         assertArrayEquals(new byte[LEN], b.vm().cpuRead(b.kva(), LEN), "dma_sync_single_for_cpu forgotten");
         assertEquals((LEN + 63) / 64, b.cache().stats().staleCpuReads());
-        b.arch().syncForCpu(b.phys(), LEN, DmaDirection.FROM_DEVICE);
+        b.arch().syncDmaForCpu(b.phys(), LEN, DmaDirection.FROM_DEVICE);
         assertArrayEquals(payload(2), b.vm().cpuRead(b.kva(), LEN));
     }
 
@@ -86,7 +86,7 @@ class CacheOnBootedPlatformTest {
         Board b = Board.boot("qemu-virt-arm64", Map.of());
         b.vm().cpuRead(b.kva(), LEN);
         b.cache().device(false).write(b.phys(), payload(3));
-        b.arch().syncForCpu(b.phys(), 512, DmaDirection.FROM_DEVICE);
+        b.arch().syncDmaForCpu(b.phys(), 512, DmaDirection.FROM_DEVICE);
         byte[] seen = b.vm().cpuRead(b.kva(), LEN);
         byte[] expected = new byte[LEN];
         System.arraycopy(payload(3), 0, expected, 0, 512);
@@ -98,11 +98,11 @@ class CacheOnBootedPlatformTest {
         Board b = Board.boot("qemu-virt-arm64", Map.of());
         long buf = b.phys() + 0x10; // a buffer that does not start on a line
         b.vm().cpuWrite(b.kva(), new byte[] {7}); // a neighbour sharing the buffer's first line
-        b.arch().syncForDevice(buf, 0x100, DmaDirection.FROM_DEVICE);
+        b.arch().syncDmaForDevice(buf, 0x100, DmaDirection.FROM_DEVICE);
         b.vm().cpuWrite(b.kva() + 0x80, new byte[] {9}); // the CPU scribbles into the buffer during DMA
         b.vm().cpuWrite(b.kva(), new byte[] {8}); // and updates its neighbour
         b.cache().device(false).write(buf, payload(4), 0, 0x100);
-        b.arch().syncForCpu(buf, 0x100, DmaDirection.FROM_DEVICE);
+        b.arch().syncDmaForCpu(buf, 0x100, DmaDirection.FROM_DEVICE);
         assertEquals(8, b.vm().cpuRead(b.kva(), 1)[0], "the partial first line was cleaned, not discarded");
         assertEquals(payload(4)[0x70], b.vm().cpuRead(b.kva() + 0x80, 1)[0], "the interior store was discarded");
         assertEquals(1, b.cache().stats().dirtyLinesDiscarded());
@@ -130,8 +130,8 @@ class CacheOnBootedPlatformTest {
         dev.write(b.phys() + 4096, payload(7));
         assertArrayEquals(payload(7), b.vm().cpuRead(b.kva() + 4096, LEN), "FROM_DEVICE without an invalidate");
         CacheStats before = b.cache().stats();
-        b.arch().syncForDevice(b.phys(), LEN, DmaDirection.TO_DEVICE);
-        b.arch().syncForCpu(b.phys(), LEN, DmaDirection.FROM_DEVICE);
+        b.arch().syncDmaForDevice(b.phys(), LEN, DmaDirection.TO_DEVICE);
+        b.arch().syncDmaForCpu(b.phys(), LEN, DmaDirection.FROM_DEVICE);
         CacheStats after = b.cache().stats().since(before);
         assertEquals(0, after.linesCleaned() + after.linesInvalidated(), "x86's hooks do nothing");
         assertEquals(0, after.staleCpuReads() + after.staleDeviceReads());

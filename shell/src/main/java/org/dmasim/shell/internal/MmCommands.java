@@ -208,9 +208,13 @@ public class MmCommands {
         Kmalloc k = slab(p);
         int before = p.bootLog().lines().size();
         k.kfree(addr);
+        return ResultDTO.of(p.name(), "kfree", List.of(shown), null).printed(printedSince(p, before));
+    }
+
+    /** What the kernel printed since the log had {@code before} lines (a WARN during the call). */
+    private static List<String> printedSince(Platform p, int before) {
         List<LogLine> after = p.bootLog().lines();
-        return ResultDTO.of(p.name(), "kfree", List.of(shown), null)
-            .printed(after.subList(before, after.size()).stream().map(ShellFormatter::logLine).toList());
+        return after.subList(before, after.size()).stream().map(ShellFormatter::logLine).toList();
     }
 
     @Descriptor("the bytes usable at a kmalloc address (its size class)")
@@ -221,9 +225,8 @@ public class MmCommands {
         int before = p.bootLog().lines().size();
         long a = Args.number("addr", addr);
         long size = slab(p).ksize(a);
-        List<LogLine> after = p.bootLog().lines();
         return ResultDTO.number(p.name(), "ksize", List.of(String.format("%#018x", a)), size, true)
-            .printed(after.subList(before, after.size()).stream().map(ShellFormatter::logLine).toList());
+            .printed(printedSince(p, before));
     }
 
     @Descriptor("show /proc/slabinfo (the kmalloc caches)")
