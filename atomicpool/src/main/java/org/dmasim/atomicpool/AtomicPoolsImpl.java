@@ -330,6 +330,35 @@ final class AtomicPoolsImpl implements AtomicPools, AutoCloseable {
         }
     }
 
+    /** How the instance view names it: each pool and its size. */
+    String description() {
+        StringBuilder b = new StringBuilder("atomic pools");
+        for (AtomicPool p : existing()) {
+            b.append(' ').append(p.name()).append(' ').append(p.gen().size() >>> 10).append(" KiB");
+        }
+        return existing().isEmpty() ? "no atomic pools" : b.toString();
+    }
+
+    /**
+     * The instance holds nothing any more: the worker stops and every chunk goes back. A pool
+     * that still has blocks out (its instance was forced out with live buffers) keeps its chunks,
+     * leaked as the kernel would leak them, so that memory a driver may still touch is never
+     * handed to someone else.
+     */
+    void release() {
+        close();
+        for (AtomicPool p : existing()) {
+            if (p.gen().avail() != p.gen().size()) {
+                log.dmasim(String.format("atomic_pool_%s: %d bytes still allocated at release; its chunks stay"
+                    + " allocated (leaked)", p.name(), p.gen().size() - p.gen().avail()));
+                continue;
+            }
+            for (AtomicPool.ChunkRecord c : p.chunksAdded()) {
+                expander.giveBack(c);
+            }
+        }
+    }
+
     @Override
     public String toString() {
         return "atomic pools " + pools();

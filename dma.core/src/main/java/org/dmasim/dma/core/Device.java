@@ -1,10 +1,11 @@
 package org.dmasim.dma.core;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.dmasim.api.cma.CmaArea;
 import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.device.DmaRange;
+import org.dmasim.api.dma.DmaOps;
 
 /**
  * A {@code struct device} as the DMA API sees it. Masks and {@code dma_parms} change through
@@ -45,10 +46,28 @@ final class Device implements DmaDevice {
     private volatile long maxSegmentSize;
     private volatile long segmentBoundaryMask;
     private volatile long minAlignMask;
-    /** {@code dev->cma_area}: a per-device CMA area from memory-region, or null. */
-    volatile CmaArea cmaArea;
+    /**
+     * {@code dev->cma_area}: the name of a per-device CMA area from memory-region, or null. The
+     * area itself is found through the CMA instance serving at each call, never kept.
+     */
+    volatile String cmaAreaName;
     /** {@code dev->dma_mem}: per-device coherent memory, or null. */
     volatile DeviceCoherentMem dmaMem;
+    /** The DMA API that registered the device (what {@code own} checks without a lock). */
+    volatile Object owner;
+    /** {@code dev->dma_ops}: null for dma-direct. */
+    volatile DmaOps dmaOps;
+    /** {@code dev->dma_ops_bypass}. */
+    volatile boolean opsBypass;
+    /** Guards {@link #mappings} and {@link #revoked}. */
+    private final Object mapLock = new Object();
+    private final MappingTable mappings = new MappingTable();
+    /**
+     * Mappings revoked by a forced-out backend, kept for the platform's life: their unmap and syncs
+     * are refused and device access through them faults (their memory went back to its owner).
+     */
+    private final List<Mapping> revoked = new ArrayList<>();
+    private volatile boolean anyRevoked;
 
     /**
      * @param busName the bus as {@code dev_driver_string()} names it without a driver: "platform",
@@ -184,6 +203,103 @@ final class Device implements DmaDevice {
     /** {@code dev_driver_string()} for a device with no driver bound: the bus name. */
     String driverString() {
         return busName;
+    }
+
+    // ---- the device's streaming mappings ----
+
+    /** Registers a mapping under its bus address (each DMA segment's, for a list). */
+    void addMapping(Mapping m) {
+        synchronized (mapLock) {
+            if (m.kind == Mapping.Kind.SG) {
+                for (int i = 0; i < m.sgMappedEnts; i++) {
+                    mappings.add(m.sg.dmaAddress(i), m);
+                }
+            } else {
+                mappings.add(m.dmaHandle, m);
+            }
+        }
+    }
+
+    /** Unregisters a mapping; false when another call removed it first. */
+    boolean removeMapping(Mapping m) {
+        synchronized (mapLock) {
+            if (m.kind != Mapping.Kind.SG) {
+                return mappings.remove(m.dmaHandle, m);
+            }
+            boolean any = false;
+            for (int i = 0; i < m.sgMappedEnts; i++) {
+                any |= mappings.remove(m.sg.dmaAddress(i), m);
+            }
+            return any;
+        }
+    }
+
+    /**
+     * The unmap fast path: removes and returns the one mapping registered at {@code dmaHandle} when
+     * it is of {@code kind} and {@code size}; null (and nothing changes) otherwise, for the caller
+     * to find out why.
+     */
+    Mapping takeMapping(long dmaHandle, Mapping.Kind kind, long size) {
+        synchronized (mapLock) {
+            Mapping m = mappings.single(dmaHandle);
+            if (m == null || m.kind != kind || m.size != size) {
+                return null;
+            }
+            mappings.remove(dmaHandle, m);
+            return m;
+        }
+    }
+
+    /** The only mapping registered at {@code dmaHandle}, or null (none, or several). */
+    Mapping mappingAt(long dmaHandle) {
+        synchronized (mapLock) {
+            return mappings.single(dmaHandle);
+        }
+    }
+
+    /** Every mapping registered at {@code dmaHandle}. */
+    Mapping[] mappingsAt(long dmaHandle) {
+        synchronized (mapLock) {
+            return mappings.at(dmaHandle);
+        }
+    }
+
+    /** The mapping whose bus range holds [addr, addr + size), or null. */
+    Mapping mappingContaining(long addr, long size) {
+        synchronized (mapLock) {
+            return mappings.containing(addr, size);
+        }
+    }
+
+    List<Mapping> mappings() {
+        synchronized (mapLock) {
+            return mappings.all();
+        }
+    }
+
+    /** Moves a mapping from the live table to the revoked ones ({@code by}, its backend, was forced out). */
+    void revoke(Mapping m, String by) {
+        synchronized (mapLock) {
+            removeMapping(m);
+            m.revoke(by);
+            revoked.add(m);
+            anyRevoked = true;
+        }
+    }
+
+    /** A revoked mapping registered at {@code dmaHandle} (or holding it, with {@code within}), or null. */
+    Mapping revokedAt(long dmaHandle, long size, boolean within) {
+        if (!anyRevoked) {
+            return null;
+        }
+        synchronized (mapLock) {
+            for (Mapping m : revoked) {
+                if (within ? m.overlaps(dmaHandle, Math.max(size, 1)) : m.dmaHandle == dmaHandle) {
+                    return m;
+                }
+            }
+            return null;
+        }
     }
 
     @Override

@@ -2,8 +2,11 @@ package org.dmasim.dma.core;
 
 import java.util.List;
 import java.util.Optional;
+import org.dmasim.api.backend.RuntimeServices;
+import org.dmasim.api.backend.RuntimeServices.Served;
 import org.dmasim.api.boot.Memblock;
 import org.dmasim.api.cma.CmaArea;
+import org.dmasim.api.cma.CmaAreas;
 import org.dmasim.api.dma.ArchDma;
 import org.dmasim.api.mem.KernelVm;
 import org.dmasim.api.mm.PageAllocator;
@@ -12,24 +15,46 @@ import org.dmasim.api.pool.AtomicPools;
 import org.dmasim.api.swiotlb.SwiotlbPool;
 
 /**
- * What dma-direct reads from the rest of the kernel, captured once at boot.
+ * What dma-direct reads from the rest of the kernel: the facts of the boot, captured once
+ * (they never change while the platform runs), and the backends that can be replaced while it
+ * runs (swiotlb, CMA, the atomic pools), looked up in {@code services} at every call, never kept.
  *
  * @param zoneDmaBits {@code zone_dma_bits}
  * @param zoneDma CONFIG_ZONE_DMA
  * @param zoneDma32 CONFIG_ZONE_DMA32
  * @param maxPfn {@code max_pfn}: one past the last pfn of RAM
- * @param swiotlb the default bounce pool ({@code io_tlb_default_mem}), which every device's
- *     {@code dma_io_tlb_mem} points at; empty when swiotlb is not built in
+ * @param services the platform's run-time services: the current swiotlb pool
+ *     ({@code io_tlb_default_mem}, which every device's {@code dma_io_tlb_mem} points at), CMA
+ *     areas and atomic pools
  * @param cmaAlignment CONFIG_CMA_ALIGNMENT
  * @param memory memblock.memory, for telling no-map (not System RAM) regions from RAM
  */
-record DmaEnv(ArchDma arch, KernelVm vm, PageAllocator buddy, Optional<CmaArea> defaultCma,
-    Optional<AtomicPools> atomicPools, int zoneDmaBits, boolean zoneDma, boolean zoneDma32, long maxPfn,
-    Optional<SwiotlbPool> swiotlb, int cmaAlignment, List<Memblock.Region> memory, BootLog log) {
+record DmaEnv(ArchDma arch, KernelVm vm, PageAllocator buddy, RuntimeServices services, int zoneDmaBits,
+    boolean zoneDma, boolean zoneDma32, long maxPfn, int cmaAlignment, List<Memblock.Region> memory, BootLog log) {
+
+    /** The swiotlb instance serving now, if the swiotlb backend runs. */
+    Optional<Served<SwiotlbPool>> swiotlb() {
+        return services.active(SwiotlbPool.class);
+    }
+
+    /** The CMA instance serving now. */
+    Optional<Served<CmaAreas>> cma() {
+        return services.active(CmaAreas.class);
+    }
+
+    /** The atomic pools serving now. */
+    Optional<Served<AtomicPools>> atomicPools() {
+        return services.active(AtomicPools.class);
+    }
+
+    /** {@code dma_contiguous_default_area} of the CMA instance serving now (an area that failed activation has no pages). */
+    Optional<CmaArea> defaultCma() {
+        return cma().flatMap(s -> s.service().defaultArea()).filter(a -> a.count() > 0);
+    }
 
     /** {@code is_swiotlb_active(dev)}: the device's bounce pool has slots. */
     boolean swiotlbActive() {
-        return swiotlb.map(p -> p.nslabs() > 0).orElse(false);
+        return swiotlb().map(p -> p.service().nslabs() > 0).orElse(false);
     }
 
     /**
@@ -37,7 +62,7 @@ record DmaEnv(ArchDma arch, KernelVm vm, PageAllocator buddy, Optional<CmaArea> 
      * {@code mem->force_bounce} is only set when the pool is initialised, so no pool, no force.
      */
     boolean swiotlbForceBounce() {
-        return swiotlbActive() && swiotlb.get().forceBounce();
+        return swiotlb().map(p -> p.service().nslabs() > 0 && p.service().forceBounce()).orElse(false);
     }
 
     /** {@code region_intersects(..., IORESOURCE_SYSTEM_RAM)}: the parts of RAM without NOMAP. */
