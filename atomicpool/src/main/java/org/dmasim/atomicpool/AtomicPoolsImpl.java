@@ -332,11 +332,11 @@ final class AtomicPoolsImpl implements AtomicPools, AutoCloseable {
 
     /** How the instance view names it: each pool and its size. */
     String description() {
-        StringBuilder b = new StringBuilder("atomic pools");
+        List<String> each = new ArrayList<>();
         for (AtomicPool p : existing()) {
-            b.append(' ').append(p.name()).append(' ').append(p.gen().size() >>> 10).append(" KiB");
+            each.add(p.name() + " " + (p.gen().size() >>> 10) + " KiB");
         }
-        return existing().isEmpty() ? "no atomic pools" : b.toString();
+        return each.isEmpty() ? "no atomic pools" : "atomic pools: " + String.join(", ", each);
     }
 
     /**

@@ -126,12 +126,12 @@ public final class CmaBoot implements BootParticipant, ReservedMemHandler {
     }
 
     private static String describe(CmaAreas areas, boolean late) {
-        StringBuilder b = new StringBuilder(late ? "the boot's CMA areas, adopted:" : "CMA areas:");
+        java.util.List<String> each = new java.util.ArrayList<>();
         for (org.dmasim.api.cma.CmaArea a : areas.areas()) {
-            b.append(' ').append(a.name()).append(String.format(" (%d MiB at 0x%x)", (a.count() << 12) >>> 20,
-                a.basePfn() << 12));
+            each.add(a.name() + String.format(" (%d MiB at 0x%x)", (a.count() << 12) >>> 20, a.basePfn() << 12));
         }
-        return areas.areas().isEmpty() ? "no CMA areas" : b.toString();
+        return each.isEmpty() ? "no CMA areas"
+            : (late ? "the boot's CMA areas, adopted: " : "CMA areas: ") + String.join(", ", each);
     }
 
     /** {@code rmem_cma_setup}. */

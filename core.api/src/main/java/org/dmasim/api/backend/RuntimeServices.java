@@ -16,10 +16,30 @@ public interface RuntimeServices extends BackendInstances {
     }
 
     /**
-     * The service of {@code type} whose instance is ACTIVE, the newest one if several are; empty
-     * when no running backend offers it. A volatile read: cheap enough for every call.
+     * A live view of the service of one type: each {@link #get} answers with the instance serving
+     * at that moment. A consumer may keep the view (not what it returns) and read it on every call:
+     * one volatile read, cheap enough for the hot paths.
      */
-    <T> Optional<Served<T>> active(Class<T> type);
+    @ProviderType
+    interface Current<T> {
+        /** The service whose instance is ACTIVE now (the newest, if several), or null. */
+        Served<T> get();
+
+        default Optional<Served<T>> optional() {
+            return Optional.ofNullable(get());
+        }
+    }
+
+    /** The live view of {@code type}; the same object for every call with the same type. */
+    <T> Current<T> current(Class<T> type);
+
+    /**
+     * The service of {@code type} whose instance is ACTIVE, the newest one if several are; empty
+     * when no running backend offers it.
+     */
+    default <T> Optional<Served<T>> active(Class<T> type) {
+        return current(type).optional();
+    }
 
     /** Registers something that records holdings, to be asked when an instance is forced out. */
     void addRevoker(Revoker revoker);

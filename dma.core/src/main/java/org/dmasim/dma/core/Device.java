@@ -59,9 +59,10 @@ final class Device implements DmaDevice {
     volatile DmaOps dmaOps;
     /** {@code dev->dma_ops_bypass}. */
     volatile boolean opsBypass;
-    /** Guards {@link #mappings} and {@link #revoked}. */
-    private final Object mapLock = new Object();
+    /** The live streaming mappings: concurrent, no lock on the map and unmap paths. */
     private final MappingTable mappings = new MappingTable();
+    /** Guards {@link #revoked}. */
+    private final Object revokedLock = new Object();
     /**
      * Mappings revoked by a forced-out backend, kept for the platform's life: their unmap and syncs
      * are refused and device access through them faults (their memory went back to its owner).
@@ -209,29 +210,25 @@ final class Device implements DmaDevice {
 
     /** Registers a mapping under its bus address (each DMA segment's, for a list). */
     void addMapping(Mapping m) {
-        synchronized (mapLock) {
-            if (m.kind == Mapping.Kind.SG) {
-                for (int i = 0; i < m.sgMappedEnts; i++) {
-                    mappings.add(m.sg.dmaAddress(i), m);
-                }
-            } else {
-                mappings.add(m.dmaHandle, m);
+        if (m.kind == Mapping.Kind.SG) {
+            for (int i = 0; i < m.sgMappedEnts(); i++) {
+                mappings.addSegment(m.sg().dmaAddress(i), m);
             }
+        } else {
+            mappings.add(m);
         }
     }
 
     /** Unregisters a mapping; false when another call removed it first. */
     boolean removeMapping(Mapping m) {
-        synchronized (mapLock) {
-            if (m.kind != Mapping.Kind.SG) {
-                return mappings.remove(m.dmaHandle, m);
-            }
-            boolean any = false;
-            for (int i = 0; i < m.sgMappedEnts; i++) {
-                any |= mappings.remove(m.sg.dmaAddress(i), m);
-            }
-            return any;
+        if (m.kind != Mapping.Kind.SG) {
+            return mappings.remove(m.dmaHandle, m);
         }
+        boolean any = false;
+        for (int i = 0; i < m.sgMappedEnts(); i++) {
+            any |= mappings.remove(m.sg().dmaAddress(i), m);
+        }
+        return any;
     }
 
     /**
@@ -240,46 +237,31 @@ final class Device implements DmaDevice {
      * to find out why.
      */
     Mapping takeMapping(long dmaHandle, Mapping.Kind kind, long size) {
-        synchronized (mapLock) {
-            Mapping m = mappings.single(dmaHandle);
-            if (m == null || m.kind != kind || m.size != size) {
-                return null;
-            }
-            mappings.remove(dmaHandle, m);
-            return m;
-        }
+        return mappings.takeSingle(dmaHandle, kind, size);
     }
 
     /** The only mapping registered at {@code dmaHandle}, or null (none, or several). */
     Mapping mappingAt(long dmaHandle) {
-        synchronized (mapLock) {
-            return mappings.single(dmaHandle);
-        }
+        return mappings.single(dmaHandle);
     }
 
     /** Every mapping registered at {@code dmaHandle}. */
     Mapping[] mappingsAt(long dmaHandle) {
-        synchronized (mapLock) {
-            return mappings.at(dmaHandle);
-        }
+        return mappings.at(dmaHandle);
     }
 
     /** The mapping whose bus range holds [addr, addr + size), or null. */
     Mapping mappingContaining(long addr, long size) {
-        synchronized (mapLock) {
-            return mappings.containing(addr, size);
-        }
+        return mappings.containing(addr, size);
     }
 
     List<Mapping> mappings() {
-        synchronized (mapLock) {
-            return mappings.all();
-        }
+        return mappings.all();
     }
 
     /** Moves a mapping from the live table to the revoked ones ({@code by}, its backend, was forced out). */
     void revoke(Mapping m, String by) {
-        synchronized (mapLock) {
+        synchronized (revokedLock) {
             removeMapping(m);
             m.revoke(by);
             revoked.add(m);
@@ -292,7 +274,7 @@ final class Device implements DmaDevice {
         if (!anyRevoked) {
             return null;
         }
-        synchronized (mapLock) {
+        synchronized (revokedLock) {
             for (Mapping m : revoked) {
                 if (within ? m.overlaps(dmaHandle, Math.max(size, 1)) : m.dmaHandle == dmaHandle) {
                     return m;

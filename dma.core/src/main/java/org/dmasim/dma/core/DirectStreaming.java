@@ -136,38 +136,38 @@ final class DirectStreaming {
      * first failure unmaps the entries before it (SKIP_CPU_SYNC) and fails the list with -EIO.
      */
     int mapSg(Mapping m) {
-        for (int i = 0; i < m.sgCallEnts; i++) {
-            long dma = mapRange(m, m.sg.phys(i), m.sg.length(i));
+        for (int i = 0; i < m.sgCallEnts(); i++) {
+            long dma = mapRange(m, m.sg().phys(i), m.sg().length(i));
             if (dma == DmaOps.DMA_MAPPING_ERROR) {
                 for (int k = 0; k < i; k++) {
-                    unmapPage(m, m.sg.dmaAddress(k), m.sg.dmaLength(k), m.dir, m.attrs | DmaAttrs.SKIP_CPU_SYNC);
+                    unmapPage(m, m.sg().dmaAddress(k), m.sg().dmaLength(k), m.dir, m.attrs | DmaAttrs.SKIP_CPU_SYNC);
                 }
-                m.sg.clearDma();
+                m.sg().clearDma();
                 return -org.dmasim.api.boot.Errno.EIO;
             }
-            m.sg.setDma(i, dma, m.sg.length(i));
+            m.sg().setDma(i, dma, m.sg().length(i));
         }
-        return m.sgCallEnts;
+        return m.sgCallEnts();
     }
 
     /** {@code dma_direct_unmap_sg}: each entry, as mapped. */
     void unmapSg(Mapping m, int nents, DmaDirection dir, long attrs) {
         for (int i = 0; i < nents; i++) {
-            unmapPage(m, m.sg.dmaAddress(i), m.sg.dmaLength(i), dir, attrs);
+            unmapPage(m, m.sg().dmaAddress(i), m.sg().dmaLength(i), dir, attrs);
         }
     }
 
     /** {@code dma_direct_sync_sg_for_cpu}. */
     void syncSgForCpu(Mapping m, int nents, DmaDirection dir) {
         for (int i = 0; i < nents; i++) {
-            syncForCpu(m, m.sg.dmaAddress(i), m.sg.dmaLength(i), dir);
+            syncForCpu(m, m.sg().dmaAddress(i), m.sg().dmaLength(i), dir);
         }
     }
 
     /** {@code dma_direct_sync_sg_for_device}. */
     void syncSgForDevice(Mapping m, int nents, DmaDirection dir) {
         for (int i = 0; i < nents; i++) {
-            syncForDevice(m.dev, m, m.sg.dmaAddress(i), m.sg.dmaLength(i), dir);
+            syncForDevice(m.dev, m, m.sg().dmaAddress(i), m.sg().dmaLength(i), dir);
         }
     }
 

@@ -66,7 +66,7 @@ public final class DmaCoreBoot implements BootParticipant, ReservedMemHandler {
     public void run(BootPhase phase, BootContext ctx) {
         ZoneLimits limits = ctx.require(ZoneLimits.class);
         RuntimeServices services = ctx.require(RuntimeServices.class);
-        DmaEnv env = new DmaEnv(ctx.require(ArchDma.class), ctx.require(KernelVm.class),
+        DmaEnv env = DmaEnv.of(ctx.require(ArchDma.class), ctx.require(KernelVm.class),
             ctx.require(PageAllocator.class), services, limits.zoneDmaBits(),
             limits.configured(ZoneType.DMA), limits.configured(ZoneType.DMA32),
             ctx.memblock().endOfDram() >>> Page.PAGE_SHIFT,
@@ -92,6 +92,6 @@ public final class DmaCoreBoot implements BootParticipant, ReservedMemHandler {
     @Override
     public void start(RuntimeContext rt) {
         rt.get(DmaApi.class).ifPresent(api -> rt.offer(DmaApi.class, api,
-            rt.newInstance("DMA API (mapping.c, dma-direct), " + api.devices().size() + " devices", () -> { })));
+            rt.newInstance("the DMA API (mapping.c, dma-direct)", () -> { })));
     }
 }

@@ -3,6 +3,7 @@ package org.dmasim.dma.core;
 import java.util.List;
 import java.util.Optional;
 import org.dmasim.api.backend.RuntimeServices;
+import org.dmasim.api.backend.RuntimeServices.Current;
 import org.dmasim.api.backend.RuntimeServices.Served;
 import org.dmasim.api.boot.Memblock;
 import org.dmasim.api.cma.CmaArea;
@@ -23,28 +24,37 @@ import org.dmasim.api.swiotlb.SwiotlbPool;
  * @param zoneDma CONFIG_ZONE_DMA
  * @param zoneDma32 CONFIG_ZONE_DMA32
  * @param maxPfn {@code max_pfn}: one past the last pfn of RAM
- * @param services the platform's run-time services: the current swiotlb pool
- *     ({@code io_tlb_default_mem}, which every device's {@code dma_io_tlb_mem} points at), CMA
- *     areas and atomic pools
+ * @param swiotlbNow the swiotlb pool serving now ({@code io_tlb_default_mem}, which every
+ *     device's {@code dma_io_tlb_mem} points at): a live view of the platform's run-time services
+ * @param cmaNow the CMA areas serving now (a live view)
+ * @param poolsNow the atomic pools serving now (a live view)
  * @param cmaAlignment CONFIG_CMA_ALIGNMENT
  * @param memory memblock.memory, for telling no-map (not System RAM) regions from RAM
  */
-record DmaEnv(ArchDma arch, KernelVm vm, PageAllocator buddy, RuntimeServices services, int zoneDmaBits,
-    boolean zoneDma, boolean zoneDma32, long maxPfn, int cmaAlignment, List<Memblock.Region> memory, BootLog log) {
+record DmaEnv(ArchDma arch, KernelVm vm, PageAllocator buddy, Current<SwiotlbPool> swiotlbNow,
+    Current<CmaAreas> cmaNow, Current<AtomicPools> poolsNow, int zoneDmaBits, boolean zoneDma, boolean zoneDma32,
+    long maxPfn, int cmaAlignment, List<Memblock.Region> memory, BootLog log) {
+
+    /** The environment of one platform, whose replaceable backends are read from {@code services} at each call. */
+    static DmaEnv of(ArchDma arch, KernelVm vm, PageAllocator buddy, RuntimeServices services, int zoneDmaBits,
+        boolean zoneDma, boolean zoneDma32, long maxPfn, int cmaAlignment, List<Memblock.Region> memory, BootLog log) {
+        return new DmaEnv(arch, vm, buddy, services.current(SwiotlbPool.class), services.current(CmaAreas.class),
+            services.current(AtomicPools.class), zoneDmaBits, zoneDma, zoneDma32, maxPfn, cmaAlignment, memory, log);
+    }
 
     /** The swiotlb instance serving now, if the swiotlb backend runs. */
     Optional<Served<SwiotlbPool>> swiotlb() {
-        return services.active(SwiotlbPool.class);
+        return swiotlbNow.optional();
     }
 
     /** The CMA instance serving now. */
     Optional<Served<CmaAreas>> cma() {
-        return services.active(CmaAreas.class);
+        return cmaNow.optional();
     }
 
     /** The atomic pools serving now. */
     Optional<Served<AtomicPools>> atomicPools() {
-        return services.active(AtomicPools.class);
+        return poolsNow.optional();
     }
 
     /** {@code dma_contiguous_default_area} of the CMA instance serving now (an area that failed activation has no pages). */
@@ -54,7 +64,8 @@ record DmaEnv(ArchDma arch, KernelVm vm, PageAllocator buddy, RuntimeServices se
 
     /** {@code is_swiotlb_active(dev)}: the device's bounce pool has slots. */
     boolean swiotlbActive() {
-        return swiotlb().map(p -> p.service().nslabs() > 0).orElse(false);
+        Served<SwiotlbPool> s = swiotlbNow.get();
+        return s != null && s.service().nslabs() > 0;
     }
 
     /**
@@ -62,7 +73,8 @@ record DmaEnv(ArchDma arch, KernelVm vm, PageAllocator buddy, RuntimeServices se
      * {@code mem->force_bounce} is only set when the pool is initialised, so no pool, no force.
      */
     boolean swiotlbForceBounce() {
-        return swiotlb().map(p -> p.service().nslabs() > 0 && p.service().forceBounce()).orElse(false);
+        Served<SwiotlbPool> s = swiotlbNow.get();
+        return s != null && s.service().nslabs() > 0 && s.service().forceBounce();
     }
 
     /** {@code region_intersects(..., IORESOURCE_SYSTEM_RAM)}: the parts of RAM without NOMAP. */

@@ -287,7 +287,49 @@ final class DmaMapping implements DmaApi, Revoker {
         info.swiotlbForceBounce = env.swiotlbForceBounce();
         info.maxMappingSize = maxMappingSize(dev);
         info.optMappingSize = optMappingSize(dev);
+        List<Mapping> live = dev.mappings();
+        info.mappings = live.size();
+        info.backends = backends(dev, live);
         return info;
+    }
+
+    /** The instances serving the device now, then the others that hold something of it. */
+    private List<DeviceInfoDTO.BackendDTO> backends(Device dev, List<Mapping> live) {
+        Map<BackendInstance, long[]> forDevice = new LinkedHashMap<>();
+        Optional.ofNullable(dev.dmaOps).flatMap(DmaOps::instance).ifPresent(b -> forDevice.put(b, new long[1]));
+        env.swiotlb().ifPresent(s -> forDevice.put(s.instance(), new long[1]));
+        if (dev.cmaAreaName != null || env.defaultCma().isPresent()) {
+            env.cma().ifPresent(s -> forDevice.put(s.instance(), new long[1]));
+        }
+        if (!dev.coherent() && env.arch().directRemap()) {
+            env.atomicPools().ifPresent(s -> forDevice.put(s.instance(), new long[1]));
+        }
+        for (Mapping m : live) {
+            count(forDevice, m.backendOrNull());
+            count(forDevice, m.opsInstance());
+        }
+        for (AllocationTracker.Coherent c : tracker.of(dev.name())) {
+            count(forDevice, c.allocation().backend().orElse(null));
+            count(forDevice, c.ops().instance().orElse(null));
+        }
+        List<DeviceInfoDTO.BackendDTO> out = new ArrayList<>();
+        forDevice.forEach((b, n) -> {
+            DeviceInfoDTO.BackendDTO d = new DeviceInfoDTO.BackendDTO();
+            d.kind = b.kind();
+            d.id = b.id();
+            d.state = b.state().name();
+            d.description = b.description();
+            d.held = b.held();
+            d.heldForDevice = n[0];
+            out.add(d);
+        });
+        return out;
+    }
+
+    private static void count(Map<BackendInstance, long[]> counts, BackendInstance b) {
+        if (b != null) {
+            counts.computeIfAbsent(b, k -> new long[1])[0]++;
+        }
     }
 
     /** {@code dev_get_cma_area}: the device's own area, else the default one (of the CMA instance serving now). */

@@ -12,28 +12,43 @@ import org.dmasim.api.dma.StreamingMapping;
  * dma.core's record of one streaming mapping (DMA-API debug's {@code dma_debug_entry} plus who
  * made it). Created before the ops' map call with the request; the ops fill in the backend it
  * holds; dma.core sets the bus address when the map succeeded and registers the record in the
- * device's {@link MappingTable}. Fields the map call writes are read afterwards under the
- * device's lock, which publishes them.
+ * device's {@link MappingTable}, whose compare-and-set publishes what the map call wrote.
+ *
+ * <p>Small on purpose (one is allocated per map): what only lists need ({@link ListPart}) and
+ * what only held or revoked mappings need ({@link Held}) live in objects of their own, made when
+ * needed.
  */
 final class Mapping implements StreamingMapping {
+    /** The list of a scatter-gather mapping and its entry counts. */
+    private static final class ListPart {
+        final SgTable sg;
+        final int callEnts;
+        int mappedEnts;
+
+        ListPart(SgTable sg, int callEnts) {
+            this.sg = sg;
+            this.callEnts = callEnts;
+        }
+    }
+
+    /** What a mapping holds of backend instances, and who revoked it. */
+    private static final class Held {
+        BackendInstance opsInstance;
+        BackendInstance backend;
+        long cookie;
+        volatile String revokedBy;
+    }
+
     final Device dev;
     final Kind kind;
+    final DmaDirection dir;
+    final DmaOps ops;
     final long phys;
     final long size;
-    final DmaDirection dir;
     final long attrs;
-    final DmaOps ops;
-    final SgTable sg;
-    final int sgCallEnts;
-    int sgMappedEnts;
     long dmaHandle = DmaOps.DMA_MAPPING_ERROR;
-    /** The ops' backend instance was held for this mapping ({@link DmaOps#instance()}). */
-    BackendInstance opsInstance;
-    private BackendInstance backend;
-    private long cookie;
-    private volatile boolean revoked;
-    /** The instance whose force-out revoked it. */
-    private volatile String revokedBy;
+    private final ListPart list;
+    private Held held;
 
     Mapping(Device dev, Kind kind, long phys, long size, DmaDirection dir, long attrs, DmaOps ops, SgTable sg,
         int sgCallEnts) {
@@ -44,8 +59,7 @@ final class Mapping implements StreamingMapping {
         this.dir = dir;
         this.attrs = attrs;
         this.ops = ops;
-        this.sg = sg;
-        this.sgCallEnts = sgCallEnts;
+        this.list = sg == null ? null : new ListPart(sg, sgCallEnts);
     }
 
     @Override
@@ -85,17 +99,21 @@ final class Mapping implements StreamingMapping {
 
     @Override
     public SgTable sg() {
-        return sg;
+        return list == null ? null : list.sg;
     }
 
     @Override
     public int sgCallEnts() {
-        return sgCallEnts;
+        return list == null ? 0 : list.callEnts;
     }
 
     @Override
     public int sgMappedEnts() {
-        return sgMappedEnts;
+        return list == null ? 0 : list.mappedEnts;
+    }
+
+    void setSgMappedEnts(int n) {
+        list.mappedEnts = n;
     }
 
     @Override
@@ -103,72 +121,92 @@ final class Mapping implements StreamingMapping {
         return ops;
     }
 
+    private Held held() {
+        if (held == null) {
+            held = new Held();
+        }
+        return held;
+    }
+
+    /** The ops' own backend instance, held for this mapping ({@link DmaOps#instance()}), or null. */
+    BackendInstance opsInstance() {
+        return held == null ? null : held.opsInstance;
+    }
+
+    void setOpsInstance(BackendInstance instance) {
+        held().opsInstance = instance;
+    }
+
     @Override
     public Optional<BackendInstance> backend() {
-        return Optional.ofNullable(backend);
+        return Optional.ofNullable(backendOrNull());
     }
 
     /** The backend instance held, or null. */
     BackendInstance backendOrNull() {
-        return backend;
+        return held == null ? null : held.backend;
     }
 
     @Override
     public long backendCookie() {
-        return cookie;
+        return held == null ? 0 : held.cookie;
     }
 
     @Override
     public boolean holdBackend(BackendInstance instance, long cookie) {
-        if (backend != null) {
-            throw new IllegalStateException("mapping of " + dev.name() + " already holds " + backend.id()
+        if (backendOrNull() != null) {
+            throw new IllegalStateException("mapping of " + dev.name() + " already holds " + backendOrNull().id()
                 + "; a mapping holds one backend instance");
         }
         if (!instance.tryHold()) {
             return false;
         }
-        this.backend = instance;
-        this.cookie = cookie;
+        held().backend = instance;
+        held.cookie = cookie;
         return true;
     }
 
     /** Gives back what the mapping held: its backend instance and the ops' instance. */
     void releaseHoldings() {
-        if (backend != null) {
-            backend.unhold();
+        Held h = held;
+        if (h == null) {
+            return;
         }
-        if (opsInstance != null) {
-            opsInstance.unhold();
+        if (h.backend != null) {
+            h.backend.unhold();
+        }
+        if (h.opsInstance != null) {
+            h.opsInstance.unhold();
         }
     }
 
     /** Whether the mapping holds something of {@code instance}. */
     boolean holds(BackendInstance instance) {
-        return backend == instance || opsInstance == instance;
+        return held != null && (held.backend == instance || held.opsInstance == instance);
     }
 
     @Override
     public boolean revoked() {
-        return revoked;
+        return revokedBy() != null;
     }
 
     void revoke(String by) {
-        revokedBy = by;
-        revoked = true;
+        held().revokedBy = by;
     }
 
     /** The id of the instance whose force-out revoked the mapping, or null. */
     String revokedBy() {
-        return revokedBy;
+        Held h = held;
+        return h == null ? null : h.revokedBy;
     }
 
     /** Whether the bus range [addr, addr + len) lies inside this mapping (a DMA segment of it, for a list). */
     boolean contains(long addr, long len) {
-        if (kind != Kind.SG) {
+        if (list == null) {
             return inside(dmaHandle, size, addr, len);
         }
-        for (int i = 0; i < sgMappedEnts; i++) {
-            if (inside(sg.dmaAddress(i), sg.dmaLength(i), addr, len)) {
+        for (int i = 0; i < list.mappedEnts; i++) {
+            if (inside(list.sg.dmaAddress(i), list.sg.dmaLength(i), addr, len)) {
                 return true;
             }
         }
@@ -177,11 +215,11 @@ final class Mapping implements StreamingMapping {
 
     /** Whether [addr, addr + len) overlaps this mapping's bus range. */
     boolean overlaps(long addr, long len) {
-        if (kind != Kind.SG) {
+        if (list == null) {
             return overlap(dmaHandle, size, addr, len);
         }
-        for (int i = 0; i < sgMappedEnts; i++) {
-            if (overlap(sg.dmaAddress(i), sg.dmaLength(i), addr, len)) {
+        for (int i = 0; i < list.mappedEnts; i++) {
+            if (overlap(list.sg.dmaAddress(i), list.sg.dmaLength(i), addr, len)) {
                 return true;
             }
         }

@@ -1,166 +1,274 @@
 package org.dmasim.dma.core;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The live streaming mappings of one device, keyed by bus address: what DMA-API debug's hash
- * holds for the device, and what every unmap and sync looks up first.
+ * holds for the device, and what every unmap and sync looks up first. Safe for concurrent use
+ * without a lock on its hot paths.
  *
- * <p><b>Layout.</b> Open addressing with linear probing over two parallel arrays:
- * {@code keys[i]} a bus address, {@code vals[i]} the {@link Mapping} registered there, or a
- * {@code Mapping[]} when several mappings share the address (dma-direct hands out the same
- * address for the same physical buffer mapped twice), or null for a free slot. The capacity is a
- * power of two, kept at most half full; the slot of a key is a mixed hash of it masked to the
- * capacity. A scatter-gather mapping is registered once under each DMA segment's address.
+ * <p><b>Layout.</b> Open addressing with linear probing over one array of slots. A slot holds
+ * null (never used), {@link #TOMBSTONE} (its mapping went), {@link #MOVED} (copied into a newer
+ * array), a {@link Mapping} (whose key is its bus address) or a {@link Segment} (a scatter-gather
+ * mapping is registered once under each DMA segment's address). The capacity is a power of two;
+ * the home slot of a key is a mixed hash of it masked to the capacity. Several mappings may share
+ * a key (dma-direct hands out the same address for the same buffer mapped twice): each takes its
+ * own slot.
  *
  * <pre>
- *   slot:  0      1      2      3      4      5      6      7
- *   keys:  -   0xb800 0xb801    -   0x4240    -      -      -
- *   vals: null   m1   [m2,m3]  null   m4    null   null   null
+ *   slot:   0      1          2         3      4          5     6      7
+ *   value: null  m1(0xb800)  TOMB  m2(0xb800)  s(0x4240,m3)  null  null  null
  * </pre>
  *
- * <p><b>Cost.</b> Insert and remove probe a few slots and allocate nothing (except to grow,
- * or for a second mapping at one address): a map+unmap pair is cheaper than a {@code HashMap}
- * put+remove of a boxed key. Removal shifts the following run of the probe sequence back
- * (backward-shift deletion), so no tombstones accumulate. {@link #containing} of an address that
- * starts no mapping (a partial sync) scans every slot: O(capacity), the price of keeping inserts
- * free of any second index.
+ * <p><b>Concurrency.</b> Every change is one compare-and-set of one slot: an insert takes the
+ * first null or tombstone slot of the key's probe run (null→mapping, tombstone→mapping); a
+ * removal turns its slot into a tombstone. Slots never return to null, so a lookup that reaches
+ * a null slot has seen every slot the key may use. A reader or writer meeting {@link #MOVED}
+ * retries on the newer array.
  *
- * <p>Not thread safe: {@link Device} guards it with its own lock.
+ * <p><b>Growth and cleaning.</b> When more than three quarters of the slots are used (live or
+ * tombstone), one thread at a time copies the live entries into a fresh array sized for twice the
+ * live ones: it turns each old slot into {@link #MOVED} with a compare-and-set (so a concurrent
+ * insert or removal on the old slot fails and retries on the new array) and copies what it took,
+ * then publishes the new array. Tombstones are dropped on the way.
+ *
+ * <p><b>Cost.</b> A map and unmap of one buffer: one compare-and-set each, no allocation (the
+ * tombstone of the last unmap is usually the slot the next map of the same address takes), so the
+ * pair costs less than a {@code HashMap} put+remove of a boxed key. {@link #containing} of an
+ * address that starts no mapping (a partial sync) scans every slot: O(capacity), the price of
+ * keeping inserts free of any second index.
  */
 final class MappingTable {
+    /** A segment of a scatter-gather mapping, registered under the segment's bus address. */
+    record Segment(long key, Mapping mapping) {
+    }
+
+    private static final Object TOMBSTONE = new Object();
+    private static final Object MOVED = new Object();
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
     private static final int INITIAL = 16;
-    private long[] keys = new long[INITIAL];
-    private Object[] vals = new Object[INITIAL];
-    /** Occupied slots. */
-    private int used;
+
+    private volatile Object[] slots = new Object[INITIAL];
+    /** Slots of the current array that are no longer null (live or tombstone); an estimate under races. */
+    private final AtomicInteger used = new AtomicInteger();
+    private final Object resizeLock = new Object();
 
     private static int hash(long key) {
         long h = key * 0x9e3779b97f4a7c15L;
         return (int) (h ^ (h >>> 32));
     }
 
-    private int slotOf(long key) {
-        int mask = keys.length - 1;
-        int i = hash(key) & mask;
-        while (vals[i] != null) {
-            if (keys[i] == key) {
-                return i;
+    private static long keyOf(Object v) {
+        return v instanceof Mapping m ? m.dmaHandle : ((Segment) v).key();
+    }
+
+    private static Mapping mappingOf(Object v) {
+        return v instanceof Mapping m ? m : ((Segment) v).mapping();
+    }
+
+    private static boolean live(Object v) {
+        return v != null && v != TOMBSTONE && v != MOVED;
+    }
+
+    private Object[] awaitNewer(Object[] old) {
+        Object[] t;
+        while ((t = slots) == old) {
+            Thread.onSpinWait();
+        }
+        return t;
+    }
+
+    /** Registers a mapping under its own bus address. */
+    void add(Mapping m) {
+        insert(m.dmaHandle, m);
+    }
+
+    /** Registers one segment of a list mapping. */
+    void addSegment(long key, Mapping m) {
+        insert(key, new Segment(key, m));
+    }
+
+    private void insert(long key, Object value) {
+        while (true) {
+            Object[] t = slots;
+            int mask = t.length - 1;
+            int i = hash(key) & mask;
+            boolean retry = false;
+            for (int probe = 0; probe < t.length; probe++, i = (i + 1) & mask) {
+                Object v = SLOT.getVolatile(t, i);
+                if (v == MOVED) {
+                    awaitNewer(t);
+                    retry = true;
+                    break;
+                }
+                if (v == null || v == TOMBSTONE) {
+                    if (SLOT.compareAndSet(t, i, v, value)) {
+                        if (v == null && used.incrementAndGet() * 4 > t.length * 3) {
+                            rebuild(t);
+                        }
+                        return;
+                    }
+                    i = (i - 1) & mask; // the slot changed under us: look at it again
+                    probe--;
+                }
             }
-            i = (i + 1) & mask;
-        }
-        return ~i;
-    }
-
-    void add(long key, Mapping m) {
-        int i = slotOf(key);
-        if (i >= 0) {
-            Object v = vals[i];
-            if (v instanceof Mapping one) {
-                vals[i] = new Mapping[] {one, m};
-            } else {
-                Mapping[] many = (Mapping[]) v;
-                Mapping[] more = Arrays.copyOf(many, many.length + 1);
-                more[many.length] = m;
-                vals[i] = more;
+            if (!retry) {
+                rebuild(t); // every slot used: grow
             }
-            return;
         }
-        if ((used + 1) * 2 > keys.length) {
-            grow();
-            i = slotOf(key);
-        }
-        i = ~i;
-        keys[i] = key;
-        vals[i] = m;
-        used++;
     }
 
-    /** The mappings registered at {@code key}: none, one, or several (oldest first). */
-    Mapping[] at(long key) {
-        int i = slotOf(key);
-        if (i < 0) {
-            return NONE;
+    /** Copies the live entries of {@code old} into a fresh array (once: a later caller finds it done). */
+    private void rebuild(Object[] old) {
+        synchronized (resizeLock) {
+            if (slots != old) {
+                return;
+            }
+            List<Object> keep = new ArrayList<>();
+            for (int i = 0; i < old.length; i++) {
+                while (true) {
+                    Object v = SLOT.getVolatile(old, i);
+                    if (SLOT.compareAndSet(old, i, v, MOVED)) {
+                        if (live(v)) {
+                            keep.add(v);
+                        }
+                        break;
+                    }
+                }
+            }
+            int capacity = INITIAL;
+            while (capacity < keep.size() * 4) {
+                capacity <<= 1;
+            }
+            Object[] fresh = new Object[capacity];
+            int mask = capacity - 1;
+            for (Object v : keep) {
+                int i = hash(keyOf(v)) & mask;
+                while (fresh[i] != null) {
+                    i = (i + 1) & mask;
+                }
+                fresh[i] = v;
+            }
+            used.set(keep.size());
+            slots = fresh;
         }
-        Object v = vals[i];
-        return v instanceof Mapping one ? new Mapping[] {one} : ((Mapping[]) v).clone();
     }
 
-    /** The only mapping at {@code key} when there is exactly one, else null (the common case, without an array). */
-    Mapping single(long key) {
-        int i = slotOf(key);
-        return i >= 0 && vals[i] instanceof Mapping one ? one : null;
+    /**
+     * The unmap fast path: removes and returns the mapping at {@code key} when it is the only one
+     * there and matches {@code kind} and {@code size}; null (nothing changes) otherwise.
+     */
+    Mapping takeSingle(long key, Mapping.Kind kind, long size) {
+        while (true) {
+            Object[] t = slots;
+            int mask = t.length - 1;
+            int i = hash(key) & mask;
+            int found = -1;
+            Object foundValue = null;
+            boolean moved = false;
+            for (int probe = 0; probe < t.length; probe++, i = (i + 1) & mask) {
+                Object v = SLOT.getVolatile(t, i);
+                if (v == null) {
+                    break;
+                }
+                if (v == MOVED) {
+                    moved = true;
+                    break;
+                }
+                if (v != TOMBSTONE && keyOf(v) == key) {
+                    if (found >= 0) {
+                        return null; // several at this address: the caller picks one
+                    }
+                    found = i;
+                    foundValue = v;
+                }
+            }
+            if (moved) {
+                awaitNewer(t);
+                continue;
+            }
+            if (found < 0 || !(foundValue instanceof Mapping m) || m.kind != kind || m.size != size) {
+                return null;
+            }
+            if (SLOT.compareAndSet(t, found, foundValue, TOMBSTONE)) {
+                return m;
+            }
+            // The slot changed (removed by another thread, or moved): look again.
+        }
     }
 
     /** Removes {@code m} from {@code key}; false when it is not registered there. */
     boolean remove(long key, Mapping m) {
-        int i = slotOf(key);
-        if (i < 0) {
-            return false;
-        }
-        Object v = vals[i];
-        if (v == m) {
-            deleteSlot(i);
-            return true;
-        }
-        if (v instanceof Mapping[] many) {
-            for (int k = 0; k < many.length; k++) {
-                if (many[k] == m) {
-                    if (many.length == 2) {
-                        vals[i] = many[1 - k];
-                    } else {
-                        Mapping[] fewer = new Mapping[many.length - 1];
-                        System.arraycopy(many, 0, fewer, 0, k);
-                        System.arraycopy(many, k + 1, fewer, k, many.length - k - 1);
-                        vals[i] = fewer;
+        while (true) {
+            Object[] t = slots;
+            int mask = t.length - 1;
+            int i = hash(key) & mask;
+            boolean moved = false;
+            for (int probe = 0; probe < t.length; probe++, i = (i + 1) & mask) {
+                Object v = SLOT.getVolatile(t, i);
+                if (v == null) {
+                    return false;
+                }
+                if (v == MOVED) {
+                    moved = true;
+                    break;
+                }
+                if (v != TOMBSTONE && keyOf(v) == key && mappingOf(v) == m) {
+                    if (SLOT.compareAndSet(t, i, v, TOMBSTONE)) {
+                        return true;
                     }
-                    return true;
+                    moved = SLOT.getVolatile(t, i) == MOVED;
+                    if (!moved) {
+                        return false; // another thread removed it first
+                    }
+                    break;
                 }
             }
-        }
-        return false;
-    }
-
-    /** Backward-shift deletion: later members of the probe run move into the hole when their home allows. */
-    private void deleteSlot(int hole) {
-        int mask = keys.length - 1;
-        vals[hole] = null;
-        used--;
-        int i = (hole + 1) & mask;
-        while (vals[i] != null) {
-            int home = hash(keys[i]) & mask;
-            // The entry at i may move to the hole when its home is not in (hole, i] cyclically.
-            boolean movable = hole <= i ? (home <= hole || home > i) : (home <= hole && home > i);
-            if (movable) {
-                keys[hole] = keys[i];
-                vals[hole] = vals[i];
-                vals[i] = null;
-                hole = i;
+            if (!moved) {
+                return false;
             }
-            i = (i + 1) & mask;
+            awaitNewer(t);
         }
     }
 
-    private void grow() {
-        long[] oldKeys = keys;
-        Object[] oldVals = vals;
-        keys = new long[oldKeys.length * 2];
-        vals = new Object[oldVals.length * 2];
-        int mask = keys.length - 1;
-        for (int j = 0; j < oldKeys.length; j++) {
-            if (oldVals[j] != null) {
-                int i = hash(oldKeys[j]) & mask;
-                while (vals[i] != null) {
-                    i = (i + 1) & mask;
+    /** The mappings registered at {@code key} (oldest slot first). */
+    Mapping[] at(long key) {
+        while (true) {
+            Object[] t = slots;
+            int mask = t.length - 1;
+            int i = hash(key) & mask;
+            List<Mapping> out = new ArrayList<>(2);
+            boolean moved = false;
+            for (int probe = 0; probe < t.length; probe++, i = (i + 1) & mask) {
+                Object v = SLOT.getVolatile(t, i);
+                if (v == null) {
+                    break;
                 }
-                keys[i] = oldKeys[j];
-                vals[i] = oldVals[j];
+                if (v == MOVED) {
+                    moved = true;
+                    break;
+                }
+                if (v != TOMBSTONE && keyOf(v) == key) {
+                    out.add(mappingOf(v));
+                }
             }
+            if (!moved) {
+                return out.toArray(new Mapping[0]);
+            }
+            awaitNewer(t);
         }
+    }
+
+    /** The only mapping at {@code key}, else null (none, or several). */
+    Mapping single(long key) {
+        Mapping[] at = at(key);
+        return at.length == 1 ? at[0] : null;
     }
 
     /**
@@ -172,46 +280,39 @@ final class MappingTable {
         if (exact != null && exact.contains(addr, size)) {
             return exact;
         }
-        for (int i = 0; i < vals.length; i++) {
-            Object v = vals[i];
-            if (v instanceof Mapping one) {
-                if (one.contains(addr, size)) {
-                    return one;
-                }
-            } else if (v != null) {
-                for (Mapping m : (Mapping[]) v) {
-                    if (m.contains(addr, size)) {
-                        return m;
-                    }
-                }
+        for (Mapping m : all()) {
+            if (m.contains(addr, size)) {
+                return m;
             }
         }
         return null;
     }
 
-    /** Every mapping once (a scatter-gather mapping sits under several addresses), in no particular order. */
+    /** Every mapping once (a list sits under several addresses), in no particular order; weakly consistent. */
     List<Mapping> all() {
-        Map<Mapping, Boolean> seen = new IdentityHashMap<>();
-        List<Mapping> out = new ArrayList<>();
-        for (Object v : vals) {
-            if (v instanceof Mapping one) {
-                if (seen.put(one, Boolean.TRUE) == null) {
-                    out.add(one);
+        while (true) {
+            Object[] t = slots;
+            Map<Mapping, Boolean> seen = new IdentityHashMap<>();
+            List<Mapping> out = new ArrayList<>();
+            boolean moved = false;
+            for (int i = 0; i < t.length; i++) {
+                Object v = SLOT.getVolatile(t, i);
+                if (v == MOVED) {
+                    moved = true;
+                    break;
                 }
-            } else if (v != null) {
-                for (Mapping m : (Mapping[]) v) {
-                    if (seen.put(m, Boolean.TRUE) == null) {
-                        out.add(m);
-                    }
+                if (live(v) && seen.put(mappingOf(v), Boolean.TRUE) == null) {
+                    out.add(mappingOf(v));
                 }
             }
+            if (!moved) {
+                return out;
+            }
+            awaitNewer(t);
         }
-        return out;
     }
 
     boolean isEmpty() {
-        return used == 0;
+        return all().isEmpty();
     }
-
-    private static final Mapping[] NONE = new Mapping[0];
 }

@@ -155,7 +155,7 @@ final class StreamingApi {
                 + m.dev.name() + "'s map fails");
             return false;
         }
-        m.opsInstance = instance.get();
+        m.setOpsInstance(instance.get());
         return true;
     }
 
@@ -186,7 +186,7 @@ final class StreamingApi {
             throw e;
         }
         if (ents > 0) {
-            m.sgMappedEnts = ents;
+            m.setSgMappedEnts(ents);
             m.dmaHandle = sg.dmaAddress(0);
             dev.addMapping(m);
             return ents;
@@ -288,9 +288,9 @@ final class StreamingApi {
                 + " to free DMA memory it has not allocated [device address=0x%016x] [size=%d bytes]",
                 sg.dmaAddress(0), sg.dmaLength(0)));
         }
-        if (nents != m.sgCallEnts) {
+        if (nents != m.sgCallEnts()) {
             throw refuse("DMA-API: " + dev.driverString() + " " + dev.name() + ": device driver frees DMA sg list with"
-                + " different entry count [map count=" + m.sgCallEnts + "] [unmap count=" + nents + "]");
+                + " different entry count [map count=" + m.sgCallEnts() + "] [unmap count=" + nents + "]");
         }
         if (!dev.removeMapping(m)) {
             throw refuse("DMA-API: " + dev.driverString() + " " + dev.name() + ": " + String.format("device driver tries"
@@ -310,7 +310,7 @@ final class StreamingApi {
             return null;
         }
         for (Mapping m : dev.mappingsAt(sg.dmaAddress(0))) {
-            if (m.kind == Kind.SG && m.sg == sg) {
+            if (m.kind == Kind.SG && m.sg() == sg) {
                 return m;
             }
         }
@@ -356,7 +356,7 @@ final class StreamingApi {
             }
             // A list dma.core never mapped: the device's ops sync its entries as they stand.
             m = new Mapping(dev, Kind.SG, sg.phys(0), sg.totalLength(nents), dir, 0, api.mapOps(dev), sg, nents);
-            m.sgMappedEnts = nents;
+            m.setSgMappedEnts(nents);
         }
         if (forCpu) {
             m.ops.syncSgForCpu(m, nents, dir);

@@ -42,7 +42,7 @@ class MappingTableTest {
                 // keys from a small page-aligned range: many collide in the probe sequence, some repeat
                 long dma = 0x40000000L + ((long) rnd.nextInt(4096) << 12);
                 Mapping m = mapping(dma, 1 + rnd.nextInt(8192));
-                table.add(dma, m);
+                table.add(m);
                 model.computeIfAbsent(dma, k -> new ArrayList<>()).add(m);
                 live.add(m);
             } else {
@@ -96,12 +96,60 @@ class MappingTableTest {
         MappingTable table = new MappingTable();
         Mapping a = mapping(0x1000, 0x3000);
         Mapping b = mapping(0x8000, 0x100);
-        table.add(a.dmaHandle, a);
-        table.add(b.dmaHandle, b);
+        table.add(a);
+        table.add(b);
         assertSame(a, table.containing(0x1000, 0x3000), "the exact start");
         assertSame(a, table.containing(0x2ff0, 0x10), "inside");
         assertNull(table.containing(0x3ff0, 0x20), "past the end");
         assertSame(b, table.containing(0x80ff, 1));
         assertNull(table.containing(0x7fff, 2));
+    }
+
+    @Test
+    void twoThreadsMapAndUnmapConcurrentlyWithoutLosingAMapping() throws Exception {
+        long seed = Long.getLong("dmasim.seed", System.nanoTime());
+        System.out.println("MappingTableTest concurrent seed=" + seed + " (rerun with -Ddmasim.seed=" + seed + ")");
+        MappingTable table = new MappingTable();
+        int perThread = 50_000;
+        Thread[] threads = new Thread[2];
+        Throwable[] failure = new Throwable[1];
+        for (int t = 0; t < threads.length; t++) {
+            long base = 0x100000000L * (t + 1);
+            Random rnd = new Random(seed + t);
+            threads[t] = new Thread(() -> {
+                try {
+                    List<Mapping> mine = new ArrayList<>();
+                    for (int op = 0; op < perThread; op++) {
+                        if (mine.isEmpty() || rnd.nextInt(100) < 55) {
+                            Mapping m = mapping(base + ((long) rnd.nextInt(2048) << 12), 4096);
+                            table.add(m);
+                            mine.add(m);
+                        } else {
+                            Mapping m = mine.remove(rnd.nextInt(mine.size()));
+                            if (!table.remove(m.dmaHandle, m)) {
+                                throw new AssertionError("lost " + Long.toHexString(m.dmaHandle));
+                            }
+                        }
+                    }
+                    for (Mapping m : mine) {
+                        if (!table.remove(m.dmaHandle, m)) {
+                            throw new AssertionError("lost at the end " + Long.toHexString(m.dmaHandle));
+                        }
+                    }
+                } catch (Throwable e) {
+                    synchronized (failure) {
+                        failure[0] = e;
+                    }
+                }
+            });
+            threads[t].start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        if (failure[0] != null) {
+            throw new AssertionError("seed " + seed, failure[0]);
+        }
+        assertTrue(table.isEmpty());
     }
 }

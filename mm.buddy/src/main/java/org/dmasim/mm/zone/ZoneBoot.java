@@ -50,6 +50,6 @@ public final class ZoneBoot implements BootParticipant {
     @Override
     public void start(RuntimeContext ctx) {
         ctx.get(PageAllocator.class).ifPresent(buddy -> ctx.offer(PageAllocator.class, buddy,
-            ctx.newInstance("the buddy allocator (" + buddy.totalRamPages() + " pages of RAM)", () -> { })));
+            ctx.newInstance("the buddy allocator", () -> { })));
     }
 }

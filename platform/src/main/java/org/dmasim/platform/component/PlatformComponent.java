@@ -237,7 +237,14 @@ public final class PlatformComponent {
         }
         // The previous boot's services go before this one's are registered under the same name.
         publish(null);
+        // Instances start in a stable order: the architecture, then the profile's backends as listed.
+        List<String> order = Backends.required(spec).orElse(List.of());
         List<BootParticipant> started = new ArrayList<>(chosen);
+        started.sort(java.util.Comparator.comparingInt(p -> {
+            Bound b = participants.get(p);
+            int at = b == null ? -1 : order.indexOf(b.name());
+            return at < 0 ? Integer.MAX_VALUE : at;
+        }));
         started.add(0, arch.get().getKey());
         result.startRuntime(started, this::register);
         if (!result.ok()) {

@@ -25,9 +25,9 @@ import org.dmasim.api.platform.PlatformSpec;
  * they offer, and which of them serves each type now.
  *
  * <p>Data: {@link #offers} holds every service offered and not withdrawn (type, service, its
- * instance, the participant that offered it); {@link #active} caches, per type, the newest offer
- * whose instance is ACTIVE as a ready-made {@code Optional}, recomputed on every change, so that
- * {@link #active(Class)} is one map read on the hot paths of dma.core. {@link #instances} keeps
+ * instance, the participant that offered it); {@link #views} holds, per type, the live view
+ * consumers keep ({@link Current}), whose volatile field {@link #recompute} sets to the newest
+ * offer whose instance is ACTIVE on every change: a consumer reads one field per call. {@link #instances} keeps
  * every instance ever started, oldest first, for the views.
  *
  * <p>Life of an instance: a participant's {@link BootParticipant#start} creates it
@@ -48,7 +48,8 @@ public final class PlatformRuntime implements RuntimeServices {
     private volatile Function<Class<?>, Optional<?>> bootFacts = t -> Optional.empty();
     private volatile Publisher publisher = Publisher.NONE;
     private final List<Offer> offers = new CopyOnWriteArrayList<>();
-    private final Map<Class<?>, Optional<Served<?>>> active = new ConcurrentHashMap<>();
+    /** Per type, the live view consumers keep; {@link #recompute} updates what they read. */
+    private final Map<Class<?>, View<?>> views = new ConcurrentHashMap<>();
     private final List<BackendLifecycle> instances = new CopyOnWriteArrayList<>();
     private final Map<BackendLifecycle, BootParticipant> owners = new ConcurrentHashMap<>();
     private final Map<String, Integer> sequence = new HashMap<>();
@@ -70,16 +71,28 @@ public final class PlatformRuntime implements RuntimeServices {
 
     // ---- lookups ----
 
+    /** The live view of one type. */
+    private static final class View<T> implements Current<T> {
+        volatile Served<T> served;
+        /** Whether a backend ever offered the type here. */
+        volatile boolean offered;
+
+        @Override
+        public Served<T> get() {
+            return served;
+        }
+    }
+
     @Override
     @SuppressWarnings("unchecked")
-    public <T> Optional<Served<T>> active(Class<T> type) {
-        Optional<Served<?>> s = active.get(type);
-        return s == null ? Optional.empty() : (Optional<Served<T>>) (Optional<?>) s;
+    public <T> Current<T> current(Class<T> type) {
+        return (Current<T>) views.computeIfAbsent(type, t -> new View<>());
     }
 
     /** Whether some backend ever offered {@code type} on this platform (then the boot's copy is not the answer). */
     public boolean offers(Class<?> type) {
-        return active.containsKey(type);
+        View<?> v = views.get(type);
+        return v != null && v.offered;
     }
 
     @Override
@@ -236,20 +249,18 @@ public final class PlatformRuntime implements RuntimeServices {
         recompute();
     }
 
-    /** Per type: the newest offer whose instance is ACTIVE. */
+    /** Per type: the newest offer whose instance is ACTIVE, into the live views. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
     private synchronized void recompute() {
-        Map<Class<?>, Optional<Served<?>>> next = new HashMap<>();
-        for (Class<?> t : active.keySet()) {
-            next.put(t, Optional.empty());
-        }
+        Map<Class<?>, Served<?>> next = new HashMap<>();
         for (Offer o : offers) {
             if (o.instance().state() == BackendState.ACTIVE) {
-                next.put(o.type(), Optional.of(new Served<>(o.service(), o.instance())));
-            } else {
-                next.putIfAbsent(o.type(), Optional.empty());
+                next.put(o.type(), new Served<>(o.service(), o.instance()));
             }
         }
-        active.putAll(next);
+        for (Map.Entry<Class<?>, View<?>> e : views.entrySet()) {
+            ((View) e.getValue()).served = next.get(e.getKey());
+        }
     }
 
     /** What one participant sees while it starts. */
@@ -312,7 +323,7 @@ public final class PlatformRuntime implements RuntimeServices {
             props.put(Backends.INSTANCE_PROPERTY, instance.id());
             Publisher.Registration reg = publisher.publish(owner, type, service, props);
             offers.add(new Offer(type, service, instance, owner, reg));
-            active.putIfAbsent(type, Optional.empty());
+            ((View<?>) current(type)).offered = true;
             recompute();
         }
     }
