@@ -60,7 +60,7 @@ final class Device implements DmaDevice {
     /** {@code dev->dma_ops_bypass}. */
     volatile boolean opsBypass;
     /** The live streaming mappings: concurrent, no lock on the map and unmap paths. */
-    private final MappingTable mappings = new MappingTable();
+    private final DeviceMappings mappings = new DeviceMappings();
     /** Guards {@link #revoked}. */
     private final Object revokedLock = new Object();
     /**
@@ -210,25 +210,12 @@ final class Device implements DmaDevice {
 
     /** Registers a mapping under its bus address (each DMA segment's, for a list). */
     void addMapping(Mapping m) {
-        if (m.kind == Mapping.Kind.SG) {
-            for (int i = 0; i < m.sgMappedEnts(); i++) {
-                mappings.addSegment(m.sg().dmaAddress(i), m);
-            }
-        } else {
-            mappings.add(m);
-        }
+        mappings.add(m);
     }
 
     /** Unregisters a mapping; false when another call removed it first. */
     boolean removeMapping(Mapping m) {
-        if (m.kind != Mapping.Kind.SG) {
-            return mappings.remove(m.dmaHandle, m);
-        }
-        boolean any = false;
-        for (int i = 0; i < m.sgMappedEnts(); i++) {
-            any |= mappings.remove(m.sg().dmaAddress(i), m);
-        }
-        return any;
+        return mappings.remove(m);
     }
 
     /**
@@ -237,12 +224,7 @@ final class Device implements DmaDevice {
      * to find out why.
      */
     Mapping takeMapping(long dmaHandle, Mapping.Kind kind, long size) {
-        return mappings.takeSingle(dmaHandle, kind, size);
-    }
-
-    /** The only mapping registered at {@code dmaHandle}, or null (none, or several). */
-    Mapping mappingAt(long dmaHandle) {
-        return mappings.single(dmaHandle);
+        return mappings.take(dmaHandle, kind, size);
     }
 
     /** Every mapping registered at {@code dmaHandle}. */

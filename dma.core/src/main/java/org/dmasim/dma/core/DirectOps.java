@@ -31,6 +31,11 @@ final class DirectOps implements DmaOps {
         this.streaming = new DirectStreaming(env);
     }
 
+    /** The streaming half, which mapping.c's fast path calls without going through this table. */
+    DirectStreaming streaming() {
+        return streaming;
+    }
+
     private static Device dev(DmaDevice d) {
         return (Device) d;
     }

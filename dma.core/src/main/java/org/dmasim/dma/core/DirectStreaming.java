@@ -108,9 +108,8 @@ final class DirectStreaming {
     /** {@code dma_direct_sync_single_for_cpu}. */
     void syncForCpu(Mapping m, long dma, long size, DmaDirection dir) {
         Device dev = m.dev;
-        long phys = DmaAddress.dmaToPhys(dev, dma);
         if (!dev.coherent()) {
-            env.arch().syncDmaForCpu(phys, size, dir);
+            env.arch().syncDmaForCpu(DmaAddress.dmaToPhys(dev, dma), size, dir);
         }
         // A bounced mapping copies bounce -> original here (swiotlb_sync_single_for_cpu).
     }

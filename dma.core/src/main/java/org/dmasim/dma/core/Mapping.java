@@ -180,6 +180,12 @@ final class Mapping implements StreamingMapping {
         }
     }
 
+    /** Whether the mapping holds any backend instance (then its removal must happen exactly once). */
+    boolean holdsAnything() {
+        Held h = held;
+        return h != null && (h.backend != null || h.opsInstance != null);
+    }
+
     /** Whether the mapping holds something of {@code instance}. */
     boolean holds(BackendInstance instance) {
         return held != null && (held.backend == instance || held.opsInstance == instance);

@@ -6,12 +6,12 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The live streaming mappings of one device, keyed by bus address: what DMA-API debug's hash
- * holds for the device, and what every unmap and sync looks up first. Safe for concurrent use
- * without a lock on its hot paths.
+ * The live streaming mappings one thread made for one device ({@link DeviceMappings} keeps one
+ * table per mapping thread), keyed by bus address: what DMA-API debug's hash holds, and what
+ * every unmap and sync looks up first. Only its owner thread inserts; any thread may remove and
+ * read. Safe without a lock on its hot paths.
  *
  * <p><b>Layout.</b> Open addressing with linear probing over one array of slots. A slot holds
  * null (never used), {@link #TOMBSTONE} (its mapping went), {@link #MOVED} (copied into a newer
@@ -26,21 +26,25 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   value: null  m1(0xb800)  TOMB  m2(0xb800)  s(0x4240,m3)  null  null  null
  * </pre>
  *
- * <p><b>Concurrency.</b> Every change is one compare-and-set of one slot: an insert takes the
- * first null or tombstone slot of the key's probe run (null→mapping, tombstone→mapping); a
- * removal turns its slot into a tombstone. Slots never return to null, so a lookup that reaches
- * a null slot has seen every slot the key may use. A reader or writer meeting {@link #MOVED}
+ * <p><b>Concurrency.</b> Every change is one write of one slot. The owner inserts into the first
+ * null or tombstone slot of the key's probe run with a release store: no other thread ever writes
+ * a null or tombstone slot, so no compare-and-set is needed. A removal turns a mapping's slot into
+ * a tombstone: by a compare-and-set when another thread removes (or when the mapping holds a
+ * backend instance, whose count must not be given back twice), by a release store when the owner
+ * removes its own plain mapping (two threads unmapping one mapping at the same moment is a driver
+ * race the kernel does not catch either). Slots never return to null, so a lookup that reaches a
+ * null slot has seen every slot the key may use. A reader or writer meeting {@link #MOVED}
  * retries on the newer array.
  *
  * <p><b>Growth and cleaning.</b> When more than three quarters of the slots are used (live or
- * tombstone), one thread at a time copies the live entries into a fresh array sized for twice the
- * live ones: it turns each old slot into {@link #MOVED} with a compare-and-set (so a concurrent
- * insert or removal on the old slot fails and retries on the new array) and copies what it took,
- * then publishes the new array. Tombstones are dropped on the way.
+ * tombstone), the owner copies the live entries into a fresh array sized for twice the live ones:
+ * it turns each old slot into {@link #MOVED} with a compare-and-set (so a concurrent removal on
+ * the old slot fails and retries on the new array) and copies what it took, then publishes the
+ * new array. Tombstones are dropped on the way.
  *
- * <p><b>Cost.</b> A map and unmap of one buffer: one compare-and-set each, no allocation (the
- * tombstone of the last unmap is usually the slot the next map of the same address takes), so the
- * pair costs less than a {@code HashMap} put+remove of a boxed key. {@link #containing} of an
+ * <p><b>Cost.</b> A map and unmap of one buffer by the same thread: two release stores, no lock,
+ * no compare-and-set, no allocation (the tombstone of the last unmap is usually the slot the next
+ * map of the same address takes). {@link #containing} of an
  * address that starts no mapping (a partial sync) scans every slot: O(capacity), the price of
  * keeping inserts free of any second index.
  */
@@ -55,9 +59,8 @@ final class MappingTable {
     private static final int INITIAL = 16;
 
     private volatile Object[] slots = new Object[INITIAL];
-    /** Slots of the current array that are no longer null (live or tombstone); an estimate under races. */
-    private final AtomicInteger used = new AtomicInteger();
-    private final Object resizeLock = new Object();
+    /** Slots of the current array that are no longer null (live or tombstone); the owner's count. */
+    private int used;
 
     private static int hash(long key) {
         long h = key * 0x9e3779b97f4a7c15L;
@@ -84,87 +87,97 @@ final class MappingTable {
         return t;
     }
 
-    /** Registers a mapping under its own bus address. */
+    /** Registers a mapping under its own bus address (the owner thread only). */
     void add(Mapping m) {
         insert(m.dmaHandle, m);
     }
 
-    /** Registers one segment of a list mapping. */
+    /** Registers one segment of a list mapping (the owner thread only). */
     void addSegment(long key, Mapping m) {
         insert(key, new Segment(key, m));
     }
 
+    /** The owner's insert: nobody else writes null or tombstone slots, so a release store is enough. */
     private void insert(long key, Object value) {
-        while (true) {
-            Object[] t = slots;
-            int mask = t.length - 1;
-            int i = hash(key) & mask;
-            boolean retry = false;
-            for (int probe = 0; probe < t.length; probe++, i = (i + 1) & mask) {
-                Object v = SLOT.getVolatile(t, i);
-                if (v == MOVED) {
-                    awaitNewer(t);
-                    retry = true;
-                    break;
-                }
-                if (v == null || v == TOMBSTONE) {
-                    if (SLOT.compareAndSet(t, i, v, value)) {
-                        if (v == null && used.incrementAndGet() * 4 > t.length * 3) {
-                            rebuild(t);
-                        }
-                        return;
-                    }
-                    i = (i - 1) & mask; // the slot changed under us: look at it again
-                    probe--;
-                }
-            }
-            if (!retry) {
-                rebuild(t); // every slot used: grow
-            }
+        // Small enough to inline: the home slot is free (the tombstone of the last unmap, most often).
+        Object[] t = slots;
+        int home = hash(key) & (t.length - 1);
+        if (SLOT.getAcquire(t, home) == TOMBSTONE) {
+            SLOT.setRelease(t, home, value);
+            return;
         }
+        insertProbing(key, value);
     }
 
-    /** Copies the live entries of {@code old} into a fresh array (once: a later caller finds it done). */
-    private void rebuild(Object[] old) {
-        synchronized (resizeLock) {
-            if (slots != old) {
+    private void insertProbing(long key, Object value) {
+        Object[] t = slots;
+        int mask = t.length - 1;
+        int i = hash(key) & mask;
+        for (int probe = 0; probe < t.length; probe++, i = (i + 1) & mask) {
+            Object v = SLOT.getAcquire(t, i);
+            if (v == null || v == TOMBSTONE) {
+                SLOT.setRelease(t, i, value);
+                if (v == null && ++used * 4 > t.length * 3) {
+                    rebuild(t);
+                }
                 return;
             }
-            List<Object> keep = new ArrayList<>();
-            for (int i = 0; i < old.length; i++) {
-                while (true) {
-                    Object v = SLOT.getVolatile(old, i);
-                    if (SLOT.compareAndSet(old, i, v, MOVED)) {
-                        if (live(v)) {
-                            keep.add(v);
-                        }
-                        break;
-                    }
-                }
-            }
-            int capacity = INITIAL;
-            while (capacity < keep.size() * 4) {
-                capacity <<= 1;
-            }
-            Object[] fresh = new Object[capacity];
-            int mask = capacity - 1;
-            for (Object v : keep) {
-                int i = hash(keyOf(v)) & mask;
-                while (fresh[i] != null) {
-                    i = (i + 1) & mask;
-                }
-                fresh[i] = v;
-            }
-            used.set(keep.size());
-            slots = fresh;
         }
+        rebuild(t); // every slot used: grow, then insert into the new array
+        insertProbing(key, value);
+    }
+
+    /** The owner copies the live entries of {@code old} into a fresh array. */
+    private void rebuild(Object[] old) {
+        List<Object> keep = new ArrayList<>();
+        for (int i = 0; i < old.length; i++) {
+            while (true) {
+                Object v = SLOT.getVolatile(old, i);
+                if (SLOT.compareAndSet(old, i, v, MOVED)) {
+                    if (live(v)) {
+                        keep.add(v);
+                    }
+                    break;
+                }
+            }
+        }
+        int capacity = INITIAL;
+        while (capacity < keep.size() * 4) {
+            capacity <<= 1;
+        }
+        Object[] fresh = new Object[capacity];
+        int mask = capacity - 1;
+        for (Object v : keep) {
+            int i = hash(keyOf(v)) & mask;
+            while (fresh[i] != null) {
+                i = (i + 1) & mask;
+            }
+            fresh[i] = v;
+        }
+        used = keep.size();
+        slots = fresh;
     }
 
     /**
      * The unmap fast path: removes and returns the mapping at {@code key} when it is the only one
      * there and matches {@code kind} and {@code size}; null (nothing changes) otherwise.
+     *
+     * @param owner whether the calling thread owns this table
      */
-    Mapping takeSingle(long key, Mapping.Kind kind, long size) {
+    Mapping takeSingle(long key, Mapping.Kind kind, long size, boolean owner) {
+        // Small enough to inline: the owner's plain mapping alone in its home slot, the run ending after it.
+        Object[] t = slots;
+        int mask = t.length - 1;
+        int home = hash(key) & mask;
+        if (owner && SLOT.getAcquire(t, home) instanceof Mapping m && m.dmaHandle == key && m.kind == kind
+            && m.size == size && SLOT.getAcquire(t, (home + 1) & mask) == null && !m.holdsAnything()) {
+            SLOT.setRelease(t, home, TOMBSTONE);
+            return m;
+        }
+        return takeSingleProbing(key, kind, size, owner);
+    }
+
+    private Mapping takeSingleProbing(long key, Mapping.Kind kind, long size, boolean owner) {
         while (true) {
             Object[] t = slots;
             int mask = t.length - 1;
@@ -195,6 +208,10 @@ final class MappingTable {
             }
             if (found < 0 || !(foundValue instanceof Mapping m) || m.kind != kind || m.size != size) {
                 return null;
+            }
+            if (owner && !m.holdsAnything()) {
+                SLOT.setRelease(t, found, TOMBSTONE);
+                return m;
             }
             if (SLOT.compareAndSet(t, found, foundValue, TOMBSTONE)) {
                 return m;

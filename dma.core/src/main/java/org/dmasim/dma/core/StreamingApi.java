@@ -37,6 +37,9 @@ import org.dmasim.api.mm.Page;
 final class StreamingApi {
     private final DmaEnv env;
     private final DmaMapping api;
+    /** dma-direct as ops (what records name) and as code (what the fast path calls). */
+    private final DmaOps direct;
+    private final DirectStreaming streaming;
     /** {@code pageOffset - physOffset}: a linear-map address less this is its physical address. */
     private final long linearDelta;
     private final Set<String> warnedOnce = ConcurrentHashMap.newKeySet();
@@ -44,6 +47,8 @@ final class StreamingApi {
     StreamingApi(DmaEnv env, DmaMapping api) {
         this.env = env;
         this.api = api;
+        this.direct = api.direct();
+        this.streaming = api.direct().streaming();
         long firstRam = env.memory().isEmpty() ? 0 : env.memory().get(0).base();
         this.linearDelta = env.memory().isEmpty() ? 0 : env.vm().linearAddress(firstRam) - firstRam;
     }
@@ -85,19 +90,24 @@ final class StreamingApi {
      */
     DmaAddr mapSingle(Device dev, CpuAddr cpuAddr, long size, DmaDirection dir, long attrs) {
         long kva = cpuAddr.value();
+        if (!env.vm().isLinear(kva)) {
+            return mapSingleNotLinear(dev, kva);
+        }
+        long phys = kva - linearDelta;
+        return mapPage(dev, Page.pfnDown(phys), phys & (Page.PAGE_SIZE - 1), size, dir, attrs);
+    }
+
+    /** A vmalloc address (rejected as the kernel rejects it) or no kernel address at all (refused). */
+    private DmaAddr mapSingleNotLinear(Device dev, long kva) {
         if (env.vm().isVmalloc(kva)) {
             if (warnedOnce.add("dma_map_single_attrs")) {
                 env.log().warn(dev.driverString() + " " + dev.name() + ": rejecting DMA map of vmalloc memory");
             }
             return DmaAddr.MAPPING_ERROR;
         }
-        if (!env.vm().isLinear(kva)) {
-            throw new IllegalArgumentException(String.format("dma_map_single(%s): CPU address 0x%x is not a linear-map"
-                + " address of this platform (expected: what page_address/kmalloc return; virt_to_page would give a"
-                + " struct page that does not exist)", dev.name(), kva));
-        }
-        long phys = kva - linearDelta;
-        return mapPage(dev, Page.pfnDown(phys), phys & (Page.PAGE_SIZE - 1), size, dir, attrs);
+        throw new IllegalArgumentException(String.format("dma_map_single(%s): CPU address 0x%x is not a linear-map"
+            + " address of this platform (expected: what page_address/kmalloc return; virt_to_page would give a"
+            + " struct page that does not exist)", dev.name(), kva));
     }
 
     /** {@code dma_map_page_attrs}. */
@@ -125,6 +135,17 @@ final class StreamingApi {
     private long map(Device dev, Kind kind, long phys, long size, DmaDirection dir, long attrs) {
         DmaOps ops = api.mapOps(dev);
         Mapping m = new Mapping(dev, kind, phys, size, dir, attrs, ops, null, 0);
+        if (ops == direct && kind == Kind.SINGLE) {
+            // dma-direct, called as mapping.c calls dma_direct_map_page: no ops table in between.
+            long dma = streaming.mapPage(m);
+            if (dma != DmaOps.DMA_MAPPING_ERROR) {
+                m.dmaHandle = dma;
+                dev.addMapping(m);
+            } else {
+                m.releaseHoldings();
+            }
+            return dma;
+        }
         if (!holdOps(m, ops)) {
             return DmaOps.DMA_MAPPING_ERROR;
         }
@@ -214,6 +235,10 @@ final class StreamingApi {
         Mapping m = dev.takeMapping(dma, kind, size);
         if (m == null) {
             m = slowTake(dev, dma, size, kind);
+        }
+        if (m.ops == direct && kind == Kind.SINGLE && !m.holdsAnything()) {
+            streaming.unmapPage(m, dma, size, dir, attrs); // dma_direct_unmap_page, nothing held
+            return;
         }
         try {
             if (kind == Kind.RESOURCE) {

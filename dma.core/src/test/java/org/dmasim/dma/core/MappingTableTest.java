@@ -106,11 +106,13 @@ class MappingTableTest {
     }
 
     @Test
-    void twoThreadsMapAndUnmapConcurrentlyWithoutLosingAMapping() throws Exception {
+    void twoThreadsMapAndUnmapEachOthersMappingsWithoutLosingOne() throws Exception {
         long seed = Long.getLong("dmasim.seed", System.nanoTime());
         System.out.println("MappingTableTest concurrent seed=" + seed + " (rerun with -Ddmasim.seed=" + seed + ")");
-        MappingTable table = new MappingTable();
-        int perThread = 50_000;
+        DeviceMappings mappings = new DeviceMappings();
+        java.util.concurrent.ConcurrentLinkedQueue<Mapping> shared = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.atomic.AtomicLong removed = new java.util.concurrent.atomic.AtomicLong();
+        int perThread = Boolean.getBoolean("dmasim.longTests") ? 500_000 : 50_000;
         Thread[] threads = new Thread[2];
         Throwable[] failure = new Throwable[1];
         for (int t = 0; t < threads.length; t++) {
@@ -120,19 +122,32 @@ class MappingTableTest {
                 try {
                     List<Mapping> mine = new ArrayList<>();
                     for (int op = 0; op < perThread; op++) {
-                        if (mine.isEmpty() || rnd.nextInt(100) < 55) {
+                        int r = rnd.nextInt(100);
+                        if (mine.isEmpty() || r < 50) {
                             Mapping m = mapping(base + ((long) rnd.nextInt(2048) << 12), 4096);
-                            table.add(m);
+                            mappings.add(m);
                             mine.add(m);
-                        } else {
+                        } else if (r < 80) {
                             Mapping m = mine.remove(rnd.nextInt(mine.size()));
-                            if (!table.remove(m.dmaHandle, m)) {
+                            if (mappings.take(m.dmaHandle, StreamingMapping.Kind.SINGLE, 4096) == null
+                                && !mappings.remove(m)) {
                                 throw new AssertionError("lost " + Long.toHexString(m.dmaHandle));
+                            }
+                            removed.incrementAndGet();
+                        } else {
+                            // hand one over: the other thread unmaps it (a completion path)
+                            shared.add(mine.remove(rnd.nextInt(mine.size())));
+                            Mapping other = shared.poll();
+                            if (other != null) {
+                                if (!mappings.remove(other)) {
+                                    throw new AssertionError("lost handed " + Long.toHexString(other.dmaHandle));
+                                }
+                                removed.incrementAndGet();
                             }
                         }
                     }
                     for (Mapping m : mine) {
-                        if (!table.remove(m.dmaHandle, m)) {
+                        if (!mappings.remove(m)) {
                             throw new AssertionError("lost at the end " + Long.toHexString(m.dmaHandle));
                         }
                     }
@@ -150,6 +165,9 @@ class MappingTableTest {
         if (failure[0] != null) {
             throw new AssertionError("seed " + seed, failure[0]);
         }
-        assertTrue(table.isEmpty());
+        for (Mapping m : shared) {
+            assertTrue(mappings.remove(m), "seed " + seed);
+        }
+        assertTrue(mappings.all().isEmpty(), "seed " + seed);
     }
 }
