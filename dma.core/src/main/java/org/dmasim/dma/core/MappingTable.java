@@ -180,105 +180,106 @@ final class MappingTable {
     private Mapping takeSingleProbing(long key, Mapping.Kind kind, long size, boolean owner) {
         while (true) {
             Object[] t = slots;
-            int mask = t.length - 1;
-            int i = hash(key) & mask;
-            int found = -1;
-            Object foundValue = null;
-            boolean moved = false;
-            for (int probe = 0; probe < t.length; probe++, i = (i + 1) & mask) {
-                Object v = SLOT.getVolatile(t, i);
-                if (v == null) {
-                    break;
-                }
-                if (v == MOVED) {
-                    moved = true;
-                    break;
-                }
-                if (v != TOMBSTONE && keyOf(v) == key) {
-                    if (found >= 0) {
-                        return null; // several at this address: the caller picks one
-                    }
-                    found = i;
-                    foundValue = v;
-                }
-            }
-            if (moved) {
+            int[] at = slotsOf(t, key);
+            if (at == null) {
                 awaitNewer(t);
                 continue;
             }
-            if (found < 0 || !(foundValue instanceof Mapping m) || m.kind != kind || m.size != size) {
+            if (at.length != 1) {
+                return null; // none, or several at this address: the caller picks one
+            }
+            Object v = SLOT.getVolatile(t, at[0]);
+            if (!(v instanceof Mapping m) || m.dmaHandle != key || m.kind != kind || m.size != size) {
+                if (v == MOVED) {
+                    continue;
+                }
                 return null;
             }
             if (owner && !m.holdsAnything()) {
-                SLOT.setRelease(t, found, TOMBSTONE);
+                SLOT.setRelease(t, at[0], TOMBSTONE);
                 return m;
             }
-            if (SLOT.compareAndSet(t, found, foundValue, TOMBSTONE)) {
+            if (SLOT.compareAndSet(t, at[0], v, TOMBSTONE)) {
                 return m;
             }
             // The slot changed (removed by another thread, or moved): look again.
         }
     }
 
+    /**
+     * The slots of {@code t} holding live entries of {@code key}, in probe order; null when the scan
+     * met a slot already moved to a newer array (the caller retries there).
+     */
+    private static int[] slotsOf(Object[] t, long key) {
+        int mask = t.length - 1;
+        int i = hash(key) & mask;
+        int[] out = new int[2];
+        int n = 0;
+        for (int probe = 0; probe < t.length; probe++, i = (i + 1) & mask) {
+            Object v = SLOT.getVolatile(t, i);
+            if (v == null) {
+                break;
+            }
+            if (v == MOVED) {
+                return null;
+            }
+            if (v != TOMBSTONE && keyOf(v) == key) {
+                if (n == out.length) {
+                    out = java.util.Arrays.copyOf(out, n * 2);
+                }
+                out[n++] = i;
+            }
+        }
+        return java.util.Arrays.copyOf(out, n);
+    }
+
     /** Removes {@code m} from {@code key}; false when it is not registered there. */
     boolean remove(long key, Mapping m) {
         while (true) {
             Object[] t = slots;
-            int mask = t.length - 1;
-            int i = hash(key) & mask;
-            boolean moved = false;
-            for (int probe = 0; probe < t.length; probe++, i = (i + 1) & mask) {
+            int[] at = slotsOf(t, key);
+            if (at == null) {
+                awaitNewer(t);
+                continue;
+            }
+            boolean retry = false;
+            for (int i : at) {
                 Object v = SLOT.getVolatile(t, i);
-                if (v == null) {
-                    return false;
-                }
-                if (v == MOVED) {
-                    moved = true;
-                    break;
-                }
-                if (v != TOMBSTONE && keyOf(v) == key && mappingOf(v) == m) {
+                if (v != MOVED && v != TOMBSTONE && v != null && mappingOf(v) == m) {
                     if (SLOT.compareAndSet(t, i, v, TOMBSTONE)) {
                         return true;
                     }
-                    moved = SLOT.getVolatile(t, i) == MOVED;
-                    if (!moved) {
+                    retry = SLOT.getVolatile(t, i) == MOVED;
+                    if (!retry) {
                         return false; // another thread removed it first
                     }
-                    break;
                 }
+                retry |= v == MOVED;
             }
-            if (!moved) {
+            if (!retry) {
                 return false;
             }
             awaitNewer(t);
         }
     }
 
-    /** The mappings registered at {@code key} (oldest slot first). */
+    /** The mappings registered at {@code key} (in probe order). */
     Mapping[] at(long key) {
         while (true) {
             Object[] t = slots;
-            int mask = t.length - 1;
-            int i = hash(key) & mask;
-            List<Mapping> out = new ArrayList<>(2);
-            boolean moved = false;
-            for (int probe = 0; probe < t.length; probe++, i = (i + 1) & mask) {
+            int[] at = slotsOf(t, key);
+            if (at == null) {
+                awaitNewer(t);
+                continue;
+            }
+            List<Mapping> out = new ArrayList<>(at.length);
+            for (int i : at) {
                 Object v = SLOT.getVolatile(t, i);
-                if (v == null) {
-                    break;
-                }
-                if (v == MOVED) {
-                    moved = true;
-                    break;
-                }
-                if (v != TOMBSTONE && keyOf(v) == key) {
+                if (live(v)) {
                     out.add(mappingOf(v));
                 }
             }
-            if (!moved) {
-                return out.toArray(new Mapping[0]);
-            }
-            awaitNewer(t);
+            return out.toArray(new Mapping[0]);
         }
     }
 

@@ -133,7 +133,8 @@ public final class PlatformRuntime implements RuntimeServices {
             try {
                 p.start(new Context(p, false));
             } catch (RuntimeException e) {
-                return Optional.of("platform " + spec.name() + ": starting " + p.name() + " at run time failed: " + e);
+                return Optional.of(org.dmasim.platform.boot.BootFailures.describe(spec, "starting " + p.name()
+                    + " at run time", e));
             }
         }
         return Optional.empty();
@@ -154,8 +155,8 @@ public final class PlatformRuntime implements RuntimeServices {
         try {
             p.start(new Context(p, true));
         } catch (RuntimeException e) {
-            log.dmasim(p.name() + ": the new instance could not start (" + e.getMessage() + "); "
-                + (older.isEmpty() ? "the platform runs without it" : "the old one keeps serving"));
+            log.dmasim(p.name() + ": the new instance could not start (" + org.dmasim.platform.boot.BootFailures.what(e)
+                + "); " + (older.isEmpty() ? "the platform runs without it" : "the old one keeps serving"));
             return;
         }
         for (BackendLifecycle b : older) {
@@ -305,7 +306,18 @@ public final class PlatformRuntime implements RuntimeServices {
             synchronized (sequence) {
                 n = sequence.merge(kind, 1, Integer::sum);
             }
-            BackendLifecycle b = new BackendLifecycle(kind, kind + "#" + n, description, release);
+            String id = kind + "#" + n;
+            // A failure while giving memory back (a backend's defect) is reported, never thrown
+            // into the transition that released the instance (a retire, an unmap, a force-out).
+            Runnable guarded = () -> {
+                try {
+                    release.run();
+                } catch (RuntimeException e) {
+                    log.dmasim(id + ": giving its memory back failed (" + e.getMessage()
+                        + "); the memory stays allocated");
+                }
+            };
+            BackendLifecycle b = new BackendLifecycle(kind, id, description, guarded);
             instances.add(b);
             owners.put(b, owner);
             return b;
