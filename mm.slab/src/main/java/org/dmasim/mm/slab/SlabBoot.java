@@ -5,6 +5,7 @@ import java.util.Set;
 import org.dmasim.api.boot.BootContext;
 import org.dmasim.api.boot.BootParticipant;
 import org.dmasim.api.boot.BootPhase;
+import org.dmasim.api.boot.RuntimeContext;
 import org.dmasim.api.boot.ZoneLimits;
 import org.dmasim.api.dma.ArchDma;
 import org.dmasim.api.mem.KernelVm;
@@ -51,5 +52,12 @@ public final class SlabBoot implements BootParticipant {
         ctx.put(Kmalloc.class, new KmallocCaches(ctx.require(PageAllocator.class), ctx.require(KernelVm.class),
             ctx.log(), KmallocIndex.archKmallocMinalign(ctx.require(ArchDma.class).cacheAlignment()), limits.configured(ZoneType.DMA),
             ctx.spec().possibleCpus(), ctx.spec().kconfig().enabled("SLUB_DEBUG_ON"), Gfp::format));
+    }
+
+    /** The kmalloc caches the boot made serve the platform at run time, as this bundle's service. */
+    @Override
+    public void start(RuntimeContext ctx) {
+        ctx.get(Kmalloc.class).ifPresent(kmalloc -> ctx.offer(Kmalloc.class, kmalloc,
+            ctx.newInstance("the kmalloc caches", () -> { })));
     }
 }

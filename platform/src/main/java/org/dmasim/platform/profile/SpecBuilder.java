@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.dmasim.api.backend.Backends;
 import org.dmasim.api.dt.DeviceTree;
 import org.dmasim.api.dt.DeviceTreeException;
 import org.dmasim.api.dt.DtNode;
@@ -159,6 +160,12 @@ public final class SpecBuilder {
             }
             out.put(kv.substring(0, eq).strip(), kv.substring(eq + 1).strip());
         }
+        if (out.containsKey(Backends.OPTION)) {
+            throw new InvalidInputException("backend " + Backends.OPTION + "=" + out.get(Backends.OPTION)
+                + ": '" + Backends.OPTION + "' is not a subsystem (the profile key '" + Backends.PROFILE_KEY
+                + "' lists the backends a platform needs)");
+        }
+        profile.value(Backends.PROFILE_KEY).ifPresent(v -> out.put(Backends.OPTION, String.join(", ", Backends.parse(v))));
         return out;
     }
 

@@ -336,6 +336,24 @@ public final class ShellFormatter {
             : "active"});
         rows.add(new String[] {"max_mapping_size", sizeOrMax(d.maxMappingSize)});
         rows.add(new String[] {"opt_mapping_size", sizeOrMax(d.optMappingSize)});
+        rows.add(new String[] {"mappings", Integer.toString(d.mappings)});
+        List<DeviceInfoDTO.BackendDTO> backends = d.backends == null ? List.of() : d.backends;
+        for (int i = 0; i < backends.size(); i++) {
+            DeviceInfoDTO.BackendDTO b = backends.get(i);
+            rows.add(new String[] {i == 0 ? "backends" : "", String.format("%s %s, %d held (%d of this device): %s",
+                b.id, b.state, b.held, b.heldForDevice, b.description)});
+        }
+        return aligned(rows);
+    }
+
+    /** The {@code dmasim:backends} table: every backend instance of a platform, oldest first. */
+    public static String backendInstances(Collection<org.dmasim.api.backend.BackendInstance> instances) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"INSTANCE", "STATE", "HELD", "WHAT"});
+        for (org.dmasim.api.backend.BackendInstance b : instances) {
+            rows.add(new String[] {b.id(), b.state().name() + (b.forcedOut() ? " (forced out)" : ""),
+                Long.toString(b.held()), b.description()});
+        }
         return aligned(rows);
     }
 

@@ -164,7 +164,21 @@ class ShellFormatterTest {
         d.swiotlbActive = true;
         d.maxMappingSize = 262144;
         d.optMappingSize = 262144;
+        d.mappings = 2;
+        d.backends = List.of(backend("swiotlb#2", "ACTIVE", 0, 0, "bounce pool [mem 0x00000000f8000000-0x00000000f8400000]"
+            + " (4MB), 2048 slots"), backend("swiotlb#1", "DRAINING", 3, 2, "bounce pool"));
         return d;
+    }
+
+    private static DeviceInfoDTO.BackendDTO backend(String id, String state, long held, long mine, String what) {
+        DeviceInfoDTO.BackendDTO b = new DeviceInfoDTO.BackendDTO();
+        b.kind = "swiotlb";
+        b.id = id;
+        b.state = state;
+        b.held = held;
+        b.heldForDevice = mine;
+        b.description = what;
+        return b;
     }
 
     @Test
@@ -186,7 +200,12 @@ class ShellFormatterTest {
             "coherent pool      none",
             "swiotlb            active",
             "max_mapping_size   0x40000",
-            "opt_mapping_size   0x40000"), ShellFormatter.formatAny(deviceBehindABus()));
+            "opt_mapping_size   0x40000",
+            "mappings           2",
+            "backends           swiotlb#2 ACTIVE, 0 held (0 of this device): bounce pool [mem 0x00000000f8000000-"
+                + "0x00000000f8400000] (4MB), 2048 slots",
+            "                   swiotlb#1 DRAINING, 3 held (2 of this device): bounce pool"),
+            ShellFormatter.formatAny(deviceBehindABus()));
     }
 
     @Test
@@ -238,5 +257,23 @@ class ShellFormatterTest {
             "0xffff000000001000  0x40001000  dirty",
             "0xffff000000001040  0x40001040  clean, RAM changed behind it",
             "0xffff000000001080  0x40001080  not cached"), ShellFormatter.formatAny(c));
+    }
+
+    @Test
+    void backendInstances_tableOldestFirst_forcedOutSaidSo() {
+        org.dmasim.api.backend.BackendLifecycle old = new org.dmasim.api.backend.BackendLifecycle("swiotlb", "swiotlb#1",
+            "bounce pool [mem 0x00000000f8000000-0x00000000fc000000] (64MB), 32768 slots", () -> { });
+        old.tryHold();
+        old.retire();
+        org.dmasim.api.backend.BackendLifecycle pools = new org.dmasim.api.backend.BackendLifecycle("dmapool",
+            "dmapool#1", "dma_pool service, backend 6.1", () -> { });
+        pools.tryHold();
+        pools.forceOut();
+        assertEquals(String.join("\n",
+            "INSTANCE   STATE                  HELD  WHAT",
+            "swiotlb#1  DRAINING               1     bounce pool [mem 0x00000000f8000000-0x00000000fc000000] (64MB),"
+                + " 32768 slots",
+            "dmapool#1  RELEASED (forced out)  0     dma_pool service, backend 6.1"),
+            ShellFormatter.backendInstances(List.of(old, pools)));
     }
 }
