@@ -88,22 +88,34 @@ public final class PlatformComponent {
         Object backend = ref.getProperty(BootParticipant.BACKEND_PROPERTY);
         Bound b = new Bound(backend == null ? p.name() : String.valueOf(backend), ref.getBundle());
         participants.put(p, b);
+        // Decided on the worker, after any boot already running there: a boot that did not see
+        // this participant may still be about to wait for it.
+        execute(() -> arrived(p, b));
+    }
+
+    private void arrived(BootParticipant p, Bound b) {
         if (waiting) {
-            schedule();
+            boot();
         } else if (usedBackends.contains(b.name()) && p.startsLate()) {
-            execute(() -> startLate(p, b.name()));
+            startLate(p, b.name());
         }
     }
 
     void unbindParticipant(BootParticipant p) {
         Bound b = participants.remove(p);
-        if (b == null || !usedBackends.contains(b.name())) {
+        if (b != null) {
+            execute(() -> left(p, b));
+        }
+    }
+
+    private void left(BootParticipant p, Bound b) {
+        if (!usedBackends.contains(b.name())) {
             return;
         }
         if (p.startsLate()) {
-            execute(() -> retire(p));
+            retire(p);
         } else {
-            schedule();
+            boot();
         }
     }
 

@@ -145,6 +145,11 @@ public final class PlatformRuntime implements RuntimeServices {
      * its backend): its new instance takes new work; older instances of the same backend drain.
      */
     public void startLate(BootParticipant p) {
+        for (BackendLifecycle b : instances) {
+            if (owners.get(b) == p && b.state() == BackendState.ACTIVE) {
+                return; // p already serves (the boot that saw it arrive started it)
+            }
+        }
         List<BackendLifecycle> older = new ArrayList<>();
         for (BackendLifecycle b : instances) {
             if (b.kind().equals(p.name()) && b.state() == BackendState.ACTIVE) {
