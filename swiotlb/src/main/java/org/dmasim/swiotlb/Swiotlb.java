@@ -4,56 +4,28 @@ import java.util.List;
 import org.dmasim.api.swiotlb.SwiotlbPool;
 
 /**
- * A bounce pool ({@code struct io_tlb_mem}): {@code nslabs} slots of 2 KiB from {@code start},
- * and the memory it took: the pool itself and its slot and area arrays, from memblock at boot
- * ({@code swiotlb_init_remap}) or from the page allocator later ({@code swiotlb_init_late}).
- * Slot allocation (areas, next-fit per area, segment boundaries, copies) is the streaming-DMA
- * issue's; boot needs the placement and the report, run time its life.
+ * Where the default bounce pool ({@code io_tlb_default_mem}) was put and what memory it took: the
+ * pool itself and its slot and area arrays, from memblock at boot ({@code swiotlb_init_remap}) or
+ * from the page allocator later ({@code swiotlb_init_late}). The slots themselves live in the
+ * run-time instance's {@link IoTlbMem}; this record is what boot decides and release gives back.
+ *
+ * @param nareas {@code mem->nareas}; 0 without a pool
  */
-final class Swiotlb implements SwiotlbPool {
+record Swiotlb(long start, long nslabs, int nareas, boolean forceBounce, List<Taken> taken) {
     /** Memory the pool owns: a physical range, and whether it came from memblock (else the buddy allocator, as one block). */
     record Taken(long phys, long bytes, boolean boot, int order) {
     }
 
-    private final long start;
-    private final long nslabs;
-    private final boolean forceBounce;
-    private final List<Taken> taken;
-
-    Swiotlb(long start, long nslabs, boolean forceBounce, List<Taken> taken) {
-        this.start = start;
-        this.nslabs = nslabs;
-        this.forceBounce = forceBounce;
-        this.taken = List.copyOf(taken);
+    Swiotlb {
+        taken = List.copyOf(taken);
     }
 
     static Swiotlb none(boolean forceBounce) {
-        return new Swiotlb(0, 0, forceBounce, List.of());
+        return new Swiotlb(0, 0, 0, forceBounce, List.of());
     }
 
-    @Override
-    public long start() {
-        return start;
-    }
-
-    @Override
-    public long end() {
-        return start + (nslabs << IO_TLB_SHIFT);
-    }
-
-    @Override
-    public long nslabs() {
-        return nslabs;
-    }
-
-    @Override
-    public boolean forceBounce() {
-        return forceBounce;
-    }
-
-    /** What the pool took, in the order it took it (pool first). */
-    List<Taken> taken() {
-        return taken;
+    long end() {
+        return start + (nslabs << SwiotlbPool.IO_TLB_SHIFT);
     }
 
     /** {@code swiotlb_print_info()}. */
@@ -61,7 +33,8 @@ final class Swiotlb implements SwiotlbPool {
         if (nslabs == 0) {
             return null;
         }
-        return String.format("software IO TLB: mapped [mem 0x%016x-0x%016x] (%dMB)", start, end(), (nslabs << IO_TLB_SHIFT) >>> 20);
+        return String.format("software IO TLB: mapped [mem 0x%016x-0x%016x] (%dMB)", start, end(),
+            (nslabs << SwiotlbPool.IO_TLB_SHIFT) >>> 20);
     }
 
     /** How the instance view names it. */
@@ -70,6 +43,6 @@ final class Swiotlb implements SwiotlbPool {
             return "no bounce pool" + (forceBounce ? " (swiotlb=force)" : "");
         }
         return String.format("bounce pool [mem 0x%016x-0x%016x] (%dMB), %d slots%s", start, end(),
-            (nslabs << IO_TLB_SHIFT) >>> 20, nslabs, forceBounce ? ", swiotlb=force" : "");
+            (nslabs << SwiotlbPool.IO_TLB_SHIFT) >>> 20, nslabs, forceBounce ? ", swiotlb=force" : "");
     }
 }

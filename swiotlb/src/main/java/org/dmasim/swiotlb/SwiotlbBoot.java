@@ -6,6 +6,8 @@ import org.dmasim.api.boot.BootContext;
 import org.dmasim.api.boot.BootParticipant;
 import org.dmasim.api.boot.BootPhase;
 import org.dmasim.api.boot.Memblock;
+import org.dmasim.api.boot.ReservedMem;
+import org.dmasim.api.boot.ReservedMemHandler;
 import org.dmasim.api.boot.RuntimeContext;
 import org.dmasim.api.boot.SwiotlbSetup;
 import org.dmasim.api.boot.ZoneLimits;
@@ -23,11 +25,32 @@ import org.osgi.service.component.annotations.Component;
  * {@code ARCH_LOW_ADDRESS_LIMIT}, which memblock treats as an exclusive end — hence the real
  * kernel's pool ending one page below 4 GiB when nothing else sits there. Its slot array (24
  * bytes a slot) and area array come from anywhere.
+ *
+ * <p>It is also the {@code restricted-dma-pool} reserved-memory handler
+ * ({@link RestrictedPoolReservedMem}): one registration offering both, so a platform never boots
+ * with swiotlb present but its handler not yet bound.
  */
-@Component(service = BootParticipant.class, property = BootParticipant.BACKEND_PROPERTY + "=swiotlb")
-public final class SwiotlbBoot implements BootParticipant {
+@Component(service = {BootParticipant.class, ReservedMemHandler.class},
+    property = BootParticipant.BACKEND_PROPERTY + "=swiotlb")
+public final class SwiotlbBoot implements BootParticipant, ReservedMemHandler {
     static final long SLOT_METADATA_BYTES = 24;
     static final long AREA_METADATA_BYTES = 16;
+    private final RestrictedPoolReservedMem rmemSwiotlbSetup = new RestrictedPoolReservedMem();
+
+    @Override
+    public String compatible() {
+        return rmemSwiotlbSetup.compatible();
+    }
+
+    @Override
+    public int rank() {
+        return rmemSwiotlbSetup.rank();
+    }
+
+    @Override
+    public int init(ReservedMem rmem, BootContext ctx) {
+        return rmemSwiotlbSetup.init(rmem, ctx);
+    }
 
     @Override
     public String name() {
@@ -53,6 +76,7 @@ public final class SwiotlbBoot implements BootParticipant {
         }
         if (phase == BootPhase.CMDLINE) {
             ctx.put(SwiotlbParams.class, SwiotlbParams.parse(ctx.spec().cmdline(), ctx.log()));
+            SwiotlbStatics.of(ctx);
         } else if (phase == BootPhase.SWIOTLB_INIT) {
             init(ctx);
         } else {
@@ -65,7 +89,7 @@ public final class SwiotlbBoot implements BootParticipant {
         SwiotlbParams params = ctx.require(SwiotlbParams.class);
         boolean force = params.force;
         Swiotlb pool = Swiotlb.none(force);
-        ctx.put(SwiotlbPool.class, pool);
+        ctx.put(Swiotlb.class, pool);
         if (!setup.addressingLimit() && !force) {
             return;
         }
@@ -96,8 +120,8 @@ public final class SwiotlbBoot implements BootParticipant {
         if (areas != 0) {
             taken.add(new Swiotlb.Taken(areas, areaBytes, true, -1));
         }
-        pool = new Swiotlb(tlb, nslabs, force, taken);
-        ctx.put(SwiotlbPool.class, pool);
+        pool = new Swiotlb(tlb, nslabs, params.nareas, force, taken);
+        ctx.put(Swiotlb.class, pool);
         if (setup.verbose()) {
             String info = pool.info();
             if (info == null) {
@@ -129,7 +153,7 @@ public final class SwiotlbBoot implements BootParticipant {
     /** x86 {@code pci_iommu_init()}: report a pool still wanted, else {@code swiotlb_exit()}. */
     private void pciIommuInit(BootContext ctx) {
         SwiotlbSetup setup = ctx.require(SwiotlbSetup.class);
-        Swiotlb pool = (Swiotlb) ctx.require(SwiotlbPool.class);
+        Swiotlb pool = ctx.require(Swiotlb.class);
         if (setup.lateReport() && setup.addressingLimit()) {
             ctx.log().info("PCI-DMA: Using software bounce buffering for IO (SWIOTLB)");
             String info = pool.info();
@@ -147,6 +171,6 @@ public final class SwiotlbBoot implements BootParticipant {
         ctx.get(PageAllocator.class).ifPresent(buddy -> {
             buddy.freeBootMemory(Page.pfnDown(pool.start()), Page.pfnDown(pool.end()));
         });
-        ctx.put(SwiotlbPool.class, Swiotlb.none(false));
+        ctx.put(Swiotlb.class, Swiotlb.none(false));
     }
 }

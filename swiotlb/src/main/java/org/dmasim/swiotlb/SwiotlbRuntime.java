@@ -7,6 +7,7 @@ import org.dmasim.api.mm.Gfp;
 import org.dmasim.api.mm.Page;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.mm.ZoneType;
+import org.dmasim.api.mem.PhysMemory;
 import org.dmasim.api.platform.BootLog;
 import org.dmasim.api.swiotlb.SwiotlbPool;
 
@@ -38,16 +39,22 @@ final class SwiotlbRuntime {
     private SwiotlbRuntime() {
     }
 
-    /** Starts the platform's swiotlb instance and offers its pool. */
+    /**
+     * Starts the platform's swiotlb instance and offers its pool: the slots of the pool the boot
+     * (or {@code swiotlb_init_late}) placed, copying through the CPU's view of memory.
+     */
     static void start(RuntimeContext rt) {
-        Swiotlb boot = (Swiotlb) rt.get(SwiotlbPool.class).orElse(null);
+        Swiotlb boot = rt.get(Swiotlb.class).orElse(null);
         if (boot == null) {
             return; // swiotlb was not part of this kernel's boot (CONFIG_SWIOTLB=n)
         }
         Swiotlb pool = rt.late() ? late(rt, boot) : boot;
         PageAllocator buddy = rt.require(PageAllocator.class);
+        SwiotlbStatics statics = rt.get(SwiotlbStatics.class).orElseGet(SwiotlbStatics::new);
+        IoTlbMem mem = new IoTlbMem("swiotlb", pool.start(), pool.nslabs(), pool.nareas(), pool.forceBounce(),
+            rt.require(PhysMemory.class), rt.log(), statics);
         BackendLifecycle instance = rt.newInstance(pool.description(), () -> release(pool, buddy, rt.log()));
-        rt.offer(SwiotlbPool.class, pool, instance);
+        rt.offer(SwiotlbPool.class, mem, instance);
     }
 
     /** {@code swiotlb_init_late}, or no pool when the boot kept none. */
@@ -96,7 +103,7 @@ final class SwiotlbRuntime {
                 + " the new instance has no bounce pool");
             return Swiotlb.none(boot.forceBounce());
         }
-        Swiotlb pool = new Swiotlb(Page.pfnPhys(pfn), nslabs, boot.forceBounce(), java.util.List.of(
+        Swiotlb pool = new Swiotlb(Page.pfnPhys(pfn), nslabs, nareas, boot.forceBounce(), java.util.List.of(
             new Swiotlb.Taken(Page.pfnPhys(pfn), Page.PAGE_SIZE << order, false, order),
             new Swiotlb.Taken(Page.pfnPhys(areas), Page.PAGE_SIZE << areaOrder, false, areaOrder),
             new Swiotlb.Taken(Page.pfnPhys(slots), Page.PAGE_SIZE << slotOrder, false, slotOrder)));

@@ -10,7 +10,6 @@ import org.dmasim.api.boot.SwiotlbSetup;
 import org.dmasim.api.boot.ZoneLimits;
 import org.dmasim.api.platform.Arch;
 import org.dmasim.api.platform.PlatformSpec;
-import org.dmasim.api.swiotlb.SwiotlbPool;
 import org.dmasim.testing.FakeBootContext;
 import org.dmasim.testing.FakeMemblock;
 import org.dmasim.testing.Specs;
@@ -34,11 +33,11 @@ class SwiotlbBootTest {
         return ctx;
     }
 
-    private static SwiotlbPool boot(FakeBootContext ctx) {
+    private static Swiotlb boot(FakeBootContext ctx) {
         SwiotlbBoot swiotlb = new SwiotlbBoot();
         swiotlb.run(BootPhase.CMDLINE, ctx);
         swiotlb.run(BootPhase.SWIOTLB_INIT, ctx);
-        return ctx.require(SwiotlbPool.class);
+        return ctx.require(Swiotlb.class);
     }
 
     private static List<FakeMemblock.Request> requests(FakeBootContext ctx) {
@@ -48,7 +47,7 @@ class SwiotlbBootTest {
     @Test
     void thePoolIsAllocatedLowTopDownThenItsSlotAndAreaArrays() {
         FakeBootContext ctx = arm64("", true, 1);
-        SwiotlbPool pool = boot(ctx);
+        Swiotlb pool = boot(ctx);
         // memblock_alloc_low(64 MiB, PAGE_SIZE): below ARCH_LOW_ADDRESS_LIMIT, which memblock
         // treats as an exclusive end, so the pool ends a page below 4 GiB.
         assertEquals(new FakeMemblock.Request(64L << 20, 4096, 0, LOW_LIMIT, 0xfbfff000L), requests(ctx).get(0));
@@ -75,13 +74,13 @@ class SwiotlbBootTest {
     @Test
     void withoutAnAddressingLimitThereIsNoPoolUnlessBouncingIsForced() {
         FakeBootContext ctx = arm64("", false, 1);
-        SwiotlbPool none = boot(ctx);
+        Swiotlb none = boot(ctx);
         assertEquals(0, none.nslabs());
         assertTrue(requests(ctx).isEmpty());
         assertTrue(ctx.log().lines().isEmpty());
 
         FakeBootContext forced = arm64("swiotlb=force", false, 1);
-        SwiotlbPool pool = boot(forced);
+        Swiotlb pool = boot(forced);
         assertEquals(32768, pool.nslabs());
         assertTrue(pool.forceBounce());
     }
@@ -96,7 +95,7 @@ class SwiotlbBootTest {
     @Test
     void aSizeFromTheCommandLineIsWhatIsAllocated() {
         FakeBootContext ctx = arm64("swiotlb=1000", true, 1);
-        SwiotlbPool pool = boot(ctx);
+        Swiotlb pool = boot(ctx);
         assertEquals(1024, pool.nslabs());
         assertEquals(2L << 20, requests(ctx).get(0).size());
         assertEquals("software IO TLB: mapped [mem 0x00000000ffdff000-0x00000000fffff000] (2MB)",
@@ -107,7 +106,7 @@ class SwiotlbBootTest {
     void withoutRoomBelowTheLowLimitTheKernelWarnsAndGoesOnWithoutAPool() {
         FakeBootContext ctx = arm64("", true, 1);
         ctx.memblock().reserve(0x40000000L, 3L << 30); // everything below 4 GiB is taken
-        SwiotlbPool pool = boot(ctx);
+        Swiotlb pool = boot(ctx);
         assertEquals(0, pool.nslabs());
         assertEquals(List.of("software IO TLB: area num 1.",
             "software IO TLB: swiotlb_init_remap: failed to allocate tlb structure"), ctx.log().kernelText());
@@ -120,7 +119,7 @@ class SwiotlbBootTest {
         ctx.put(ZoneLimits.class, new ZoneLimits(new long[] {0x1000, 0x100000, 0x140000, 0, 0},
             new boolean[] {true, true, true, true, true}, 24, 16L << 20, 5L << 30, LOW_LIMIT));
         ctx.put(SwiotlbSetup.class, new SwiotlbSetup(true, false, true, false));
-        SwiotlbPool pool = boot(ctx);
+        Swiotlb pool = boot(ctx);
         assertEquals(List.of("software IO TLB: area num 1."), ctx.log().kernelText(), "not verbose at mem_init");
         new SwiotlbBoot().run(BootPhase.PCI_IOMMU_INIT, ctx);
         assertEquals(List.of("software IO TLB: area num 1.", "PCI-DMA: Using software bounce buffering for IO (SWIOTLB)",

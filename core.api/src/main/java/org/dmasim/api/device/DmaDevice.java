@@ -48,4 +48,14 @@ public interface DmaDevice {
 
     /** {@code dma_get_min_align_mask()}. */
     long minAlignMask();
+
+    /**
+     * {@code dev_driver_string()} of a device without a driver: its bus ("platform", "amba",
+     * "pci"), what the kernel's {@code dev_warn}/{@code dev_err} lines print before the device name.
+     *
+     * @since 1.3
+     */
+    default String driverString() {
+        return bus().name().toLowerCase(java.util.Locale.ROOT);
+    }
 }

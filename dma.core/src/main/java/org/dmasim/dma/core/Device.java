@@ -51,6 +51,12 @@ final class Device implements DmaDevice {
      * area itself is found through the CMA instance serving at each call, never kept.
      */
     volatile String cmaAreaName;
+    /**
+     * {@code dev->dma_io_tlb_mem} when it is not the default pool: the name of the
+     * {@code restricted-dma-pool} region the device bounces through, or null. The pool itself is
+     * found through the swiotlb instance serving at each call, never kept.
+     */
+    volatile String restrictedPool;
     /** {@code dev->dma_mem}: per-device coherent memory, or null. */
     volatile DeviceCoherentMem dmaMem;
     /** The DMA API that registered the device (what {@code own} checks without a lock). */
@@ -202,7 +208,8 @@ final class Device implements DmaDevice {
     }
 
     /** {@code dev_driver_string()} for a device with no driver bound: the bus name. */
-    String driverString() {
+    @Override
+    public String driverString() {
         return busName;
     }
 

@@ -42,7 +42,10 @@ import org.dmasim.api.mm.Page;
  *     {@code pci_dma_configure} does.</li>
  * <li>{@code memory-region}: a CMA area becomes {@code dev->cma_area}; a coherent pool is
  *     memremapped write-combine on first use (which refuses System RAM, so only no-map regions
- *     work) and becomes {@code dev->dma_mem}; success prints "assigned reserved memory node".</li>
+ *     work) and becomes {@code dev->dma_mem}; a {@code restricted-dma-pool} (claimed by swiotlb)
+ *     becomes the device's {@code dma_io_tlb_mem} ({@code of_dma_set_restricted_buffer}: the first
+ *     one named), through which it then bounces every mapping; success prints "assigned reserved
+ *     memory node".</li>
  * </ul>
  */
 final class DeviceFactory {
@@ -271,11 +274,20 @@ final class DeviceFactory {
 
     // ---- reserved memory ----
 
+    /** The compatible of the reserved-memory regions swiotlb claims as restricted DMA pools. */
+    static final String RESTRICTED_DMA_POOL = "restricted-dma-pool";
+
     /** {@code of_reserved_mem_device_init_by_idx} for one region. */
     private void attach(Device dev, ReservedMem rmem) {
         Object owner = rmem.owner().orElse(null);
         if (owner instanceof CmaArea cma) {
             dev.cmaAreaName = cma.name();
+        } else if (owner != null && rmem.compatible().orElse("").equals(RESTRICTED_DMA_POOL)) {
+            // of_dma_set_restricted_buffer: the first restricted pool the device names is its dma_io_tlb_mem.
+            if (dev.restrictedPool != null) {
+                return;
+            }
+            dev.restrictedPool = rmem.name();
         } else if (owner != null && rmem.compatible().orElse("").equals("shared-dma-pool")) {
             DeviceCoherentMem mem;
             synchronized (poolsByRegion) {

@@ -129,11 +129,7 @@ final class DirectOps implements DmaOps {
 
     @Override
     public void syncSingleForCpu(StreamingMapping m, DmaDevice d, long dmaHandle, long size, DmaDirection dir) {
-        if (m == null) {
-            streaming.syncForCpu(dev(d), dmaHandle, size, dir);
-        } else {
-            streaming.syncForCpu(rec(m), dmaHandle, size, dir);
-        }
+        streaming.syncForCpu(dev(d), m == null ? null : rec(m), dmaHandle, size, dir);
     }
 
     @Override
@@ -154,7 +150,7 @@ final class DirectOps implements DmaOps {
     /** {@code dma_direct_need_sync}: non-coherent, or the address is in a bounce buffer. */
     @Override
     public boolean needSync(DmaDevice d, long dmaHandle) {
-        return streaming.needSync(dev(d), dev(d).mappingContaining(dmaHandle, 1));
+        return streaming.needSync(dev(d), dev(d).mappingContaining(dmaHandle, 1), dmaHandle);
     }
 
     @Override
@@ -197,7 +193,7 @@ final class DirectOps implements DmaOps {
      */
     @Override
     public long maxMappingSize(DmaDevice d) {
-        if (env.swiotlbActive() && (addressingLimited(d) || env.swiotlbForceBounce())) {
+        if (env.swiotlbActive(dev(d)) && (addressingLimited(d) || env.swiotlbForceBounce(dev(d)))) {
             return swiotlbMaxMappingSize(d);
         }
         return SIZE_MAX;

@@ -1,6 +1,5 @@
 package org.dmasim.dma.core;
 
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.dmasim.api.backend.RuntimeServices.Served;
@@ -11,23 +10,32 @@ import org.dmasim.api.swiotlb.SwiotlbPool;
 
 /**
  * The streaming half of dma-direct ({@code kernel/dma/direct.c} and {@code direct.h}, 6.1):
- * map, unmap and sync of single buffers and lists for a device without DMA ops.
+ * map, unmap and sync of single buffers and lists for a device without DMA ops, with
+ * {@code swiotlb_map} of {@code kernel/dma/swiotlb.c}.
  *
- * <p>{@code dma_direct_map_page}: the bus address is {@code phys_to_dma(phys)}; with
- * {@code swiotlb=force} the buffer bounces; a device that cannot reach the address
- * ({@code dma_capable}: the last byte at most {@code min_not_zero(*dma_mask, bus_dma_limit)})
- * bounces when swiotlb is active, else gets the kernel's overflow warning and
- * {@code DMA_MAPPING_ERROR}; a non-coherent device then gets
- * {@code arch_sync_dma_for_device} unless DMA_ATTR_SKIP_CPU_SYNC. Unmap syncs for the CPU
- * (unless SKIP_CPU_SYNC) and frees a bounce buffer; syncs call the architecture's cache
- * maintenance for non-coherent devices and copy bounce buffers. Lists map entry by entry, never
- * merged; a failed entry unmaps the ones before it and fails the list with -EIO.
+ * <p>{@code dma_direct_map_page}: the bus address is {@code phys_to_dma(phys)}; a device whose
+ * pool forces bouncing ({@code swiotlb=force}, a {@code restricted-dma-pool}) bounces; a device
+ * that cannot reach the address ({@code dma_capable}: the last byte at most
+ * {@code min_not_zero(*dma_mask, bus_dma_limit)}) bounces when its pool has slots, else gets the
+ * kernel's overflow warning and {@code DMA_MAPPING_ERROR}; a non-coherent device then gets
+ * {@code arch_sync_dma_for_device} unless DMA_ATTR_SKIP_CPU_SYNC.
  *
- * <p>The two seams of issue 8: the swiotlb pool is looked up when a call is made
- * ({@link DmaEnv#swiotlb()}), and bouncing through it is {@link #swiotlbMap} (with
- * {@link #bounced} for unmap and syncs); the cache maintenance is {@link org.dmasim.api.dma.ArchDma}'s
- * {@code syncDmaForDevice}/{@code syncDmaForCpu}. Until the swiotlb bundle maps slots
- * (issue 8 §5), a mapping that needs a bounce buffer fails with a {@code dmasim:} remark saying so.
+ * <p>The order of copies and cache maintenance is 6.1's, and it matters on a non-coherent arm64
+ * device: a bounce map copies the original into the bounce buffer (a CPU copy, so into the CPU
+ * cache) and then cleans the bounce buffer's lines ({@code arch_sync_dma_for_device} on the bounce
+ * address); sync for the device copies first, then cleans; sync for the CPU invalidates the bounce
+ * buffer's lines first (so the CPU reads what the device wrote), then copies back; unmap is a sync
+ * for the CPU (unless SKIP_CPU_SYNC) and then frees the slots. Whether an address is a bounce
+ * buffer is {@code is_swiotlb_buffer}: an address test on the pool the mapping bounced through (the
+ * device's current pool for an address no recorded mapping holds).
+ *
+ * <p>Lists map entry by entry, never merged, each entry bouncing or not on its own; a failed entry
+ * unmaps the ones before it (SKIP_CPU_SYNC) and fails the list with -EIO. A list holds the swiotlb
+ * instance once, however many of its entries bounced.
+ *
+ * <p>The swiotlb pool is looked up when a call is made ({@link DmaEnv#tlbMem}); a mapping that
+ * bounced holds that instance ({@link Mapping#holdBounce}), so that its unmap and syncs reach the
+ * same pool after a newer instance took over.
  */
 final class DirectStreaming {
     private final DmaEnv env;
@@ -46,14 +54,17 @@ final class DirectStreaming {
     private long mapRange(Mapping m, long phys, long size) {
         Device dev = m.dev;
         long dma = DmaAddress.physToDma(dev, phys);
-        if (env.swiotlbForceBounce()) {
-            return swiotlbMap(m, phys, size, "swiotlb=force");
+        Served<SwiotlbPool> served = env.swiotlbNow().get();
+        SwiotlbPool pool = DmaEnv.tlbMem(dev, served);
+        if (pool != null && pool.forceBounce()) {
+            return swiotlbMap(m, served, pool, phys, size);
         }
         if (!capable(dev, dma, size)) {
-            if (env.swiotlbActive()) {
-                return swiotlbMap(m, phys, size, "it cannot reach the buffer");
+            if (pool != null && pool.nslabs() > 0) {
+                return swiotlbMap(m, served, pool, phys, size);
             }
-            warnOnce("dma_direct_map_page", dev.driverString() + " " + dev.name() + ": " + overflow(dev, dma, size));
+            warnOnce("dma_direct_map_page", dev.driverString() + " " + dev.name() + ": " + overflow("DMA addr", dev,
+                dma, size));
             return DmaOps.DMA_MAPPING_ERROR;
         }
         if (!dev.coherent() && (m.attrs & DmaAttrs.SKIP_CPU_SYNC) == 0) {
@@ -71,62 +82,93 @@ final class DirectStreaming {
         return Long.compareUnsigned(end, DmaAddress.minNotZero(dev.dmaMask(), dev.busDmaLimit())) <= 0;
     }
 
-    /** The overflow warning's text ({@code %pad+%zu ... mask %llx, bus limit %llx}). */
-    private static String overflow(Device dev, long dma, long size) {
-        return String.format("DMA addr 0x%016x+%d overflow (mask %x, bus limit %x).", dma, size, dev.dmaMask(),
+    /** The overflow warnings' text ({@code %pad+%zu ... mask %llx, bus limit %llx}). */
+    private static String overflow(String what, Device dev, long dma, long size) {
+        return String.format("%s 0x%016x+%d overflow (mask %x, bus limit %x).", what, dma, size, dev.dmaMask(),
             dev.busDmaLimit());
     }
 
     /**
-     * {@code swiotlb_map}: bounce the range through the swiotlb pool serving now. Issue 8 §5 makes
-     * the swiotlb bundle map slots; the mapping then holds the pool's instance
-     * ({@link Mapping#holdBackend}) so that its unmap and syncs reach that pool even after a
-     * newer one took over. Until then the map fails, and says why.
+     * {@code swiotlb_map}: slots from the device's pool ({@code swiotlb_tbl_map_single} copies the
+     * original in), a bounce buffer the device cannot reach is given back with the kernel's
+     * warning, and a non-coherent device gets its cache maintenance on the bounce buffer. The
+     * mapping holds the swiotlb instance that served.
      */
-    private long swiotlbMap(Mapping m, long phys, long size, String why) {
-        Optional<Served<SwiotlbPool>> pool = env.swiotlb();
-        env.log().dmasim(String.format("%s %s: dma_map needs a swiotlb bounce buffer for [mem 0x%016x-0x%016x] (%s),"
-            + " and %s does not map slots yet (swiotlb at run time, issue 8 section 5): DMA_MAPPING_ERROR",
-            m.dev.driverString(), m.dev.name(), phys, phys + size - 1, why,
-            pool.map(p -> p.instance().id()).orElse("no swiotlb instance")));
-        return DmaOps.DMA_MAPPING_ERROR;
+    private long swiotlbMap(Mapping m, Served<SwiotlbPool> served, SwiotlbPool pool, long phys, long size) {
+        Device dev = m.dev;
+        boolean first = m.bouncePool() == null;
+        if (!m.holdBounce(served.instance(), pool, 0)) {
+            env.log().dmasim(String.format("%s %s: swiotlb instance %s takes no new work (or the list bounced through"
+                + " another): the bounce of [mem 0x%016x-0x%016x] fails with DMA_MAPPING_ERROR", dev.driverString(),
+                dev.name(), served.instance().id(), phys, phys + size - 1));
+            return DmaOps.DMA_MAPPING_ERROR;
+        }
+        long tlb;
+        try {
+            tlb = pool.tblMapSingle(dev, phys, size, size, 0, m.dir, m.attrs);
+        } catch (RuntimeException e) {
+            if (first) {
+                m.dropBounce(); // a kernel BUG refused: the map never happened
+            }
+            throw e;
+        }
+        if (tlb == SwiotlbPool.MAPPING_ERROR) {
+            return DmaOps.DMA_MAPPING_ERROR;
+        }
+        long dma = DmaAddress.physToDma(dev, tlb);
+        if (!capable(dev, dma, size)) {
+            pool.tblUnmapSingle(dev, tlb, size, m.dir, m.attrs | DmaAttrs.SKIP_CPU_SYNC);
+            warnOnce("swiotlb_map", dev.driverString() + " " + dev.name() + ": " + overflow("swiotlb addr", dev, dma,
+                size));
+            return DmaOps.DMA_MAPPING_ERROR;
+        }
+        if (!dev.coherent() && (m.attrs & DmaAttrs.SKIP_CPU_SYNC) == 0) {
+            env.arch().syncDmaForDevice(tlb, size, m.dir);
+        }
+        return dma;
     }
 
-    /** {@code is_swiotlb_buffer} for a recorded mapping: whether it bounced (it holds a swiotlb instance). */
-    private static boolean bounced(Mapping m) {
-        return m != null && m.backendOrNull() != null && m.backendOrNull().kind().equals("swiotlb");
+    /** The pool holding {@code phys} as a bounce buffer: the mapping's, else (no mapping) the device's now. */
+    private SwiotlbPool bouncing(Device dev, Mapping m, long phys) {
+        SwiotlbPool pool = m != null ? m.bouncePool() : env.tlbMem(dev);
+        return pool != null && pool.isSwiotlbBuffer(phys) ? pool : null;
     }
 
-    /** {@code dma_direct_unmap_page}. */
+    /** {@code dma_direct_unmap_page}: sync for the CPU (unless SKIP_CPU_SYNC), then free a bounce buffer's slots. */
     void unmapPage(Mapping m, long dma, long size, DmaDirection dir, long attrs) {
         if ((attrs & DmaAttrs.SKIP_CPU_SYNC) == 0) {
-            syncForCpu(m, dma, size, dir);
+            syncForCpu(m.dev, m, dma, size, dir);
         }
-        // swiotlb_tbl_unmap_single of a bounced mapping frees its slots here (issue 8 section 5).
+        SwiotlbPool pool = m.bouncePool();
+        if (pool != null) {
+            long phys = DmaAddress.dmaToPhys(m.dev, dma);
+            if (pool.isSwiotlbBuffer(phys)) {
+                pool.tblUnmapSingle(m.dev, phys, size, dir, attrs | DmaAttrs.SKIP_CPU_SYNC);
+            }
+        }
     }
 
-    /** {@code dma_direct_sync_single_for_cpu}. */
-    void syncForCpu(Mapping m, long dma, long size, DmaDirection dir) {
-        Device dev = m.dev;
+    /** {@code dma_direct_sync_single_for_cpu}: the architecture's maintenance, then the copy back from a bounce buffer. */
+    void syncForCpu(Device dev, Mapping m, long dma, long size, DmaDirection dir) {
+        long phys = DmaAddress.dmaToPhys(dev, dma);
         if (!dev.coherent()) {
-            env.arch().syncDmaForCpu(DmaAddress.dmaToPhys(dev, dma), size, dir);
+            env.arch().syncDmaForCpu(phys, size, dir);
         }
-        // A bounced mapping copies bounce -> original here (swiotlb_sync_single_for_cpu).
+        SwiotlbPool pool = bouncing(dev, m, phys);
+        if (pool != null) {
+            pool.syncSingleForCpu(dev, phys, size, dir);
+        }
     }
 
-    /** {@code dma_direct_sync_single_for_device}. */
+    /** {@code dma_direct_sync_single_for_device}: the copy into a bounce buffer, then the architecture's maintenance. */
     void syncForDevice(Device dev, Mapping m, long dma, long size, DmaDirection dir) {
         long phys = DmaAddress.dmaToPhys(dev, dma);
-        // A bounced mapping copies original -> bounce here first (swiotlb_sync_single_for_device).
+        SwiotlbPool pool = bouncing(dev, m, phys);
+        if (pool != null) {
+            pool.syncSingleForDevice(dev, phys, size, dir);
+        }
         if (!dev.coherent()) {
             env.arch().syncDmaForDevice(phys, size, dir);
-        }
-    }
-
-    /** {@code dma_direct_sync_single_for_cpu} on an address no recorded mapping holds. */
-    void syncForCpu(Device dev, long dma, long size, DmaDirection dir) {
-        if (!dev.coherent()) {
-            env.arch().syncDmaForCpu(DmaAddress.dmaToPhys(dev, dma), size, dir);
         }
     }
 
@@ -135,18 +177,28 @@ final class DirectStreaming {
      * first failure unmaps the entries before it (SKIP_CPU_SYNC) and fails the list with -EIO.
      */
     int mapSg(Mapping m) {
-        for (int i = 0; i < m.sgCallEnts(); i++) {
-            long dma = mapRange(m, m.sg().phys(i), m.sg().length(i));
-            if (dma == DmaOps.DMA_MAPPING_ERROR) {
-                for (int k = 0; k < i; k++) {
-                    unmapPage(m, m.sg().dmaAddress(k), m.sg().dmaLength(k), m.dir, m.attrs | DmaAttrs.SKIP_CPU_SYNC);
+        int i = 0;
+        try {
+            for (; i < m.sgCallEnts(); i++) {
+                long dma = mapRange(m, m.sg().phys(i), m.sg().length(i));
+                if (dma == DmaOps.DMA_MAPPING_ERROR) {
+                    unmapFirst(m, i);
+                    return -org.dmasim.api.boot.Errno.EIO;
                 }
-                m.sg().clearDma();
-                return -org.dmasim.api.boot.Errno.EIO;
+                m.sg().setDma(i, dma, m.sg().length(i));
             }
-            m.sg().setDma(i, dma, m.sg().length(i));
+        } catch (RuntimeException e) {
+            unmapFirst(m, i); // a kernel BUG refused on the way: nothing stays mapped
+            throw e;
         }
         return m.sgCallEnts();
+    }
+
+    private void unmapFirst(Mapping m, int n) {
+        for (int k = 0; k < n; k++) {
+            unmapPage(m, m.sg().dmaAddress(k), m.sg().dmaLength(k), m.dir, m.attrs | DmaAttrs.SKIP_CPU_SYNC);
+        }
+        m.sg().clearDma();
     }
 
     /** {@code dma_direct_unmap_sg}: each entry, as mapped. */
@@ -156,50 +208,56 @@ final class DirectStreaming {
         }
     }
 
-    /** {@code dma_direct_sync_sg_for_cpu}. */
+    /** {@code dma_direct_sync_sg_for_cpu}: each entry, its CPU-side length. */
     void syncSgForCpu(Mapping m, int nents, DmaDirection dir) {
         for (int i = 0; i < nents; i++) {
-            syncForCpu(m, m.sg().dmaAddress(i), m.sg().dmaLength(i), dir);
+            syncForCpu(m.dev, m, m.sg().dmaAddress(i), m.sg().length(i), dir);
         }
     }
 
     /** {@code dma_direct_sync_sg_for_device}. */
     void syncSgForDevice(Mapping m, int nents, DmaDirection dir) {
         for (int i = 0; i < nents; i++) {
-            syncForDevice(m.dev, m, m.sg().dmaAddress(i), m.sg().dmaLength(i), dir);
+            syncForDevice(m.dev, m, m.sg().dmaAddress(i), m.sg().length(i), dir);
         }
     }
 
     /**
      * {@code dma_direct_map_resource}: the physical address is the bus address (6.1 does not
      * translate it); one the device cannot reach gets {@code dev_err_once} plus a WARN and
-     * DMA_MAPPING_ERROR.
+     * DMA_MAPPING_ERROR. Never bounced.
      */
     long mapResource(Mapping m) {
         long dma = m.phys;
         if (!capable(m.dev, dma, m.size)) {
             warnOnce("dma_direct_map_resource", m.dev.driverString() + " " + m.dev.name() + ": "
-                + overflow(m.dev, dma, m.size));
+                + overflow("DMA addr", m.dev, dma, m.size));
             return DmaOps.DMA_MAPPING_ERROR;
         }
         return dma;
     }
 
     /** {@code dma_direct_need_sync}: non-coherent, or the address is a bounce buffer. */
-    boolean needSync(Device dev, Mapping m) {
-        return !dev.coherent() || bounced(m);
+    boolean needSync(Device dev, Mapping m, long dma) {
+        return !dev.coherent() || bouncing(dev, m, DmaAddress.dmaToPhys(dev, dma)) != null;
     }
 
     /**
-     * The mapping's backend is forced out: a bounce buffer the device may have written is copied
-     * back to the original (the copy of an unmap for FROM_DEVICE and BIDIRECTIONAL mappings), so
-     * that nothing is lost when the pool's memory goes back. Without bounce buffers (issue 8 §5)
-     * a direct mapping holds no backend and nothing is to copy.
+     * The mapping's swiotlb instance is forced out: what the device may have written into its
+     * bounce buffers is synced back to the original (cache maintenance and copy, as an unmap for
+     * FROM_DEVICE and BIDIRECTIONAL does), so that nothing is lost when the pool's memory goes
+     * back, and the slots are freed. A direct mapping holds no backend and has nothing to do.
      */
     void revoke(Mapping m) {
-        if (bounced(m) && m.dir != DmaDirection.TO_DEVICE) {
-            // swiotlb_sync_single_for_cpu of the whole mapping goes here with issue 8 section 5.
-            syncForCpu(m, m.dmaHandle, m.size, m.dir);
+        if (m.bouncePool() == null) {
+            return;
+        }
+        if (m.kind == Mapping.Kind.SG) {
+            for (int i = 0; i < m.sgMappedEnts(); i++) {
+                unmapPage(m, m.sg().dmaAddress(i), m.sg().dmaLength(i), m.dir, 0);
+            }
+        } else {
+            unmapPage(m, m.dmaHandle, m.size, m.dir, 0);
         }
     }
 

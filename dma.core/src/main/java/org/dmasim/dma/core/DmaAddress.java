@@ -19,28 +19,12 @@ final class DmaAddress {
 
     /** {@code phys_to_dma_direct} (no memory encryption is simulated). */
     static long physToDma(DmaDevice dev, long phys) {
-        if (dev.dmaRanges().isEmpty()) {
-            return phys;
-        }
-        for (DmaRange r : dev.dmaRanges()) {
-            if (Long.compareUnsigned(phys, r.cpuStart()) >= 0 && Long.compareUnsigned(phys - r.cpuStart(), r.size()) < 0) {
-                return phys - r.offset();
-            }
-        }
-        return DMA_MAPPING_ERROR;
+        return DmaRange.physToDma(dev.dmaRanges(), phys);
     }
 
     /** {@code dma_to_phys}. */
     static long dmaToPhys(DmaDevice dev, long dma) {
-        if (dev.dmaRanges().isEmpty()) {
-            return dma;
-        }
-        for (DmaRange r : dev.dmaRanges()) {
-            if (Long.compareUnsigned(dma, r.dmaStart()) >= 0 && Long.compareUnsigned(dma - r.dmaStart(), r.size()) < 0) {
-                return dma + r.offset();
-            }
-        }
-        return PHYS_ADDR_MAX;
+        return DmaRange.dmaToPhys(dev.dmaRanges(), dma);
     }
 
     /** {@code min_not_zero}, unsigned. */

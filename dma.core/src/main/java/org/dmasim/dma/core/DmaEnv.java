@@ -62,19 +62,38 @@ record DmaEnv(ArchDma arch, KernelVm vm, PageAllocator buddy, Current<SwiotlbPoo
         return cma().flatMap(s -> s.service().defaultArea()).filter(a -> a.count() > 0);
     }
 
+    /**
+     * {@code dev->dma_io_tlb_mem} of the swiotlb instance {@code served}: the device's
+     * {@code restricted-dma-pool}, else the default pool; null when {@code served} is null (no
+     * swiotlb instance runs) or the device's restricted pool is unknown to it.
+     */
+    static SwiotlbPool tlbMem(Device dev, Served<SwiotlbPool> served) {
+        if (served == null) {
+            return null;
+        }
+        String restricted = dev.restrictedPool;
+        return restricted == null ? served.service() : served.service().restricted(restricted).orElse(null);
+    }
+
+    /** {@code dev->dma_io_tlb_mem} now. */
+    SwiotlbPool tlbMem(Device dev) {
+        return tlbMem(dev, swiotlbNow.get());
+    }
+
     /** {@code is_swiotlb_active(dev)}: the device's bounce pool has slots. */
-    boolean swiotlbActive() {
-        Served<SwiotlbPool> s = swiotlbNow.get();
-        return s != null && s.service().nslabs() > 0;
+    boolean swiotlbActive(Device dev) {
+        SwiotlbPool p = tlbMem(dev);
+        return p != null && p.nslabs() > 0;
     }
 
     /**
-     * {@code is_swiotlb_force_bounce(dev)}: {@code swiotlb=force} made the pool bounce everything.
-     * {@code mem->force_bounce} is only set when the pool is initialised, so no pool, no force.
+     * {@code is_swiotlb_force_bounce(dev)}: {@code swiotlb=force} made the default pool bounce
+     * everything, or the device has a restricted pool. {@code mem->force_bounce} is only set when
+     * the pool is initialised, so no pool, no force.
      */
-    boolean swiotlbForceBounce() {
-        Served<SwiotlbPool> s = swiotlbNow.get();
-        return s != null && s.service().nslabs() > 0 && s.service().forceBounce();
+    boolean swiotlbForceBounce(Device dev) {
+        SwiotlbPool p = tlbMem(dev);
+        return p != null && p.nslabs() > 0 && p.forceBounce();
     }
 
     /** {@code region_intersects(..., IORESOURCE_SYSTEM_RAM)}: the parts of RAM without NOMAP. */

@@ -283,8 +283,8 @@ final class DmaMapping implements DmaApi, Revoker {
         info.cmaArea = cmaArea(dev);
         info.coherentPool = coherentPool(dev.dmaMem);
         info.dmaOps = Optional.ofNullable(dev.dmaOps).map(DmaOps::name).orElse(DmaOps.DIRECT);
-        info.swiotlbActive = env.swiotlbActive();
-        info.swiotlbForceBounce = env.swiotlbForceBounce();
+        info.swiotlbActive = env.swiotlbActive(dev);
+        info.swiotlbForceBounce = env.swiotlbForceBounce(dev);
         info.maxMappingSize = maxMappingSize(dev);
         info.optMappingSize = optMappingSize(dev);
         List<Mapping> live = dev.mappings();

@@ -7,6 +7,7 @@ import org.dmasim.api.dma.DmaDirection;
 import org.dmasim.api.dma.DmaOps;
 import org.dmasim.api.dma.SgTable;
 import org.dmasim.api.dma.StreamingMapping;
+import org.dmasim.api.swiotlb.SwiotlbPool;
 
 /**
  * dma.core's record of one streaming mapping (DMA-API debug's {@code dma_debug_entry} plus who
@@ -36,6 +37,8 @@ final class Mapping implements StreamingMapping {
         BackendInstance opsInstance;
         BackendInstance backend;
         long cookie;
+        /** The swiotlb pool (default or restricted) holding the mapping's bounce buffers, when it bounced. */
+        SwiotlbPool bouncePool;
         volatile String revokedBy;
     }
 
@@ -164,6 +167,39 @@ final class Mapping implements StreamingMapping {
         held().backend = instance;
         held.cookie = cookie;
         return true;
+    }
+
+    /** The pool whose slots hold the mapping's bounce buffers, or null when nothing bounced. */
+    SwiotlbPool bouncePool() {
+        Held h = held;
+        return h == null ? null : h.bouncePool;
+    }
+
+    /**
+     * dma-direct's bounce: the mapping holds {@code instance} (once, for every bounced segment of a
+     * list) and its buffers sit in {@code pool}. False when the instance takes no new work, or the
+     * mapping already bounced through another pool.
+     */
+    boolean holdBounce(BackendInstance instance, SwiotlbPool pool, long tlbAddr) {
+        if (held != null && held.bouncePool != null) {
+            return held.bouncePool == pool && held.backend == instance;
+        }
+        if (!holdBackend(instance, tlbAddr)) {
+            return false;
+        }
+        held.bouncePool = pool;
+        return true;
+    }
+
+    /** Undoes {@link #holdBounce} of a map that did not happen: the holding goes back. */
+    void dropBounce() {
+        Held h = held;
+        if (h != null && h.bouncePool != null) {
+            h.backend.unhold();
+            h.backend = null;
+            h.bouncePool = null;
+            h.cookie = 0;
+        }
     }
 
     /** Gives back what the mapping held: its backend instance and the ops' instance. */
