@@ -102,6 +102,77 @@ public class RuntimeCommandsIT extends DmasimTestSupport {
         }
     }
 
+    /**
+     * The streaming commands on the board with RAM above 4 GiB: a kmalloc buffer in the high bank
+     * bounces through swiotlb for the 32-bit engine (the device reads the CPU's bytes from the
+     * slot, the pool view counts the copy), its device write comes back on sync, and misuse gets
+     * the kernel's reaction: a second unmap, DMA_NONE, size 0, wrong argument lists.
+     */
+    @Test
+    public void streamingCommands_bounceThroughSwiotlb_andRefuseMisuse() throws Exception {
+        org.osgi.service.cm.Configuration split = createPlatform("split",
+            Map.of(PlatformConfig.PROFILE, "arm64-split-4g"));
+        awaitState("split", State.BOOTED);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
+        String dev = "9200000.dma-controller";
+        try (CommandSession s = processor.createSession(new ByteArrayInputStream(new byte[0]), ps, ps)) {
+            assertTrue(run(s, "k = mm:kmalloc -p split 256 GFP_KERNEL").contains("(phys 0x400000000, kmalloc-256"));
+            run(s, "dma:cpu_write -p split ($k addr) 0102030405");
+            assertEquals("dma_map_single(" + dev + ", 0xffff0003c0000000, 256, DMA_BIDIRECTIONAL) = dma 0xb4000000"
+                + " (phys 0x400000000, bounced: swiotlb slot 0)",
+                run(s, "m = dma:dma_map_single -p split " + dev + " ($k addr) 256 DMA_BIDIRECTIONAL"));
+            assertEquals("device_read(" + dev + ", 0xb4000000, 5) = 01 02 03 04 05",
+                run(s, "dma:device_read -p split " + dev + " 0xb4000000 5"));
+            assertEquals("dma_mapping_error(" + dev + ", 0xb4000000) = 0", run(s, "dma:dma_mapping_error $m"));
+            assertEquals("dma_need_sync(" + dev + ", 0xb4000000) = true", run(s, "dma:dma_need_sync $m"));
+            run(s, "dma:device_write $m aabb");
+            assertEquals("dma_sync_single_for_cpu(" + dev + ", 0xb4000000, 0x100, DMA_BIDIRECTIONAL)",
+                run(s, "dma:dma_sync_single_for_cpu $m"));
+            assertTrue(run(s, "dma:cpu_read -p split ($k addr) 4").endsWith(" = aa bb 03 04"));
+            String pools = run(s, "swiotlb:swiotlb_pools -p split");
+            assertTrue(pools, pools.startsWith("swiotlb (swiotlb#") && pools.contains(
+                "[mem 0x00000000b4000000-0x00000000b7ffffff] 32768 slots (64 MiB), 4 areas, 1 used\n")
+                && pools.contains("\n0     0           8192   1     1\n")
+                && pools.matches("(?s).*\\n" + Pattern.quote(dev) + " +1 +0 +1 +1 +0x100 +1 +0x100$"));
+            assertEquals("/sys/kernel/debug/swiotlb/io_tlb_nslabs: 32768\n/sys/kernel/debug/swiotlb/io_tlb_used: 1",
+                run(s, "swiotlb:swiotlb_debugfs -p split"));
+            assertTrue(run(s, "dma:mappings -p split").endsWith(
+                "\n" + dev + "  dma_map_single  0xb4000000  0x100  DMA_BIDIRECTIONAL  0x400000000  swiotlb slot 0"));
+            assertEquals("dma_unmap_single(" + dev + ", 0xb4000000, 0x100, DMA_BIDIRECTIONAL)",
+                run(s, "dma:dma_unmap_single $m"));
+            assertEquals("DMA-API: platform " + dev + ": device driver tries to free DMA memory it has not allocated"
+                + " [device address=0x00000000b4000000] [size=256 bytes]", error(s, "dma:dma_unmap_single $m"));
+            assertTrue(error(s, "dma:dma_map_single -p split " + dev + " ($k addr) 16 DMA_NONE").contains(
+                "kernel BUG at kernel/dma/mapping.c (BUG_ON(!valid_dma_direction(dir))); nothing was mapped"));
+            assertTrue(error(s, "dma:dma_map_single -p split " + dev + " ($k addr) 0 DMA_TO_DEVICE").contains(
+                "kernel BUG at kernel/dma/swiotlb.c (BUG_ON(!nslots)); nothing was mapped"));
+            assertEquals("/sys/kernel/debug/swiotlb/io_tlb_nslabs: 32768\n/sys/kernel/debug/swiotlb/io_tlb_used: 0",
+                run(s, "swiotlb:swiotlb_debugfs -p split"));
+            assertEquals("DEVICE  FUNCTION  DMA_HANDLE  SIZE  DIR  PHYS  BOUNCE", run(s, "dma:mappings -p split"));
+            assertEquals("usage: dma:dma_map_single DEVICE ADDR SIZE DIR [ATTRS] [-p PLATFORM]",
+                error(s, "dma:dma_map_single " + dev));
+            assertEquals("usage: dma:dma_unmap_single MAPPING [ATTRS]\n"
+                + "usage: dma:dma_unmap_single DEVICE DMA_ADDR SIZE DIR [-p PLATFORM]", error(s, "dma:dma_unmap_single"));
+            assertEquals("usage: swiotlb:swiotlb_pools [-p PLATFORM]", error(s, "swiotlb:swiotlb_pools split"));
+            assertTrue(error(s, "dma:dma_unmap_sg $nothing").startsWith("no list given"));
+        } finally {
+            split.delete(); // the first test names no platform: leave only its own
+            for (int i = 0; i < 500 && platformReference("split") != null; i++) {
+                Thread.sleep(10);
+            }
+        }
+    }
+
+    private static String error(CommandSession s, String line) {
+        try {
+            s.execute(line);
+        } catch (Exception e) {
+            return ShellErrors.message(e, s);
+        }
+        throw new AssertionError(line + " must fail");
+    }
+
     /** What no message a user reads may contain: Java class names, Gogo's coercion text, "internal error". */
     private static final Pattern NOT_FOR_USERS = Pattern.compile(
         "\\b(java|javax|org|sun|jdk)\\.[a-z]+\\.|[A-Za-z]+(Exception|Error)\\b|Cannot coerce|internal error|DTO\\b");

@@ -32,7 +32,7 @@ public final class DmaAttrs {
         long v = 0;
         for (String part : t.split("[|,+]")) {
             String name = part.trim().replaceFirst("^DMA_ATTR_", "");
-            int bit = List.of(NAMES).indexOf(name);
+            int bit = java.util.Arrays.asList(NAMES).indexOf(name); // List.of refuses the nulls of unnamed bits
             if (bit < 0) {
                 throw new IllegalArgumentException("DMA attribute: " + part.trim()
                     + " (expected: one of DMA_ATTR_WEAK_ORDERING, WRITE_COMBINE, NO_KERNEL_MAPPING, SKIP_CPU_SYNC,"

@@ -157,6 +157,18 @@ public final class ShellFormatter {
             c.forEach(o -> ps.add((PlatformDTO) o));
             return table(ps);
         }
+        if (target instanceof MappingDTO m) {
+            return format(m);
+        }
+        if (target instanceof SgMappingDTO g) {
+            return format(g);
+        }
+        if (target instanceof SwiotlbDTO w) {
+            return format(w);
+        }
+        if (target instanceof MappingsDTO l) {
+            return mappings(l.mappings);
+        }
         if (target instanceof Collection<?> c && c.stream().allMatch(AllocationDTO.class::isInstance)) {
             List<AllocationDTO> as = new ArrayList<>();
             c.forEach(o -> as.add((AllocationDTO) o));
@@ -268,6 +280,95 @@ public final class ShellFormatter {
             table.add(new String[] {String.format("%#018x", l.kva()), hex(line.phys()), state});
         }
         return out + "\n" + columns(table);
+    }
+
+    /**
+     * {@code dma_map_single(dev, 0xffff.., 1500, DMA_TO_DEVICE) = dma 0x.. (phys 0x.., bounced: swiotlb slot 0)},
+     * or {@code = DMA_MAPPING_ERROR}, after what the kernel printed during the call.
+     */
+    public static String format(MappingDTO m) {
+        String printed = m.printed.isEmpty() ? "" : String.join("\n", m.printed) + "\n";
+        String call = m.args == null ? m.device + ": " + m.function + " " + hex(m.size) + " " + m.dir
+            : call(m.function, m.args);
+        if (m.failed()) {
+            return printed + call + " = DMA_MAPPING_ERROR (dma_mapping_error: " + m.mappingError + ")";
+        }
+        return printed + String.format("%s = dma %#x (phys %#x, %s)", call, m.dma, m.phys, bounce(m.bouncePool,
+            m.slot));
+    }
+
+    private static String bounce(String pool, long slot) {
+        return pool == null ? "direct" : "bounced: " + pool + " slot " + slot;
+    }
+
+    /** The {@code dma:mappings} table: a header and one row per live streaming mapping. */
+    public static String mappings(Collection<MappingDTO> mappings) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"DEVICE", "FUNCTION", "DMA_HANDLE", "SIZE", "DIR", "PHYS", "BOUNCE"});
+        for (MappingDTO m : mappings) {
+            rows.add(new String[] {m.device, m.function, hex(m.dma), hex(m.size), m.dir, hex(m.phys),
+                m.bouncePool == null ? "-" : m.bouncePool + " slot " + m.slot});
+        }
+        return columns(rows);
+    }
+
+    /** {@code dma_map_sg(dev, DIR, entries) = N}, then one line per entry: CPU side, DMA side, bounce. */
+    public static String format(SgMappingDTO g) {
+        StringBuilder sb = new StringBuilder();
+        g.printed.forEach(l -> sb.append(l).append('\n'));
+        sb.append(call(g.function, g.args)).append(" = ").append(g.returned);
+        for (int i = 0; i < g.entries.size(); i++) {
+            SgMappingDTO.Entry e = g.entries.get(i);
+            sb.append(String.format("%nsg[%d] phys %#x len %s", i, e.phys(), hex(e.length())));
+            if (i < g.returned) {
+                sb.append(String.format(" -> dma %#x len %s (%s)", e.dma(), hex(e.dmaLength()),
+                    bounce(e.bouncePool(), e.slot())));
+            }
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Each pool: its range, slots and use, then its areas (slots in use, next-fit cursor) and the
+     * devices that bounced through it (maps, failed maps, live buffers, copies and bytes each way).
+     */
+    public static String format(SwiotlbDTO w) {
+        if (w.pools.isEmpty()) {
+            return "swiotlb: no bounce pool";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (SwiotlbDTO.Pool p : w.pools) {
+            org.dmasim.api.swiotlb.SwiotlbStats s = p.stats();
+            if (sb.length() > 0) {
+                sb.append("\n\n");
+            }
+            if (s.nslabs() == 0) {
+                sb.append(String.format("%s (%s): no slots", s.name(), w.instance));
+                continue;
+            }
+            sb.append(String.format("%s (%s): [mem 0x%016x-0x%016x] %d slots (%d MiB), %d area%s, %d used%s", s.name(),
+                w.instance, s.start(), p.end() - 1, s.nslabs(), (s.nslabs() << 11) >>> 20, p.nareas(),
+                p.nareas() == 1 ? "" : "s", s.used(), p.forceBounce() ? ", bounces everything" : ""));
+            List<String[]> areas = new ArrayList<>();
+            areas.add(new String[] {"AREA", "FIRST_SLOT", "SLOTS", "USED", "CURSOR"});
+            for (org.dmasim.api.swiotlb.SwiotlbStats.Area a : s.areas()) {
+                areas.add(new String[] {Integer.toString(a.index()), Long.toString(a.firstSlot()),
+                    Long.toString(a.nslabs()), Long.toString(a.used()), Long.toString(a.cursor())});
+            }
+            sb.append('\n').append(columns(areas));
+            if (!s.devices().isEmpty()) {
+                List<String[]> devs = new ArrayList<>();
+                devs.add(new String[] {"DEVICE", "MAPS", "FAILED", "LIVE", "COPIES_TO_BOUNCE", "BYTES",
+                    "COPIES_FROM_BOUNCE", "BYTES"});
+                for (org.dmasim.api.swiotlb.SwiotlbStats.DeviceBounces d : s.devices()) {
+                    devs.add(new String[] {d.device(), Long.toString(d.maps()), Long.toString(d.failedMaps()),
+                        Long.toString(d.live()), Long.toString(d.copiesToBounce()), hex(d.bytesToBounce()),
+                        Long.toString(d.copiesFromBounce()), hex(d.bytesFromBounce())});
+                }
+                sb.append('\n').append(columns(devs));
+            }
+        }
+        return sb.toString();
     }
 
     /** {@code function(a, b)}. */

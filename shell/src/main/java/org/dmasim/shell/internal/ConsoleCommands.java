@@ -144,6 +144,7 @@ public class ConsoleCommands {
                 .toList()).orElse(List.of());
             case "GFP" -> joined(current, Args.gfpNames());
             case "ATTRS" -> joined(current, Args.attrNames());
+            case "DIR" -> List.of("DMA_BIDIRECTIONAL", "DMA_TO_DEVICE", "DMA_FROM_DEVICE");
             case "POOL" -> facility(platform, DmaPools.class).map(p -> p.pools().stream()
                 .filter(x -> !x.destroyed()).map(DmaPool::name).distinct().toList()).orElse(List.of());
             case "AREA" -> facility(platform, CmaAreas.class).map(a -> a.areas().stream().map(CmaArea::name).toList())

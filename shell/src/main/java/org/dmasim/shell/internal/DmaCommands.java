@@ -74,8 +74,7 @@ public class DmaCommands {
     }
 
     private DmaDevice device(DmaApi api, String name) {
-        return api.device(name).orElseThrow(() -> new IllegalArgumentException("no device '" + name + "' (devices: "
-            + api.devices().stream().map(DmaDevice::name).toList() + ")"));
+        return PlatformSelector.device(api, name);
     }
 
     @Descriptor("list the platform's DMA devices: bus, coherence, masks, bus limit, DMA ops, max mapping size")

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.dmasim.api.device.DmaDevice;
+import org.dmasim.api.dma.DmaApi;
 import org.dmasim.api.platform.Platform;
 
 /** Picks the platform a command works on: the named one, or the only one. */
@@ -28,6 +30,12 @@ final class PlatformSelector {
         return all.stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow(() ->
             new IllegalArgumentException("no platform named '" + name + "' (platforms: "
                 + (all.isEmpty() ? "none" : names) + ")"));
+    }
+
+    /** The platform's device of that name, or an error listing the devices. */
+    static DmaDevice device(DmaApi api, String name) {
+        return api.device(name).orElseThrow(() -> new IllegalArgumentException("no device '" + name + "' (devices: "
+            + api.devices().stream().map(DmaDevice::name).toList() + ")"));
     }
 
     /** A facility of a booted platform, or an error naming what is missing. */

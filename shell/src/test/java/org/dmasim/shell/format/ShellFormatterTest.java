@@ -276,4 +276,80 @@ class ShellFormatterTest {
             "dmapool#1  RELEASED (forced out)  0     dma_pool service, backend 6.1"),
             ShellFormatter.backendInstances(List.of(old, pools)));
     }
+
+    private static MappingDTO mapping(long dma, String pool, long slot) {
+        MappingDTO m = new MappingDTO();
+        m.platform = "p";
+        m.device = "dma-test-nc";
+        m.function = "dma_map_single";
+        m.args = List.of("dma-test-nc", "0xffff000080000000", "1500", "DMA_TO_DEVICE");
+        m.dma = dma;
+        m.size = 1500;
+        m.dir = "DMA_TO_DEVICE";
+        m.phys = 0x80000000L;
+        m.bouncePool = pool;
+        m.slot = slot;
+        return m;
+    }
+
+    @Test
+    void mapping_direct_bounced_failed_withWhatTheKernelPrinted() {
+        assertEquals("dma_map_single(dma-test-nc, 0xffff000080000000, 1500, DMA_TO_DEVICE) = dma 0x80000000 (phys"
+            + " 0x80000000, direct)", ShellFormatter.formatAny(mapping(0x80000000L, null, -1)));
+        assertEquals("dma_map_single(dma-test-nc, 0xffff000080000000, 1500, DMA_TO_DEVICE) = dma 0xf8001000 (phys"
+            + " 0x80000000, bounced: swiotlb slot 2)", ShellFormatter.formatAny(mapping(0xf8001000L, "swiotlb", 2)));
+        MappingDTO failed = mapping(-1L, null, -1);
+        failed.mappingError = -12;
+        failed.printed = List.of("platform dma-test-nc: swiotlb buffer is full (sz: 1500 bytes), total 0 (slots),"
+            + " used 0 (slots)");
+        assertEquals("platform dma-test-nc: swiotlb buffer is full (sz: 1500 bytes), total 0 (slots), used 0 (slots)\n"
+            + "dma_map_single(dma-test-nc, 0xffff000080000000, 1500, DMA_TO_DEVICE) = DMA_MAPPING_ERROR"
+            + " (dma_mapping_error: -12)", ShellFormatter.formatAny(failed));
+    }
+
+    @Test
+    void mappings_table_headerOnlyWhenNone() {
+        assertEquals("DEVICE  FUNCTION  DMA_HANDLE  SIZE  DIR  PHYS  BOUNCE",
+            ShellFormatter.formatAny(MappingsDTO.of("p", List.of())));
+        assertEquals("DEVICE       FUNCTION        DMA_HANDLE  SIZE   DIR            PHYS        BOUNCE\n"
+            + "dma-test-nc  dma_map_single  0xf8001000  0x5dc  DMA_TO_DEVICE  0x80000000  swiotlb slot 2",
+            ShellFormatter.formatAny(MappingsDTO.of("p", List.of(mapping(0xf8001000L, "swiotlb", 2)))));
+    }
+
+    @Test
+    void sgMapping_entriesMappedAndNot() {
+        SgMappingDTO g = new SgMappingDTO();
+        g.function = "dma_map_sg";
+        g.args = List.of("dma-test-nc", "DMA_FROM_DEVICE", "a:4096,b:100");
+        g.returned = 1;
+        g.entries = List.of(new SgMappingDTO.Entry(0x80000000L, 4096, 0x80000000L, 4096, null, -1),
+            new SgMappingDTO.Entry(0x90000000L, 100, 0, 0, null, -1));
+        assertEquals("dma_map_sg(dma-test-nc, DMA_FROM_DEVICE, a:4096,b:100) = 1\n"
+            + "sg[0] phys 0x80000000 len 0x1000 -> dma 0x80000000 len 0x1000 (direct)\n"
+            + "sg[1] phys 0x90000000 len 0x64", ShellFormatter.formatAny(g));
+    }
+
+    @Test
+    void swiotlb_poolAreasDevices_orNoSlots() {
+        org.dmasim.api.swiotlb.SwiotlbStats stats = new org.dmasim.api.swiotlb.SwiotlbStats("swiotlb", 0xf8000000L,
+            32768, 3, List.of(new org.dmasim.api.swiotlb.SwiotlbStats.Area(0, 0, 16384, 3, 3),
+                new org.dmasim.api.swiotlb.SwiotlbStats.Area(1, 16384, 16384, 0, 0)),
+            List.of(new org.dmasim.api.swiotlb.SwiotlbStats.DeviceBounces("dma-test-nc", 2, 1, 1, 3, 4500, 1, 1500)));
+        SwiotlbDTO d = new SwiotlbDTO();
+        d.instance = "swiotlb#1";
+        d.pools = List.of(new SwiotlbDTO.Pool(stats, 0xfc000000L, 2, false));
+        assertEquals(String.join("\n",
+            "swiotlb (swiotlb#1): [mem 0x00000000f8000000-0x00000000fbffffff] 32768 slots (64 MiB), 2 areas, 3 used",
+            "AREA  FIRST_SLOT  SLOTS  USED  CURSOR",
+            "0     0           16384  3     3",
+            "1     16384       16384  0     0",
+            "DEVICE       MAPS  FAILED  LIVE  COPIES_TO_BOUNCE  BYTES   COPIES_FROM_BOUNCE  BYTES",
+            "dma-test-nc  2     1       1     3                 0x1194  1                   0x5dc"),
+            ShellFormatter.formatAny(d));
+        SwiotlbDTO none = new SwiotlbDTO();
+        none.instance = "swiotlb#1";
+        none.pools = List.of(new SwiotlbDTO.Pool(new org.dmasim.api.swiotlb.SwiotlbStats("swiotlb", 0, 0, 0,
+            List.of(), List.of()), 0, 0, false));
+        assertEquals("swiotlb (swiotlb#1): no slots", ShellFormatter.formatAny(none));
+    }
 }
