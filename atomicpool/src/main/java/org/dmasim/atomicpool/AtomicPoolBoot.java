@@ -12,6 +12,7 @@ import org.dmasim.api.cma.CmaAreas;
 import org.dmasim.api.dma.ArchDma;
 import org.dmasim.api.mem.KernelVm;
 import org.dmasim.api.mm.Gfp;
+import org.dmasim.api.mm.MmRules;
 import org.dmasim.api.mm.Page;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.mm.ZoneType;
@@ -26,7 +27,8 @@ import org.osgi.service.component.annotations.Component;
  *
  * <p>Size: {@code coherent_pool=} or 128 KiB per GiB of {@code totalram_pages()}, at least
  * 128 KiB, at most MAX_ORDER_NR_PAGES pages. Each pool is one chunk of
- * {@code order = min(get_order(size), MAX_ORDER - 1)}, so what is printed is the size rounded up
+ * {@code order = min(get_order(size), MAX_ORDER - 1)} (6.12: {@code MAX_PAGE_ORDER}, the same
+ * order; the platform's {@link MmRules}), so what is printed is the size rounded up
  * to a power of two. Pools, in order: kernel (always), DMA (when ZONE_DMA has managed pages),
  * DMA32 (whenever ZONE_DMA32 is configured, even empty). A chunk comes from the default CMA area
  * when that area lies inside the pool's zone ({@code cma_in_zone}), else from the buddy
@@ -57,33 +59,35 @@ public final class AtomicPoolBoot implements BootParticipant {
             return;
         }
         PageAllocator buddy = ctx.require(PageAllocator.class);
-        long size = poolSize(ctx, buddy.totalRamPages());
+        MmRules mm = ctx.require(MmRules.class);
+        long size = poolSize(ctx, buddy.totalRamPages(), mm.maxOrderNrPages());
         ZoneLimits limits = ctx.require(ZoneLimits.class);
         Optional<CmaArea> defaultCma = ctx.get(CmaAreas.class).flatMap(CmaAreas::defaultArea);
         int cmaAlignment = (int) ctx.spec().kconfig().number("CMA_ALIGNMENT");
-        PoolExpander expander = new PoolExpander(buddy, defaultCma, limits, cmaAlignment,
+        PoolExpander expander = new PoolExpander(buddy, mm.maxPageOrder(), defaultCma, limits, cmaAlignment,
             ctx.require(ArchDma.class), ctx.require(KernelVm.class));
 
-        AtomicPool kernel = create(ctx, expander, "kernel", size, Gfp.GFP_KERNEL);
+        AtomicPool kernel = create(ctx, mm, expander, "kernel", size, Gfp.GFP_KERNEL);
         AtomicPool dma = null;
         boolean managedDma = limits.configured(ZoneType.DMA)
             && buddy.zones().stream().anyMatch(z -> z.name.equals(ZoneType.DMA.kernelName()) && z.managed > 0);
         if (managedDma) {
-            dma = create(ctx, expander, "dma", size, Gfp.GFP_KERNEL | Gfp.GFP_DMA);
+            dma = create(ctx, mm, expander, "dma", size, Gfp.GFP_KERNEL | Gfp.GFP_DMA);
         }
         AtomicPool dma32 = null;
         boolean zoneDma32 = limits.configured(ZoneType.DMA32);
         if (zoneDma32) {
-            dma32 = create(ctx, expander, "dma32", size, Gfp.GFP_KERNEL | Gfp.GFP_DMA32);
+            dma32 = create(ctx, mm, expander, "dma32", size, Gfp.GFP_KERNEL | Gfp.GFP_DMA32);
         }
         ctx.put(AtomicPools.class, new AtomicPoolsImpl(ctx.spec().name(), size, kernel, dma, dma32, zoneDma32,
             expander, ctx.require(KernelVm.class), ctx.log()));
     }
 
     /** {@code __dma_atomic_pool_init(pool_size, gfp)}: the pool with one chunk, or null. */
-    private static AtomicPool create(BootContext ctx, PoolExpander expander, String name, long poolSize, int gfp) {
+    private static AtomicPool create(BootContext ctx, MmRules mm, PoolExpander expander, String name, long poolSize,
+        int gfp) {
         AtomicPool pool = new AtomicPool(name, gfp, Page.PAGE_SHIFT);
-        String gfpName = Gfp.format(gfp);
+        String gfpName = mm.formatGfp(gfp);
         if (!expander.expand(pool, poolSize)) {
             ctx.log().err(String.format("DMA: failed to allocate %d KiB %s pool for atomic allocation",
                 poolSize >>> 10, gfpName));
@@ -94,7 +98,7 @@ public final class AtomicPoolBoot implements BootParticipant {
         return pool;
     }
 
-    static long poolSize(BootContext ctx, long totalRamPages) {
+    static long poolSize(BootContext ctx, long totalRamPages, long maxOrderNrPages) {
         Optional<String> param = ctx.spec().cmdline().value("coherent_pool");
         if (param.isPresent()) {
             long v = Memparse.parseSize("coherent_pool", param.get());
@@ -105,7 +109,7 @@ public final class AtomicPoolBoot implements BootParticipant {
             return v;
         }
         long pages = totalRamPages / ((1L << 30) / SZ_128K);
-        pages = Math.min(pages, Page.MAX_ORDER_NR_PAGES);
+        pages = Math.min(pages, maxOrderNrPages);
         return Math.max(pages << Page.PAGE_SHIFT, SZ_128K);
     }
 }

@@ -40,6 +40,16 @@ public interface BootParticipant {
         return Map.of();
     }
 
+    /**
+     * The kernel versions this participant models, when what it does differs between them
+     * (each picks its version's rules from {@link org.dmasim.api.platform.PlatformSpec#kernel()}).
+     * Empty, the default: its part of boot is the same in every kernel. The platform refuses to
+     * boot a kernel that a participant with a non-empty set does not list, naming both.
+     */
+    default Set<org.dmasim.api.platform.KernelVersion> kernels() {
+        return Set.of();
+    }
+
     /** Order among participants of the same phase; lower runs first. */
     default int rank(BootPhase phase) {
         return 0;

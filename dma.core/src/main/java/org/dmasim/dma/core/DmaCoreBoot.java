@@ -71,7 +71,7 @@ public final class DmaCoreBoot implements BootParticipant, ReservedMemHandler {
         Optional<CmaArea> defaultCma = ctx.get(CmaAreas.class).flatMap(CmaAreas::defaultArea)
             .filter(a -> a.count() > 0);
         DmaEnv env = new DmaEnv(ctx.require(ArchDma.class), ctx.require(KernelVm.class),
-            ctx.require(PageAllocator.class), defaultCma, ctx.get(AtomicPools.class), limits.zoneDmaBits(),
+            ctx.require(PageAllocator.class), defaultCma, ctx.get(AtomicPools.class), limits.zoneDmaLimit(),
             limits.configured(ZoneType.DMA), limits.configured(ZoneType.DMA32),
             ctx.memblock().endOfDram() >>> Page.PAGE_SHIFT, ctx.get(SwiotlbPool.class),
             (int) ctx.spec().kconfig().number("CMA_ALIGNMENT"), ctx.memblock().memory(), ctx.log());

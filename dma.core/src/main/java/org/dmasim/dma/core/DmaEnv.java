@@ -14,7 +14,8 @@ import org.dmasim.api.swiotlb.SwiotlbPool;
 /**
  * What dma-direct reads from the rest of the kernel, captured once at boot.
  *
- * @param zoneDmaBits {@code zone_dma_bits}
+ * @param zoneDmaLimit the highest address of ZONE_DMA as dma-direct compares against it:
+ *     {@code DMA_BIT_MASK(zone_dma_bits)} (6.1), {@code zone_dma_limit} (6.12)
  * @param zoneDma CONFIG_ZONE_DMA
  * @param zoneDma32 CONFIG_ZONE_DMA32
  * @param maxPfn {@code max_pfn}: one past the last pfn of RAM
@@ -24,7 +25,7 @@ import org.dmasim.api.swiotlb.SwiotlbPool;
  * @param memory memblock.memory, for telling no-map (not System RAM) regions from RAM
  */
 record DmaEnv(ArchDma arch, KernelVm vm, PageAllocator buddy, Optional<CmaArea> defaultCma,
-    Optional<AtomicPools> atomicPools, int zoneDmaBits, boolean zoneDma, boolean zoneDma32, long maxPfn,
+    Optional<AtomicPools> atomicPools, long zoneDmaLimit, boolean zoneDma, boolean zoneDma32, long maxPfn,
     Optional<SwiotlbPool> swiotlb, int cmaAlignment, List<Memblock.Region> memory, BootLog log) {
 
     /** {@code is_swiotlb_active(dev)}: the device's bounce pool has slots. */

@@ -123,8 +123,7 @@ final class DmaMapping implements DmaApi {
         }
         long minMask = (env.maxPfn() - 1) << Page.PAGE_SHIFT;
         if (env.zoneDma()) {
-            minMask = Long.compareUnsigned(minMask, DmaAddress.bitMask(env.zoneDmaBits())) <= 0 ? minMask
-                : DmaAddress.bitMask(env.zoneDmaBits());
+            minMask = Long.compareUnsigned(minMask, env.zoneDmaLimit()) <= 0 ? minMask : env.zoneDmaLimit();
         }
         return Long.compareUnsigned(mask, DmaAddress.physToDma(dev, minMask)) >= 0;
     }
@@ -343,7 +342,7 @@ final class DmaMapping implements DmaApi {
         Device dev = own(d);
         checkSize("dma_alloc_pages", size);
         if ((gfp & (Gfp.__GFP_DMA | Gfp.__GFP_DMA32 | Gfp.__GFP_HIGHMEM)) != 0) {
-            env.log().warn("WARNING: dma_alloc_pages: " + dev.name() + ": gfp " + Gfp.format(gfp)
+            env.log().warn("WARNING: dma_alloc_pages: " + dev.name() + ": gfp " + String.format("%#x", gfp)
                 + " has a zone modifier (WARN_ON_ONCE(gfp & (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM)))");
             return Optional.empty();
         }

@@ -14,6 +14,7 @@ import org.dmasim.api.boot.BootPhase;
 import org.dmasim.api.boot.EarlyParam;
 import org.dmasim.api.boot.ReservedMemHandler;
 import org.dmasim.api.platform.InvalidInputException;
+import org.dmasim.api.platform.KernelVersion;
 import org.dmasim.api.platform.PlatformSpec;
 
 /**
@@ -53,6 +54,7 @@ public final class Booter {
         // Generic code asks the architecture for what its headers define (the virtual layout).
         ctx.put(ArchSupport.class, arch);
         try {
+            checkKernel(spec);
             checkBackendChoices(spec);
         } catch (InvalidInputException e) {
             return BootResult.failed(ctx.log(), e.getMessage(), Map.of());
@@ -94,6 +96,22 @@ public final class Booter {
         } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
             return BootResult.unexpected(ctx.log(), BootFailures.describe(ctx.spec(), step, e), e,
                 Map.copyOf(ctx.published()));
+        }
+    }
+
+    /**
+     * Every participant whose part of boot differs between kernels models the platform's kernel
+     * ({@link BootParticipant#kernels()}): a kernel some backend lacks the rules of is refused
+     * before anything boots, naming the backend and the kernels it has.
+     */
+    void checkKernel(PlatformSpec spec) {
+        for (BootParticipant p : participants) {
+            Set<KernelVersion> kernels = p.kernels();
+            if (!kernels.isEmpty() && !kernels.contains(spec.kernel())) {
+                throw new InvalidInputException("kernel " + spec.kernel() + ": backend " + p.name() + " models "
+                    + new TreeSet<>(kernels).stream().map(KernelVersion::toString)
+                        .collect(java.util.stream.Collectors.joining(", ")) + " only");
+            }
         }
     }
 

@@ -20,7 +20,7 @@ public final class ProfileLoader {
     /** Shipped profiles live here inside the platform bundle. */
     public static final String SHIPPED_DIR = "profiles/";
     static final Set<String> KEYS = Set.of("name", "description", "inherit", "arch", "dtb", "e820", "mem",
-        "cmdline", "cpus", "kernel.base", "dtb.base", "dtb.size");
+        "cmdline", "cpus", "kernel", "kernel.base", "dtb.base", "dtb.size");
 
     private ProfileLoader() {
     }
