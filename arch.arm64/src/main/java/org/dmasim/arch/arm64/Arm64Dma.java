@@ -9,16 +9,20 @@ import org.dmasim.api.mem.MemAttr;
  * Devices are non-coherent unless the DT says {@code dma-coherent} (OF_DMA_DEFAULT_COHERENT is
  * not set on arm64); DMA_DIRECT_REMAP is selected, so a non-coherent device's coherent buffer is
  * a vmap alias with {@code pgprot_dmacoherent} = MT_NORMAL_NC; {@code dma_get_cache_alignment()}
- * is ARCH_DMA_MINALIGN = 128 (it became cache_line_size() only in 6.5).
+ * is the kernel version's ({@link Arm64Kernel#cacheAlignment()}: 6.1 ARCH_DMA_MINALIGN = 128,
+ * 6.12 the CPU's cache line, 64).
  */
 final class Arm64Dma implements ArchDma {
-    static final int ARCH_DMA_MINALIGN = 128;
-
+    private final int cacheAlignment;
     private final AtomicLong cleaned = new AtomicLong();
+
+    Arm64Dma(int cacheAlignment) {
+        this.cacheAlignment = cacheAlignment;
+    }
 
     @Override
     public int cacheAlignment() {
-        return ARCH_DMA_MINALIGN;
+        return cacheAlignment;
     }
 
     @Override

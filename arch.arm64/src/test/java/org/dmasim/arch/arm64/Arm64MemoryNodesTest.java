@@ -56,8 +56,10 @@ class Arm64MemoryNodesTest {
 
     @Test
     void dmaHooksAreThoseOfA61Arm64Kernel() {
-        Arm64Dma dma = new Arm64Dma();
+        Arm64Dma dma = new Arm64Dma(Arm64Kernel.of(org.dmasim.api.platform.KernelVersion.parse("6.1")).cacheAlignment());
         assertEquals(128, dma.cacheAlignment(), "ARCH_DMA_MINALIGN; cache_line_size() only from 6.5");
+        assertEquals(64, Arm64Kernel.of(org.dmasim.api.platform.KernelVersion.parse("6.12")).cacheAlignment(),
+            "6.12: cache_line_size(), CTR_EL0.CWG of the CPU");
         assertFalse(dma.defaultCoherent(), "no OF_DMA_DEFAULT_COHERENT on arm64");
         assertTrue(dma.directRemap());
         assertEquals(MemAttr.NORMAL_NC, dma.coherentPgprot(false, 0));

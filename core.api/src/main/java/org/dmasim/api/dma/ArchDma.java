@@ -9,7 +9,10 @@ import org.osgi.annotation.versioning.ConsumerType;
  */
 @ConsumerType
 public interface ArchDma {
-    /** {@code dma_get_cache_alignment()}: 128 on arm64 6.1 (ARCH_DMA_MINALIGN), 1 on x86_64. */
+    /**
+     * {@code dma_get_cache_alignment()}: on arm64 128 in 6.1 (ARCH_DMA_MINALIGN) and 64 in 6.12
+     * (the CPU's cache line), 1 on x86_64.
+     */
     int cacheAlignment();
 
     /** CONFIG_OF_DMA_DEFAULT_COHERENT / the arch's answer for devices without dma-coherent. */
