@@ -104,7 +104,7 @@ public final class AtomicPoolBoot implements BootParticipant {
             long v = Memparse.parseSize("coherent_pool", param.get());
             if (v == 0) {
                 throw new InvalidInputException("coherent_pool=" + param.get() + ": a zero-sized pool cannot hold"
-                    + " any allocation (Linux 6.1 would then fail every atomic non-coherent allocation)");
+                    + " any allocation (Linux would then fail every atomic non-coherent allocation)");
             }
             return v;
         }

@@ -153,7 +153,7 @@ final class CmaInit {
                 cma.drop();
                 ctx.log().err(CMA + "CMA area " + cma.name() + " could not be activated");
                 if (ramPages != end - base) {
-                    ctx.log().dmasim(String.format("CMA area %s [mem %#018x-%#018x] is not all RAM: Linux 6.1 warns"
+                    ctx.log().dmasim(String.format("CMA area %s [mem %#018x-%#018x] is not all RAM: Linux warns"
                         + " (pfn_valid) in cma_activate_area and may crash on its missing struct pages", cma.name(),
                         base << Page.PAGE_SHIFT, (end << Page.PAGE_SHIFT) - 1));
                 }

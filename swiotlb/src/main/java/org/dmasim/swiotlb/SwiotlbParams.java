@@ -55,7 +55,7 @@ final class SwiotlbParams {
                 p.noforce = true;
             } else if (!rest.isEmpty() || !understood) {
                 log.dmasim("warning: swiotlb=" + s + ": '" + rest + "' is not understood (format"
-                    + " swiotlb=[<nslabs>][,<nareas>][,force|noforce]); Linux 6.1 ignores it");
+                    + " swiotlb=[<nslabs>][,<nareas>][,force|noforce]); Linux ignores it");
             }
         }
         return p;

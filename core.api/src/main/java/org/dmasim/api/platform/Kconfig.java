@@ -28,18 +28,22 @@ public final class Kconfig {
     private static final String DIR = "kconfig/";
     private static final List<KernelVersion> KERNELS;
     private static final KernelVersion DEFAULT_KERNEL;
+    private static final Map<KernelVersion, String> BUILDS = new java.util.HashMap<>();
     private static final Map<String, Map<String, String>> DEFAULTS = new ConcurrentHashMap<>();
 
     static {
         List<KernelVersion> kernels = new ArrayList<>();
         KernelVersion dflt = null;
         for (String line : resourceLines(DIR + "kernels")) {
-            String[] f = line.split("\\s+");
+            String[] f = line.split("\\s+", 2);
             KernelVersion v = KernelVersion.parse(f[0]);
             kernels.add(v);
-            if (f.length > 1 && f[1].equals("default")) {
+            String rest = f.length > 1 ? f[1] : "";
+            if (rest.startsWith("default")) {
                 dflt = v;
+                rest = rest.substring("default".length()).strip();
             }
+            BUILDS.put(v, rest);
         }
         if (kernels.isEmpty() || dflt == null) {
             throw new IllegalStateException("dmasim core.api: kconfig/kernels lists no default kernel");
@@ -64,6 +68,11 @@ public final class Kconfig {
     /** The kernels whose Kconfig defaults ship, oldest first: the kernels dmasim models. */
     public static List<KernelVersion> kernels() {
         return KERNELS;
+    }
+
+    /** Which build of {@code kernel} dmasim models, e.g. {@code Debian 12, 6.1.192}; empty if unknown. */
+    public static String build(KernelVersion kernel) {
+        return BUILDS.getOrDefault(kernel, "");
     }
 
     /** The kernel a platform runs unless it names one: Debian 12's, Linux 6.1. */
