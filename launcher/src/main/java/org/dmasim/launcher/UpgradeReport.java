@@ -208,6 +208,12 @@ final class UpgradeReport {
             to.limits().get().zoneDmaLimit(), from.linux(), a - 1);
     }
 
+    /** Whether RAM ends above the DMA zone ({@code max_pfn > PFN_DOWN(arm64_dma_phys_limit)}). */
+    private static boolean beyondDmaLimit(Facts f) {
+        return f.limits().map(l -> Long.compareUnsigned(Page.pfnPhys(l.maxZonePfn(org.dmasim.api.mm.ZoneType.NORMAL)),
+            l.dmaPhysLimit()) > 0).orElse(false);
+    }
+
     private String dmaLimit(Facts f) {
         return f.limits().map(l -> String.format("%#x", l.contiguousLimit() - 1)).orElse("?");
     }
@@ -224,8 +230,12 @@ final class UpgradeReport {
             String what = dflt ? "the default area" : "area " + name;
             if (sizeA > 0 && sizeB == 0) {
                 boolean failed = !changed(l -> l.startsWith("cma: Failed to reserve")).isEmpty();
+                boolean inactive = !changed(l -> l.equals("cma: CMA area " + name + " could not be activated")).isEmpty();
                 String why = failed ? String.format("%s requires CMA below the DMA limit %s; none fits",
-                    to.linux(), dmaLimit(to)) : "not reserved";
+                    to.linux(), dmaLimit(to))
+                    : inactive ? String.format("reserved, but it straddles a zone boundary, ZONE_DMA ending at %s in %s,"
+                        + " so it cannot be activated and its pages go to the buddy allocator", dmaLimit(to), to.linux())
+                    : "not reserved";
                 List<String> lines = changed(l -> l.startsWith("cma: ") || l.contains("created CMA memory pool"));
                 add(String.format("CMA: %s lost (%s, was at %#x; %s)", mib(sizeA), what,
                     Page.pfnPhys(a.basePfn()), why), true, lines);
@@ -254,7 +264,9 @@ final class UpgradeReport {
         }
         boolean kmalloc = to.keyLines().stream().anyMatch(l -> l.contains("bounce buffer size adjusted to"));
         String sized = kmalloc ? String.format(" (%s on arm64 sets one up for bouncing small kmalloc buffers of"
-            + " non-coherent devices, 1 MiB per GiB of RAM, when no RAM lies beyond the DMA limit)", to.linux()) : "";
+            + " non-coherent devices, 1 MiB per GiB of RAM, when no RAM lies beyond the DMA limit)", to.linux())
+            : beyondDmaLimit(to) && !beyondDmaLimit(from) ? String.format(" (RAM now reaches beyond the DMA limit %s:"
+                + " devices limited to ZONE_DMA bounce through it)", dmaLimit(to)) : "";
         if (a == 0) {
             add(String.format("swiotlb: %s added at [mem %#x-%#x]%s", mib(b), to.swiotlb().get().start(),
                 to.swiotlb().get().end(), sized), false, changed(tlb));
