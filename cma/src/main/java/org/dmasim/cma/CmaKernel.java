@@ -2,14 +2,14 @@ package org.dmasim.cma;
 
 import java.util.Map;
 import java.util.Set;
-import org.dmasim.api.platform.InvalidInputException;
+import org.dmasim.api.platform.ByKernel;
 import org.dmasim.api.platform.Kconfig;
 import org.dmasim.api.platform.KernelVersion;
 
 /**
  * What {@code mm/cma.c} and {@code kernel/dma/contiguous.c} do differently per kernel version,
  * in one place: one object per version, picked by the platform's kernel ({@link #of}). Adding a
- * kernel is adding a subclass and its line in {@link #BY_VERSION}.
+ * kernel is adding a subclass and its entry in {@link #BY_VERSION}.
  *
  * <ul>
  * <li>{@code cma_declare_contiguous_nid()}'s two lines name the node from 6.6 on (the NUMA CMA
@@ -22,8 +22,8 @@ import org.dmasim.api.platform.KernelVersion;
  * architecture passes ({@link org.dmasim.api.boot.ZoneLimits#contiguousLimit()}).
  */
 abstract class CmaKernel {
-    private static final Map<KernelVersion, CmaKernel> BY_VERSION = Map.of(
-        KernelVersion.parse("6.1"), new CmaKernel() {
+    private static final ByKernel<CmaKernel> BY_VERSION = ByKernel.of("cma", Map.of(
+        "6.1", new CmaKernel() {
             @Override
             String onNode() {
                 return "";
@@ -34,7 +34,7 @@ abstract class CmaKernel {
                 return 1 + (int) kconfig.number("CMA_AREAS");
             }
         },
-        KernelVersion.parse("6.12"), new CmaKernel() {
+        "6.12", new CmaKernel() {
             @Override
             String onNode() {
                 return " on node -1";
@@ -44,19 +44,14 @@ abstract class CmaKernel {
             int maxAreas(Kconfig kconfig) {
                 return (int) kconfig.number("CMA_AREAS");
             }
-        });
+        }));
 
     static CmaKernel of(KernelVersion kernel) {
-        CmaKernel k = BY_VERSION.get(kernel);
-        if (k == null) {
-            throw new InvalidInputException("kernel " + kernel + ": cma models " + new java.util.TreeSet<>(kernels())
-                + " only");
-        }
-        return k;
+        return BY_VERSION.get(kernel);
     }
 
     static Set<KernelVersion> kernels() {
-        return BY_VERSION.keySet();
+        return BY_VERSION.kernels();
     }
 
     /** What follows the size (and base) in the Reserved and Failed lines. */

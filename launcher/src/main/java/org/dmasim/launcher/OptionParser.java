@@ -190,18 +190,9 @@ public final class OptionParser {
                     throw new UsageException("--arch '" + value + "': unknown architecture (expected x86_64 or arm64)");
                 }
             }
-            case "--kernel" -> {
-                once(name, o.kernel);
-                o.kernel = kernel(name, value);
-            }
-            case "--from" -> {
-                once(name, o.from);
-                o.from = kernel(name, value);
-            }
-            case "--to" -> {
-                once(name, o.to);
-                o.to = kernel(name, value);
-            }
+            case "--kernel" -> o.kernel = kernel(name, o.kernel, value);
+            case "--from" -> o.from = kernel(name, o.from, value);
+            case "--to" -> o.to = kernel(name, o.to, value);
             case "--dtb" -> {
                 once(name, o.dtb);
                 String lower = value.toLowerCase(Locale.ROOT);
@@ -272,8 +263,9 @@ public final class OptionParser {
         }
     }
 
-    /** A kernel version dmasim models, as written ({@code 6.12}). */
-    private static String kernel(String name, String value) throws UsageException {
+    /** A kernel version dmasim models, as written ({@code 6.12}), given once. */
+    private static String kernel(String name, String current, String value) throws UsageException {
+        once(name, current);
         try {
             return Kconfig.requireModelled(KernelVersion.parse(value)).toString();
         } catch (InvalidInputException e) {

@@ -162,6 +162,13 @@ final class UpgradeReport {
         return out;
     }
 
+    /** The keys of both maps, the old one's first. */
+    private static Set<String> union(Map<String, ?> a, Map<String, ?> b) {
+        Set<String> out = new LinkedHashSet<>(a.keySet());
+        out.addAll(b.keySet());
+        return out;
+    }
+
     private static String mib(long bytes) {
         return bytes % (1L << 20) == 0 ? (bytes >> 20) + " MiB" : (bytes >> 10) + " KiB";
     }
@@ -172,9 +179,7 @@ final class UpgradeReport {
     }
 
     private void zones() {
-        Set<String> names = new LinkedHashSet<>(from.zones().keySet());
-        names.addAll(to.zones().keySet());
-        for (String name : names) {
+        for (String name : union(from.zones(), to.zones())) {
             ZoneDTO a = from.zones().get(name);
             ZoneDTO b = to.zones().get(name);
             if (span(a).equals(span(b)) || a == null && b != null && b.spanned == 0) {
@@ -219,9 +224,7 @@ final class UpgradeReport {
     }
 
     private void cma() {
-        Set<String> names = new LinkedHashSet<>(from.cma().keySet());
-        names.addAll(to.cma().keySet());
-        for (String name : names) {
+        for (String name : union(from.cma(), to.cma())) {
             CmaArea a = from.cma().get(name);
             CmaArea b = to.cma().get(name);
             long sizeA = a == null ? 0 : a.count() << Page.PAGE_SHIFT;
@@ -286,9 +289,7 @@ final class UpgradeReport {
     }
 
     private void atomicPools() {
-        Set<String> names = new LinkedHashSet<>(from.pools().keySet());
-        names.addAll(to.pools().keySet());
-        for (String gfp : names) {
+        for (String gfp : union(from.pools(), to.pools())) {
             long a = from.pools().getOrDefault(gfp, 0L);
             long b = to.pools().getOrDefault(gfp, 0L);
             Predicate<String> line = l -> l.startsWith("DMA: ") && l.contains(" " + gfp + " pool");

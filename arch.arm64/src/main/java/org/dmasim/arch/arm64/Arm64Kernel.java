@@ -4,14 +4,14 @@ import java.util.Map;
 import java.util.Set;
 import org.dmasim.api.boot.Memblock;
 import org.dmasim.api.dt.DmaRanges;
-import org.dmasim.api.platform.InvalidInputException;
+import org.dmasim.api.platform.ByKernel;
 import org.dmasim.api.platform.Kconfig;
 import org.dmasim.api.platform.KernelVersion;
 
 /**
  * What arm64's {@code arch/arm64/mm} does differently per kernel version, in one place: one
  * object per version, picked by the platform's kernel ({@link #of}). Adding a kernel is adding a
- * subclass and its line in {@link #BY_VERSION}.
+ * subclass and its entry in {@link #BY_VERSION}.
  *
  * <ul>
  * <li>The DMA zone's limit ({@code zone_sizes_init}). 6.1 rounds the lowest {@code dma-ranges}
@@ -33,21 +33,15 @@ import org.dmasim.api.platform.KernelVersion;
 abstract class Arm64Kernel {
     static final long U32_MAX = 0xffffffffL;
 
-    private static final Map<KernelVersion, Arm64Kernel> BY_VERSION = Map.of(
-        KernelVersion.parse("6.1"), new V6_1(),
-        KernelVersion.parse("6.12"), new V6_12());
+    private static final ByKernel<Arm64Kernel> BY_VERSION = ByKernel.of("arch.arm64",
+        Map.of("6.1", new V6_1(), "6.12", new V6_12()));
 
     static Arm64Kernel of(KernelVersion kernel) {
-        Arm64Kernel k = BY_VERSION.get(kernel);
-        if (k == null) {
-            throw new InvalidInputException("kernel " + kernel + ": arch.arm64 models " + new java.util.TreeSet<>(kernels())
-                + " only");
-        }
-        return k;
+        return BY_VERSION.get(kernel);
     }
 
     static Set<KernelVersion> kernels() {
-        return BY_VERSION.keySet();
+        return BY_VERSION.kernels();
     }
 
     /**

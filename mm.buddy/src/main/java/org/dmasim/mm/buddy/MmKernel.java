@@ -12,13 +12,13 @@ import java.util.TreeMap;
 import org.dmasim.api.boot.NodeLayout;
 import org.dmasim.api.mm.Gfp;
 import org.dmasim.api.mm.MmRules;
-import org.dmasim.api.platform.InvalidInputException;
+import org.dmasim.api.platform.ByKernel;
 import org.dmasim.api.platform.KernelVersion;
 
 /**
  * Everything in {@code mm/} that dmasim models differently per kernel version, in one place:
  * one object per version, picked by the platform's kernel ({@link #of}). Adding a kernel is
- * adding a subclass and its line in {@link #BY_VERSION}.
+ * adding a subclass and its entry in {@link #BY_VERSION}.
  *
  * <ul>
  * <li>The GFP table ({@code include/linux/gfp_types.h}, {@code include/trace/events/mmflags.h}):
@@ -41,9 +41,8 @@ public abstract class MmKernel implements MmRules {
     /** The largest order both kernels hand out; the allocator's free lists are built for it. */
     static final int MAX_PAGE_ORDER = 10;
 
-    private static final Map<KernelVersion, MmKernel> BY_VERSION = Map.of(
-        KernelVersion.parse("6.1"), new V6_1(),
-        KernelVersion.parse("6.12"), new V6_12());
+    private static final ByKernel<MmKernel> BY_VERSION = ByKernel.of("mm (the page allocator)",
+        Map.of("6.1", new V6_1(), "6.12", new V6_12()));
 
     private final KernelVersion kernel;
     /** %pGg order: composite masks first, then single bits. */
@@ -60,17 +59,12 @@ public abstract class MmKernel implements MmRules {
 
     /** The rules of {@code kernel}. */
     public static MmKernel of(KernelVersion kernel) {
-        MmKernel k = BY_VERSION.get(kernel);
-        if (k == null) {
-            throw new InvalidInputException("kernel " + kernel + ": mm (the page allocator) is modelled for "
-                + new java.util.TreeSet<>(BY_VERSION.keySet()) + " only");
-        }
-        return k;
+        return BY_VERSION.get(kernel);
     }
 
     /** The kernels {@link #of} knows. */
     public static Set<KernelVersion> kernels() {
-        return BY_VERSION.keySet();
+        return BY_VERSION.kernels();
     }
 
     @Override

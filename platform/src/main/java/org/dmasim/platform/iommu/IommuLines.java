@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.dmasim.api.iommu.IommuDefaults;
-import org.dmasim.api.platform.InvalidInputException;
+import org.dmasim.api.platform.ByKernel;
 import org.dmasim.api.platform.KernelVersion;
 
 /**
@@ -21,31 +21,26 @@ import org.dmasim.api.platform.KernelVersion;
  * </ul>
  */
 abstract class IommuLines {
-    private static final Map<KernelVersion, IommuLines> BY_KERNEL = Map.of(
-        KernelVersion.parse("6.1"), new IommuLines() {
+    private static final ByKernel<IommuLines> BY_KERNEL = ByKernel.of("the IOMMU core's boot lines", Map.of(
+        "6.1", new IommuLines() {
             @Override
             String suffix(boolean fromCmdline) {
                 return fromCmdline ? " (set via kernel command line)" : " ";
             }
         },
-        KernelVersion.parse("6.12"), new IommuLines() {
+        "6.12", new IommuLines() {
             @Override
             String suffix(boolean fromCmdline) {
                 return fromCmdline ? " (set via kernel command line)" : "";
             }
-        });
+        }));
 
     static Set<KernelVersion> kernels() {
-        return BY_KERNEL.keySet();
+        return BY_KERNEL.kernels();
     }
 
     static IommuLines of(KernelVersion kernel) {
-        IommuLines lines = BY_KERNEL.get(kernel);
-        if (lines == null) {
-            throw new InvalidInputException("kernel " + kernel + ": the IOMMU core's boot lines are modelled for "
-                + kernels() + " only");
-        }
-        return lines;
+        return BY_KERNEL.get(kernel);
     }
 
     /** What follows the value: the command-line remark, or this kernel's filler. */

@@ -11,13 +11,13 @@ import org.dmasim.api.boot.Memblock;
 import org.dmasim.api.boot.ReservedMem;
 import org.dmasim.api.dt.DeviceTree;
 import org.dmasim.api.dt.DtNode;
-import org.dmasim.api.platform.InvalidInputException;
+import org.dmasim.api.platform.ByKernel;
 import org.dmasim.api.platform.KernelVersion;
 
 /**
  * When and in which order a kernel version sets up the device tree's {@code /reserved-memory}
  * regions: one object per version, picked by the platform's kernel ({@link #of}); the steps
- * themselves are {@link ReservedMemRegions}'. Adding a kernel is adding a subclass and its line
+ * themselves are {@link ReservedMemRegions}'. Adding a kernel is adding a subclass and its entry
  * in {@link #BY_VERSION}.
  *
  * <p>6.1 ({@code early_init_fdt_scan_reserved_mem}, all at once): reserve every node's
@@ -35,21 +35,15 @@ import org.dmasim.api.platform.KernelVersion;
  * {@code /reserved-memory} says {@code Reserved memory: No reserved-memory node in the DT}.
  */
 abstract class OfReservedMem {
-    private static final Map<KernelVersion, OfReservedMem> BY_VERSION = Map.of(
-        KernelVersion.parse("6.1"), new V6_1(),
-        KernelVersion.parse("6.12"), new V6_12());
+    private static final ByKernel<OfReservedMem> BY_VERSION = ByKernel.of("/reserved-memory handling",
+        Map.of("6.1", new V6_1(), "6.12", new V6_12()));
 
     static OfReservedMem of(KernelVersion kernel) {
-        OfReservedMem k = BY_VERSION.get(kernel);
-        if (k == null) {
-            throw new InvalidInputException("kernel " + kernel + ": /reserved-memory handling is modelled for "
-                + new java.util.TreeSet<>(kernels()) + " only");
-        }
-        return k;
+        return BY_VERSION.get(kernel);
     }
 
     static Set<KernelVersion> kernels() {
-        return BY_VERSION.keySet();
+        return BY_VERSION.kernels();
     }
 
     /** {@code early_init_fdt_scan_reserved_mem()}, from {@code arm64_memblock_init()}. */
