@@ -209,11 +209,7 @@ public abstract class MmKernel implements MmRules {
 
         @Override
         public long zonelistTotalPages(List<NodeLayout.ZoneSpan> zones) {
-            long total = 0;
-            for (NodeLayout.ZoneSpan z : zones) {
-                total += z.freesize();
-            }
-            return total;
+            return zones.stream().mapToLong(NodeLayout.ZoneSpan::freesize).sum();
         }
 
         /**
@@ -256,11 +252,7 @@ public abstract class MmKernel implements MmRules {
 
         @Override
         public long zonelistTotalPages(List<NodeLayout.ZoneSpan> zones) {
-            long total = 0;
-            for (NodeLayout.ZoneSpan z : zones) {
-                total += z.present();
-            }
-            return total;
+            return zones.stream().mapToLong(NodeLayout.ZoneSpan::present).sum();
         }
 
         /**
