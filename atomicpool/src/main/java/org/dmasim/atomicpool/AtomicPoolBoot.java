@@ -6,6 +6,7 @@ import java.util.Set;
 import org.dmasim.api.boot.BootContext;
 import org.dmasim.api.boot.BootParticipant;
 import org.dmasim.api.boot.BootPhase;
+import org.dmasim.api.boot.RuntimeContext;
 import org.dmasim.api.boot.ZoneLimits;
 import org.dmasim.api.cma.CmaArea;
 import org.dmasim.api.cma.CmaAreas;
@@ -17,8 +18,10 @@ import org.dmasim.api.mm.Page;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.mm.ZoneType;
 import org.dmasim.api.platform.Arch;
+import org.dmasim.api.platform.BootLog;
 import org.dmasim.api.platform.InvalidInputException;
 import org.dmasim.api.platform.Memparse;
+import org.dmasim.api.platform.PlatformSpec;
 import org.dmasim.api.pool.AtomicPools;
 import org.osgi.service.component.annotations.Component;
 
@@ -58,48 +61,84 @@ public final class AtomicPoolBoot implements BootParticipant {
         if (!ctx.spec().kconfig().enabled("DMA_COHERENT_POOL")) {
             return;
         }
-        PageAllocator buddy = ctx.require(PageAllocator.class);
-        MmRules mm = ctx.require(MmRules.class);
-        long size = poolSize(ctx, buddy.totalRamPages(), mm.maxOrderNrPages());
-        ZoneLimits limits = ctx.require(ZoneLimits.class);
         Optional<CmaArea> defaultCma = ctx.get(CmaAreas.class).flatMap(CmaAreas::defaultArea);
-        int cmaAlignment = (int) ctx.spec().kconfig().number("CMA_ALIGNMENT");
-        PoolExpander expander = new PoolExpander(buddy, mm.maxPageOrder(), defaultCma, limits, cmaAlignment,
-            ctx.require(ArchDma.class), ctx.require(KernelVm.class));
+        ctx.put(AtomicPools.class, init(ctx.spec(), ctx.log(), ctx.require(PageAllocator.class),
+            ctx.require(MmRules.class), ctx.require(ZoneLimits.class), defaultCma, ctx.require(ArchDma.class),
+            ctx.require(KernelVm.class)));
+    }
 
-        AtomicPool kernel = create(ctx, mm, expander, "kernel", size, Gfp.GFP_KERNEL);
+    /**
+     * The pools the boot made serve the platform as this bundle's {@link AtomicPools}; on a
+     * running platform (a new instance) {@code dma_atomic_pool_init} runs again, with the page
+     * allocator and the CMA area of the moment, and prints its lines at that point of the log.
+     * Released, an instance stops its worker and gives its chunks back ({@link AtomicPoolsImpl#release}).
+     */
+    @Override
+    public void start(RuntimeContext rt) {
+        if (!rt.spec().kconfig().enabled("DMA_COHERENT_POOL")) {
+            return;
+        }
+        AtomicPoolsImpl pools;
+        if (rt.late()) {
+            Optional<CmaArea> defaultCma = rt.services().active(CmaAreas.class)
+                .flatMap(s -> s.service().defaultArea());
+            pools = init(rt.spec(), rt.log(), rt.require(PageAllocator.class), rt.require(MmRules.class),
+                rt.require(ZoneLimits.class), defaultCma, rt.require(ArchDma.class), rt.require(KernelVm.class));
+        } else {
+            pools = (AtomicPoolsImpl) rt.get(AtomicPools.class).orElse(null);
+            if (pools == null) {
+                return;
+            }
+        }
+        AtomicPoolsImpl serving = pools;
+        rt.offer(AtomicPools.class, pools, rt.newInstance(pools.description(), serving::release));
+    }
+
+    /** A new set of pools can be made on a running platform: the old ones drain. */
+    @Override
+    public boolean startsLate() {
+        return true;
+    }
+
+    /** {@code dma_atomic_pool_init()}: the three pools, each with one chunk. */
+    static AtomicPoolsImpl init(PlatformSpec spec, BootLog log, PageAllocator buddy, MmRules mm, ZoneLimits limits,
+        Optional<CmaArea> defaultCma, ArchDma arch, KernelVm vm) {
+        long size = poolSize(spec, buddy.totalRamPages(), mm.maxOrderNrPages());
+        int cmaAlignment = (int) spec.kconfig().number("CMA_ALIGNMENT");
+        PoolExpander expander = new PoolExpander(buddy, mm.maxPageOrder(), defaultCma, limits, cmaAlignment, arch, vm);
+
+        AtomicPool kernel = create(log, mm, expander, "kernel", size, Gfp.GFP_KERNEL);
         AtomicPool dma = null;
         boolean managedDma = limits.configured(ZoneType.DMA)
             && buddy.zones().stream().anyMatch(z -> z.name.equals(ZoneType.DMA.kernelName()) && z.managed > 0);
         if (managedDma) {
-            dma = create(ctx, mm, expander, "dma", size, Gfp.GFP_KERNEL | Gfp.GFP_DMA);
+            dma = create(log, mm, expander, "dma", size, Gfp.GFP_KERNEL | Gfp.GFP_DMA);
         }
         AtomicPool dma32 = null;
         boolean zoneDma32 = limits.configured(ZoneType.DMA32);
         if (zoneDma32) {
-            dma32 = create(ctx, mm, expander, "dma32", size, Gfp.GFP_KERNEL | Gfp.GFP_DMA32);
+            dma32 = create(log, mm, expander, "dma32", size, Gfp.GFP_KERNEL | Gfp.GFP_DMA32);
         }
-        ctx.put(AtomicPools.class, new AtomicPoolsImpl(ctx.spec().name(), size, kernel, dma, dma32, zoneDma32,
-            expander, ctx.require(KernelVm.class), ctx.log()));
+        return new AtomicPoolsImpl(spec.name(), size, kernel, dma, dma32, zoneDma32, expander, vm, log);
     }
 
     /** {@code __dma_atomic_pool_init(pool_size, gfp)}: the pool with one chunk, or null. */
-    private static AtomicPool create(BootContext ctx, MmRules mm, PoolExpander expander, String name, long poolSize,
+    private static AtomicPool create(BootLog log, MmRules mm, PoolExpander expander, String name, long poolSize,
         int gfp) {
         AtomicPool pool = new AtomicPool(name, gfp, Page.PAGE_SHIFT);
         String gfpName = mm.formatGfp(gfp);
         if (!expander.expand(pool, poolSize)) {
-            ctx.log().err(String.format("DMA: failed to allocate %d KiB %s pool for atomic allocation",
+            log.err(String.format("DMA: failed to allocate %d KiB %s pool for atomic allocation",
                 poolSize >>> 10, gfpName));
             return null;
         }
-        ctx.log().info(String.format("DMA: preallocated %d KiB %s pool for atomic allocations",
+        log.info(String.format("DMA: preallocated %d KiB %s pool for atomic allocations",
             pool.gen().size() >>> 10, gfpName));
         return pool;
     }
 
-    static long poolSize(BootContext ctx, long totalRamPages, long maxOrderNrPages) {
-        Optional<String> param = ctx.spec().cmdline().value("coherent_pool");
+    static long poolSize(PlatformSpec spec, long totalRamPages, long maxOrderNrPages) {
+        Optional<String> param = spec.cmdline().value("coherent_pool");
         if (param.isPresent()) {
             long v = Memparse.parseSize("coherent_pool", param.get());
             if (v == 0) {

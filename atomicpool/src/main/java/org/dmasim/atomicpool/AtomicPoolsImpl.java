@@ -330,6 +330,35 @@ final class AtomicPoolsImpl implements AtomicPools, AutoCloseable {
         }
     }
 
+    /** How the instance view names it: each pool and its size. */
+    String description() {
+        List<String> each = new ArrayList<>();
+        for (AtomicPool p : existing()) {
+            each.add(p.name() + " " + (p.gen().size() >>> 10) + " KiB");
+        }
+        return each.isEmpty() ? "no atomic pools" : "atomic pools: " + String.join(", ", each);
+    }
+
+    /**
+     * The instance holds nothing any more: the worker stops and every chunk goes back. A pool
+     * that still has blocks out (its instance was forced out with live buffers) keeps its chunks,
+     * leaked as the kernel would leak them, so that memory a driver may still touch is never
+     * handed to someone else.
+     */
+    void release() {
+        close();
+        for (AtomicPool p : existing()) {
+            if (p.gen().avail() != p.gen().size()) {
+                log.dmasim(String.format("atomic_pool_%s: %d bytes still allocated at release; its chunks stay"
+                    + " allocated (leaked)", p.name(), p.gen().size() - p.gen().avail()));
+                continue;
+            }
+            for (AtomicPool.ChunkRecord c : p.chunksAdded()) {
+                expander.giveBack(c);
+            }
+        }
+    }
+
     @Override
     public String toString() {
         return "atomic pools " + pools();

@@ -118,4 +118,21 @@ final class PoolExpander {
         }
         return true;
     }
+
+    /**
+     * Gives a chunk's pages back to where {@link #expand} took them: its alias unmapped, the
+     * pages to the CMA area or the buddy allocator. The kernel never shrinks the pools; dmasim
+     * does this only for a released instance (a replaced or stopped atomicpool backend).
+     */
+    void giveBack(AtomicPool.ChunkRecord c) {
+        if (vm.isVmalloc(c.virt())) {
+            vm.vunmap(c.virt());
+        }
+        long pfn = Page.pfnDown(c.phys());
+        long pages = c.size() >>> Page.PAGE_SHIFT;
+        if (c.source() == AtomicPool.Source.CMA && defaultCma.isPresent() && defaultCma.get().release(pfn, pages)) {
+            return;
+        }
+        buddy.freePages(pfn, Page.getOrder(c.size()));
+    }
 }

@@ -11,6 +11,7 @@ import org.dmasim.api.boot.EarlyParam;
 import org.dmasim.api.boot.Errno;
 import org.dmasim.api.boot.ReservedMem;
 import org.dmasim.api.boot.ReservedMemHandler;
+import org.dmasim.api.boot.RuntimeContext;
 import org.dmasim.api.cma.CmaAreas;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.platform.Arch;
@@ -106,6 +107,37 @@ public final class CmaBoot implements BootParticipant, ReservedMemHandler {
             default -> {
             }
         }
+    }
+
+    /**
+     * The areas serve the platform as this bundle's {@link CmaAreas}. They are reservations the
+     * boot made (the kernel cannot reserve CMA later), so an instance started on a running
+     * platform adopts the same areas, bitmaps and all: new {@code cma_alloc} calls go through it,
+     * while the old instance serves the releases of what it handed out. An instance gives no
+     * memory back when released; the areas stay the platform's.
+     */
+    @Override
+    public void start(RuntimeContext rt) {
+        if (!enabled(rt.spec().kconfig())) {
+            return;
+        }
+        rt.get(CmaAreas.class).ifPresent(areas -> rt.offer(CmaAreas.class, areas,
+            rt.newInstance(describe(areas, rt.late()), () -> { })));
+    }
+
+    /** A new instance can take over the areas on a running platform. */
+    @Override
+    public boolean startsLate() {
+        return true;
+    }
+
+    private static String describe(CmaAreas areas, boolean late) {
+        java.util.List<String> each = new java.util.ArrayList<>();
+        for (org.dmasim.api.cma.CmaArea a : areas.areas()) {
+            each.add(a.name() + String.format(" (%d MiB at 0x%x)", (a.count() << 12) >>> 20, a.basePfn() << 12));
+        }
+        return each.isEmpty() ? "no CMA areas"
+            : (late ? "the boot's CMA areas, adopted: " : "CMA areas: ") + String.join(", ", each);
     }
 
     /** {@code rmem_cma_setup}. */

@@ -8,7 +8,9 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.dmasim.api.boot.BootContext;
 import org.dmasim.api.boot.BootParticipant;
+import org.dmasim.api.backend.BackendLifecycle;
 import org.dmasim.api.boot.BootPhase;
+import org.dmasim.api.boot.RuntimeContext;
 import org.dmasim.api.dma.DmaApi;
 import org.dmasim.api.dmapool.DmaPoolBackend;
 import org.dmasim.api.dmapool.DmaPools;
@@ -107,6 +109,46 @@ public final class DmaPoolBoot implements BootParticipant {
         DmaApi dma = ctx.get(DmaApi.class).orElseThrow(() -> new IllegalStateException("dmapool: no DmaApi on the"
             + " boot blackboard; dma.core must publish it in phase DEVICES before dmapool (rank " + RANK + ")"));
         ctx.put(DmaPools.class, new DmaPoolsService(dma, ctx.log(), debug(ctx.spec().kconfig()), live, wanted));
+    }
+
+    /**
+     * The service the boot made (on a running platform: a new one, with the platform's backend
+     * choice) serves the platform as this bundle's {@link DmaPools}. Each pool is a holding of its
+     * instance: a replaced or stopped service makes no new pools, its pools keep working until
+     * destroyed, and it is released with the last of them. Forced out, its pools are revoked.
+     */
+    @Override
+    public void start(RuntimeContext rt) {
+        DmaPoolsService pools;
+        if (rt.late()) {
+            DmaApi dma = rt.get(DmaApi.class).orElse(null);
+            if (dma == null) {
+                return;
+            }
+            String kernelDefault = DmapoolKernels.defaultBackend(rt.spec().kernel());
+            String wanted = rt.spec().options().getOrDefault(DmaPools.OPTION, kernelDefault).trim();
+            if (live.get(wanted).isEmpty()) {
+                rt.log().dmasim("dmapool: the dma_pool backend " + wanted + " is not registered; the new instance"
+                    + " starts with " + kernelDefault);
+                wanted = kernelDefault;
+            }
+            pools = new DmaPoolsService(dma, rt.log(), debug(rt.spec().kconfig()), live, wanted);
+        } else {
+            pools = (DmaPoolsService) rt.get(DmaPools.class).orElse(null);
+            if (pools == null) {
+                return;
+            }
+        }
+        BackendLifecycle instance = rt.newInstance("dma_pool service, backend " + pools.backendVersion(), () -> { });
+        pools.attach(instance);
+        rt.services().addRevoker(pools);
+        rt.offer(DmaPools.class, pools, instance);
+    }
+
+    /** A new service can start on a running platform: the old one keeps its pools until they are destroyed. */
+    @Override
+    public boolean startsLate() {
+        return true;
     }
 
     /**

@@ -7,6 +7,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.dmasim.api.backend.BackendInstance;
+import org.dmasim.api.backend.Revoker;
 import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.dma.DmaApi;
 import org.dmasim.api.dmapool.DmaPool;
@@ -25,7 +27,7 @@ import org.dmasim.api.platform.BootLog;
  * {@code pools_lock} then each pool's spinlock); no pool ever calls back into this class, so
  * the order cannot invert.
  */
-final class DmaPoolsService implements DmaPools, DmaPoolHost {
+final class DmaPoolsService implements DmaPools, DmaPoolHost, Revoker {
     private final DmaApi dma;
     private final BootLog log;
     private final boolean debug;
@@ -35,6 +37,8 @@ final class DmaPoolsService implements DmaPools, DmaPoolHost {
     private final Map<String, Deque<PoolHandle>> byDevice = new HashMap<>();
     private final Map<String, Deque<PoolHandle>> devres = new HashMap<>();
     private final List<PoolHandle> all = new ArrayList<>();
+    /** The backend instance this service is (null until the platform started it): each pool holds it. */
+    private volatile BackendInstance instance;
 
     DmaPoolsService(DmaApi dma, BootLog log, boolean debug, Backends backends, String version) {
         this.dma = dma;
@@ -42,6 +46,38 @@ final class DmaPoolsService implements DmaPools, DmaPoolHost {
         this.debug = debug;
         this.backends = backends;
         this.active = version;
+    }
+
+    /** The platform started this service as {@code instance}: from now on each pool is one of its holdings. */
+    void attach(BackendInstance instance) {
+        this.instance = instance;
+    }
+
+    /** The pools this service holds now. */
+    int live() {
+        synchronized (poolsLock) {
+            return all.size();
+        }
+    }
+
+    @Override
+    public void revoke(BackendInstance forced, java.util.function.Consumer<String> report) {
+        if (forced != instance) {
+            return;
+        }
+        List<PoolHandle> gone;
+        synchronized (poolsLock) {
+            gone = new ArrayList<>(all);
+            all.clear();
+            byDevice.clear();
+            devres.clear();
+        }
+        for (PoolHandle p : gone) {
+            p.revoke(forced.id());
+            report.accept("dmasim: " + KernelFmt.devPrefix(p.device()) + "dma_pool " + p.name() + " revoked with "
+                + p.blocksInUse() + " blocks in use: " + forced.id() + " was forced out; its " + p.pages()
+                + " chunks stay allocated");
+        }
     }
 
     @Override
@@ -60,11 +96,27 @@ final class DmaPoolsService implements DmaPools, DmaPoolHost {
         DmaPoolBackend backend = backends.get(version).orElseThrow(() -> new IllegalStateException(
             "dma_pool_create " + name + ": the active dma_pool backend " + version + " is no longer registered"
                 + " (registered: " + String.join(", ", backends.versions()) + "; switch with useBackend)"));
-        Optional<DmaPoolEngine> engine = backend.create(this, name, dev, size, align, boundary);
+        BackendInstance serving = instance;
+        if (serving != null && !serving.tryHold()) {
+            throw new IllegalStateException("dma_pool_create " + name + ": this dma_pool service (" + serving.id()
+                + ") is " + serving.state() + " and takes no new pools; the platform's current DmaPools does");
+        }
+        Optional<DmaPoolEngine> engine;
+        try {
+            engine = backend.create(this, name, dev, size, align, boundary);
+        } catch (RuntimeException e) {
+            if (serving != null) {
+                serving.unhold();
+            }
+            throw e;
+        }
         if (engine.isEmpty()) {
+            if (serving != null) {
+                serving.unhold();
+            }
             return Optional.empty();
         }
-        PoolHandle pool = new PoolHandle(this, engine.get(), backend.version(), managed);
+        PoolHandle pool = new PoolHandle(this, engine.get(), backend.version(), managed, serving != null);
         synchronized (poolsLock) {
             byDevice.computeIfAbsent(dev.name(), k -> new ArrayDeque<>()).addFirst(pool);
             all.add(pool);
@@ -86,6 +138,15 @@ final class DmaPoolsService implements DmaPools, DmaPoolHost {
         }
         unlink(pool);
         pool.engine.destroy();
+        unhold(pool);
+    }
+
+    /** A pool is gone: one holding fewer (the last one of a draining service releases it). */
+    private void unhold(PoolHandle pool) {
+        BackendInstance serving = instance;
+        if (pool.held && serving != null) {
+            serving.unhold();
+        }
     }
 
     private void unlink(PoolHandle pool) {
@@ -116,6 +177,7 @@ final class DmaPoolsService implements DmaPools, DmaPoolHost {
         }
         unlink(handle);
         handle.engine.destroy();
+        unhold(handle);
     }
 
     @Override
@@ -128,6 +190,7 @@ final class DmaPoolsService implements DmaPools, DmaPoolHost {
         for (PoolHandle pool : release) {
             unlink(pool);
             pool.engine.destroy();
+            unhold(pool);
         }
         return release.size();
     }

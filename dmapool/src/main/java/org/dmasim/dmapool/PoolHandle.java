@@ -13,26 +13,51 @@ final class PoolHandle implements DmaPool {
     final DmaPoolEngine engine;
     private final String version;
     private final boolean managed;
+    /** Whether the pool counts as a holding of its service's backend instance. */
+    final boolean held;
+    /** Set when the service's instance was forced out: the pool is gone, every call is refused. */
+    private volatile String revokedBy;
 
-    PoolHandle(DmaPoolsService owner, DmaPoolEngine engine, String version, boolean managed) {
+    PoolHandle(DmaPoolsService owner, DmaPoolEngine engine, String version, boolean managed, boolean held) {
         this.owner = owner;
         this.engine = engine;
         this.version = version;
         this.managed = managed;
+        this.held = held;
+    }
+
+    /** The pool's backend instance was forced out: later calls are refused, its chunks stay allocated. */
+    void revoke(String instance) {
+        revokedBy = instance;
+    }
+
+    boolean revoked() {
+        return revokedBy != null;
+    }
+
+    private void checkLive(String fn) {
+        String by = revokedBy;
+        if (by != null) {
+            throw new IllegalArgumentException(fn + " " + name() + ": the pool was revoked when " + by
+                + " was forced out (its blocks stay allocated; nothing was done)");
+        }
     }
 
     @Override
     public long alloc(int gfp, long[] handle, int slot) {
+        checkLive("dma_pool_alloc");
         return engine.alloc(gfp, handle, slot);
     }
 
     @Override
-    public void free(long vaddr, long dma) {
-        engine.free(vaddr, dma);
+    public void free(long cpuAddr, long dmaHandle) {
+        checkLive("dma_pool_free");
+        engine.free(cpuAddr, dmaHandle);
     }
 
     @Override
     public void destroy() {
+        checkLive("dma_pool_destroy");
         owner.destroy(this);
     }
 

@@ -63,8 +63,8 @@ class DmaPoolBootTest {
         assertEquals("6.4", pool.backendVersion());
         DmaBlock b = pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
         FakeDma dma = (FakeDma) ctx.require(DmaApi.class);
-        assertEquals((byte) 0xa9, dma.vm.cpuRead(b.vaddr(), 1)[0]);
-        assertEquals((byte) 0xa7, dma.vm.cpuRead(b.vaddr() + 64 + 20, 1)[0]);
+        assertEquals((byte) 0xa9, dma.vm.cpuRead(b.cpuAddr(), 1)[0]);
+        assertEquals((byte) 0xa7, dma.vm.cpuRead(b.cpuAddr() + 64 + 20, 1)[0]);
     }
 
     @Test

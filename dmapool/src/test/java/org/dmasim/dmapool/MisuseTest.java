@@ -41,8 +41,8 @@ class MisuseTest {
         DmaBlock a = pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
         DmaBlock b = pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
         pool.free(b);
-        String msg = refused(pool, () -> pool.free(a.vaddr(), 0x1234_5000L));
-        String expected = "platform nc: dma_pool_free p, " + p(a.vaddr()) + "/0x0000000012345000 (bad dma)";
+        String msg = refused(pool, () -> pool.free(a.cpuAddr(), 0x1234_5000L));
+        String expected = "platform nc: dma_pool_free p, " + p(a.cpuAddr()) + "/0x0000000012345000 (bad dma)";
         assertEquals(expected, msg);
         assertEquals(List.of(expected), f.lines(Level.ERR));
         nextAllocIs(pool, b);
@@ -57,7 +57,7 @@ class MisuseTest {
             DmaBlock b = pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
             pool.free(a);
             String msg = refused(pool, () -> pool.free(a));
-            String text = "platform nc: dma_pool_free p, dma " + p(a.dma()) + " already free";
+            String text = "platform nc: dma_pool_free p, dma " + p(a.dmaHandle()) + " already free";
             assertTrue(msg.startsWith(text), msg);
             assertEquals(debug ? List.of(text) : List.of(), f.lines(Level.ERR));
             assertEquals(debug ? 0 : 1, f.lines(Level.DMASIM).size());
@@ -72,8 +72,8 @@ class MisuseTest {
         DmaPool pool = f.create("p", 64, 64, 0);
         DmaBlock a = pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
         DmaBlock b = pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
-        String msg = refused(pool, () -> pool.free(b.vaddr(), a.dma()));
-        assertEquals("platform nc: dma_pool_free p, " + p(b.vaddr()) + " (bad vaddr)/" + p(a.dma()), msg);
+        String msg = refused(pool, () -> pool.free(b.cpuAddr(), a.dmaHandle()));
+        assertEquals("platform nc: dma_pool_free p, " + p(b.cpuAddr()) + " (bad vaddr)/" + p(a.dmaHandle()), msg);
         assertEquals(List.of(msg), f.lines(Level.ERR));
         pool.free(a);
         nextAllocIs(pool, a);
@@ -89,7 +89,7 @@ class MisuseTest {
             DmaBlock t = two.alloc(Gfp.GFP_KERNEL).orElseThrow();
             String msg = refused(two, () -> two.free(a));
             String func = v.equals("6.1") ? "dma_pool_free" : "pool_block_err";
-            assertEquals("platform nc: " + func + " two, " + p(a.vaddr()) + "/" + p(a.dma()) + " (bad dma)", msg);
+            assertEquals("platform nc: " + func + " two, " + p(a.cpuAddr()) + "/" + p(a.dmaHandle()) + " (bad dma)", msg);
             assertEquals(1, one.blocksInUse());
             assertEquals(1, two.blocksInUse());
             one.free(a);
@@ -104,11 +104,11 @@ class MisuseTest {
         DmaBlock a = pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
         DmaBlock b = pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
         pool.free(b);
-        String bad = refused(pool, () -> pool.free(a.vaddr(), 0x10L));
-        assertTrue(bad.contains("pool_block_err p, " + p(a.vaddr()) + "/0x0000000000000010 (bad dma)"), bad);
+        String bad = refused(pool, () -> pool.free(a.cpuAddr(), 0x10L));
+        assertTrue(bad.contains("pool_block_err p, " + p(a.cpuAddr()) + "/0x0000000000000010 (bad dma)"), bad);
         assertTrue(bad.contains("checks nothing without DMAPOOL_DEBUG"), bad);
         String twice = refused(pool, () -> pool.free(b));
-        assertTrue(twice.contains("pool_block_err p, dma " + p(b.dma()) + " already free"), twice);
+        assertTrue(twice.contains("pool_block_err p, dma " + p(b.dmaHandle()) + " already free"), twice);
         assertEquals(List.of(), f.lines(Level.ERR));
         assertEquals(2, f.lines(Level.DMASIM).size());
         nextAllocIs(pool, b);
@@ -121,7 +121,7 @@ class MisuseTest {
         DmaBlock a = pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
         pool.free(a);
         String msg = refused(pool, () -> pool.free(a));
-        assertEquals("platform nc: pool_block_err p, dma " + p(a.dma()) + " already free", msg);
+        assertEquals("platform nc: pool_block_err p, dma " + p(a.dmaHandle()) + " already free", msg);
         assertEquals(List.of(msg), f.lines(Level.ERR));
         nextAllocIs(pool, a);
     }
@@ -133,8 +133,8 @@ class MisuseTest {
             DmaPool pool = f.create("p", 64, 64, 0);
             DmaBlock a = pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
             DmaBlock b = pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
-            refused(pool, () -> pool.free(a.vaddr(), b.dma()));
-            String inner = refused(pool, () -> pool.free(a.vaddr() + 8, a.dma() + 8));
+            refused(pool, () -> pool.free(a.cpuAddr(), b.dmaHandle()));
+            String inner = refused(pool, () -> pool.free(a.cpuAddr() + 8, a.dmaHandle() + 8));
             assertTrue(inner.contains("(not the start of a block)"), inner);
             pool.free(b);
             nextAllocIs(pool, b);

@@ -64,8 +64,8 @@ class OracleV6_12Test {
     @Test
     void theSmallestBlockIsAStructDmaBlock() {
         DmaPool pool = f.create("tiny", 2, 1, 0);
-        long a = pool.alloc(Gfp.GFP_KERNEL).orElseThrow().vaddr();
-        long b = pool.alloc(Gfp.GFP_KERNEL).orElseThrow().vaddr();
+        long a = pool.alloc(Gfp.GFP_KERNEL).orElseThrow().cpuAddr();
+        long b = pool.alloc(Gfp.GFP_KERNEL).orElseThrow().cpuAddr();
         assertEquals(16, Math.abs(b - a), "next pointer + dma address; 6.1 put them 4 B apart");
     }
 
@@ -86,7 +86,7 @@ class OracleV6_12Test {
         }
         long[] again = new long[7];
         for (int i = 0; i < again.length; i++) {
-            again[i] = pool.alloc(Gfp.GFP_KERNEL).orElseThrow().vaddr();
+            again[i] = pool.alloc(Gfp.GFP_KERNEL).orElseThrow().cpuAddr();
         }
         long third = b[0][128]; // the 129th block is the first of the third page
         assertArrayEquals(new long[] {b[0][128], b[0][69], b[0][29], b[0][19], b[0][9], third + 2 * 64, third + 3 * 64},

@@ -85,7 +85,7 @@ class OracleV6_1Test {
         }
         long[] again = new long[4];
         for (int i = 0; i < 4; i++) {
-            again[i] = pool.alloc(Gfp.GFP_KERNEL).orElseThrow().vaddr();
+            again[i] = pool.alloc(Gfp.GFP_KERNEL).orElseThrow().cpuAddr();
         }
         assertArrayEquals(new long[] {b[0][69], b[0][29], b[0][19], b[0][9]}, again);
         assertEquals(2, pool.pages());

@@ -38,12 +38,12 @@ class PoisonTest {
         Fixture f = new Fixture("6.1", true);
         DmaPool pool = f.create("p", 64, 64, 0);
         DmaBlock a = pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
-        assertArrayEquals(filled(64, 0xa9), read(f, a.vaddr(), 64));
+        assertArrayEquals(filled(64, 0xa9), read(f, a.cpuAddr(), 64));
         byte[] second = withLink(128); // link: offset of the third block
-        assertArrayEquals(second, read(f, a.vaddr() + 64, 64));
+        assertArrayEquals(second, read(f, a.cpuAddr() + 64, 64));
         byte[] last = withLink(4096); // the last block links to 4096: end of chain
-        assertArrayEquals(last, read(f, a.vaddr() + 3968, 64));
-        assertArrayEquals(filled(64, 0xa7), read(f, a.vaddr() + 4032, 64));
+        assertArrayEquals(last, read(f, a.cpuAddr() + 3968, 64));
+        assertArrayEquals(filled(64, 0xa7), read(f, a.cpuAddr() + 4032, 64));
     }
 
     @Test
@@ -53,18 +53,18 @@ class PoisonTest {
         DmaBlock a = pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
         pool.free(a);
         byte[] freed = withLink(64); // links to the block that was the chain head
-        assertArrayEquals(freed, read(f, a.vaddr(), 64));
+        assertArrayEquals(freed, read(f, a.cpuAddr(), 64));
         // a write into the free block (a use after free)
-        f.dma.vm.cpuWrite(a.vaddr() + 10, new byte[] {0x55});
+        f.dma.vm.cpuWrite(a.cpuAddr() + 10, new byte[] {0x55});
         DmaBlock again = pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
         assertEquals(a, again);
         List<String> err = f.lines(Level.ERR);
-        assertEquals(List.of("platform nc: dma_pool_alloc p, " + String.format("0x%016x", a.vaddr()) + " (corrupted)",
+        assertEquals(List.of("platform nc: dma_pool_alloc p, " + String.format("0x%016x", a.cpuAddr()) + " (corrupted)",
             "00000000: 40 00 00 00 a7 a7 a7 a7 a7 a7 55 a7 a7 a7 a7 a7  @.........U.....",
             "00000010: a7 a7 a7 a7 a7 a7 a7 a7 a7 a7 a7 a7 a7 a7 a7 a7  ................",
             "00000020: a7 a7 a7 a7 a7 a7 a7 a7 a7 a7 a7 a7 a7 a7 a7 a7  ................",
             "00000030: a7 a7 a7 a7 a7 a7 a7 a7 a7 a7 a7 a7 a7 a7 a7 a7  ................"), err);
-        assertArrayEquals(filled(64, 0xa9), read(f, a.vaddr(), 64));
+        assertArrayEquals(filled(64, 0xa9), read(f, a.cpuAddr(), 64));
     }
 
     @Test
@@ -73,7 +73,7 @@ class PoisonTest {
         DmaPool pool = f.create("p", 64, 64, 0);
         DmaBlock a = pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
         pool.free(a);
-        f.dma.vm.cpuWrite(a.vaddr() + 3, new byte[] {0x55});
+        f.dma.vm.cpuWrite(a.cpuAddr() + 3, new byte[] {0x55});
         pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
         assertEquals(List.of(), f.lines(Level.ERR));
     }
@@ -83,23 +83,23 @@ class PoisonTest {
         Fixture f = new Fixture("6.4", true);
         DmaPool pool = f.create("p", 64, 64, 0);
         DmaBlock a = pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
-        byte[] b1 = read(f, a.vaddr() + 64, 64);
-        assertEquals(a.vaddr() + 128, le(b1, 0));
-        assertEquals(a.dma() + 64, le(b1, 8));
-        assertEquals(0, le(read(f, a.vaddr() + 4032, 16), 0)); // last block of the only page: NULL
+        byte[] b1 = read(f, a.cpuAddr() + 64, 64);
+        assertEquals(a.cpuAddr() + 128, le(b1, 0));
+        assertEquals(a.dmaHandle() + 64, le(b1, 8));
+        assertEquals(0, le(read(f, a.cpuAddr() + 4032, 16), 0)); // last block of the only page: NULL
         pool.free(a);
-        byte[] freed = read(f, a.vaddr(), 64);
-        assertEquals(a.vaddr() + 64, le(freed, 0));
-        assertEquals(a.dma(), le(freed, 8));
+        byte[] freed = read(f, a.cpuAddr(), 64);
+        assertEquals(a.cpuAddr() + 64, le(freed, 0));
+        assertEquals(a.dmaHandle(), le(freed, 8));
         assertArrayEquals(filled(48, 0xa7), Arrays.copyOfRange(freed, 16, 64));
-        f.dma.vm.cpuWrite(a.vaddr() + 12, new byte[] {0x55}); // inside the header: not checked
+        f.dma.vm.cpuWrite(a.cpuAddr() + 12, new byte[] {0x55}); // inside the header: not checked
         pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
         assertEquals(List.of(), f.lines(Level.ERR));
         pool.free(a);
-        f.dma.vm.cpuWrite(a.vaddr() + 20, new byte[] {0x55});
+        f.dma.vm.cpuWrite(a.cpuAddr() + 20, new byte[] {0x55});
         pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
         List<String> err = f.lines(Level.ERR);
-        assertEquals("platform nc: pool_check_block p, " + String.format("0x%016x", a.vaddr()) + " (corrupted)",
+        assertEquals("platform nc: pool_check_block p, " + String.format("0x%016x", a.cpuAddr()) + " (corrupted)",
             err.get(0));
         assertEquals(5, err.size());
         assertTrue(err.get(2).startsWith("00000010: a7 a7 a7 a7 55 a7"), err.get(2));
@@ -112,11 +112,11 @@ class PoisonTest {
                 Fixture f = new Fixture(v, debug);
                 DmaPool pool = f.create("p", 64, 64, 0);
                 DmaBlock a = pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
-                f.dma.vm.cpuFill(a.vaddr(), 64, (byte) 0x5a);
+                f.dma.vm.cpuFill(a.cpuAddr(), 64, (byte) 0x5a);
                 pool.free(a);
                 DmaBlock z = pool.zalloc(Gfp.GFP_KERNEL).orElseThrow();
                 assertEquals(a, z);
-                assertArrayEquals(new byte[64], read(f, z.vaddr(), 64), v + " debug=" + debug);
+                assertArrayEquals(new byte[64], read(f, z.cpuAddr(), 64), v + " debug=" + debug);
             }
         }
     }
@@ -127,7 +127,7 @@ class PoisonTest {
             Fixture f = new Fixture(v, false);
             DmaPool pool = f.create("p", 64, 64, 0);
             DmaBlock a = pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
-            assertArrayEquals(new byte[4096], read(f, a.vaddr(), 4096));
+            assertArrayEquals(new byte[4096], read(f, a.cpuAddr(), 4096));
         }
     }
 
@@ -138,7 +138,7 @@ class PoisonTest {
         DmaBlock a = pool.alloc(Gfp.GFP_KERNEL).orElseThrow();
         pool.free(a);
         pool.destroy();
-        assertArrayEquals(filled(4096, 0xa7), read(f, a.vaddr(), 4096));
+        assertArrayEquals(filled(4096, 0xa7), read(f, a.cpuAddr(), 4096));
     }
 
     private static long le(byte[] b, int at) {

@@ -83,7 +83,7 @@ class PoolV6_4Test {
         }
         long[] again = new long[6];
         for (int i = 0; i < 6; i++) {
-            again[i] = pool.alloc(Gfp.GFP_KERNEL).orElseThrow().vaddr();
+            again[i] = pool.alloc(Gfp.GFP_KERNEL).orElseThrow().cpuAddr();
         }
         long page2 = b[0][64];
         // the last two blocks of page two were never handed out: they follow on the stack

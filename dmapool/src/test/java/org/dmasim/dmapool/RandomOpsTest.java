@@ -26,7 +26,7 @@ class RandomOpsTest {
     private static final int[][] GEOMETRIES = {{16, 16, 0}, {64, 64, 256}, {68, 32, 4096}, {5000, 8, 0}, {6, 2, 0},
         {2048, 2048, 0}};
 
-    private record Live(DmaPool pool, long vaddr, long dma, byte tag) {
+    private record Live(DmaPool pool, long cpuAddr, long dmaHandle, byte tag) {
     }
 
     @ParameterizedTest(name = "{0} debug={1}, {2} ops")
@@ -89,14 +89,14 @@ class RandomOpsTest {
                 Live l = live.get(i);
                 live.set(i, live.get(live.size() - 1));
                 live.remove(live.size() - 1);
-                byVaddr.remove(l.vaddr());
-                byte[] b = f.dma.vm.cpuRead(l.vaddr(), (int) l.pool().size());
+                byVaddr.remove(l.cpuAddr());
+                byte[] b = f.dma.vm.cpuRead(l.cpuAddr(), (int) l.pool().size());
                 for (byte x : b) {
                     if (x != l.tag()) {
-                        fail("op " + op + ": live block " + Long.toHexString(l.vaddr()) + " was overwritten");
+                        fail("op " + op + ": live block " + Long.toHexString(l.cpuAddr()) + " was overwritten");
                     }
                 }
-                l.pool().free(l.vaddr(), l.dma());
+                l.pool().free(l.cpuAddr(), l.dmaHandle());
                 count.merge(l.pool(), -1, Integer::sum);
             }
             if (op % 997 == 0) {
@@ -105,7 +105,7 @@ class RandomOpsTest {
         }
         checkCounters(pools, count, version);
         for (Live l : live) {
-            l.pool().free(l.vaddr(), l.dma());
+            l.pool().free(l.cpuAddr(), l.dmaHandle());
         }
         for (DmaPool pool : pools) {
             assertEquals(0, pool.blocksInUse());

@@ -36,6 +36,7 @@ public final class DmasimOptions {
         "org.dmasim.core.api",
         "org.dmasim.platform",
         "org.dmasim.mm.buddy",
+        "org.dmasim.mm.slab",
         "org.dmasim.cma",
         "org.dmasim.swiotlb",
         "org.dmasim.atomicpool",

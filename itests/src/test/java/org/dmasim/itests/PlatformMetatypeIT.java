@@ -58,8 +58,8 @@ public class PlatformMetatypeIT extends DmasimTestSupport {
         assertEquals(Set.of(PlatformConfig.NAME, PlatformConfig.PROFILE, PlatformConfig.ARCH, PlatformConfig.KERNEL,
             PlatformConfig.DTB,
             PlatformConfig.E820, PlatformConfig.MEM, PlatformConfig.CMDLINE, PlatformConfig.KCONFIG, PlatformConfig.CPUS,
-            PlatformConfig.BACKEND, PlatformConfig.KERNEL_BASE, PlatformConfig.DTB_BASE, PlatformConfig.DTB_SIZE),
-            ads.keySet());
+            PlatformConfig.BACKEND, PlatformConfig.KERNEL_BASE, PlatformConfig.DTB_BASE, PlatformConfig.DTB_SIZE,
+            PlatformConfig.CACHE_EVICT), ads.keySet());
         AttributeDefinition[] required = ocd.getAttributeDefinitions(ObjectClassDefinition.REQUIRED);
         assertEquals("only the name is required", 1, required.length);
         assertEquals(PlatformConfig.NAME, required[0].getID());
@@ -81,12 +81,13 @@ public class PlatformMetatypeIT extends DmasimTestSupport {
     public void aConfigurationWrittenWithTheTypedBuilderBoots() throws Exception {
         configAdmin.getFactoryConfiguration(PlatformConfig.FACTORY_PID, "typed", "?").update(
             PlatformConfig.named("typed").profile("qemu-virt-arm64").cmdline("cma=32M").kconfig("CMA_AREAS", "7")
-                .cpus(2).backend("dmapool", "6.4").toProperties());
+                .cpus(2).backend("dmapool", "6.4").cacheEvict("seed=9,rate=0.001").toProperties());
         ServiceReference<Platform> ref = awaitState("typed", Platform.State.BOOTED);
         PlatformSpec spec = withPlatform(ref, Platform::spec);
         assertEquals(2, spec.possibleCpus());
         assertEquals(7, spec.kconfig().number("CMA_AREAS"));
         assertEquals("6.4", spec.options().get("dmapool"));
+        assertEquals("seed=9,rate=0.001", spec.cacheEviction().toString());
         assertTrue(withPlatform(ref, p -> p.bootLog().kernelText()).contains("cma: Reserved 32 MiB at 0x00000000fe000000"));
     }
 

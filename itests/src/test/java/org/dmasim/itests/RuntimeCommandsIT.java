@@ -68,6 +68,23 @@ public class RuntimeCommandsIT extends DmasimTestSupport {
             assertTrue(run(s, "mm:__free_pages $p").startsWith("__free_pages(pfn 0x"));
             assertTrue(run(s, "mm:meminfo").startsWith("MemTotal:"));
 
+            String k = run(s, "k = mm:kmalloc 100 GFP_KERNEL");
+            assertTrue(k, k.matches("kmalloc\\(100, GFP_KERNEL\\) = 0xffff[0-9a-f]{12} \\(phys 0x[0-9a-f]+,"
+                + " kmalloc-128, ksize 0x80\\)"));
+            assertTrue(run(s, "mm:ksize ($k addr)").matches("ksize\\(0xffff[0-9a-f]{12}\\) = 0x80"));
+            assertTrue(run(s, "mm:slabinfo").contains("\nkmalloc-128           32     32    128   32    1 :"));
+            run(s, "dma:cpu_write ($k addr) 01");
+            String lines = run(s, "dma:cpu_cache ($k addr) 64");
+            assertTrue(lines, lines.startsWith("CPU data cache      64-byte lines, write-back, eviction none\n")
+                && lines.matches("(?s).*\\n0xffff[0-9a-f]{12}  0x[0-9a-f]+  dirty$"));
+            assertTrue(run(s, "mm:kfree $k").matches("kfree\\(0xffff[0-9a-f]{12}\\)"));
+            try {
+                run(s, "mm:kfree $k");
+                fail("a double free must be refused");
+            } catch (IllegalArgumentException e) {
+                assertTrue(e.getMessage(), e.getMessage().contains("double free of a kmalloc-128 object"));
+            }
+
             String cma = run(s, "c = cma:cma_alloc reserved 16 4");
             assertTrue(cma, cma.startsWith("cma_alloc(reserved, 16, 4) = pfn 0xfc180"));
             assertTrue(run(s, "cma:cma_release $c").matches("cma_release\\(reserved, pfn 0xfc1[0-9a-f]+, 16\\) = true"));

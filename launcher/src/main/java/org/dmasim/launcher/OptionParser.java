@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
+import org.dmasim.api.mem.CacheEviction;
 import org.dmasim.api.platform.Arch;
 import org.dmasim.api.platform.InvalidInputException;
 import org.dmasim.api.platform.Kconfig;
@@ -46,19 +47,22 @@ public final class OptionParser {
         "  --kconfig KEY=VALUE     Kconfig override, e.g. CMA_SIZE_MBYTES=128 (repeatable)",
         "  --cpus N                number of CPUs",
         "  --backend SUBSYS=CHOICE backend choice, e.g. dmapool=6.4 (repeatable)",
+        "  --cache-evict none|seed=N,rate=R",
+        "                          CPU data cache eviction: none (default, every missing dma_sync shows) or each",
+        "                          CPU line access evicts a random cached line with probability R (seeded by N)",
         "  --show VIEW[,VIEW...]   after booting print " + ProcView.ids());
 
     private static final String COMMANDS_TEXT = String.join("\n",
         "Shell and script commands (in the shell: help, help NAME; -p NAME picks a platform):",
         "  dmasim:  platforms, bootlog, buddyinfo, zoneinfo, pagetypeinfo, help",
         "  mm:      alloc_pages, __free_pages, __get_free_pages, get_zeroed_page, __get_dma_pages, free_pages,",
-        "           meminfo, vmstat",
+        "           kmalloc, kzalloc, kfree, ksize, meminfo, vmstat, slabinfo",
         "  cma:     cma_alloc, cma_release, cma_debugfs",
         "  dma:     devices, device, device_create, dma_set_mask, dma_set_coherent_mask, dma_set_mask_and_coherent,",
         "           dma_get_required_mask, dma_get_cache_alignment, dma_max_mapping_size, dma_opt_mapping_size,",
         "           dma_alloc_coherent, dma_alloc_attrs, dma_free_coherent, dma_alloc_pages, dma_free_pages,",
         "           dma_alloc_noncoherent, dma_free_noncoherent, dma_mmap_coherent, dma_declare_coherent_memory,",
-        "           allocations, dma_pools, cpu_read, cpu_write",
+        "           allocations, dma_pools, cpu_read, cpu_write, cpu_cache",
         "  dmapool: dma_pool_create, dmam_pool_create, dma_pool_alloc, dma_pool_zalloc, dma_pool_free,",
         "           dma_pool_destroy, pools, dmapool_test, dmapool_backend");
 
@@ -96,7 +100,7 @@ public final class OptionParser {
     }
 
     private static final List<String> OPTIONS = List.of("--profile", "--arch", "--kernel", "--dtb", "--e820", "--mem",
-        "--cmdline", "--kconfig", "--cpus", "--show", "--backend", "--from", "--to", "--fail-on-loss");
+        "--cmdline", "--kconfig", "--cpus", "--show", "--backend", "--cache-evict", "--from", "--to", "--fail-on-loss");
     /** Options that take no value. */
     private static final List<String> FLAGS = List.of("--fail-on-loss");
     /** Options only {@code upgrade} has. */
@@ -226,6 +230,14 @@ public final class OptionParser {
             case "--cpus" -> {
                 once(name, o.cpus);
                 o.cpus = cpus(value);
+            }
+            case "--cache-evict" -> {
+                once(name, o.cacheEvict);
+                try {
+                    o.cacheEvict = CacheEviction.parse(value).toString();
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("--cache-evict " + e.getMessage());
+                }
             }
             case "--show" -> {
                 for (String v : value.split(",", -1)) {

@@ -45,6 +45,8 @@ public final class Options {
     final List<String> kconfig = new ArrayList<>();
     final List<String> backends = new ArrayList<>();
     Integer cpus;
+    /** {@code none} or {@code seed=N,rate=R}, normalised. */
+    String cacheEvict;
     final List<ProcView> show = new ArrayList<>();
     Path script;
 
@@ -109,6 +111,7 @@ public final class Options {
         putIfSet(props, PlatformConfig.MEM, mem);
         putIfSet(props, PlatformConfig.CMDLINE, cmdline);
         putIfSet(props, PlatformConfig.CPUS, cpus);
+        putIfSet(props, PlatformConfig.CACHE_EVICT, cacheEvict);
         if (!kconfig.isEmpty()) {
             props.put(PlatformConfig.KCONFIG, kconfig.toArray(new String[0]));
         }

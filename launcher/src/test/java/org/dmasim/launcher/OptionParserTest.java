@@ -91,8 +91,9 @@ class OptionParserTest {
             "--dtb", dtb.toString(), "--e820=" + e820, "--mem", "2G@0x40000000,2G@0x880000000",
             "--cmdline", "cma=128M", "--cmdline", "swiotlb=force", "--kconfig", "CMA_SIZE_MBYTES=128",
             "--kconfig", "CONFIG_ZONE_DMA=n", "--cpus", "4", "--show", "zoneinfo,buddyinfo", "--show", "buddyinfo",
-            "--backend", "dmapool=6.4");
+            "--backend", "dmapool=6.4", "--cache-evict", "rate=0.01,seed=42");
         Dictionary<String, Object> c = o.toConfiguration();
+        assertEquals("seed=42,rate=0.01", c.get(PlatformConfig.CACHE_EVICT));
         assertArrayEquals(new String[] {"dmapool=6.4"}, (String[]) c.get(PlatformConfig.BACKEND));
         assertEquals("qemu-virt-arm64", c.get(PlatformConfig.NAME));
         assertEquals("qemu-virt-arm64", c.get(PlatformConfig.PROFILE));
@@ -150,7 +151,7 @@ class OptionParserTest {
     @Test
     void missingValue_atEnd_orBeforeNextOption() {
         for (String option : List.of("--profile", "--arch", "--dtb", "--e820", "--mem", "--cmdline", "--kconfig",
-            "--cpus", "--show", "--backend")) {
+            "--cpus", "--show", "--backend", "--cache-evict")) {
             assertEquals(option + ": missing value", error("boot", option));
             assertEquals(option + ": missing value", error("boot", option, "--cpus", "2"));
         }
@@ -160,6 +161,15 @@ class OptionParserTest {
     void backend_needsSubsystemAndChoice() {
         assertEquals("--backend 'dmapool': expected SUBSYSTEM=CHOICE (e.g. dmapool=6.4)", error("boot", "--backend",
             "dmapool"));
+    }
+
+    @Test
+    void cacheEvict_needsNoneOrSeedAndRate() {
+        assertEquals("--cache-evict 'sometimes': expected none or seed=N,rate=R (N a whole number, R from 0 to 1, e.g."
+            + " seed=1,rate=0.01)", error("boot", "--cache-evict", "sometimes"));
+        assertEquals("--cache-evict 'seed=1,rate=1.5': rate '1.5' is not valid (expected none or seed=N,rate=R (N a"
+            + " whole number, R from 0 to 1, e.g. seed=1,rate=0.01))", error("boot", "--cache-evict=seed=1,rate=1.5"));
+        assertEquals("--cache-evict given twice", error("boot", "--cache-evict", "none", "--cache-evict", "none"));
     }
 
     @Test

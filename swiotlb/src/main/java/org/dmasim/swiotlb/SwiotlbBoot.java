@@ -6,6 +6,7 @@ import org.dmasim.api.boot.BootContext;
 import org.dmasim.api.boot.BootParticipant;
 import org.dmasim.api.boot.BootPhase;
 import org.dmasim.api.boot.Memblock;
+import org.dmasim.api.boot.RuntimeContext;
 import org.dmasim.api.boot.SwiotlbSetup;
 import org.dmasim.api.boot.ZoneLimits;
 import org.dmasim.api.mm.Page;
@@ -104,9 +105,20 @@ public final class SwiotlbBoot implements BootParticipant {
                 + " slabs");
             params.nslabs = nslabs;
         }
-        mb.allocTryNid(Page.pageAlign(nslabs * SLOT_METADATA_BYTES), Page.PAGE_SIZE, 0, Memblock.ALLOC_ACCESSIBLE);
-        mb.allocTryNid(nareas * AREA_METADATA_BYTES, Memblock.SMP_CACHE_BYTES, 0, Memblock.ALLOC_ACCESSIBLE);
-        pool = new Swiotlb(tlb, nslabs, force);
+        long bytes = Page.pageAlign(nslabs << SwiotlbPool.IO_TLB_SHIFT);
+        long slotBytes = Page.pageAlign(nslabs * SLOT_METADATA_BYTES);
+        long slots = mb.allocTryNid(slotBytes, Page.PAGE_SIZE, 0, Memblock.ALLOC_ACCESSIBLE);
+        long areaBytes = nareas * AREA_METADATA_BYTES;
+        long areas = mb.allocTryNid(areaBytes, Memblock.SMP_CACHE_BYTES, 0, Memblock.ALLOC_ACCESSIBLE);
+        java.util.List<Swiotlb.Taken> taken = new java.util.ArrayList<>();
+        taken.add(new Swiotlb.Taken(tlb, bytes, true, -1));
+        if (slots != 0) {
+            taken.add(new Swiotlb.Taken(slots, slotBytes, true, -1));
+        }
+        if (areas != 0) {
+            taken.add(new Swiotlb.Taken(areas, areaBytes, true, -1));
+        }
+        pool = new Swiotlb(tlb, nslabs, force, taken);
         ctx.put(SwiotlbPool.class, pool);
         if (setup.verbose()) {
             String info = pool.info();
@@ -116,6 +128,24 @@ public final class SwiotlbBoot implements BootParticipant {
                 ctx.log().info(info);
             }
         }
+    }
+
+    /**
+     * The pool the boot made (or, on a running platform, one made from the page allocator as
+     * {@code swiotlb_init_late} makes it) serves the platform as this bundle's {@link SwiotlbPool};
+     * see {@link SwiotlbRuntime}.
+     */
+    @Override
+    public void start(RuntimeContext ctx) {
+        if (ctx.spec().kconfig().enabled("SWIOTLB")) {
+            SwiotlbRuntime.start(ctx);
+        }
+    }
+
+    /** A new pool can be made on a running platform: the old one drains. */
+    @Override
+    public boolean startsLate() {
+        return true;
     }
 
     /** x86 {@code pci_iommu_init()}: report a pool still wanted, else {@code swiotlb_exit()}. */

@@ -229,4 +229,129 @@ public final class FakeDma implements DmaApi {
     public KernelVm kernelVm() {
         return vm;
     }
+
+    // ---- not modelled: per-device ops and streaming DMA (FakeDma is a coherent allocator for dma_pool tests) ----
+
+    private static UnsupportedOperationException notModelled(String what) {
+        return new UnsupportedOperationException("FakeDma: " + what + " is not modelled (it serves dma_pool tests;"
+            + " boot a platform with dma.core for the whole DMA API)");
+    }
+
+    @Override
+    public Optional<org.dmasim.api.dma.DmaOps> dmaOps(DmaDevice dev) {
+        return Optional.empty();
+    }
+
+    @Override
+    public void setDmaOps(DmaDevice dev, org.dmasim.api.dma.DmaOps ops) {
+        throw notModelled("set_dma_ops");
+    }
+
+    @Override
+    public void setDmaOpsBypass(DmaDevice dev, boolean bypass) {
+        throw notModelled("dma_ops_bypass");
+    }
+
+    @Override
+    public long mergeBoundary(DmaDevice dev) {
+        return 0;
+    }
+
+    @Override
+    public org.dmasim.api.addr.DmaAddr mapSingle(DmaDevice dev, org.dmasim.api.addr.CpuAddr cpuAddr, long size,
+        org.dmasim.api.dma.DmaDirection dir, long attrs) {
+        throw notModelled("dma_map_single");
+    }
+
+    @Override
+    public void unmapSingle(DmaDevice dev, org.dmasim.api.addr.DmaAddr dmaHandle, long size,
+        org.dmasim.api.dma.DmaDirection dir, long attrs) {
+        throw notModelled("dma_unmap_single");
+    }
+
+    @Override
+    public org.dmasim.api.addr.DmaAddr mapPage(DmaDevice dev, long pfn, long offset, long size,
+        org.dmasim.api.dma.DmaDirection dir, long attrs) {
+        throw notModelled("dma_map_page");
+    }
+
+    @Override
+    public void unmapPage(DmaDevice dev, org.dmasim.api.addr.DmaAddr dmaHandle, long size,
+        org.dmasim.api.dma.DmaDirection dir, long attrs) {
+        throw notModelled("dma_unmap_page");
+    }
+
+    @Override
+    public int mapSg(DmaDevice dev, org.dmasim.api.dma.SgTable sg, int nents, org.dmasim.api.dma.DmaDirection dir,
+        long attrs) {
+        throw notModelled("dma_map_sg");
+    }
+
+    @Override
+    public int mapSgtable(DmaDevice dev, org.dmasim.api.dma.SgTable sgt, org.dmasim.api.dma.DmaDirection dir,
+        long attrs) {
+        throw notModelled("dma_map_sgtable");
+    }
+
+    @Override
+    public void unmapSg(DmaDevice dev, org.dmasim.api.dma.SgTable sg, int nents, org.dmasim.api.dma.DmaDirection dir,
+        long attrs) {
+        throw notModelled("dma_unmap_sg");
+    }
+
+    @Override
+    public org.dmasim.api.addr.DmaAddr mapResource(DmaDevice dev, org.dmasim.api.addr.PhysAddr phys, long size,
+        org.dmasim.api.dma.DmaDirection dir, long attrs) {
+        throw notModelled("dma_map_resource");
+    }
+
+    @Override
+    public void unmapResource(DmaDevice dev, org.dmasim.api.addr.DmaAddr dmaHandle, long size,
+        org.dmasim.api.dma.DmaDirection dir, long attrs) {
+        throw notModelled("dma_unmap_resource");
+    }
+
+    @Override
+    public void syncSingleForCpu(DmaDevice dev, org.dmasim.api.addr.DmaAddr dmaHandle, long size,
+        org.dmasim.api.dma.DmaDirection dir) {
+        throw notModelled("dma_sync_single_for_cpu");
+    }
+
+    @Override
+    public void syncSingleForDevice(DmaDevice dev, org.dmasim.api.addr.DmaAddr dmaHandle, long size,
+        org.dmasim.api.dma.DmaDirection dir) {
+        throw notModelled("dma_sync_single_for_device");
+    }
+
+    @Override
+    public void syncSgForCpu(DmaDevice dev, org.dmasim.api.dma.SgTable sg, int nents,
+        org.dmasim.api.dma.DmaDirection dir) {
+        throw notModelled("dma_sync_sg_for_cpu");
+    }
+
+    @Override
+    public void syncSgForDevice(DmaDevice dev, org.dmasim.api.dma.SgTable sg, int nents,
+        org.dmasim.api.dma.DmaDirection dir) {
+        throw notModelled("dma_sync_sg_for_device");
+    }
+
+    @Override
+    public int mappingError(DmaDevice dev, org.dmasim.api.addr.DmaAddr dmaHandle) {
+        return dmaHandle.isMappingError() ? -org.dmasim.api.boot.Errno.ENOMEM : 0;
+    }
+
+    @Override
+    public boolean needSync(DmaDevice dev, org.dmasim.api.addr.DmaAddr dmaHandle) {
+        throw notModelled("dma_need_sync");
+    }
+
+    @Override
+    public List<org.dmasim.api.dma.StreamingMapping> mappings() {
+        return List.of();
+    }
+
+    @Override
+    public org.dmasim.api.addr.PhysAddr deviceAccess(DmaDevice dev, org.dmasim.api.addr.DmaAddr dmaHandle, long size) {
+        return new org.dmasim.api.addr.PhysAddr(dmaHandle.value() + offset(dev));
+    }
 }

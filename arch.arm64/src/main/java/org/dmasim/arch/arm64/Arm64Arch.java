@@ -127,8 +127,10 @@ public final class Arm64Arch implements ArchSupport {
     public void run(BootPhase phase, BootContext ctx) {
         switch (phase) {
             case MEMBLOCK -> {
+                // The DMA hooks act on the CPU cache the platform publishes with the RAM (FREE_AREA_INIT).
                 ctx.put(org.dmasim.api.dma.ArchDma.class,
-                    new Arm64Dma(Arm64Kernel.of(ctx.spec().kernel()).cacheAlignment()));
+                    new Arm64Dma(Arm64Kernel.of(ctx.spec().kernel()).cacheAlignment(),
+                        () -> ctx.require(org.dmasim.api.mem.CpuCache.class)));
                 memblockInit(ctx);
             }
             case EARLY_ALLOC -> {

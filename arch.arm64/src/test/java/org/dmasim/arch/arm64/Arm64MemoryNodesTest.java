@@ -7,12 +7,10 @@ import static org.dmasim.testing.Dt.props;
 import static org.dmasim.testing.Dt.root;
 import static org.dmasim.testing.Dt.string;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.dmasim.api.dt.DtNode;
-import org.dmasim.api.mem.MemAttr;
 import org.dmasim.api.platform.MemoryRange;
 import org.dmasim.testing.Dt;
 import org.dmasim.testing.FakeBootContext;
@@ -52,19 +50,5 @@ class Arm64MemoryNodesTest {
         assertTrue(c.log().kernelText().isEmpty());
         assertEquals(1, c.log().lines().size());
         assertTrue(c.log().lines().get(0).text().contains("overlaps an earlier bank"), c.log().lines().get(0).text());
-    }
-
-    @Test
-    void dmaHooksAreThoseOfA61Arm64Kernel() {
-        Arm64Dma dma = new Arm64Dma(Arm64Kernel.of(org.dmasim.api.platform.KernelVersion.parse("6.1")).cacheAlignment());
-        assertEquals(128, dma.cacheAlignment(), "ARCH_DMA_MINALIGN; cache_line_size() only from 6.5");
-        assertEquals(64, Arm64Kernel.of(org.dmasim.api.platform.KernelVersion.parse("6.12")).cacheAlignment(),
-            "6.12: cache_line_size(), CTR_EL0.CWG of the CPU");
-        assertFalse(dma.defaultCoherent(), "no OF_DMA_DEFAULT_COHERENT on arm64");
-        assertTrue(dma.directRemap());
-        assertEquals(MemAttr.NORMAL_NC, dma.coherentPgprot(false, 0));
-        assertEquals(MemAttr.NORMAL, dma.coherentPgprot(true, 0));
-        dma.prepCoherent(0x40000000L, 8192);
-        assertEquals(8192, dma.prepCoherentBytes(), "arch_dma_prep_coherent cleans the buffer to PoC");
     }
 }

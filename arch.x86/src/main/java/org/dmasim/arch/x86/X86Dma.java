@@ -1,13 +1,15 @@
 package org.dmasim.arch.x86;
 
 import org.dmasim.api.dma.ArchDma;
+import org.dmasim.api.dma.DmaDirection;
 import org.dmasim.api.mem.MemAttr;
 
 /**
  * x86_64's DMA hooks in 6.1: none. The arch selects no ARCH_HAS_SYNC_DMA_* and no
  * ARCH_DMA_MINALIGN, so every device is coherent, coherent buffers are plain linear-map
  * (write-back) memory, {@code arch_dma_prep_coherent} does not exist and
- * {@code dma_get_cache_alignment()} returns 1.
+ * {@code dma_get_cache_alignment()} returns 1. Devices snoop the CPU caches: the platform's
+ * cache model serves them through its coherent device port, and the sync hooks do nothing.
  */
 final class X86Dma implements ArchDma {
     @Override
@@ -38,5 +40,15 @@ final class X86Dma implements ArchDma {
     @Override
     public long prepCoherentBytes() {
         return 0;
+    }
+
+    @Override
+    public void syncDmaForDevice(long phys, long size, DmaDirection dir) {
+        // No ARCH_HAS_SYNC_DMA_FOR_DEVICE: the hook compiles to nothing (devices snoop).
+    }
+
+    @Override
+    public void syncDmaForCpu(long phys, long size, DmaDirection dir) {
+        // No ARCH_HAS_SYNC_DMA_FOR_CPU: the hook compiles to nothing.
     }
 }

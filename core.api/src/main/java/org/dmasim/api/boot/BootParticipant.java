@@ -60,4 +60,28 @@ public interface BootParticipant {
      * the kernel would reject outright throws {@link org.dmasim.api.platform.InvalidInputException}.
      */
     void run(BootPhase phase, BootContext context);
+
+    /**
+     * Starts this backend's run-time instance for one platform and offers its services
+     * ({@link RuntimeContext#offer}). Called once the platform booted with this participant
+     * ({@link RuntimeContext#late()} false: wrap what the boot built), and, for a participant that
+     * {@link #startsLate() starts late}, whenever it arrives on a platform that is already running
+     * without an active instance of it ({@code late()} true).
+     *
+     * @since 2.3
+     */
+    default void start(RuntimeContext context) {
+    }
+
+    /**
+     * Whether a new run-time instance of this backend can start on a running platform (the
+     * kernel's late init paths), so that stopping or replacing the backend drains its old
+     * instance instead of re-booting the platform. Backends that own the platform's core state
+     * (the architecture, the page allocator, dma.core's devices) cannot: losing one re-boots.
+     *
+     * @since 2.3
+     */
+    default boolean startsLate() {
+        return false;
+    }
 }

@@ -47,8 +47,20 @@ public class DeviceInfoDTO {
     public CmaAreaDTO cmaArea;
     /** {@code dev->dma_mem}: the per-device coherent pool, or null. */
     public CoherentPoolDTO coherentPool;
-    /** Which DMA ops serve the device: "direct" (dma-direct, {@code get_dma_ops() == NULL}). */
+    /** Which DMA ops serve the device: "direct" (dma-direct, {@code get_dma_ops() == NULL}), or the ops' name ("iommu"). */
     public String dmaOps;
+    /**
+     * The backend instances that serve the device: first those new work goes to (its ops' own
+     * instance, swiotlb, the CMA allocator when it has an area, the atomic pools for a
+     * non-coherent device that remaps), then any other instance still holding some of its
+     * buffers or mappings (a replaced one, draining). Empty, never null, for a device nothing
+     * serves but dma-direct.
+     *
+     * @since 1.2
+     */
+    public List<BackendDTO> backends;
+    /** Live streaming mappings of the device. @since 1.2 */
+    public int mappings;
     /** {@code is_swiotlb_active(dev)}: the device can bounce through swiotlb. */
     public boolean swiotlbActive;
     /** {@code is_swiotlb_force_bounce(dev)} ({@code swiotlb=force}). */
@@ -57,6 +69,22 @@ public class DeviceInfoDTO {
     public long maxMappingSize;
     /** {@code dma_opt_mapping_size()}; -1 = SIZE_MAX. */
     public long optMappingSize;
+
+    /** A backend instance as the device view shows it. @since 1.2 */
+    public static class BackendDTO {
+        /** swiotlb, cma, atomicpool, iommu, ... */
+        public String kind;
+        /** {@code swiotlb#2}. */
+        public String id;
+        /** ACTIVE, DRAINING or RELEASED. */
+        public String state;
+        /** What the instance is ({@code bounce pool [mem ...]}). */
+        public String description;
+        /** What it holds for every device. */
+        public long held;
+        /** What it holds for this device: its buffers and mappings there. */
+        public long heldForDevice;
+    }
 
     /** One {@code struct bus_dma_region}. */
     public static class DmaRangeDTO {

@@ -32,4 +32,24 @@ public interface ArchDma {
 
     /** How many {@code arch_dma_prep_coherent} calls and bytes were cleaned so far. */
     long prepCoherentBytes();
+
+    /**
+     * {@code arch_sync_dma_for_device(paddr, size, dir)}: what dma-direct asks before the device
+     * touches a streaming buffer of a non-coherent device (arm64: clean to the point of
+     * coherency). Nothing on an architecture without ARCH_HAS_SYNC_DMA_FOR_DEVICE (x86).
+     *
+     * @since 1.2
+     */
+    default void syncDmaForDevice(long phys, long size, DmaDirection dir) {
+    }
+
+    /**
+     * {@code arch_sync_dma_for_cpu(paddr, size, dir)}: what dma-direct asks before the CPU reads
+     * what a non-coherent device wrote (arm64: invalidate, partial edge lines cleaned and
+     * invalidated). Nothing on an architecture without ARCH_HAS_SYNC_DMA_FOR_CPU (x86).
+     *
+     * @since 1.2
+     */
+    default void syncDmaForCpu(long phys, long size, DmaDirection dir) {
+    }
 }

@@ -2,6 +2,9 @@ package org.dmasim.api.dma;
 
 import java.util.List;
 import java.util.Optional;
+import org.dmasim.api.addr.CpuAddr;
+import org.dmasim.api.addr.DmaAddr;
+import org.dmasim.api.addr.PhysAddr;
 import org.dmasim.api.device.DeviceInfoDTO;
 import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.mem.KernelVm;
@@ -16,6 +19,18 @@ import org.osgi.annotation.versioning.ProviderType;
  * platform log when it prints one). Misuse the kernel would only catch with DMA-API debugging
  * (freeing what was never allocated, a wrong size or CPU address) throws
  * {@link IllegalArgumentException} carrying the DMA-API debug message, and changes nothing.
+ *
+ * <p>Every call goes to the device's current {@link DmaOps} (dma-direct unless an IOMMU or a test
+ * set others); what a buffer or mapping was made by serves its free, unmap and syncs. Addresses
+ * follow the vocabulary of {@link org.dmasim.api.addr}: {@code phys}, {@code dmaHandle},
+ * {@code cpuAddr}.
+ *
+ * <p>The streaming calls check their arguments as {@code kernel/dma/mapping.c} does: an invalid
+ * direction ({@link DmaDirection#NONE}) is a kernel BUG, refused here with
+ * {@link IllegalArgumentException} and no change; a device without a DMA mask gets the kernel's
+ * warning and {@code DMA_MAPPING_ERROR} (0 segments for a list). Unmapping or syncing what is not
+ * mapped (or mapped as something else, or unmapping twice) is refused with the DMA-API debug
+ * message, as frees are.
  */
 @ProviderType
 public interface DmaApi {
@@ -147,6 +162,137 @@ public interface DmaApi {
 
     /** Live coherent allocations of all devices, oldest first. */
     List<CoherentBuffer> allocations();
+
+    // ---- per-device DMA ops (include/linux/dma-map-ops.h) ----
+
+    /**
+     * {@code get_dma_ops(dev)}: the ops the device's calls go to; empty means dma-direct
+     * ({@code dev->dma_ops} NULL).
+     *
+     * @since 1.2
+     */
+    Optional<DmaOps> dmaOps(DmaDevice dev);
+
+    /**
+     * {@code set_dma_ops(dev, ops)}, null for dma-direct. New calls go to the new ops at once;
+     * buffers and mappings made by the previous ones keep going back to them.
+     *
+     * @since 1.2
+     */
+    void setDmaOps(DmaDevice dev, DmaOps ops);
+
+    /**
+     * {@code dev->dma_ops_bypass} (CONFIG_DMA_OPS_BYPASS): while set, a call whose mask (the
+     * coherent mask for allocations, the DMA mask for mappings) covers all RAM goes to
+     * dma-direct despite the ops.
+     *
+     * @since 1.2
+     */
+    void setDmaOpsBypass(DmaDevice dev, boolean bypass);
+
+    /** {@code dma_get_merge_boundary}: 0 (cannot merge) for dma-direct. @since 1.2 */
+    long mergeBoundary(DmaDevice dev);
+
+    // ---- streaming DMA (dma-mapping.h) ----
+
+    /**
+     * {@code dma_map_single_attrs}: maps {@code size} bytes at a linear-map CPU address for
+     * {@code dir}. A vmalloc address is rejected as the kernel does ({@code rejecting DMA map of
+     * vmalloc memory}, DMA_MAPPING_ERROR).
+     *
+     * @return the bus address to give the device, or {@link DmaAddr#MAPPING_ERROR}; test it with
+     *     {@link #mappingError}
+     * @throws IllegalArgumentException for DMA_NONE, or a CPU address that is not a kernel
+     *     address of this platform
+     * @since 1.2
+     */
+    DmaAddr mapSingle(DmaDevice dev, CpuAddr cpuAddr, long size, DmaDirection dir, long attrs);
+
+    /** {@code dma_unmap_single_attrs}. @since 1.2 */
+    void unmapSingle(DmaDevice dev, DmaAddr dmaHandle, long size, DmaDirection dir, long attrs);
+
+    /** {@code dma_map_page_attrs}: {@code size} bytes from {@code offset} into page {@code pfn}. @since 1.2 */
+    DmaAddr mapPage(DmaDevice dev, long pfn, long offset, long size, DmaDirection dir, long attrs);
+
+    /** {@code dma_unmap_page_attrs}. @since 1.2 */
+    void unmapPage(DmaDevice dev, DmaAddr dmaHandle, long size, DmaDirection dir, long attrs);
+
+    /**
+     * {@code dma_map_sg_attrs}: maps the first {@code nents} entries of the list, writing their DMA
+     * segments into it; the number of segments, 0 on failure. Unmap with the same {@code nents},
+     * not the returned count.
+     *
+     * @since 1.2
+     */
+    int mapSg(DmaDevice dev, SgTable sg, int nents, DmaDirection dir, long attrs);
+
+    /**
+     * {@code dma_map_sgtable}: maps every entry, sets {@link SgTable#nents()}; 0, or -EINVAL,
+     * -ENOMEM or -EIO.
+     *
+     * @since 1.2
+     */
+    int mapSgtable(DmaDevice dev, SgTable sgt, DmaDirection dir, long attrs);
+
+    /** {@code dma_unmap_sg_attrs} with the {@code nents} given to the map. @since 1.2 */
+    void unmapSg(DmaDevice dev, SgTable sg, int nents, DmaDirection dir, long attrs);
+
+    /** {@code dma_unmap_sgtable}. @since 1.2 */
+    default void unmapSgtable(DmaDevice dev, SgTable sgt, DmaDirection dir, long attrs) {
+        unmapSg(dev, sgt, sgt.origNents(), dir, attrs);
+    }
+
+    /** {@code dma_map_resource}: an MMIO range for peer-to-peer DMA, never bounced. @since 1.2 */
+    DmaAddr mapResource(DmaDevice dev, PhysAddr phys, long size, DmaDirection dir, long attrs);
+
+    /** {@code dma_unmap_resource}. @since 1.2 */
+    void unmapResource(DmaDevice dev, DmaAddr dmaHandle, long size, DmaDirection dir, long attrs);
+
+    /** {@code dma_sync_single_for_cpu}. @since 1.2 */
+    void syncSingleForCpu(DmaDevice dev, DmaAddr dmaHandle, long size, DmaDirection dir);
+
+    /** {@code dma_sync_single_for_device}. @since 1.2 */
+    void syncSingleForDevice(DmaDevice dev, DmaAddr dmaHandle, long size, DmaDirection dir);
+
+    /** {@code dma_sync_single_range_for_cpu}: {@code size} bytes from {@code offset} into the mapping. @since 1.2 */
+    default void syncSingleRangeForCpu(DmaDevice dev, DmaAddr dmaHandle, long offset, long size, DmaDirection dir) {
+        syncSingleForCpu(dev, dmaHandle.plus(offset), size, dir);
+    }
+
+    /** {@code dma_sync_single_range_for_device}. @since 1.2 */
+    default void syncSingleRangeForDevice(DmaDevice dev, DmaAddr dmaHandle, long offset, long size,
+        DmaDirection dir) {
+        syncSingleForDevice(dev, dmaHandle.plus(offset), size, dir);
+    }
+
+    /** {@code dma_sync_sg_for_cpu} of the first {@code nents} entries (the map's nents). @since 1.2 */
+    void syncSgForCpu(DmaDevice dev, SgTable sg, int nents, DmaDirection dir);
+
+    /** {@code dma_sync_sg_for_device}. @since 1.2 */
+    void syncSgForDevice(DmaDevice dev, SgTable sg, int nents, DmaDirection dir);
+
+    /**
+     * {@code dma_mapping_error}: -ENOMEM for {@link DmaAddr#MAPPING_ERROR}, else 0.
+     *
+     * @since 1.2
+     */
+    int mappingError(DmaDevice dev, DmaAddr dmaHandle);
+
+    /** {@code dma_need_sync}: whether syncs of this mapping do anything. @since 1.2 */
+    boolean needSync(DmaDevice dev, DmaAddr dmaHandle);
+
+    /** Live streaming mappings of all devices, oldest first. @since 1.2 */
+    List<StreamingMapping> mappings();
+
+    /**
+     * A device's access to {@code size} bytes at {@code dmaHandle}: the CPU physical address the
+     * bus delivers it to. A range inside a mapping whose backend was forced out (revoked) faults
+     * instead of reaching memory that now belongs to someone else.
+     *
+     * @throws BusFault when no memory answers there, or the mapping was revoked
+     * @since 1.2
+     */
+    PhysAddr deviceAccess(DmaDevice dev, DmaAddr dmaHandle, long size);
 
     /** CPU access to what the API returned. */
     KernelVm kernelVm();

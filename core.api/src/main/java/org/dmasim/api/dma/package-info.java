@@ -1,7 +1,13 @@
 /**
  * The DMA mapping API of one platform ({@code include/linux/dma-mapping.h}): devices, masks,
- * coherent allocations and the per-architecture hooks dma-direct relies on.
+ * coherent allocations, streaming mappings, the per-device DMA ops SPI ({@link
+ * org.dmasim.api.dma.DmaOps}, {@code struct dma_map_ops}) that dma-direct and IOMMUs implement,
+ * and the per-architecture hooks dma-direct relies on.
+ *
+ * <p>Addresses follow {@link org.dmasim.api.addr}: {@code phys} (CPU physical), {@code dmaHandle}
+ * (bus), {@code cpuAddr} (kernel virtual), {@code userAddr} (user virtual); the streaming calls take
+ * and return them typed.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package org.dmasim.api.dma;

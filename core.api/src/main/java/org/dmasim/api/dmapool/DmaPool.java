@@ -61,8 +61,8 @@ public interface DmaPool {
     /** {@code dma_pool_alloc}: empty where the kernel returns NULL. */
     default Optional<DmaBlock> alloc(int gfp) {
         long[] handle = new long[1];
-        long vaddr = alloc(gfp, handle, 0);
-        return vaddr == 0 ? Optional.empty() : Optional.of(new DmaBlock(vaddr, handle[0]));
+        long cpuAddr = alloc(gfp, handle, 0);
+        return cpuAddr == 0 ? Optional.empty() : Optional.of(new DmaBlock(cpuAddr, handle[0]));
     }
 
     /** {@code dma_pool_zalloc}: the block reads as zeros. */
@@ -71,10 +71,10 @@ public interface DmaPool {
     }
 
     /** {@code dma_pool_free}. */
-    void free(long vaddr, long dma);
+    void free(long cpuAddr, long dmaHandle);
 
     default void free(DmaBlock block) {
-        free(block.vaddr(), block.dma());
+        free(block.cpuAddr(), block.dmaHandle());
     }
 
     /**

@@ -32,7 +32,7 @@ public interface DmaPoolEngine {
     long alloc(int gfp, long[] handle, int slot);
 
     /** See {@link DmaPool#free(long, long)}. */
-    void free(long vaddr, long dma);
+    void free(long cpuAddr, long dmaHandle);
 
     /**
      * The page handling of {@code dma_pool_destroy}, after the pool left its device's list.

@@ -7,8 +7,9 @@ import org.osgi.annotation.versioning.ProviderType;
 /**
  * The kernel virtual address space of one platform, as far as DMA needs it: the linear map
  * ({@code phys_to_virt}/{@code virt_to_phys}) and vmalloc-space aliases ({@code vmap}), each
- * with its memory type. CPU reads and writes go through here so that the CPU side (and,
- * later, its cache model) sees which alias was used.
+ * with its memory type. CPU reads and writes go through here so that the alias decides the
+ * path: a cacheable mapping ({@link MemAttr#cacheable()}) goes through the platform's
+ * {@link CpuCache}, a non-cacheable one (MT_NORMAL_NC) straight to RAM.
  *
  * <p>arm64 (48-bit VA, 4 KiB pages, no KASLR): linear address = {@code PAGE_OFFSET}
  * 0xffff000000000000 + (phys - memstart_addr), memstart_addr being the start of DRAM rounded
@@ -77,6 +78,6 @@ public interface KernelVm {
     /** The pfn whose {@code struct page} lives at addr, or -1. */
     long pageStructToPfn(long addr);
 
-    /** The physical memory behind every mapping. */
+    /** The physical memory behind every mapping: RAM itself, below the CPU cache (see {@link CpuCache#ram()}). */
     PhysMemory memory();
 }

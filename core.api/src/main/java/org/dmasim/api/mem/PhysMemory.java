@@ -3,10 +3,11 @@ package org.dmasim.api.mem;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * The contents of a platform's RAM, addressed by CPU physical address. Sparse: a page holds
- * bytes only once something non-zero was written into it, so a never-written page reads as
- * zeros and costs nothing. Devices and the CPU model both end up here; nothing in this
- * interface knows about caches (that is the CPU side's business).
+ * Memory addressed by CPU physical address. RAM itself is sparse: a page holds bytes only once
+ * something non-zero was written into it, so a never-written page reads as zeros and costs
+ * nothing. A platform has several views of the same RAM ({@link CpuCache}): the CPU's through
+ * its data cache (the platform's published {@code PhysMemory}), the CPU's through non-cacheable
+ * mappings, each device's port (snooping or not), and RAM itself.
  *
  * <p>Every method checks that the whole range lies in present RAM and throws
  * {@link IllegalArgumentException} naming the range otherwise, without touching anything.

@@ -57,6 +57,12 @@ public final class PlatformConfig {
      */
     public static final String DTB_SIZE = "dtb.size";
     /**
+     * The CPU data cache's eviction, {@code none} (default: lines leave only through cache
+     * maintenance) or {@code seed=N,rate=R} (seeded random write-back eviction); also a profile
+     * key. See {@link org.dmasim.api.mem.CacheEviction}.
+     */
+    public static final String CACHE_EVICT = "cache.evict";
+    /**
      * Backend choices {@code SUBSYSTEM=CHOICE} (String[] or comma-separated), e.g.
      * {@code dmapool=6.4}; they land in {@link PlatformSpec#options()}.
      */
@@ -138,6 +144,11 @@ public final class PlatformConfig {
     /** The blob's size as loaded: {@code file}, {@code qemu-dtb} or a size such as {@code 1M}. */
     public PlatformConfig dtbSize(String rule) {
         return put(DTB_SIZE, rule);
+    }
+
+    /** The CPU cache's eviction: {@code none} or {@code seed=N,rate=R}. */
+    public PlatformConfig cacheEvict(String noneOrSeedRate) {
+        return put(CACHE_EVICT, noneOrSeedRate);
     }
 
     /** One backend choice, e.g. {@code backend("dmapool", "6.4")}. */

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.dmasim.api.dt.DeviceTree;
+import org.dmasim.api.mem.CacheEviction;
 
 /**
  * Everything a platform boots from, resolved from a profile and the user's overrides:
@@ -23,10 +24,20 @@ import org.dmasim.api.dt.DeviceTree;
  * @param options backend selections and other dmasim-level settings (key = value)
  * @param loader where the boot loader put the kernel Image and the device-tree blob, the blob's
  *     size, and where the command line came from (arm64)
+ * @param cacheEviction how the simulated CPU data cache evicts lines ({@code cache.evict};
+ *     default none)
  */
 public record PlatformSpec(String name, Arch arch, Optional<DeviceTree> deviceTree, List<E820Entry> e820,
     List<MemoryRange> memOverride, KernelCmdline cmdline, Kconfig kconfig, int possibleCpus,
-    Map<String, String> options, BootLoader loader) {
+    Map<String, String> options, BootLoader loader, CacheEviction cacheEviction) {
+
+    /** A platform whose CPU cache never evicts. */
+    public PlatformSpec(String name, Arch arch, Optional<DeviceTree> deviceTree, List<E820Entry> e820,
+        List<MemoryRange> memOverride, KernelCmdline cmdline, Kconfig kconfig, int possibleCpus,
+        Map<String, String> options, BootLoader loader) {
+        this(name, arch, deviceTree, e820, memOverride, cmdline, kconfig, possibleCpus, options, loader,
+            CacheEviction.NONE);
+    }
 
     /** A platform loaded as QEMU's virt machine loads its kernel and device tree. */
     public PlatformSpec(String name, Arch arch, Optional<DeviceTree> deviceTree, List<E820Entry> e820,
@@ -42,6 +53,7 @@ public record PlatformSpec(String name, Arch arch, Optional<DeviceTree> deviceTr
 
     public PlatformSpec {
         java.util.Objects.requireNonNull(loader, "loader");
+        java.util.Objects.requireNonNull(cacheEviction, "cacheEviction");
         e820 = List.copyOf(e820);
         memOverride = List.copyOf(memOverride);
         options = Map.copyOf(options);

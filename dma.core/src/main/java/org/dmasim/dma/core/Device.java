@@ -1,10 +1,11 @@
 package org.dmasim.dma.core;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.dmasim.api.cma.CmaArea;
 import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.device.DmaRange;
+import org.dmasim.api.dma.DmaOps;
 
 /**
  * A {@code struct device} as the DMA API sees it. Masks and {@code dma_parms} change through
@@ -45,10 +46,29 @@ final class Device implements DmaDevice {
     private volatile long maxSegmentSize;
     private volatile long segmentBoundaryMask;
     private volatile long minAlignMask;
-    /** {@code dev->cma_area}: a per-device CMA area from memory-region, or null. */
-    volatile CmaArea cmaArea;
+    /**
+     * {@code dev->cma_area}: the name of a per-device CMA area from memory-region, or null. The
+     * area itself is found through the CMA instance serving at each call, never kept.
+     */
+    volatile String cmaAreaName;
     /** {@code dev->dma_mem}: per-device coherent memory, or null. */
     volatile DeviceCoherentMem dmaMem;
+    /** The DMA API that registered the device (what {@code own} checks without a lock). */
+    volatile Object owner;
+    /** {@code dev->dma_ops}: null for dma-direct. */
+    volatile DmaOps dmaOps;
+    /** {@code dev->dma_ops_bypass}. */
+    volatile boolean opsBypass;
+    /** The live streaming mappings: concurrent, no lock on the map and unmap paths. */
+    private final DeviceMappings mappings = new DeviceMappings();
+    /** Guards {@link #revoked}. */
+    private final Object revokedLock = new Object();
+    /**
+     * Mappings revoked by a forced-out backend, kept for the platform's life: their unmap and syncs
+     * are refused and device access through them faults (their memory went back to its owner).
+     */
+    private final List<Mapping> revoked = new ArrayList<>();
+    private volatile boolean anyRevoked;
 
     /**
      * @param busName the bus as {@code dev_driver_string()} names it without a driver: "platform",
@@ -184,6 +204,66 @@ final class Device implements DmaDevice {
     /** {@code dev_driver_string()} for a device with no driver bound: the bus name. */
     String driverString() {
         return busName;
+    }
+
+    // ---- the device's streaming mappings ----
+
+    /** Registers a mapping under its bus address (each DMA segment's, for a list). */
+    void addMapping(Mapping m) {
+        mappings.add(m);
+    }
+
+    /** Unregisters a mapping; false when another call removed it first. */
+    boolean removeMapping(Mapping m) {
+        return mappings.remove(m);
+    }
+
+    /**
+     * The unmap fast path: removes and returns the one mapping registered at {@code dmaHandle} when
+     * it is of {@code kind} and {@code size}; null (and nothing changes) otherwise, for the caller
+     * to find out why.
+     */
+    Mapping takeMapping(long dmaHandle, Mapping.Kind kind, long size) {
+        return mappings.take(dmaHandle, kind, size);
+    }
+
+    /** Every mapping registered at {@code dmaHandle}. */
+    Mapping[] mappingsAt(long dmaHandle) {
+        return mappings.at(dmaHandle);
+    }
+
+    /** The mapping whose bus range holds [addr, addr + size), or null. */
+    Mapping mappingContaining(long addr, long size) {
+        return mappings.containing(addr, size);
+    }
+
+    List<Mapping> mappings() {
+        return mappings.all();
+    }
+
+    /** Moves a mapping from the live table to the revoked ones ({@code by}, its backend, was forced out). */
+    void revoke(Mapping m, String by) {
+        synchronized (revokedLock) {
+            removeMapping(m);
+            m.revoke(by);
+            revoked.add(m);
+            anyRevoked = true;
+        }
+    }
+
+    /** A revoked mapping registered at {@code dmaHandle} (or holding it, with {@code within}), or null. */
+    Mapping revokedAt(long dmaHandle, long size, boolean within) {
+        if (!anyRevoked) {
+            return null;
+        }
+        synchronized (revokedLock) {
+            for (Mapping m : revoked) {
+                if (within ? m.overlaps(dmaHandle, Math.max(size, 1)) : m.dmaHandle == dmaHandle) {
+                    return m;
+                }
+            }
+            return null;
+        }
     }
 
     @Override

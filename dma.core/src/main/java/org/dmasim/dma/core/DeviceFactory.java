@@ -275,7 +275,7 @@ final class DeviceFactory {
     private void attach(Device dev, ReservedMem rmem) {
         Object owner = rmem.owner().orElse(null);
         if (owner instanceof CmaArea cma) {
-            dev.cmaArea = cma;
+            dev.cmaAreaName = cma.name();
         } else if (owner != null && rmem.compatible().orElse("").equals("shared-dma-pool")) {
             DeviceCoherentMem mem;
             synchronized (poolsByRegion) {

@@ -1,16 +1,15 @@
 package org.dmasim.dma.core;
 
 import java.util.EnumSet;
-import java.util.Optional;
 import java.util.Set;
+import org.dmasim.api.backend.RuntimeServices;
 import org.dmasim.api.boot.BootContext;
 import org.dmasim.api.boot.BootParticipant;
 import org.dmasim.api.boot.BootPhase;
 import org.dmasim.api.boot.ReservedMem;
 import org.dmasim.api.boot.ReservedMemHandler;
+import org.dmasim.api.boot.RuntimeContext;
 import org.dmasim.api.boot.ZoneLimits;
-import org.dmasim.api.cma.CmaArea;
-import org.dmasim.api.cma.CmaAreas;
 import org.dmasim.api.dma.ArchDma;
 import org.dmasim.api.dma.DmaApi;
 import org.dmasim.api.mem.KernelVm;
@@ -18,8 +17,6 @@ import org.dmasim.api.mm.Page;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.mm.ZoneType;
 import org.dmasim.api.platform.Arch;
-import org.dmasim.api.pool.AtomicPools;
-import org.dmasim.api.swiotlb.SwiotlbPool;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -68,15 +65,15 @@ public final class DmaCoreBoot implements BootParticipant, ReservedMemHandler {
     @Override
     public void run(BootPhase phase, BootContext ctx) {
         ZoneLimits limits = ctx.require(ZoneLimits.class);
-        Optional<CmaArea> defaultCma = ctx.get(CmaAreas.class).flatMap(CmaAreas::defaultArea)
-            .filter(a -> a.count() > 0);
-        DmaEnv env = new DmaEnv(ctx.require(ArchDma.class), ctx.require(KernelVm.class),
-            ctx.require(PageAllocator.class), defaultCma, ctx.get(AtomicPools.class), limits.zoneDmaLimit(),
+        RuntimeServices services = ctx.require(RuntimeServices.class);
+        DmaEnv env = DmaEnv.of(ctx.require(ArchDma.class), ctx.require(KernelVm.class),
+            ctx.require(PageAllocator.class), services, limits.zoneDmaLimit(),
             limits.configured(ZoneType.DMA), limits.configured(ZoneType.DMA32),
-            ctx.memblock().endOfDram() >>> Page.PAGE_SHIFT, ctx.get(SwiotlbPool.class),
+            ctx.memblock().endOfDram() >>> Page.PAGE_SHIFT,
             (int) ctx.spec().kconfig().number("CMA_ALIGNMENT"), ctx.memblock().memory(), ctx.log());
         DeviceFactory factory = new DeviceFactory(env, ctx.reservedMem(), ctx.deviceTree());
         DmaMapping api = new DmaMapping(env, factory);
+        services.addRevoker(api);
         for (Device dev : factory.populate()) {
             if (!api.register(dev)) {
                 // sysfs only refuses a name twice in one directory or on one bus; dmasim's registry
@@ -86,5 +83,15 @@ public final class DmaCoreBoot implements BootParticipant, ReservedMemHandler {
             }
         }
         ctx.put(DmaApi.class, api);
+    }
+
+    /**
+     * The platform's DMA API serves it at run time as this bundle's {@link DmaApi}. dma.core owns the
+     * platform's devices: it does not start late, so losing it re-boots the platform.
+     */
+    @Override
+    public void start(RuntimeContext rt) {
+        rt.get(DmaApi.class).ifPresent(api -> rt.offer(DmaApi.class, api,
+            rt.newInstance("the DMA API (mapping.c, dma-direct)", () -> { })));
     }
 }

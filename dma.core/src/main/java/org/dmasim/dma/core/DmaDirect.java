@@ -1,10 +1,14 @@
 package org.dmasim.dma.core;
 
 import java.util.Optional;
+import org.dmasim.api.backend.BackendInstance;
+import org.dmasim.api.backend.RuntimeServices.Served;
 import org.dmasim.api.cma.CmaArea;
+import org.dmasim.api.cma.CmaAreas;
 import org.dmasim.api.dma.CoherentBuffer;
 import org.dmasim.api.dma.CoherentSource;
 import org.dmasim.api.dma.DmaAttrs;
+import org.dmasim.api.dma.DmaOps.Allocation;
 import org.dmasim.api.mem.MemAttr;
 import org.dmasim.api.mm.Gfp;
 import org.dmasim.api.mm.Page;
@@ -33,10 +37,19 @@ import org.dmasim.api.pool.AtomicPools;
  *     {@code dma_pgprot} (Normal-NC); coherent: the linear map. Zero the buffer through the CPU
  *     address. Handle = phys_to_dma(phys).</li>
  * </ol>
+ *
+ * <p>CMA and the atomic pools are the backend instances serving when the call is made
+ * ({@link DmaEnv}); a buffer they served holds one of the instance's holdings and remembers the
+ * area or pools (the allocation's cookie), so that its free goes back to them even after the
+ * backend was replaced.
  */
 final class DmaDirect {
-    /** Pages a buffer came from: the first pfn, the bytes really taken, and from where. */
-    record Chunk(long pfn, long reserved, CoherentSource source, String sourceName) {
+    /**
+     * Pages a buffer came from: the first pfn, the bytes really taken, from where, and the backend
+     * instance (with the CMA area or atomic pools object) that handed them out, or none (buddy).
+     */
+    record Chunk(long pfn, long reserved, CoherentSource source, String sourceName, BackendInstance backend,
+        Object cookie) {
     }
 
     private final DmaEnv env;
@@ -46,7 +59,7 @@ final class DmaDirect {
     }
 
     /** {@code dma_direct_alloc}; gfp has already lost its zone bits (dma_alloc_attrs strips them). */
-    Optional<CoherentBuffer> alloc(Device dev, long requested, int gfp, long attrs) {
+    Optional<Allocation> alloc(Device dev, long requested, int gfp, long attrs) {
         long size = Page.pageAlign(requested);
         if ((attrs & DmaAttrs.NO_WARN) != 0) {
             gfp |= Gfp.__GFP_NOWARN;
@@ -95,7 +108,7 @@ final class DmaDirect {
     }
 
     /** {@code dma_direct_alloc_pages} (dma_alloc_pages / dma_alloc_noncoherent): linear map, zeroed. */
-    Optional<CoherentBuffer> allocLinearPages(Device dev, long requested, int gfp, String kind) {
+    Optional<Allocation> allocLinearPages(Device dev, long requested, int gfp, String kind) {
         long size = Page.pageAlign(requested);
         Optional<Chunk> c = allocPages(dev, size, gfp);
         if (c.isEmpty()) {
@@ -107,27 +120,36 @@ final class DmaDirect {
         return Optional.of(buffer(dev, cpu, phys, requested, c.get(), MemAttr.NORMAL, false, 0, kind));
     }
 
-    private CoherentBuffer buffer(Device dev, long cpu, long phys, long requested, Chunk c, MemAttr attr,
+    private Allocation buffer(Device dev, long cpu, long phys, long requested, Chunk c, MemAttr attr,
         boolean remapped, long attrs, String kind) {
-        return new CoherentBuffer(dev.name(), cpu, DmaAddress.physToDma(dev, phys), phys, requested, c.reserved(),
-            c.source(), c.sourceName(), attr, remapped, attrs, kind);
+        CoherentBuffer b = new CoherentBuffer(dev.name(), cpu, DmaAddress.physToDma(dev, phys), phys, requested,
+            c.reserved(), c.source(), c.sourceName(), attr, remapped, attrs, kind);
+        return new Allocation(b, Optional.ofNullable(c.backend()), c.cookie());
     }
 
-    /** {@code dma_direct_alloc_from_pool}. */
-    private Optional<CoherentBuffer> allocFromPool(Device dev, long size, long requested, int gfp, long attrs) {
-        Optional<AtomicPools> pools = env.atomicPools();
-        if (pools.isEmpty()) {
+    /** {@code dma_direct_alloc_from_pool}: the atomic pools serving now. */
+    private Optional<Allocation> allocFromPool(Device dev, long size, long requested, int gfp, long attrs) {
+        Optional<Served<AtomicPools>> served = env.atomicPools();
+        if (served.isEmpty() || !served.get().instance().tryHold()) {
             env.log().warn("Failed to get suitable pool for " + dev.name());
             return Optional.empty();
         }
+        AtomicPools pools = served.get().service();
+        BackendInstance instance = served.get().instance();
         gfp |= optimalGfp(dev);
-        Optional<AtomicPools.Block> b = pools.get().alloc(dev.name(), size, gfp,
-            phys -> DmaAddress.coherentOk(dev, phys, size));
+        Optional<AtomicPools.Block> b;
+        try {
+            b = pools.alloc(dev.name(), size, gfp, phys -> DmaAddress.coherentOk(dev, phys, size));
+        } catch (RuntimeException e) {
+            instance.unhold();
+            throw e;
+        }
         if (b.isEmpty()) {
+            instance.unhold();
             return Optional.empty();
         }
         long phys = b.get().phys();
-        Chunk c = new Chunk(Page.pfnDown(phys), size, CoherentSource.ATOMIC_POOL, b.get().pool());
+        Chunk c = new Chunk(Page.pfnDown(phys), size, CoherentSource.ATOMIC_POOL, b.get().pool(), instance, pools);
         return Optional.of(buffer(dev, b.get().cpuAddr(), phys, requested, c, env.vm().attr(b.get().cpuAddr()), true,
             attrs, "coherent"));
     }
@@ -152,7 +174,7 @@ final class DmaDirect {
         gfp |= optimalGfp(dev);
         Optional<Chunk> cma = allocContiguous(dev, size, gfp);
         if (cma.isPresent() && !DmaAddress.coherentOk(dev, Page.pfnPhys(cma.get().pfn()), size)) {
-            freeContiguous(dev, cma.get().pfn(), size);
+            freeContiguous(cma.get(), size);
             cma = Optional.empty();
         }
         if (cma.isPresent()) {
@@ -166,7 +188,7 @@ final class DmaDirect {
                 return Optional.empty();
             }
             if (DmaAddress.coherentOk(dev, Page.pfnPhys(pfn), size)) {
-                return Optional.of(new Chunk(pfn, Page.PAGE_SIZE << order, CoherentSource.BUDDY, "buddy"));
+                return Optional.of(new Chunk(pfn, Page.PAGE_SIZE << order, CoherentSource.BUDDY, "buddy", null, null));
             }
             buddy.freePages(pfn, order);
             if (env.zoneDma32() && physLimit != -1L && (gfp & (Gfp.GFP_DMA32 | Gfp.GFP_DMA)) == 0) {
@@ -179,51 +201,88 @@ final class DmaDirect {
         }
     }
 
-    /** {@code dma_alloc_contiguous}. */
+    /**
+     * {@code dma_alloc_contiguous}: the device's own area (by its name, in the CMA instance serving
+     * now) for any size, else the default one for more than a page; blocking requests only.
+     */
     private Optional<Chunk> allocContiguous(Device dev, long size, int gfp) {
         if (!Gfp.allowsBlocking(gfp)) {
             return Optional.empty();
         }
-        CmaArea own = dev.cmaArea;
-        if (own != null) {
-            return cmaAllocAligned(own, size, gfp, CoherentSource.DEVICE_CMA);
-        }
-        if (size <= Page.PAGE_SIZE || env.defaultCma().isEmpty()) {
+        Optional<Served<CmaAreas>> served = env.cma();
+        if (served.isEmpty()) {
             return Optional.empty();
         }
-        return cmaAllocAligned(env.defaultCma().get(), size, gfp, CoherentSource.DEFAULT_CMA);
+        String own = dev.cmaAreaName;
+        if (own != null) {
+            Optional<CmaArea> area = served.get().service().byName(own);
+            return area.isEmpty() ? Optional.empty()
+                : cmaAllocAligned(served.get(), area.get(), size, gfp, CoherentSource.DEVICE_CMA);
+        }
+        Optional<CmaArea> def = served.get().service().defaultArea().filter(a -> a.count() > 0);
+        if (size <= Page.PAGE_SIZE || def.isEmpty()) {
+            return Optional.empty();
+        }
+        return cmaAllocAligned(served.get(), def.get(), size, gfp, CoherentSource.DEFAULT_CMA);
     }
 
-    private Optional<Chunk> cmaAllocAligned(CmaArea cma, long size, int gfp, CoherentSource source) {
+    private Optional<Chunk> cmaAllocAligned(Served<CmaAreas> served, CmaArea cma, long size, int gfp,
+        CoherentSource source) {
+        BackendInstance instance = served.instance();
+        if (!instance.tryHold()) {
+            return Optional.empty();
+        }
         int align = Math.min(Page.getOrder(size), env.cmaAlignment());
         long count = size >>> Page.PAGE_SHIFT;
-        long pfn = cma.alloc(count, align, (gfp & Gfp.__GFP_NOWARN) != 0);
-        return pfn < 0 ? Optional.empty() : Optional.of(new Chunk(pfn, size, source, cma.name()));
+        long pfn;
+        try {
+            pfn = cma.alloc(count, align, (gfp & Gfp.__GFP_NOWARN) != 0);
+        } catch (RuntimeException e) {
+            instance.unhold();
+            throw e;
+        }
+        if (pfn < 0) {
+            instance.unhold();
+            return Optional.empty();
+        }
+        return Optional.of(new Chunk(pfn, size, source, cma.name(), instance, cma));
     }
 
-    /** {@code dma_free_contiguous}: the device's CMA area, else the default one, else the buddy allocator. */
-    void freeContiguous(Device dev, long pfn, long size) {
+    /**
+     * {@code dma_free_contiguous} of pages {@link #allocPages} handed out: back to the CMA area that
+     * gave them (through the instance that served them), else to the buddy allocator.
+     */
+    void freeContiguous(Chunk c, long size) {
         long count = Page.pageAlign(size) >>> Page.PAGE_SHIFT;
-        CmaArea own = dev.cmaArea;
-        if (own != null) {
-            if (own.release(pfn, count)) {
+        if (c.cookie() instanceof CmaArea area) {
+            boolean released = area.release(c.pfn(), count);
+            c.backend().unhold();
+            if (released) {
                 return;
             }
-        } else if (env.defaultCma().isPresent() && env.defaultCma().get().release(pfn, count)) {
-            return;
         }
-        env.buddy().freePages(pfn, Page.getOrder(size));
+        env.buddy().freePages(c.pfn(), Page.getOrder(size));
     }
 
-    /** {@code dma_direct_free} for a buffer this class handed out (the caller checked it). */
-    void free(Device dev, CoherentBuffer b) {
+    /** The chunk behind a buffer this class handed out. */
+    static Chunk chunkOf(Allocation a, long pfn) {
+        CoherentBuffer b = a.buffer();
+        return new Chunk(pfn, b.reserved(), b.source(), b.sourceName(), a.backend().orElse(null), a.cookie());
+    }
+
+    /** {@code dma_direct_free} for a buffer this class handed out (dma.core checked it). */
+    void free(Device dev, Allocation a) {
+        CoherentBuffer b = a.buffer();
         long size = Page.pageAlign(b.size());
         if ((b.attrs() & DmaAttrs.NO_KERNEL_MAPPING) != 0 && b.kind().equals("coherent")) {
-            freeContiguous(dev, Page.pfnDown(b.phys()), size);
+            freeContiguous(chunkOf(a, Page.pfnDown(b.phys())), size);
             return;
         }
         if (b.source() == CoherentSource.ATOMIC_POOL) {
-            if (!env.atomicPools().map(p -> p.free(b.cpuAddr(), size)).orElse(false)) {
+            AtomicPools pools = (AtomicPools) a.cookie();
+            boolean freed = pools.free(b.cpuAddr(), size);
+            a.backend().ifPresent(BackendInstance::unhold);
+            if (!freed) {
                 throw new IllegalStateException("atomic pool lost block " + Long.toHexString(b.cpuAddr()));
             }
             return;
@@ -231,6 +290,6 @@ final class DmaDirect {
         if (env.vm().isVmalloc(b.cpuAddr())) {
             env.vm().vunmap(b.cpuAddr());
         }
-        freeContiguous(dev, Page.pfnDown(DmaAddress.dmaToPhys(dev, b.dmaHandle())), size);
+        freeContiguous(chunkOf(a, Page.pfnDown(DmaAddress.dmaToPhys(dev, b.dmaHandle()))), size);
     }
 }

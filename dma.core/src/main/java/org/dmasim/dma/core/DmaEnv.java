@@ -2,8 +2,12 @@ package org.dmasim.dma.core;
 
 import java.util.List;
 import java.util.Optional;
+import org.dmasim.api.backend.RuntimeServices;
+import org.dmasim.api.backend.RuntimeServices.Current;
+import org.dmasim.api.backend.RuntimeServices.Served;
 import org.dmasim.api.boot.Memblock;
 import org.dmasim.api.cma.CmaArea;
+import org.dmasim.api.cma.CmaAreas;
 import org.dmasim.api.dma.ArchDma;
 import org.dmasim.api.mem.KernelVm;
 import org.dmasim.api.mm.PageAllocator;
@@ -12,25 +16,57 @@ import org.dmasim.api.pool.AtomicPools;
 import org.dmasim.api.swiotlb.SwiotlbPool;
 
 /**
- * What dma-direct reads from the rest of the kernel, captured once at boot.
+ * What dma-direct reads from the rest of the kernel: the facts of the boot, captured once
+ * (they never change while the platform runs), and the backends that can be replaced while it
+ * runs (swiotlb, CMA, the atomic pools), looked up in {@code services} at every call, never kept.
  *
  * @param zoneDmaLimit the highest address of ZONE_DMA as dma-direct compares against it:
  *     {@code DMA_BIT_MASK(zone_dma_bits)} (6.1), {@code zone_dma_limit} (6.12)
  * @param zoneDma CONFIG_ZONE_DMA
  * @param zoneDma32 CONFIG_ZONE_DMA32
  * @param maxPfn {@code max_pfn}: one past the last pfn of RAM
- * @param swiotlb the default bounce pool ({@code io_tlb_default_mem}), which every device's
- *     {@code dma_io_tlb_mem} points at; empty when swiotlb is not built in
+ * @param swiotlbNow the swiotlb pool serving now ({@code io_tlb_default_mem}, which every
+ *     device's {@code dma_io_tlb_mem} points at): a live view of the platform's run-time services
+ * @param cmaNow the CMA areas serving now (a live view)
+ * @param poolsNow the atomic pools serving now (a live view)
  * @param cmaAlignment CONFIG_CMA_ALIGNMENT
  * @param memory memblock.memory, for telling no-map (not System RAM) regions from RAM
  */
-record DmaEnv(ArchDma arch, KernelVm vm, PageAllocator buddy, Optional<CmaArea> defaultCma,
-    Optional<AtomicPools> atomicPools, long zoneDmaLimit, boolean zoneDma, boolean zoneDma32, long maxPfn,
-    Optional<SwiotlbPool> swiotlb, int cmaAlignment, List<Memblock.Region> memory, BootLog log) {
+record DmaEnv(ArchDma arch, KernelVm vm, PageAllocator buddy, Current<SwiotlbPool> swiotlbNow,
+    Current<CmaAreas> cmaNow, Current<AtomicPools> poolsNow, long zoneDmaLimit, boolean zoneDma, boolean zoneDma32,
+    long maxPfn, int cmaAlignment, List<Memblock.Region> memory, BootLog log) {
+
+    /** The environment of one platform, whose replaceable backends are read from {@code services} at each call. */
+    static DmaEnv of(ArchDma arch, KernelVm vm, PageAllocator buddy, RuntimeServices services, long zoneDmaLimit,
+        boolean zoneDma, boolean zoneDma32, long maxPfn, int cmaAlignment, List<Memblock.Region> memory, BootLog log) {
+        return new DmaEnv(arch, vm, buddy, services.current(SwiotlbPool.class), services.current(CmaAreas.class),
+            services.current(AtomicPools.class), zoneDmaLimit, zoneDma, zoneDma32, maxPfn, cmaAlignment, memory, log);
+    }
+
+    /** The swiotlb instance serving now, if the swiotlb backend runs. */
+    Optional<Served<SwiotlbPool>> swiotlb() {
+        return swiotlbNow.optional();
+    }
+
+    /** The CMA instance serving now. */
+    Optional<Served<CmaAreas>> cma() {
+        return cmaNow.optional();
+    }
+
+    /** The atomic pools serving now. */
+    Optional<Served<AtomicPools>> atomicPools() {
+        return poolsNow.optional();
+    }
+
+    /** {@code dma_contiguous_default_area} of the CMA instance serving now (an area that failed activation has no pages). */
+    Optional<CmaArea> defaultCma() {
+        return cma().flatMap(s -> s.service().defaultArea()).filter(a -> a.count() > 0);
+    }
 
     /** {@code is_swiotlb_active(dev)}: the device's bounce pool has slots. */
     boolean swiotlbActive() {
-        return swiotlb.map(p -> p.nslabs() > 0).orElse(false);
+        Served<SwiotlbPool> s = swiotlbNow.get();
+        return s != null && s.service().nslabs() > 0;
     }
 
     /**
@@ -38,7 +74,8 @@ record DmaEnv(ArchDma arch, KernelVm vm, PageAllocator buddy, Optional<CmaArea> 
      * {@code mem->force_bounce} is only set when the pool is initialised, so no pool, no force.
      */
     boolean swiotlbForceBounce() {
-        return swiotlbActive() && swiotlb.get().forceBounce();
+        Served<SwiotlbPool> s = swiotlbNow.get();
+        return s != null && s.service().nslabs() > 0 && s.service().forceBounce();
     }
 
     /** {@code region_intersects(..., IORESOURCE_SYSTEM_RAM)}: the parts of RAM without NOMAP. */

@@ -5,43 +5,118 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
+import org.dmasim.api.addr.CpuAddr;
+import org.dmasim.api.addr.DmaAddr;
+import org.dmasim.api.addr.PhysAddr;
+import org.dmasim.api.backend.BackendInstance;
+import org.dmasim.api.backend.Revoker;
 import org.dmasim.api.boot.Errno;
 import org.dmasim.api.cma.CmaArea;
 import org.dmasim.api.device.DeviceInfoDTO;
 import org.dmasim.api.device.DmaDevice;
+import org.dmasim.api.dma.BusFault;
 import org.dmasim.api.dma.CoherentBuffer;
 import org.dmasim.api.dma.CoherentSource;
 import org.dmasim.api.dma.DeviceSpec;
 import org.dmasim.api.dma.DmaApi;
+import org.dmasim.api.dma.DmaDirection;
+import org.dmasim.api.dma.DmaOps;
+import org.dmasim.api.dma.SgTable;
+import org.dmasim.api.dma.StreamingMapping;
 import org.dmasim.api.mem.KernelVm;
 import org.dmasim.api.mm.Gfp;
 import org.dmasim.api.mm.Page;
-import org.dmasim.api.swiotlb.SwiotlbPool;
 
 /**
  * The DMA API of one platform ({@code kernel/dma/mapping.c} + {@code coherent.c}): the device
- * registry, mask rules, per-device coherent memory in front of dma-direct, and the
- * bookkeeping that lets every free be checked and sent back to whatever served it.
+ * registry, mask rules, per-device coherent memory in front of the ops, dispatch of every call
+ * to the device's current {@link DmaOps} ({@code dma_map_direct}/{@code dma_alloc_direct}:
+ * dma-direct unless the device has ops it does not bypass), and the records that send every
+ * free, unmap and sync back to whatever made the buffer or mapping. The streaming half is
+ * {@link StreamingApi}.
+ *
+ * <p>It is also the platform's {@link Revoker} for what dma.core records: when a backend
+ * instance is forced out, every buffer and mapping holding it is revoked and reported.
  */
-final class DmaMapping implements DmaApi {
+final class DmaMapping implements DmaApi, Revoker {
     /** SIZE_MAX as the API returns it. */
     private static final long SIZE_MAX = -1L;
 
     private final DmaEnv env;
-    private final DmaDirect direct;
+    private final DirectOps direct;
     private final DeviceFactory factory;
     private final AllocationTracker tracker = new AllocationTracker();
     private final Map<String, Device> devices = new LinkedHashMap<>();
+    private final StreamingApi streaming;
 
     DmaMapping(DmaEnv env, DeviceFactory factory) {
         this.env = env;
-        this.direct = new DmaDirect(env);
+        this.direct = new DirectOps(env);
         this.factory = factory;
+        this.streaming = new StreamingApi(env, this);
     }
 
     /** Adds a device the factory made; false (and nothing changes) when the name is taken. */
     synchronized boolean register(Device dev) {
-        return devices.putIfAbsent(dev.name(), dev) == null;
+        if (devices.putIfAbsent(dev.name(), dev) != null) {
+            return false;
+        }
+        dev.owner = this;
+        return true;
+    }
+
+    // ---- dispatch (mapping.c) ----
+
+    /** {@code dma_go_direct}: no ops, or ops bypassed with a mask that covers all RAM. */
+    private boolean goDirect(Device dev, long mask, DmaOps ops) {
+        if (ops == null) {
+            return true;
+        }
+        return dev.opsBypass && Long.compareUnsigned(DmaAddress.minNotZero(mask, dev.busDmaLimit()),
+            direct.requiredMask(dev)) >= 0;
+    }
+
+    /** {@code dma_alloc_direct}: the ops coherent allocations of the device go to now. */
+    DmaOps allocOps(Device dev) {
+        DmaOps ops = dev.dmaOps;
+        return goDirect(dev, dev.coherentDmaMask(), ops) ? direct : ops;
+    }
+
+    /** {@code dma_map_direct}: the ops mappings of the device go to now. */
+    DmaOps mapOps(Device dev) {
+        DmaOps ops = dev.dmaOps;
+        return goDirect(dev, dev.dmaMask(), ops) ? direct : ops;
+    }
+
+    DirectOps direct() {
+        return direct;
+    }
+
+    @Override
+    public Optional<DmaOps> dmaOps(DmaDevice d) {
+        return Optional.ofNullable(own(d).dmaOps);
+    }
+
+    @Override
+    public void setDmaOps(DmaDevice d, DmaOps ops) {
+        Device dev = own(d);
+        if (ops == direct) {
+            ops = null; // dma-direct is "no ops", as in the kernel
+        }
+        dev.dmaOps = ops;
+    }
+
+    @Override
+    public void setDmaOpsBypass(DmaDevice d, boolean bypass) {
+        own(d).opsBypass = bypass;
+    }
+
+    /** {@code dma_get_merge_boundary}: 0 without ops (dma-direct cannot merge). */
+    @Override
+    public long mergeBoundary(DmaDevice d) {
+        DmaOps ops = own(d).dmaOps;
+        return ops == null ? 0 : ops.mergeBoundary(d);
     }
 
     @Override
@@ -70,16 +145,13 @@ final class DmaMapping implements DmaApi {
         return dev;
     }
 
-    private Device own(DmaDevice d) {
-        Device dev;
-        synchronized (this) {
-            dev = d instanceof Device x ? devices.get(x.name()) : null;
+    /** The device, if this platform registered it (no lock: every call passes here). */
+    Device own(DmaDevice d) {
+        if (d instanceof Device x && x.owner == this) {
+            return x;
         }
-        if (dev != d) {
-            throw new IllegalArgumentException("device " + (d == null ? "null" : d.name())
-                + ": not a device of this platform (expected: a DmaDevice from devices() or createDevice())");
-        }
-        return dev;
+        throw new IllegalArgumentException("device " + (d == null ? "null" : d.name())
+            + ": not a device of this platform (expected: a DmaDevice from devices() or createDevice())");
     }
 
     // ---- masks (mapping.c, direct.c) ----
@@ -114,28 +186,23 @@ final class DmaMapping implements DmaApi {
         return rc;
     }
 
-    /** {@code dma_direct_supported}. */
+    /**
+     * {@code dma_supported}: dma-direct's rule for a device without ops ({@code dma_direct_supported});
+     * ops without the operation accept every mask. (The kernel asks the ops even in bypass: their
+     * {@code dma_supported} sets the bypass.)
+     */
     @Override
     public boolean supported(DmaDevice d, long mask) {
         Device dev = own(d);
-        if (Long.compareUnsigned(mask, DmaAddress.bitMask(32)) >= 0) {
-            return true;
-        }
-        long minMask = (env.maxPfn() - 1) << Page.PAGE_SHIFT;
-        if (env.zoneDma()) {
-            minMask = Long.compareUnsigned(minMask, env.zoneDmaLimit()) <= 0 ? minMask : env.zoneDmaLimit();
-        }
-        return Long.compareUnsigned(mask, DmaAddress.physToDma(dev, minMask)) >= 0;
+        DmaOps ops = dev.dmaOps;
+        return (ops == null ? direct : ops).dmaSupported(dev, mask);
     }
 
-    /** {@code dma_direct_get_required_mask}. */
+    /** {@code dma_get_required_mask}: dma-direct's for direct allocations, else the ops' (32 bits without). */
     @Override
     public long requiredMask(DmaDevice d) {
         Device dev = own(d);
-        long phys = (env.maxPfn() - 1) << Page.PAGE_SHIFT;
-        long maxDma = DmaAddress.physToDma(dev, phys);
-        int fls = 64 - Long.numberOfLeadingZeros(maxDma);
-        return (1L << (fls - 1)) * 2 - 1;
+        return allocOps(dev).requiredMask(dev);
     }
 
     @Override
@@ -143,18 +210,11 @@ final class DmaMapping implements DmaApi {
         return env.arch().cacheAlignment();
     }
 
-    /**
-     * {@code dma_max_mapping_size} → {@code dma_direct_max_mapping_size}: swiotlb's limit when
-     * {@code is_swiotlb_active(dev)} and the device either cannot reach all RAM
-     * ({@code dma_addressing_limited}) or must bounce anyway ({@code is_swiotlb_force_bounce}).
-     */
+    /** {@code dma_max_mapping_size}: the mapping ops' limit (dma-direct: swiotlb's when it may bounce). */
     @Override
     public long maxMappingSize(DmaDevice d) {
         Device dev = own(d);
-        if (env.swiotlbActive() && (addressingLimited(dev) || env.swiotlbForceBounce())) {
-            return swiotlbMaxMappingSize(dev);
-        }
-        return SIZE_MAX;
+        return mapOps(dev).maxMappingSize(dev);
     }
 
     /**
@@ -163,20 +223,11 @@ final class DmaMapping implements DmaApi {
      */
     @Override
     public long optMappingSize(DmaDevice d) {
-        return maxMappingSize(d);
-    }
-
-    /** {@code dma_addressing_limited} (6.1): the mask or bus limit falls short of the required mask. */
-    private boolean addressingLimited(Device dev) {
-        long limit = DmaAddress.minNotZero(dev.dmaMask(), dev.busDmaLimit());
-        return Long.compareUnsigned(limit, requiredMask(dev)) < 0;
-    }
-
-    /** {@code swiotlb_max_mapping_size}: one segment of slots less the min_align_mask rounding. */
-    private static long swiotlbMaxMappingSize(Device dev) {
-        long slot = 1L << SwiotlbPool.IO_TLB_SHIFT;
-        long minAlign = dev.minAlignMask() == 0 ? 0 : (dev.minAlignMask() + slot - 1) / slot * slot;
-        return slot * SwiotlbPool.IO_TLB_SEGSIZE - minAlign;
+        Device dev = own(d);
+        DmaOps ops = dev.dmaOps;
+        long opt = ops == null ? SIZE_MAX : ops.optMappingSize(dev);
+        long max = maxMappingSize(dev);
+        return Long.compareUnsigned(max, opt) <= 0 ? max : opt;
     }
 
     // ---- dma_parms (include/linux/dma-mapping.h) ----
@@ -231,18 +282,62 @@ final class DmaMapping implements DmaApi {
         info.requiredMask = requiredMask(dev);
         info.cmaArea = cmaArea(dev);
         info.coherentPool = coherentPool(dev.dmaMem);
-        info.dmaOps = "direct";
+        info.dmaOps = Optional.ofNullable(dev.dmaOps).map(DmaOps::name).orElse(DmaOps.DIRECT);
         info.swiotlbActive = env.swiotlbActive();
         info.swiotlbForceBounce = env.swiotlbForceBounce();
         info.maxMappingSize = maxMappingSize(dev);
         info.optMappingSize = optMappingSize(dev);
+        List<Mapping> live = dev.mappings();
+        info.mappings = live.size();
+        info.backends = backends(dev, live);
         return info;
     }
 
-    /** {@code dev_get_cma_area}: the device's own area, else the default one. */
+    /** The instances serving the device now, then the others that hold something of it. */
+    private List<DeviceInfoDTO.BackendDTO> backends(Device dev, List<Mapping> live) {
+        Map<BackendInstance, long[]> forDevice = new LinkedHashMap<>();
+        Optional.ofNullable(dev.dmaOps).flatMap(DmaOps::instance).ifPresent(b -> forDevice.put(b, new long[1]));
+        env.swiotlb().ifPresent(s -> forDevice.put(s.instance(), new long[1]));
+        if (dev.cmaAreaName != null || env.defaultCma().isPresent()) {
+            env.cma().ifPresent(s -> forDevice.put(s.instance(), new long[1]));
+        }
+        if (!dev.coherent() && env.arch().directRemap()) {
+            env.atomicPools().ifPresent(s -> forDevice.put(s.instance(), new long[1]));
+        }
+        for (Mapping m : live) {
+            count(forDevice, m.backendOrNull());
+            count(forDevice, m.opsInstance());
+        }
+        for (AllocationTracker.Coherent c : tracker.of(dev.name())) {
+            count(forDevice, c.allocation().backend().orElse(null));
+            count(forDevice, c.ops().instance().orElse(null));
+        }
+        List<DeviceInfoDTO.BackendDTO> out = new ArrayList<>();
+        forDevice.forEach((b, n) -> {
+            DeviceInfoDTO.BackendDTO d = new DeviceInfoDTO.BackendDTO();
+            d.kind = b.kind();
+            d.id = b.id();
+            d.state = b.state().name();
+            d.description = b.description();
+            d.held = b.held();
+            d.heldForDevice = n[0];
+            out.add(d);
+        });
+        return out;
+    }
+
+    private static void count(Map<BackendInstance, long[]> counts, BackendInstance b) {
+        if (b != null) {
+            counts.computeIfAbsent(b, k -> new long[1])[0]++;
+        }
+    }
+
+    /** {@code dev_get_cma_area}: the device's own area, else the default one (of the CMA instance serving now). */
     private DeviceInfoDTO.CmaAreaDTO cmaArea(Device dev) {
-        CmaArea own = dev.cmaArea;
-        CmaArea area = own != null ? own : env.defaultCma().orElse(null);
+        String ownName = dev.cmaAreaName;
+        CmaArea own = ownName == null ? null
+            : env.cma().flatMap(s -> s.service().byName(ownName)).orElse(null);
+        CmaArea area = ownName != null ? own : env.defaultCma().orElse(null);
         if (area == null) {
             return null;
         }
@@ -277,16 +372,48 @@ final class DmaMapping implements DmaApi {
             env.log().warn("WARNING: dma_alloc_attrs: " + dev.name() + " has no coherent_dma_mask"
                 + " (WARN_ON_ONCE(!dev->coherent_dma_mask))");
         }
-        Optional<CoherentBuffer> b;
         DeviceCoherentMem mem = dev.dmaMem;
         if (mem != null) {
-            b = allocFromDevCoherent(dev, mem, size, attrs);
-        } else {
-            gfp &= ~(Gfp.__GFP_DMA | Gfp.__GFP_DMA32 | Gfp.__GFP_HIGHMEM);
-            b = direct.alloc(dev, size, gfp, attrs);
+            Optional<CoherentBuffer> b = allocFromDevCoherent(dev, mem, size, attrs);
+            b.ifPresent(buf -> tracker.add(new AllocationTracker.Coherent(direct, new DmaOps.Allocation(buf))));
+            return b;
         }
-        b.ifPresent(tracker::add);
-        return b;
+        gfp &= ~(Gfp.__GFP_DMA | Gfp.__GFP_DMA32 | Gfp.__GFP_HIGHMEM);
+        DmaOps ops = allocOps(dev);
+        int flags = gfp;
+        return record(ops, () -> ops.alloc(dev, size, flags, attrs));
+    }
+
+    /**
+     * Runs an ops allocation holding the ops' backend instance (an IOMMU's), and records what came
+     * back with the ops that made it.
+     */
+    private Optional<CoherentBuffer> record(DmaOps ops, java.util.function.Supplier<Optional<DmaOps.Allocation>> call) {
+        Optional<BackendInstance> opsInstance = ops.instance();
+        if (opsInstance.isPresent() && !opsInstance.get().tryHold()) {
+            env.log().dmasim("dma ops " + ops.name() + " (" + opsInstance.get().id() + ") take no new work: allocation"
+                + " refused");
+            return Optional.empty();
+        }
+        Optional<DmaOps.Allocation> a;
+        try {
+            a = call.get();
+        } catch (RuntimeException e) {
+            opsInstance.ifPresent(BackendInstance::unhold);
+            throw e;
+        }
+        if (a.isEmpty()) {
+            opsInstance.ifPresent(BackendInstance::unhold);
+            return Optional.empty();
+        }
+        tracker.add(new AllocationTracker.Coherent(ops, a.get()));
+        return Optional.of(a.get().buffer());
+    }
+
+    /** A buffer's free went through: the record goes, and with it the ops' holding. */
+    private void forget(AllocationTracker.Coherent c) {
+        tracker.remove(c);
+        c.ops().instance().ifPresent(BackendInstance::unhold);
     }
 
     /** {@code __dma_alloc_from_coherent}: the device's own region, no fallback on failure. */
@@ -315,17 +442,17 @@ final class DmaMapping implements DmaApi {
                 throw misuse(dev, String.format("dma_free_coherent: pages %d-%d of %s are not allocated"
                     + " (bitmap_release_region would clear free bits)", page, page + (1 << order) - 1, mem.name));
             }
-            CoherentBuffer b = checked(dev, size, cpuAddr, dmaHandle, "coherent");
+            AllocationTracker.Coherent c = checked(dev, size, cpuAddr, dmaHandle, "coherent");
             mem.releaseRegion(page, order);
-            tracker.remove(b);
+            forget(c);
             return;
         }
         if (cpuAddr == 0) {
             return;
         }
-        CoherentBuffer b = checked(dev, size, cpuAddr, dmaHandle, "coherent");
-        direct.free(dev, b);
-        tracker.remove(b);
+        AllocationTracker.Coherent c = checked(dev, size, cpuAddr, dmaHandle, "coherent");
+        c.ops().free(dev, c.allocation(), attrs);
+        forget(c);
     }
 
     @Override
@@ -350,9 +477,15 @@ final class DmaMapping implements DmaApi {
             env.log().warn("WARNING: dma_alloc_pages: " + dev.name() + ": __GFP_COMP (WARN_ON_ONCE(gfp & __GFP_COMP))");
             return Optional.empty();
         }
-        Optional<CoherentBuffer> b = direct.allocLinearPages(dev, size, gfp, kind);
-        b.ifPresent(tracker::add);
-        return b;
+        DmaOps ops = allocOps(dev);
+        return record(ops, () -> ops.allocPages(dev, Page.pageAlign(size), DmaDirection.BIDIRECTIONAL, gfp)
+            .map(a -> new DmaOps.Allocation(asRequested(a.buffer(), size, kind), a.backend(), a.cookie())));
+    }
+
+    /** The buffer as the caller asked for it (dma_alloc_pages page-aligns what it passes the ops). */
+    private static CoherentBuffer asRequested(CoherentBuffer b, long size, String kind) {
+        return new CoherentBuffer(b.device(), b.cpuAddr(), b.dmaHandle(), b.phys(), size, b.reserved(), b.source(),
+            b.sourceName(), b.attr(), b.remapped(), b.attrs(), kind);
     }
 
     @Override
@@ -367,9 +500,9 @@ final class DmaMapping implements DmaApi {
 
     private void freeLinear(DmaDevice d, long size, long cpuAddr, long dmaHandle) {
         Device dev = own(d);
-        CoherentBuffer b = checked(dev, size, cpuAddr, dmaHandle, "single");
-        direct.freeContiguous(dev, Page.pfnDown(b.phys()), Page.pageAlign(b.size()));
-        tracker.remove(b);
+        AllocationTracker.Coherent c = checked(dev, size, cpuAddr, dmaHandle, "single");
+        c.ops().freePages(dev, c.allocation(), DmaDirection.BIDIRECTIONAL);
+        forget(c);
     }
 
     private long cpuToPhys(long cpu) {
@@ -404,11 +537,10 @@ final class DmaMapping implements DmaApi {
             }
             return new MmapResult(-Errno.ENXIO, List.of());
         }
-        if (pgoff >= count || vmaPages > count - pgoff) {
-            return new MmapResult(-Errno.ENXIO, List.of());
-        }
-        long pfn = Page.pfnDown(DmaAddress.dmaToPhys(dev, dmaHandle));
-        return new MmapResult(0, pfns(pfn + pgoff, vmaPages));
+        // The ops that made the buffer map it; a buffer dma.core does not know goes to the current ones.
+        AllocationTracker.Coherent c = tracker.find(dev.name(), dmaHandle);
+        DmaOps ops = c != null ? c.ops() : allocOps(dev);
+        return ops.mmap(dev, cpuAddr, dmaHandle, size, vmaPages, pgoff, 0);
     }
 
     private static List<Long> pfns(long first, long n) {
@@ -464,12 +596,188 @@ final class DmaMapping implements DmaApi {
     }
 
     /** Runs a DMA-API debug check; a failed check is also printed, as WARN() would. */
-    private CoherentBuffer checked(Device dev, long size, long cpuAddr, long dma, String type) {
+    private AllocationTracker.Coherent checked(Device dev, long size, long cpuAddr, long dma, String type) {
         try {
             return tracker.check(dev, size, cpuAddr, dma, type, this::cpuToPhys);
         } catch (IllegalArgumentException e) {
-            env.log().warn(e.getMessage());
+            report(e.getMessage());
             throw e;
         }
+    }
+
+    /** Logs a refusal: the kernel's WARN line, or a {@code dmasim:} remark. */
+    void report(String message) {
+        if (message.startsWith("dmasim: ")) {
+            env.log().dmasim(message.substring("dmasim: ".length()));
+        } else {
+            env.log().warn(message);
+        }
+    }
+
+    // ---- streaming DMA: StreamingApi ----
+
+    @Override
+    public DmaAddr mapSingle(DmaDevice dev, CpuAddr cpuAddr, long size, DmaDirection dir, long attrs) {
+        return streaming.mapSingle(own(dev), cpuAddr, size, dir, attrs);
+    }
+
+    @Override
+    public void unmapSingle(DmaDevice dev, DmaAddr dmaHandle, long size, DmaDirection dir, long attrs) {
+        streaming.unmap("dma_unmap_single_attrs", own(dev), dmaHandle, size, dir, attrs, StreamingMapping.Kind.SINGLE);
+    }
+
+    @Override
+    public DmaAddr mapPage(DmaDevice dev, long pfn, long offset, long size, DmaDirection dir, long attrs) {
+        return streaming.mapPage(own(dev), pfn, offset, size, dir, attrs);
+    }
+
+    @Override
+    public void unmapPage(DmaDevice dev, DmaAddr dmaHandle, long size, DmaDirection dir, long attrs) {
+        streaming.unmap("dma_unmap_page_attrs", own(dev), dmaHandle, size, dir, attrs, StreamingMapping.Kind.SINGLE);
+    }
+
+    @Override
+    public int mapSg(DmaDevice dev, SgTable sg, int nents, DmaDirection dir, long attrs) {
+        int ents = streaming.mapSg("dma_map_sg_attrs", own(dev), sg, nents, dir, attrs);
+        return ents < 0 ? 0 : ents;
+    }
+
+    @Override
+    public int mapSgtable(DmaDevice dev, SgTable sgt, DmaDirection dir, long attrs) {
+        int nents = streaming.mapSg("dma_map_sgtable", own(dev), sgt, sgt.origNents(), dir, attrs);
+        if (nents < 0) {
+            return nents;
+        }
+        sgt.setNents(nents);
+        return 0;
+    }
+
+    @Override
+    public void unmapSg(DmaDevice dev, SgTable sg, int nents, DmaDirection dir, long attrs) {
+        streaming.unmapSg(own(dev), sg, nents, dir, attrs);
+    }
+
+    @Override
+    public DmaAddr mapResource(DmaDevice dev, PhysAddr phys, long size, DmaDirection dir, long attrs) {
+        return streaming.mapResource(own(dev), phys, size, dir, attrs);
+    }
+
+    @Override
+    public void unmapResource(DmaDevice dev, DmaAddr dmaHandle, long size, DmaDirection dir, long attrs) {
+        streaming.unmap("dma_unmap_resource", own(dev), dmaHandle, size, dir, attrs, StreamingMapping.Kind.RESOURCE);
+    }
+
+    @Override
+    public void syncSingleForCpu(DmaDevice dev, DmaAddr dmaHandle, long size, DmaDirection dir) {
+        streaming.syncSingle("dma_sync_single_for_cpu", own(dev), dmaHandle, size, dir, true);
+    }
+
+    @Override
+    public void syncSingleForDevice(DmaDevice dev, DmaAddr dmaHandle, long size, DmaDirection dir) {
+        streaming.syncSingle("dma_sync_single_for_device", own(dev), dmaHandle, size, dir, false);
+    }
+
+    @Override
+    public void syncSgForCpu(DmaDevice dev, SgTable sg, int nents, DmaDirection dir) {
+        streaming.syncSg("dma_sync_sg_for_cpu", own(dev), sg, nents, dir, true);
+    }
+
+    @Override
+    public void syncSgForDevice(DmaDevice dev, SgTable sg, int nents, DmaDirection dir) {
+        streaming.syncSg("dma_sync_sg_for_device", own(dev), sg, nents, dir, false);
+    }
+
+    /** {@code dma_mapping_error}. */
+    @Override
+    public int mappingError(DmaDevice dev, DmaAddr dmaHandle) {
+        own(dev);
+        return dmaHandle.isMappingError() ? -Errno.ENOMEM : 0;
+    }
+
+    @Override
+    public boolean needSync(DmaDevice dev, DmaAddr dmaHandle) {
+        return streaming.needSync(own(dev), dmaHandle);
+    }
+
+    @Override
+    public List<StreamingMapping> mappings() {
+        List<Device> all;
+        synchronized (this) {
+            all = new ArrayList<>(devices.values());
+        }
+        List<StreamingMapping> out = new ArrayList<>();
+        for (Device d : all) {
+            out.addAll(d.mappings());
+        }
+        return out;
+    }
+
+    @Override
+    public PhysAddr deviceAccess(DmaDevice dev, DmaAddr dmaHandle, long size) {
+        Device d = own(dev);
+        Mapping revoked = d.revokedAt(dmaHandle.value(), size, true);
+        if (revoked != null) {
+            throw new BusFault(d.name(), dmaHandle.value(), String.format("%s %s: bus access at 0x%016x (%d bytes) hits"
+                + " a revoked mapping (%s was forced out): the access faults, memory is untouched", d.driverString(),
+                d.name(), dmaHandle.value(), size, revoked.revokedBy()));
+        }
+        DmaOps ops = d.dmaOps == null ? direct : d.dmaOps;
+        long phys = ops.busToPhys(d, dmaHandle.value(), Math.max(size, 1));
+        if (phys == -1) {
+            throw new BusFault(d.name(), dmaHandle.value(), String.format("%s %s: bus access at 0x%016x (%d bytes):"
+                + " no memory answers there (outside the device's windows, ops %s)", d.driverString(), d.name(),
+                dmaHandle.value(), size, ops.name()));
+        }
+        return new PhysAddr(phys);
+    }
+
+    // ---- forced-out backends (Revoker) ----
+
+    /**
+     * Revokes what dma.core recorded as holding {@code instance}: streaming mappings (their ops make
+     * the data safe first, {@link DmaOps#revoke}) and coherent buffers. Each device that held some
+     * is reported as {@code dma_debug_device_change} reports a driver unbound with live DMA.
+     */
+    @Override
+    public void revoke(BackendInstance instance, Consumer<String> report) {
+        List<Device> all;
+        synchronized (this) {
+            all = new ArrayList<>(devices.values());
+        }
+        List<AllocationTracker.Coherent> buffers = tracker.revoke(instance);
+        for (Device d : all) {
+            List<String[]> leaked = new ArrayList<>();
+            for (Mapping m : d.mappings()) {
+                if (m.holds(instance)) {
+                    m.ops.revoke(m);
+                    d.revoke(m, instance.id());
+                    leaked.add(new String[] {hex(m.dmaHandle), Long.toString(m.size), m.dir.kernelName(),
+                        m.kind.debugName()});
+                    report.accept("dmasim: " + m + " revoked: " + instance.id() + " was forced out");
+                }
+            }
+            for (AllocationTracker.Coherent c : buffers) {
+                if (!c.buffer().device().equals(d.name())) {
+                    continue;
+                }
+                CoherentBuffer b = c.buffer();
+                leaked.add(new String[] {hex(b.dmaHandle()), Long.toString(b.size()),
+                    DmaDirection.BIDIRECTIONAL.kernelName(), AllocationTracker.debugType(b)});
+                report.accept(String.format("dmasim: %s %s buffer dma 0x%x (%d bytes, %s) revoked: %s was forced out",
+                    d.name(), AllocationTracker.debugType(b), b.dmaHandle(), b.size(), b.source().label(),
+                    instance.id()));
+            }
+            if (!leaked.isEmpty()) {
+                String[] one = leaked.get(leaked.size() - 1);
+                report.accept("DMA-API: " + d.driverString() + " " + d.name() + ": device driver has pending DMA"
+                    + " allocations while released from device [count=" + leaked.size() + "]");
+                report.accept("One of leaked entries details: [device address=" + one[0] + "] [size=" + one[1]
+                    + " bytes] [mapped with " + one[2] + "] [mapped as " + one[3] + "]");
+            }
+        }
+    }
+
+    private static String hex(long v) {
+        return String.format("0x%016x", v);
     }
 }

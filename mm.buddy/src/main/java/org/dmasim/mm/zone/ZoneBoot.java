@@ -6,6 +6,7 @@ import org.dmasim.api.boot.BootContext;
 import org.dmasim.api.boot.BootParticipant;
 import org.dmasim.api.boot.BootPhase;
 import org.dmasim.api.boot.NodeLayout;
+import org.dmasim.api.boot.RuntimeContext;
 import org.dmasim.api.mm.MmRules;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.platform.KernelVersion;
@@ -57,5 +58,12 @@ public final class ZoneBoot implements BootParticipant {
             default -> {
             }
         }
+    }
+
+    /** The buddy allocator the boot built serves the platform at run time, as this bundle's service. */
+    @Override
+    public void start(RuntimeContext ctx) {
+        ctx.get(PageAllocator.class).ifPresent(buddy -> ctx.offer(PageAllocator.class, buddy,
+            ctx.newInstance("the buddy allocator", () -> { })));
     }
 }

@@ -13,9 +13,12 @@ import org.dmasim.api.boot.BootParticipant;
 import org.dmasim.api.boot.BootPhase;
 import org.dmasim.api.boot.EarlyParam;
 import org.dmasim.api.boot.ReservedMemHandler;
+import org.dmasim.api.backend.Backends;
+import org.dmasim.api.backend.RuntimeServices;
 import org.dmasim.api.platform.InvalidInputException;
 import org.dmasim.api.platform.KernelVersion;
 import org.dmasim.api.platform.PlatformSpec;
+import org.dmasim.platform.runtime.PlatformRuntime;
 
 /**
  * Runs one platform's boot: the architecture's phase order, and in each phase every
@@ -53,6 +56,10 @@ public final class Booter {
         BootContextImpl ctx = new BootContextImpl(spec, handlers, early);
         // Generic code asks the architecture for what its headers define (the virtual layout).
         ctx.put(ArchSupport.class, arch);
+        // Run-time consumers (dma.core) keep this to find the current backends when they are called.
+        PlatformRuntime runtime = new PlatformRuntime(spec, ctx.log());
+        runtime.bootFacts(type -> ctx.get(type));
+        ctx.put(RuntimeServices.class, runtime);
         try {
             checkKernel(spec);
             checkBackendChoices(spec);
@@ -83,7 +90,7 @@ public final class Booter {
                 }
             }
         }
-        return BootResult.booted(ctx.log(), Map.copyOf(ctx.published()));
+        return BootResult.booted(ctx.log(), Map.copyOf(ctx.published()), runtime);
     }
 
     /** Runs one step; the failed result when it threw, else null. */
@@ -126,6 +133,9 @@ public final class Booter {
                 declared.computeIfAbsent(subsystem, k -> new TreeSet<>()).addAll(choices));
         }
         for (Map.Entry<String, String> e : spec.options().entrySet()) {
+            if (e.getKey().equals(Backends.OPTION)) {
+                continue; // the list of backends the platform needs, not a choice
+            }
             Set<String> choices = declared.get(e.getKey());
             if (choices == null) {
                 throw new InvalidInputException("backend " + e.getKey() + "=" + e.getValue() + ": unknown subsystem '"

@@ -5,15 +5,17 @@ import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.dmasim.api.backend.BackendInstances;
+import org.dmasim.api.backend.Backends;
 import org.dmasim.api.boot.ArchSupport;
 import org.dmasim.api.boot.BootParticipant;
 import org.dmasim.api.boot.ReservedMemHandler;
-import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.platform.InvalidInputException;
 import org.dmasim.api.platform.Platform;
 import org.dmasim.api.platform.PlatformConfig;
@@ -22,7 +24,10 @@ import org.dmasim.platform.boot.BootResult;
 import org.dmasim.platform.boot.Booter;
 import org.dmasim.platform.boot.StandardParts;
 import org.dmasim.platform.profile.SpecBuilder;
+import org.dmasim.platform.runtime.Publisher;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -37,18 +42,30 @@ import org.osgi.service.metatype.annotations.Designate;
 
 /**
  * One platform per factory configuration ({@value PlatformConfig#FACTORY_PID}, described for
- * Metatype by {@link PlatformConfiguration}). It collects
- * the backends' boot participants as they come and go, boots when every backend the platform
- * needs is present, and registers a {@link Platform} service whose {@code dmasim.state}
- * property says BOOTED, WAITING (naming what is missing) or FAILED (naming the bad input).
- * Updating the configuration re-boots this platform only. Boots run on the platform's own
+ * Metatype by {@link PlatformConfiguration}). It collects the backends' boot participants as they
+ * come and go, boots when every backend the platform's profile lists ({@link Backends}) is
+ * present, and registers a {@link Platform} service whose {@code dmasim.state} property says
+ * BOOTED, WAITING (naming what is missing) or FAILED (naming the bad input). Updating the
+ * configuration re-boots this platform only. Boots and backend swaps run on the platform's own
  * thread, never inside a DS callback.
+ *
+ * <p>Run time: after a boot each participant starts its instance and offers its services, which
+ * are registered through the participant's own bundle (so they belong to that bundle, with
+ * {@code dmasim.platform}, {@code dmasim.backend} and {@code dmasim.instance}). A backend that
+ * {@linkplain BootParticipant#startsLate starts late} may leave and come back while the platform
+ * runs: its instance drains and the platform stays BOOTED; when it (or a replacement) arrives, a
+ * new instance starts and takes the new work. Losing any other backend the platform uses re-boots
+ * it once the backend is back, as before.
  */
 @Component(configurationPid = PlatformConfig.FACTORY_PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
     service = {})
 @Designate(ocd = PlatformConfiguration.class, factory = true)
 public final class PlatformComponent {
-    private final Map<BootParticipant, String> participants = new ConcurrentHashMap<>();
+    /** A bound participant: its backend name and the bundle that registered it. */
+    private record Bound(String name, Bundle bundle) {
+    }
+
+    private final Map<BootParticipant, Bound> participants = new ConcurrentHashMap<>();
     private final Set<ReservedMemHandler> handlers = ConcurrentHashMap.newKeySet();
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "dmasim-platform-boot");
@@ -67,17 +84,38 @@ public final class PlatformComponent {
 
     @Reference(name = "participant", service = BootParticipant.class, cardinality = ReferenceCardinality.MULTIPLE,
         policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    void bindParticipant(BootParticipant p, Map<String, Object> props) {
-        participants.put(p, String.valueOf(props.getOrDefault(BootParticipant.BACKEND_PROPERTY, p.name())));
+    void bindParticipant(BootParticipant p, ServiceReference<BootParticipant> ref) {
+        Object backend = ref.getProperty(BootParticipant.BACKEND_PROPERTY);
+        Bound b = new Bound(backend == null ? p.name() : String.valueOf(backend), ref.getBundle());
+        participants.put(p, b);
+        // Decided on the worker, after any boot already running there: a boot that did not see
+        // this participant may still be about to wait for it.
+        execute(() -> arrived(p, b));
+    }
+
+    private void arrived(BootParticipant p, Bound b) {
         if (waiting) {
-            schedule();
+            boot();
+        } else if (usedBackends.contains(b.name()) && p.startsLate()) {
+            startLate(p, b.name());
         }
     }
 
     void unbindParticipant(BootParticipant p) {
-        String name = participants.remove(p);
-        if (name != null && usedBackends.contains(name)) {
-            schedule();
+        Bound b = participants.remove(p);
+        if (b != null) {
+            execute(() -> left(p, b));
+        }
+    }
+
+    private void left(BootParticipant p, Bound b) {
+        if (!usedBackends.contains(b.name())) {
+            return;
+        }
+        if (p.startsLate()) {
+            retire(p);
+        } else {
+            boot();
         }
     }
 
@@ -122,20 +160,32 @@ public final class PlatformComponent {
     }
 
     private void schedule() {
+        execute(this::boot);
+    }
+
+    private void execute(Runnable work) {
         if (!closed && !worker.isShutdown()) {
             try {
-                worker.execute(this::boot);
+                worker.execute(work);
             } catch (java.util.concurrent.RejectedExecutionException deactivating) {
-                // deactivate() shut the worker down between the check and the call: no boot wanted.
+                // deactivate() shut the worker down between the check and the call: nothing wanted.
             }
         }
     }
 
-    /** Backends every platform of this architecture needs. */
-    static Set<String> required(PlatformSpec spec) {
-        Set<String> names = new TreeSet<>(List.of("mm.buddy", "cma", "swiotlb", "atomicpool", "dma.core", "dmapool"));
-        names.add(spec.arch() == org.dmasim.api.platform.Arch.ARM64 ? "arch.arm64" : "arch.x86");
-        return names;
+    /**
+     * The backends {@code spec} waits for: its profile's {@code backends} list; a spec without one
+     * (not made from a profile) needs every backend bound now.
+     */
+    Set<String> required(PlatformSpec spec) {
+        return Backends.required(spec).<Set<String>>map(TreeSet::new)
+            .orElseGet(() -> new TreeSet<>(participants.values().stream().map(Bound::name).toList()));
+    }
+
+    /** The participant of the platform's architecture, if one is bound. */
+    private Optional<Map.Entry<BootParticipant, Bound>> archBackend(PlatformSpec spec) {
+        return participants.entrySet().stream()
+            .filter(e -> e.getKey() instanceof ArchSupport a && a.arch() == spec.arch()).findFirst();
     }
 
     private synchronized void boot() {
@@ -157,9 +207,14 @@ public final class PlatformComponent {
             return;
         }
         Set<String> required = required(spec);
-        Set<String> present = new TreeSet<>(participants.values());
+        Set<String> present = new TreeSet<>();
+        participants.values().forEach(b -> present.add(b.name()));
         Set<String> missing = new TreeSet<>(required);
         missing.removeAll(present);
+        Optional<Map.Entry<BootParticipant, Bound>> arch = archBackend(spec);
+        if (arch.isEmpty()) {
+            missing.add("the " + spec.arch().id() + " architecture backend");
+        }
         if (!missing.isEmpty()) {
             waiting = true;
             usedBackends = Set.of();
@@ -168,25 +223,19 @@ public final class PlatformComponent {
             return;
         }
         waiting = false;
-        ArchSupport arch = null;
         List<BootParticipant> chosen = new ArrayList<>(StandardParts.participants());
-        for (Map.Entry<BootParticipant, String> e : participants.entrySet()) {
-            if (!required.contains(e.getValue())) {
-                continue;
+        for (Map.Entry<BootParticipant, Bound> e : participants.entrySet()) {
+            if (required.contains(e.getValue().name()) && !(e.getKey() instanceof ArchSupport)) {
+                chosen.add(e.getKey());
             }
-            if (e.getKey() instanceof ArchSupport a) {
-                if (a.arch() == spec.arch()) {
-                    arch = a;
-                }
-                continue;
-            }
-            chosen.add(e.getKey());
         }
+        Set<String> used = new TreeSet<>(required);
+        used.add(arch.get().getValue().name());
         List<ReservedMemHandler> rmemHandlers = new ArrayList<>(handlers);
-        usedBackends = required;
+        usedBackends = used;
         BootResult result;
         try {
-            result = new Booter(arch, chosen, rmemHandlers).boot(spec);
+            result = new Booter((ArchSupport) arch.get().getKey(), chosen, rmemHandlers).boot(spec);
         } catch (RuntimeException e) {
             // Booter turns whatever a participant throws into a failed result; this is only a
             // backend that does not fit the platform (a wiring defect, not input).
@@ -198,16 +247,73 @@ public final class PlatformComponent {
             publish(new PlatformInstance(name, spec, Platform.State.FAILED, result.failure().orElse(""), result));
             return;
         }
+        // The previous boot's services go before this one's are registered under the same name.
+        publish(null);
+        // Instances start in a stable order: the architecture, then the profile's backends as listed.
+        List<String> order = Backends.required(spec).orElse(List.of());
+        List<BootParticipant> started = new ArrayList<>(chosen);
+        started.sort(java.util.Comparator.comparingInt(p -> {
+            Bound b = participants.get(p);
+            int at = b == null ? -1 : order.indexOf(b.name());
+            return at < 0 ? Integer.MAX_VALUE : at;
+        }));
+        started.add(0, arch.get().getKey());
+        result.startRuntime(started, this::register);
+        if (!result.ok()) {
+            publish(new PlatformInstance(name, spec, Platform.State.FAILED, result.failure().orElse(""), result));
+            return;
+        }
         publish(new PlatformInstance(name, spec, Platform.State.BOOTED, null, result));
     }
 
+    /** A late participant on the booted platform: its backend gets a new instance. */
+    private synchronized void startLate(BootParticipant p, String backend) {
+        PlatformInstance booted = current;
+        if (closed || booted == null || booted.state() != Platform.State.BOOTED || !participants.containsKey(p)) {
+            return;
+        }
+        booted.runtime().ifPresent(rt -> rt.startLate(p));
+    }
+
+    /** A participant that starts late left the booted platform: its instance drains. */
+    private synchronized void retire(BootParticipant p) {
+        PlatformInstance booted = current;
+        if (closed || booted == null) {
+            return;
+        }
+        booted.runtime().ifPresent(rt -> rt.retire(p));
+    }
+
+    /**
+     * Registers a run-time service through the bundle of the backend that offers it, so that the
+     * service is that bundle's (and goes when it stops); the platform's own bundle stands in for
+     * a participant this component does not know (the platform's standard parts).
+     */
+    private Publisher.Registration register(BootParticipant owner, Class<?> type, Object service,
+        Map<String, Object> properties) {
+        Bound b = participants.get(owner);
+        BundleContext via = b == null ? null : b.bundle().getBundleContext();
+        if (via == null) {
+            via = bundleContext;
+        }
+        ServiceRegistration<?> reg = via.registerService(type.getName(), service, new Hashtable<>(properties));
+        return () -> {
+            try {
+                reg.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // the bundle stopped and the framework unregistered its services
+            }
+        };
+    }
+
+    /** Replaces the published instance (null: withdraw the current one only). */
     private void publish(PlatformInstance instance) {
         unregisterAll();
         if (current != null) {
             current.close();
         }
         current = instance;
-        if (closed) {
+        if (closed || instance == null) {
             return;
         }
         Dictionary<String, Object> props = new Hashtable<>();
@@ -218,31 +324,16 @@ public final class PlatformComponent {
         }
         try {
             registrations.add(bundleContext.registerService(Platform.class, instance, props));
-            for (Class<?> facility : RUNTIME_SERVICES) {
-                register(instance, facility);
-            }
+            instance.runtime().ifPresent(rt -> {
+                Dictionary<String, Object> p = new Hashtable<>();
+                p.put(Platform.PLATFORM_PROPERTY, instance.name());
+                registrations.add(bundleContext.registerService(BackendInstances.class, rt, p));
+            });
         } catch (IllegalStateException stopping) {
             // The bundle is stopping under us (its context is no longer valid): nothing to publish.
             closed = true;
             unregisterAll();
         }
-    }
-
-    /**
-     * The run-time facilities a booted platform also offers as services, each with
-     * {@code dmasim.platform=<name>}, for consumers that prefer DS references to
-     * {@link Platform#lookup}.
-     */
-    static final List<Class<?>> RUNTIME_SERVICES = List.of(PageAllocator.class, org.dmasim.api.dma.DmaApi.class,
-        org.dmasim.api.dmapool.DmaPools.class, org.dmasim.api.cma.CmaAreas.class,
-        org.dmasim.api.pool.AtomicPools.class);
-
-    private <T> void register(PlatformInstance instance, Class<T> type) {
-        instance.lookup(type).ifPresent(facility -> {
-            Dictionary<String, Object> p = new Hashtable<>();
-            p.put(Platform.PLATFORM_PROPERTY, instance.name());
-            registrations.add(bundleContext.registerService(type, facility, p));
-        });
     }
 
     private void unregisterAll() {

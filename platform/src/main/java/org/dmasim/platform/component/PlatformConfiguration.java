@@ -77,6 +77,12 @@ import org.osgi.service.metatype.annotations.Option;
         description = "arm64: the physical address of the device-tree blob, or auto.")
     String dtb_base();
 
+    @AttributeDefinition(name = "CPU cache eviction", required = false, description = "The simulated CPU data"
+        + " cache's eviction: none (default: a line leaves only through cache maintenance, so every missing"
+        + " dma_sync shows) or seed=N,rate=R (each CPU line access evicts a random cached line with probability R,"
+        + " from the random sequence of seed N).")
+    String cache_evict();
+
     @AttributeDefinition(name = "Device-tree blob size", required = false, description = "arm64: the blob's size as"
         + " loaded: file (the file's size), qemu-dtb (QEMU's (file size + 10000) * 2) or a size such as 1M.")
     String dtb_size();

@@ -5,6 +5,7 @@ import org.dmasim.api.platform.BootLog;
 import org.dmasim.api.platform.Platform;
 import org.dmasim.api.platform.PlatformSpec;
 import org.dmasim.platform.boot.BootResult;
+import org.dmasim.platform.runtime.PlatformRuntime;
 
 /** One boot attempt of a platform, as the {@link Platform} service shows it. */
 final class PlatformInstance implements Platform {
@@ -50,6 +51,11 @@ final class PlatformInstance implements Platform {
     @Override
     public <T> Optional<T> lookup(Class<T> type) {
         return result == null || state != State.BOOTED ? Optional.empty() : result.lookup(type);
+    }
+
+    /** The run-time half of a booted platform. */
+    Optional<PlatformRuntime> runtime() {
+        return result == null || state != State.BOOTED ? Optional.empty() : result.runtime();
     }
 
     /** Stops the boot's background work (see {@link BootResult#close()}). */

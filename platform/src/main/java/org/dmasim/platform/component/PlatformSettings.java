@@ -33,7 +33,8 @@ final class PlatformSettings {
         new Attribute(PlatformConfig.BACKEND, "a list of strings", PlatformConfiguration::backend),
         new Attribute(PlatformConfig.KERNEL_BASE, "a string", PlatformConfiguration::kernel_base),
         new Attribute(PlatformConfig.DTB_BASE, "a string", PlatformConfiguration::dtb_base),
-        new Attribute(PlatformConfig.DTB_SIZE, "a string", PlatformConfiguration::dtb_size));
+        new Attribute(PlatformConfig.DTB_SIZE, "a string", PlatformConfiguration::dtb_size),
+        new Attribute(PlatformConfig.CACHE_EVICT, "a string", PlatformConfiguration::cache_evict));
 
     private PlatformSettings() {
     }

@@ -23,11 +23,16 @@ import org.dmasim.api.mm.Page;
  * above VMALLOC_START that holds the area plus one guard page (alloc_vmap_area's lowest-first
  * search with the default guard), page aligned; {@code vunmap} gives the gap back. A pfn's
  * {@code struct page} sits at {@code vmemmap + pfn * sizeof(struct page)}.
+ *
+ * <p>CPU accesses take the path the mapping's memory type gives them: a cacheable mapping
+ * (the linear map, MT_NORMAL aliases) goes through the platform's {@link DataCache}, a
+ * non-cacheable one (MT_NORMAL_NC, device types) straight to RAM around it. Linear addresses
+ * resolve without a lock; vmalloc ones under this object's lock.
  */
 public final class KernelAddressSpace implements KernelVm {
     static final long STRUCT_PAGE_SIZE = Page.STRUCT_PAGE_SIZE;
 
-    private final PhysMemory ram;
+    private final DataCache cache;
     private final long pageOffset;
     private final long physOffset;
     private final long vmallocStart;
@@ -37,8 +42,8 @@ public final class KernelAddressSpace implements KernelVm {
     /** vmalloc areas by start address. */
     private final TreeMap<Long, VmArea> areas = new TreeMap<>(Long::compareUnsigned);
 
-    public KernelAddressSpace(KernelVirtualLayout layout, PhysMemory ram, long dramEnd) {
-        this.ram = ram;
+    public KernelAddressSpace(KernelVirtualLayout layout, DataCache cache, long dramEnd) {
+        this.cache = cache;
         this.ramEnd = dramEnd;
         this.pageOffset = layout.pageOffset();
         this.physOffset = layout.physOffset();
@@ -68,12 +73,14 @@ public final class KernelAddressSpace implements KernelVm {
     }
 
     @Override
-    public synchronized long toPhys(long kva) {
+    public long toPhys(long kva) {
         if (isLinear(kva)) {
             return kva - pageOffset + physOffset;
         }
-        VmArea a = areaOf(kva);
-        return a.phys() + (kva - a.addr());
+        synchronized (this) {
+            VmArea a = areaOf(kva);
+            return a.phys() + (kva - a.addr());
+        }
     }
 
     private VmArea areaOf(long kva) {
@@ -92,7 +99,7 @@ public final class KernelAddressSpace implements KernelVm {
             throw new IllegalArgumentException(String.format(
                 "vmap(%#x, %#x): phys and size must be page aligned and size > 0", phys, size));
         }
-        if (!ram.isRam(phys, size)) {
+        if (!cache.ram().isRam(phys, size)) {
             throw new IllegalArgumentException(String.format("vmap(%#x, %#x): not RAM of this platform", phys, size));
         }
         long need = size + Page.PAGE_SIZE;
@@ -133,42 +140,57 @@ public final class KernelAddressSpace implements KernelVm {
     }
 
     @Override
-    public synchronized MemAttr attr(long kva) {
-        return isLinear(kva) ? MemAttr.NORMAL : areaOf(kva).attr();
+    public MemAttr attr(long kva) {
+        if (isLinear(kva)) {
+            return MemAttr.NORMAL;
+        }
+        synchronized (this) {
+            return areaOf(kva).attr();
+        }
     }
 
-    /** Resolves [kva, kva + len) to phys, refusing ranges that leave their mapping. */
-    private synchronized long resolve(long kva, long len) {
+    /** Where a CPU access lands: its physical address and the path its mapping's type gives it. */
+    private record Target(long phys, PhysMemory path) {
+    }
+
+    /** Resolves [kva, kva + len) to phys and path, refusing ranges that leave their mapping. */
+    private Target resolve(long kva, long len) {
         if (isLinear(kva)) {
             if (!isLinear(kva + Math.max(len, 1) - 1)) {
                 throw new IllegalArgumentException(String.format(
                     "Unable to handle kernel paging request at virtual address %016x (beyond the linear map)",
                     kva + len - 1));
             }
-            return kva - pageOffset + physOffset;
+            return new Target(kva - pageOffset + physOffset, cache.cpu());
         }
-        VmArea a = areaOf(kva);
+        VmArea a;
+        synchronized (this) {
+            a = areaOf(kva);
+        }
         if (len > 0 && !a.contains(kva + len - 1)) {
             throw new IllegalArgumentException(String.format(
                 "Unable to handle kernel paging request at virtual address %016x (past the end of the vmalloc area at %016x)",
                 a.addr() + a.size(), a.addr()));
         }
-        return a.phys() + (kva - a.addr());
+        return new Target(a.phys() + (kva - a.addr()), a.attr().cacheable() ? cache.cpu() : cache.uncached());
     }
 
     @Override
     public void cpuRead(long kva, byte[] dst, int off, int len) {
-        ram.read(resolve(kva, len), dst, off, len);
+        Target t = resolve(kva, len);
+        t.path().read(t.phys(), dst, off, len);
     }
 
     @Override
     public void cpuWrite(long kva, byte[] src, int off, int len) {
-        ram.write(resolve(kva, len), src, off, len);
+        Target t = resolve(kva, len);
+        t.path().write(t.phys(), src, off, len);
     }
 
     @Override
     public void cpuFill(long kva, long len, byte value) {
-        ram.fill(resolve(kva, len), len, value);
+        Target t = resolve(kva, len);
+        t.path().fill(t.phys(), len, value);
     }
 
     @Override
@@ -183,11 +205,11 @@ public final class KernelAddressSpace implements KernelVm {
             return -1;
         }
         long pfn = off / STRUCT_PAGE_SIZE;
-        return ram.isRam(Page.pfnPhys(pfn), Page.PAGE_SIZE) ? pfn : -1;
+        return cache.ram().isRam(Page.pfnPhys(pfn), Page.PAGE_SIZE) ? pfn : -1;
     }
 
     @Override
     public PhysMemory memory() {
-        return ram;
+        return cache.ram();
     }
 }

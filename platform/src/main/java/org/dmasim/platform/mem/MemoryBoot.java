@@ -10,6 +10,7 @@ import org.dmasim.api.boot.KernelVirtualLayout;
 import org.dmasim.api.boot.Memblock;
 import org.dmasim.api.dt.DtNode;
 import org.dmasim.api.dt.DtProperty;
+import org.dmasim.api.mem.CpuCache;
 import org.dmasim.api.mem.KernelVm;
 import org.dmasim.api.mem.PhysMemory;
 import org.dmasim.api.mm.Page;
@@ -18,8 +19,9 @@ import org.dmasim.api.platform.E820Entry;
 import org.dmasim.api.platform.InvalidInputException;
 
 /**
- * Publishes the platform's RAM contents and kernel address space once memblock.memory is final
- * (the start of free_area_init), ahead of everything that allocates at run time.
+ * Publishes the platform's RAM contents, its CPU data cache ({@link CpuCache}; the platform's
+ * {@link PhysMemory} is the CPU's cached view) and kernel address space once memblock.memory is
+ * final (the start of free_area_init), ahead of everything that allocates at run time.
  *
  * <p>It is also where a node too large for the simulator is refused, at the end of the MEMBLOCK
  * phase before any early allocation is sized by it: the page allocator keeps
@@ -57,10 +59,17 @@ public final class MemoryBoot implements BootParticipant {
             checkSpan(ctx, mb);
             return;
         }
-        SparseRam ram = new SparseRam(mb.memory());
-        ctx.put(PhysMemory.class, ram);
+        DataCache cache = new DataCache(new SparseRam(mb.memory()), ctx.spec().cacheEviction());
+        ctx.put(CpuCache.class, cache);
+        // What kernel code reaching memory by physical address sees (page zeroing, migration):
+        // the linear map's cacheable path.
+        ctx.put(PhysMemory.class, cache.cpu());
         KernelVirtualLayout layout = ctx.require(ArchSupport.class).virtualLayout(mb.startOfDram());
-        ctx.put(KernelVm.class, new KernelAddressSpace(layout, ram, mb.endOfDram()));
+        ctx.put(KernelVm.class, new KernelAddressSpace(layout, cache, mb.endOfDram()));
+        if (cache.eviction().enabled()) {
+            ctx.log().dmasim("CPU data cache: random write-back eviction " + cache.eviction() + " (each CPU line"
+                + " access evicts a random cached line with probability " + cache.eviction().rate() + ")");
+        }
     }
 
     private static void checkSpan(BootContext ctx, Memblock mb) {

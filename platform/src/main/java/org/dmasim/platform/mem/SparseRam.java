@@ -4,7 +4,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import org.dmasim.api.boot.Memblock;
-import org.dmasim.api.mem.PhysMemory;
 import org.dmasim.api.mm.Page;
 
 /**
@@ -20,9 +19,7 @@ import org.dmasim.api.mm.Page;
  * <p>Concurrency: the map is concurrent; stores to the same page from two threads race the way
  * two CPUs writing one page do (the last store of each byte wins).
  */
-public final class SparseRam implements PhysMemory {
-    private static final int PAGE = (int) Page.PAGE_SIZE;
-
+public final class SparseRam extends PagedMemory {
     private final long[] base;
     private final long[] end;
     private final ConcurrentHashMap<Long, byte[]> pages = new ConcurrentHashMap<>();
@@ -61,7 +58,8 @@ public final class SparseRam implements PhysMemory {
         return true;
     }
 
-    private void check(String what, long phys, long len) {
+    @Override
+    void check(String what, long phys, long len) {
         if (!isRam(phys, len)) {
             throw new IllegalArgumentException(String.format(
                 "%s [mem %#018x-%#018x]: not RAM of this platform (expected: inside memblock.memory)", what, phys,
@@ -69,83 +67,43 @@ public final class SparseRam implements PhysMemory {
         }
     }
 
-    @Override
-    public void read(long phys, byte[] dst, int off, int len) {
-        check("read", phys, len);
-        while (len > 0) {
-            int in = (int) (phys & (PAGE - 1));
-            int n = Math.min(len, PAGE - in);
-            byte[] p = pages.get(phys >>> Page.PAGE_SHIFT);
-            if (p == null) {
-                Arrays.fill(dst, off, off + n, (byte) 0);
-            } else {
-                System.arraycopy(p, in, dst, off, n);
-            }
-            phys += n;
-            off += n;
-            len -= n;
-        }
+    // ---- within one page, range already checked (also the CPU cache model's path to RAM) ----
+
+    /** The page's bytes, or null while it reads as zeros. Callers must not keep or change it. */
+    byte[] page(long pfn) {
+        return pages.get(pfn);
     }
 
     @Override
-    public void write(long phys, byte[] src, int off, int len) {
-        check("write", phys, len);
-        while (len > 0) {
-            int in = (int) (phys & (PAGE - 1));
-            int n = Math.min(len, PAGE - in);
-            long pfn = phys >>> Page.PAGE_SHIFT;
-            byte[] p = pages.get(pfn);
-            if (p == null && !allZero(src, off, n)) {
-                p = pages.computeIfAbsent(pfn, k -> new byte[PAGE]);
-            }
-            if (p != null) {
-                System.arraycopy(src, off, p, in, n);
-            }
-            phys += n;
-            off += n;
-            len -= n;
-        }
-    }
-
-    @Override
-    public void fill(long phys, long len, byte value) {
-        check("fill", phys, len);
-        while (len > 0) {
-            int in = (int) (phys & (PAGE - 1));
-            int n = (int) Math.min(len, PAGE - in);
-            long pfn = phys >>> Page.PAGE_SHIFT;
-            if (value == 0 && n == PAGE) {
-                pages.remove(pfn);
-            } else {
-                byte[] p = value == 0 ? pages.get(pfn) : pages.computeIfAbsent(pfn, k -> new byte[PAGE]);
-                if (p != null) {
-                    Arrays.fill(p, in, in + n, value);
-                }
-            }
-            phys += n;
-            len -= n;
-        }
-    }
-
-    @Override
-    public void copy(long dstPhys, long srcPhys, long len) {
-        check("copy source", srcPhys, len);
-        check("copy destination", dstPhys, len);
-        // Through a bounded buffer: memmove semantics come from copying in the safe direction.
-        int chunk = PAGE;
-        byte[] buf = new byte[chunk];
-        if (dstPhys <= srcPhys || dstPhys >= srcPhys + len) {
-            for (long done = 0; done < len; done += chunk) {
-                int n = (int) Math.min(chunk, len - done);
-                read(srcPhys + done, buf, 0, n);
-                write(dstPhys + done, buf, 0, n);
-            }
+    void readChunk(long pfn, int in, byte[] dst, int off, int n) {
+        byte[] p = pages.get(pfn);
+        if (p == null) {
+            Arrays.fill(dst, off, off + n, (byte) 0);
         } else {
-            for (long left = len; left > 0; left -= chunk) {
-                int n = (int) Math.min(chunk, left);
-                read(srcPhys + left - n, buf, 0, n);
-                write(dstPhys + left - n, buf, 0, n);
-            }
+            System.arraycopy(p, in, dst, off, n);
+        }
+    }
+
+    @Override
+    void writeChunk(long pfn, int in, byte[] src, int off, int n) {
+        byte[] p = pages.get(pfn);
+        if (p == null && !allZero(src, off, n)) {
+            p = pages.computeIfAbsent(pfn, k -> new byte[PAGE]);
+        }
+        if (p != null) {
+            System.arraycopy(src, off, p, in, n);
+        }
+    }
+
+    @Override
+    void fillChunk(long pfn, int in, int n, byte value) {
+        if (value == 0 && n == PAGE) {
+            pages.remove(pfn);
+            return;
+        }
+        byte[] p = value == 0 ? pages.get(pfn) : pages.computeIfAbsent(pfn, k -> new byte[PAGE]);
+        if (p != null) {
+            Arrays.fill(p, in, in + n, value);
         }
     }
 
@@ -154,7 +112,7 @@ public final class SparseRam implements PhysMemory {
         return pages.size();
     }
 
-    private static boolean allZero(byte[] b, int off, int len) {
+    static boolean allZero(byte[] b, int off, int len) {
         for (int i = off; i < off + len; i++) {
             if (b[i] != 0) {
                 return false;

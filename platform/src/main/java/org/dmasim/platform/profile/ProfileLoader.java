@@ -14,13 +14,16 @@ import org.dmasim.api.platform.InvalidInputException;
  * Reads the profile format: one {@code key = value} per line, {@code #} comments, blank lines;
  * {@code inherit = NAME|FILE} takes every setting of another profile first (cycles are an
  * error); {@code kconfig.KEY = VALUE} lines accumulate. Unknown keys are errors that name the
- * file, the line and the known keys.
+ * file, the line and the known keys. A profile that inherits nothing inherits the shipped
+ * {@value #BASE} profile, the one place for what every platform shares (its {@code backends}).
  */
 public final class ProfileLoader {
     /** Shipped profiles live here inside the platform bundle. */
     public static final String SHIPPED_DIR = "profiles/";
+    /** The root profile every inheritance chain ends in. */
+    public static final String BASE = "base";
     static final Set<String> KEYS = Set.of("name", "description", "inherit", "arch", "dtb", "e820", "mem",
-        "cmdline", "cpus", "kernel", "kernel.base", "dtb.base", "dtb.size");
+        "cmdline", "cpus", "kernel", "kernel.base", "dtb.base", "dtb.size", "cache.evict", "backends");
 
     private ProfileLoader() {
     }
@@ -78,8 +81,11 @@ public final class ProfileLoader {
         }
         Map<String, Profile.Setting> merged = new LinkedHashMap<>();
         Profile.Setting inherit = own.get("inherit");
-        if (inherit != null) {
-            Profile parent = load(locate(inherit.value(), src), chain);
+        ProfileSource base = ProfileSource.shipped(SHIPPED_DIR + BASE + ".profile").orElseThrow();
+        ProfileSource parentSource = inherit != null ? locate(inherit.value(), src)
+            : src.path().isEmpty() && src.displayName().equals(base.displayName()) ? null : base;
+        if (parentSource != null) {
+            Profile parent = load(parentSource, chain);
             merged.putAll(parent.settings());
             merged.remove("name");
         }

@@ -5,10 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.dmasim.api.backend.Backends;
 import org.dmasim.api.dt.DeviceTree;
 import org.dmasim.api.dt.DeviceTreeException;
 import org.dmasim.api.dt.DtNode;
 import org.dmasim.api.dt.DtProperty;
+import org.dmasim.api.mem.CacheEviction;
 import org.dmasim.api.platform.Arch;
 import org.dmasim.api.platform.BootLoader;
 import org.dmasim.api.platform.E820Entry;
@@ -121,7 +123,20 @@ public final class SpecBuilder {
 
         int cpus = cpus(config, profile, dt);
         return new PlatformSpec(name, arch, dt, e820, mem, KernelCmdline.boot(cmdline.text()), kconfig, cpus,
-            backends(config, profile), loader);
+            backends(config, profile), loader, cacheEviction(config, profile));
+    }
+
+    /** {@code cache.evict}: the configuration's, else the profile's, else none. */
+    static CacheEviction cacheEviction(Map<String, ?> config, Profile profile) {
+        Optional<String> v = str(config, PlatformConfig.CACHE_EVICT).or(() -> profile.value(PlatformConfig.CACHE_EVICT));
+        if (v.isEmpty()) {
+            return CacheEviction.NONE;
+        }
+        try {
+            return CacheEviction.parse(v.get());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException(PlatformConfig.CACHE_EVICT + " = " + e.getMessage());
+        }
     }
 
     /**
@@ -160,6 +175,12 @@ public final class SpecBuilder {
             }
             out.put(kv.substring(0, eq).strip(), kv.substring(eq + 1).strip());
         }
+        if (out.containsKey(Backends.OPTION)) {
+            throw new InvalidInputException("backend " + Backends.OPTION + "=" + out.get(Backends.OPTION)
+                + ": '" + Backends.OPTION + "' is not a subsystem (the profile key '" + Backends.PROFILE_KEY
+                + "' lists the backends a platform needs)");
+        }
+        profile.value(Backends.PROFILE_KEY).ifPresent(v -> out.put(Backends.OPTION, String.join(", ", Backends.parse(v))));
         return out;
     }
 

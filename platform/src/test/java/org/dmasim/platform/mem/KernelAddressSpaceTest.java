@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import org.dmasim.api.boot.KernelVirtualLayout;
 import org.dmasim.api.boot.Memblock;
+import org.dmasim.api.mem.CacheEviction;
 import org.dmasim.api.mem.KernelVm;
 import org.dmasim.api.mem.MemAttr;
 import org.dmasim.api.mm.Page;
@@ -19,8 +20,9 @@ class KernelAddressSpaceTest {
     static final KernelVirtualLayout ARM64 = new KernelVirtualLayout(0xffff000000000000L, 0x40000000L,
         0xffff800008000000L, 0xfffffbfff0000000L, 0xfffffc0000000000L - 0x40000L * 64);
 
-    private final KernelVm vm = new KernelAddressSpace(ARM64,
-        new SparseRam(List.of(new Memblock.Region(0x40000000L, 1L << 30, 0))), 0x80000000L);
+    private final DataCache cache = new DataCache(new SparseRam(List.of(new Memblock.Region(0x40000000L, 1L << 30,
+        0))), CacheEviction.NONE);
+    private final KernelVm vm = new KernelAddressSpace(ARM64, cache, 0x80000000L);
 
     @Test
     void linearMapStartsAtPhysOffset() {
@@ -49,6 +51,20 @@ class KernelAddressSpaceTest {
         assertEquals(0xfffffc0000000000L, vm.pageStruct(0x40000L));
         assertEquals(0x40001L, vm.pageStructToPfn(0xfffffc0000000040L));
         assertEquals(-1L, vm.pageStructToPfn(0xfffffc0000000041L), "not the start of a struct page");
+    }
+
+    @Test
+    void theLinearMapIsCachedAndANonCacheableAliasGoesToRam() {
+        long phys = 0x40200000L;
+        vm.cpuWrite(vm.linearAddress(phys), new byte[] {1, 2, 3});
+        assertEquals(0, cache.ram().read(phys, 1)[0], "a store through the linear map stays in the cache");
+        assertTrue(cache.line(phys).dirty());
+        long nc = vm.vmap(phys, Page.PAGE_SIZE, MemAttr.NORMAL_NC, "test");
+        assertEquals(0, vm.cpuRead(nc, 1)[0], "the Normal-NC alias reads RAM around the dirty line");
+        vm.cpuWrite(nc + 64, new byte[] {9});
+        assertEquals(9, cache.ram().read(phys + 64, 1)[0], "and stores to RAM directly");
+        long wb = vm.vmap(phys, Page.PAGE_SIZE, MemAttr.NORMAL, "test");
+        assertEquals(2, vm.cpuRead(wb + 1, 1)[0], "a cacheable alias hits the same cached line");
     }
 
     @Test

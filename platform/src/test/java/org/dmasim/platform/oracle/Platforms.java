@@ -3,6 +3,7 @@ package org.dmasim.platform.oracle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.dmasim.api.backend.Backends;
 import org.dmasim.api.boot.ArchSupport;
 import org.dmasim.api.boot.BootParticipant;
 import org.dmasim.api.boot.ReservedMemHandler;
@@ -17,12 +18,21 @@ import org.dmasim.platform.boot.BootResult;
 import org.dmasim.platform.boot.Booter;
 import org.dmasim.platform.boot.StandardParts;
 import org.dmasim.platform.profile.SpecBuilder;
+import org.dmasim.platform.runtime.Publisher;
 import org.dmasim.swiotlb.SwiotlbBoot;
 
 /**
  * Composes a whole platform without a framework, the way PlatformComponent does in Felix. Other
  * modules' tests and the benchmarks use it through the platform's test jar and add the
- * participants the platform module cannot see (dma.core).
+ * participants the platform module cannot see (dma.core, dmapool).
+ *
+ * <p>Which backends a platform needs comes from its profile ({@code backends} in the base
+ * profile, see {@link Backends}), as in Felix: of the participants this module can see, those the
+ * profile lists take part, and every {@code extra} participant the caller adds; a listed backend
+ * that is not offered is simply absent (the platform module's own tests boot without dma.core).
+ * A spec made by hand, without the key, takes every participant offered. After a successful boot each
+ * participant starts its run-time instance, so that {@link BootResult#lookup} answers with the
+ * backends' run-time services.
  */
 public final class Platforms {
     private Platforms() {
@@ -43,14 +53,22 @@ public final class Platforms {
         return r;
     }
 
+    /** The backends this test jar can compose, besides the architecture. */
+    private static List<BootParticipant> offered() {
+        return List.of(new ZoneBoot(), new CmaBoot(), new SwiotlbBoot(), new AtomicPoolBoot());
+    }
+
     public static BootResult boot(PlatformSpec spec, BootParticipant... extra) {
         ArchSupport arch = spec.arch() == Arch.ARM64 ? new Arm64Arch() : new X86Arch();
-        CmaBoot cma = new CmaBoot();
+        java.util.Optional<List<String>> wanted = Backends.required(spec);
         List<BootParticipant> parts = new ArrayList<>(StandardParts.participants());
-        parts.add(new ZoneBoot());
-        parts.add(cma);
-        parts.add(new SwiotlbBoot());
-        parts.add(new AtomicPoolBoot());
+        for (BootParticipant p : offered()) {
+            if (wanted.isEmpty() || wanted.get().contains(p.name())) {
+                parts.add(p);
+            }
+        }
+        // What the caller adds takes part whatever its name: backends this module cannot see, and
+        // the probes and broken participants of tests.
         parts.addAll(List.of(extra));
         // As in Felix, a backend that is also a reserved-memory handler (cma, dma.core) is one
         // registration offering both services.
@@ -60,6 +78,8 @@ public final class Platforms {
                 handlers.add(h);
             }
         }
-        return new Booter(arch, parts, handlers).boot(spec);
+        List<BootParticipant> started = new ArrayList<>(parts);
+        started.add(0, arch);
+        return new Booter(arch, parts, handlers).boot(spec).startRuntime(started, Publisher.NONE);
     }
 }

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import org.dmasim.api.device.DeviceInfoDTO;
+import org.dmasim.api.mem.CacheLine;
+import org.dmasim.api.mem.CacheStats;
 import org.dmasim.api.platform.LogLine;
 
 /**
@@ -137,6 +139,12 @@ public final class ShellFormatter {
         if (target instanceof VmstatDTO v) {
             return format(v);
         }
+        if (target instanceof KmallocDTO k) {
+            return format(k);
+        }
+        if (target instanceof CpuCacheDTO c) {
+            return format(c);
+        }
         if (target instanceof DeviceInfoDTO d) {
             return format(d);
         }
@@ -222,6 +230,47 @@ public final class ShellFormatter {
         return sb.toString();
     }
 
+    /** {@code kmalloc(100, GFP_KERNEL) = 0xffff... (phys 0x.., kmalloc-128, ksize 0x80)}. */
+    public static String format(KmallocDTO k) {
+        String call = call(k.function, k.args);
+        if (k.cache == null) {
+            return String.format("%s = %#x (ZERO_SIZE_PTR)", call, k.addr);
+        }
+        return String.format("%s = %#018x (phys %#x, %s, ksize %s)", call, k.addr, k.phys, k.cache, hex(k.size));
+    }
+
+    /** The CPU cache's counters, one per line, then the lines asked for as a table. */
+    public static String format(CpuCacheDTO c) {
+        CacheStats s = c.stats;
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"CPU data cache", String.format("%d-byte lines, write-back, eviction %s", c.lineSize,
+            c.eviction)});
+        rows.add(new String[] {"lines cached", String.format("%d (%d dirty)", s.presentLines(), s.dirtyLines())});
+        rows.add(new String[] {"line fills", Long.toString(s.lineFills())});
+        rows.add(new String[] {"lines cleaned", Long.toString(s.linesCleaned())});
+        rows.add(new String[] {"lines invalidated", String.format("%d (%d dirty: CPU stores lost)",
+            s.linesInvalidated(), s.dirtyLinesDiscarded())});
+        rows.add(new String[] {"lines evicted", String.format("%d (%d written back)", s.linesEvicted(),
+            s.evictionWriteBacks())});
+        rows.add(new String[] {"stale CPU reads", Long.toString(s.staleCpuReads())});
+        rows.add(new String[] {"stale device reads", Long.toString(s.staleDeviceReads())});
+        String out = aligned(rows);
+        if (c.lines.isEmpty()) {
+            return out;
+        }
+        List<String[]> table = new ArrayList<>();
+        table.add(new String[] {"ADDR", "PHYS", "STATE"});
+        for (CpuCacheDTO.Line l : c.lines) {
+            CacheLine line = l.line();
+            String state = !line.present() ? "not cached" : line.dirty() ? "dirty" : "clean";
+            if (line.ramChanged()) {
+                state += ", RAM changed behind it";
+            }
+            table.add(new String[] {String.format("%#018x", l.kva()), hex(line.phys()), state});
+        }
+        return out + "\n" + columns(table);
+    }
+
     /** {@code function(a, b)}. */
     static String call(String function, List<String> args) {
         return function + "(" + (args == null ? "" : String.join(", ", args)) + ")";
@@ -288,6 +337,24 @@ public final class ShellFormatter {
             : "active"});
         rows.add(new String[] {"max_mapping_size", sizeOrMax(d.maxMappingSize)});
         rows.add(new String[] {"opt_mapping_size", sizeOrMax(d.optMappingSize)});
+        rows.add(new String[] {"mappings", Integer.toString(d.mappings)});
+        List<DeviceInfoDTO.BackendDTO> backends = d.backends == null ? List.of() : d.backends;
+        for (int i = 0; i < backends.size(); i++) {
+            DeviceInfoDTO.BackendDTO b = backends.get(i);
+            rows.add(new String[] {i == 0 ? "backends" : "", String.format("%s %s, %d held (%d of this device): %s",
+                b.id, b.state, b.held, b.heldForDevice, b.description)});
+        }
+        return aligned(rows);
+    }
+
+    /** The {@code dmasim:backends} table: every backend instance of a platform, oldest first. */
+    public static String backendInstances(Collection<org.dmasim.api.backend.BackendInstance> instances) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"INSTANCE", "STATE", "HELD", "WHAT"});
+        for (org.dmasim.api.backend.BackendInstance b : instances) {
+            rows.add(new String[] {b.id(), b.state().name() + (b.forcedOut() ? " (forced out)" : ""),
+                Long.toString(b.held()), b.description()});
+        }
         return aligned(rows);
     }
 

@@ -11,7 +11,11 @@ import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.dma.CoherentBuffer;
 import org.dmasim.api.dma.DeviceSpec;
 import org.dmasim.api.dma.DmaApi;
+import org.dmasim.api.mem.CacheStats;
+import org.dmasim.api.mem.CpuCache;
+import org.dmasim.api.mem.KernelVm;
 import org.dmasim.api.platform.Platform;
+import org.dmasim.shell.format.CpuCacheDTO;
 import org.dmasim.api.pool.AtomicPools;
 import org.dmasim.shell.format.AllocationDTO;
 import org.dmasim.shell.format.DebugfsDTO;
@@ -53,7 +57,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
     "osgi.command.function=allocations",
     "osgi.command.function=dma_pools",
     "osgi.command.function=cpu_read",
-    "osgi.command.function=cpu_write"
+    "osgi.command.function=cpu_write",
+    "osgi.command.function=cpu_cache"
 })
 public class DmaCommands {
     @Reference(name = "platform", cardinality = ReferenceCardinality.MULTIPLE,
@@ -355,9 +360,49 @@ public class DmaCommands {
             throw new IllegalArgumentException("cpu_read: len " + len + " (expected 0..1M bytes)");
         }
         long a = Args.number("addr", addr);
+        CpuCache cache = PlatformSelector.facility(p, CpuCache.class, "platform");
+        CacheStats before = cache.stats();
         byte[] b = api(p).kernelVm().cpuRead(a, (int) n);
-        return ResultDTO.of(p.name(), "cpu_read", List.of(String.format("%#018x", a), len),
+        long stale = cache.stats().since(before).staleCpuReads();
+        ResultDTO r = ResultDTO.of(p.name(), "cpu_read", List.of(String.format("%#018x", a), len),
             HexFormat.ofDelimiter(" ").formatHex(b));
+        if (stale > 0) {
+            r.printed(List.of(String.format("%s%d cache line%s read stale: a device wrote RAM under %s (a missing"
+                + " dma_sync_*_for_cpu on a non-coherent device)", ShellFormatter.DMASIM_PREFIX, stale,
+                stale == 1 ? "" : "s", stale == 1 ? "it" : "them")));
+        }
+        return r;
+    }
+
+    @Descriptor("show the CPU data cache: its counters, and the state of each line of a range")
+    public CpuCacheDTO cpu_cache(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform) {
+        return cpuCache(platform(platform), 0, 0);
+    }
+
+    @Descriptor("show the CPU data cache: its counters, and the state of each line of a range")
+    public CpuCacheDTO cpu_cache(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor("kernel virtual address, e.g. ($b cpu)") String addr,
+        @Descriptor("number of bytes") String len) {
+        long n = Args.number("len", len);
+        if (n <= 0 || n > 1 << 16) {
+            throw new IllegalArgumentException("cpu_cache: len " + len + " (expected 1..64K bytes)");
+        }
+        return cpuCache(platform(platform), Args.number("addr", addr), n);
+    }
+
+    private CpuCacheDTO cpuCache(Platform p, long addr, long len) {
+        CpuCache cache = PlatformSelector.facility(p, CpuCache.class, "platform");
+        List<CpuCacheDTO.Line> lines = new ArrayList<>();
+        if (len > 0) {
+            KernelVm vm = api(p).kernelVm();
+            long line = cache.lineSize();
+            for (long at = addr & -line; at < addr + len; at += line) {
+                lines.add(new CpuCacheDTO.Line(at, cache.line(vm.toPhys(at))));
+            }
+        }
+        return CpuCacheDTO.of(p.name(), cache.lineSize(), cache.eviction().toString(), cache.stats(), lines);
     }
 
     @Descriptor("write bytes through a kernel virtual address")

@@ -111,7 +111,7 @@ public class DmapoolCommands {
         int flags = Args.gfp(Args.gfpTable(p), gfp);
         DmaBlock b = (zero ? x.zalloc(flags) : x.alloc(flags)).orElseThrow(() ->
             new IllegalStateException(function + "(" + pool + ", " + gfp + ") returned NULL"));
-        return PoolBlockDTO.of(p.name(), function, List.of(pool, gfp), pool, b.vaddr(), b.dma());
+        return PoolBlockDTO.of(p.name(), function, List.of(pool, gfp), pool, b.cpuAddr(), b.dmaHandle());
     }
 
     @Descriptor("one block from a pool")

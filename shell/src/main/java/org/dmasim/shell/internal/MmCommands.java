@@ -12,7 +12,11 @@ import org.dmasim.api.mm.MmRules;
 import org.dmasim.api.mm.MigrationStats;
 import org.dmasim.api.mm.Page;
 import org.dmasim.api.mm.PageAllocator;
+import org.dmasim.api.platform.LogLine;
 import org.dmasim.api.platform.Platform;
+import org.dmasim.api.slab.Kmalloc;
+import org.dmasim.api.slab.KmallocObject;
+import org.dmasim.shell.format.KmallocDTO;
 import org.dmasim.shell.format.PagesDTO;
 import org.dmasim.shell.format.ResultDTO;
 import org.dmasim.shell.format.ShellFormatter;
@@ -25,8 +29,9 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
- * Gogo scope {@code mm}: the page allocator's entry points ({@code mm/page_alloc.c}) and
- * {@code /proc/meminfo}. Numbers are decimal or 0x-hex; GFP flags by name joined with ',' or '+'.
+ * Gogo scope {@code mm}: the page allocator's entry points ({@code mm/page_alloc.c}), kmalloc
+ * ({@code mm/slab_common.c}, {@code mm/slub.c}), {@code /proc/meminfo} and {@code /proc/slabinfo}.
+ * Numbers are decimal or 0x-hex; GFP flags by name joined with ',' or '+'.
  */
 @Component(service = MmCommands.class, property = {
     "osgi.command.scope=mm",
@@ -37,7 +42,12 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
     "osgi.command.function=__get_dma_pages",
     "osgi.command.function=free_pages",
     "osgi.command.function=meminfo",
-    "osgi.command.function=vmstat"
+    "osgi.command.function=vmstat",
+    "osgi.command.function=kmalloc",
+    "osgi.command.function=kzalloc",
+    "osgi.command.function=kfree",
+    "osgi.command.function=ksize",
+    "osgi.command.function=slabinfo"
 })
 public class MmCommands {
     private static final String ORDER = "order 0..10: 2^order pages";
@@ -145,6 +155,87 @@ public class MmCommands {
             counters.put("cma_alloc_fail", c.cmaAllocFail());
         });
         return VmstatDTO.of(p.name(), counters, m.blocksMigrated(), m.bytesCopied(), m.nanos());
+    }
+
+    private Kmalloc slab(Platform p) {
+        return PlatformSelector.facility(p, Kmalloc.class, "mm.slab");
+    }
+
+    private KmallocDTO kmalloc(String platform, String function, String size, String gfp, int extra) {
+        Platform p = platform(platform);
+        Kmalloc k = slab(p);
+        long n = Args.number("size", size);
+        long addr = k.kmalloc(n, Args.gfp(Args.gfpTable(p), gfp) | extra);
+        List<String> args = List.of(size, gfp);
+        if (addr == 0) {
+            throw new IllegalStateException(String.format("%s(%s) returned NULL on %s", function, String.join(", ",
+                args), p.name()));
+        }
+        if (addr == Kmalloc.ZERO_SIZE_PTR) {
+            return KmallocDTO.of(p.name(), function, args, addr, 0, null, 0);
+        }
+        KmallocObject o = k.lookup(addr).orElseThrow();
+        return KmallocDTO.of(p.name(), function, args, addr, o.phys(), o.cache(), o.size());
+    }
+
+    @Descriptor("kmalloc: a buffer from the kmalloc caches (or the page allocator above 8K), at a linear-map address")
+    public KmallocDTO kmalloc(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(Args.SIZE) String size, @Descriptor(Args.GFP) String gfp) {
+        return kmalloc(platform, "kmalloc", size, gfp, 0);
+    }
+
+    @Descriptor("kzalloc: kmalloc with __GFP_ZERO (the whole object is zeroed through the CPU)")
+    public KmallocDTO kzalloc(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(Args.SIZE) String size, @Descriptor(Args.GFP) String gfp) {
+        return kmalloc(platform, "kzalloc", size, gfp, Gfp.__GFP_ZERO);
+    }
+
+    @Descriptor("give back what kmalloc returned")
+    public ResultDTO kfree(@Descriptor("what kmalloc returned, e.g. $b after b = mm:kmalloc 100 GFP_KERNEL")
+        KmallocDTO obj) {
+        return kfree(platform(obj.platform), String.format("%#018x", obj.addr), obj.addr);
+    }
+
+    @Descriptor("give back kmalloc memory by its address")
+    public ResultDTO kfree(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor("the address kmalloc returned") String addr) {
+        long a = Args.number("addr", addr);
+        return kfree(platform(platform), String.format("%#018x", a), a);
+    }
+
+    private ResultDTO kfree(Platform p, String shown, long addr) {
+        Kmalloc k = slab(p);
+        int before = p.bootLog().lines().size();
+        k.kfree(addr);
+        return ResultDTO.of(p.name(), "kfree", List.of(shown), null).printed(printedSince(p, before));
+    }
+
+    /** What the kernel printed since the log had {@code before} lines (a WARN during the call). */
+    private static List<String> printedSince(Platform p, int before) {
+        List<LogLine> after = p.bootLog().lines();
+        return after.subList(before, after.size()).stream().map(ShellFormatter::logLine).toList();
+    }
+
+    @Descriptor("the bytes usable at a kmalloc address (its size class)")
+    public ResultDTO ksize(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor("an address kmalloc returned") String addr) {
+        Platform p = platform(platform);
+        int before = p.bootLog().lines().size();
+        long a = Args.number("addr", addr);
+        long size = slab(p).ksize(a);
+        return ResultDTO.number(p.name(), "ksize", List.of(String.format("%#018x", a)), size, true)
+            .printed(printedSince(p, before));
+    }
+
+    @Descriptor("show /proc/slabinfo (the kmalloc caches)")
+    public TextDTO slabinfo(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform) {
+        Platform p = platform(platform);
+        return TextDTO.of(p.name(), "/proc/slabinfo", slab(p).slabinfo());
     }
 
     @Descriptor("show /proc/meminfo (the page allocator's lines)")

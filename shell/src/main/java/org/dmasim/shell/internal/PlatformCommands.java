@@ -5,12 +5,15 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.felix.service.command.Descriptor;
+import org.dmasim.api.backend.BackendInstances;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.platform.Platform;
 import org.dmasim.shell.format.BootLogDTO;
 import org.dmasim.shell.format.PlatformDTO;
 import org.dmasim.shell.format.ProcView;
 import org.dmasim.shell.format.ProcViewDTO;
+import org.dmasim.shell.format.ShellFormatter;
+import org.dmasim.shell.format.TextDTO;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -28,7 +31,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
     "osgi.command.function=bootlog",
     "osgi.command.function=buddyinfo",
     "osgi.command.function=zoneinfo",
-    "osgi.command.function=pagetypeinfo"
+    "osgi.command.function=pagetypeinfo",
+    "osgi.command.function=backends"
 })
 public class PlatformCommands {
     /** Every platform service, whatever its state; SCR replaces the list on each change. */
@@ -49,6 +53,18 @@ public class PlatformCommands {
     @Descriptor("show the boot log (of the only platform, or the one named)")
     public BootLogDTO bootlog(@Descriptor("platform name") String platform) {
         return BootLogDTO.of(select(platform));
+    }
+
+    @Descriptor("list the backend instances of the platform: which serves each backend, which drain, what each holds")
+    public TextDTO backends() {
+        return backends(null);
+    }
+
+    @Descriptor("list the backend instances of the platform: which serves each backend, which drain, what each holds")
+    public TextDTO backends(@Descriptor("platform name") String platform) {
+        Platform p = select(platform);
+        BackendInstances instances = PlatformSelector.facility(p, BackendInstances.class, "platform");
+        return TextDTO.of(p.name(), "backend instances", ShellFormatter.backendInstances(instances.instances()));
     }
 
     @Descriptor("show /proc/buddyinfo (of the only platform, or the one named)")

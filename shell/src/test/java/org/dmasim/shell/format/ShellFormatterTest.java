@@ -164,7 +164,21 @@ class ShellFormatterTest {
         d.swiotlbActive = true;
         d.maxMappingSize = 262144;
         d.optMappingSize = 262144;
+        d.mappings = 2;
+        d.backends = List.of(backend("swiotlb#2", "ACTIVE", 0, 0, "bounce pool [mem 0x00000000f8000000-0x00000000f8400000]"
+            + " (4MB), 2048 slots"), backend("swiotlb#1", "DRAINING", 3, 2, "bounce pool"));
         return d;
+    }
+
+    private static DeviceInfoDTO.BackendDTO backend(String id, String state, long held, long mine, String what) {
+        DeviceInfoDTO.BackendDTO b = new DeviceInfoDTO.BackendDTO();
+        b.kind = "swiotlb";
+        b.id = id;
+        b.state = state;
+        b.held = held;
+        b.heldForDevice = mine;
+        b.description = what;
+        return b;
     }
 
     @Test
@@ -186,7 +200,12 @@ class ShellFormatterTest {
             "coherent pool      none",
             "swiotlb            active",
             "max_mapping_size   0x40000",
-            "opt_mapping_size   0x40000"), ShellFormatter.formatAny(deviceBehindABus()));
+            "opt_mapping_size   0x40000",
+            "mappings           2",
+            "backends           swiotlb#2 ACTIVE, 0 held (0 of this device): bounce pool [mem 0x00000000f8000000-"
+                + "0x00000000f8400000] (4MB), 2048 slots",
+            "                   swiotlb#1 DRAINING, 3 held (2 of this device): bounce pool"),
+            ShellFormatter.formatAny(deviceBehindABus()));
     }
 
     @Test
@@ -205,5 +224,56 @@ class ShellFormatterTest {
                 + "  0x40000",
             "dma-test-coh              platform  coherent      0xffffffffffffffff  0xffffffff     -              direct"
                 + "  SIZE_MAX"), ShellFormatter.formatAny(List.of(deviceBehindABus(), coh)));
+    }
+
+    @Test
+    void kmalloc_showsAddressPhysCacheAndKsize() {
+        KmallocDTO k = KmallocDTO.of("p", "kmalloc", List.of("100", "GFP_KERNEL"), 0xffff000002a3e080L, 0x42a3e080L,
+            "kmalloc-128", 128);
+        assertEquals("kmalloc(100, GFP_KERNEL) = 0xffff000002a3e080 (phys 0x42a3e080, kmalloc-128, ksize 0x80)",
+            ShellFormatter.formatAny(k));
+        KmallocDTO zero = KmallocDTO.of("p", "kmalloc", List.of("0", "GFP_KERNEL"), 16, 0, null, 0);
+        assertEquals("kmalloc(0, GFP_KERNEL) = 0x10 (ZERO_SIZE_PTR)", ShellFormatter.format(zero));
+    }
+
+    @Test
+    void cpuCache_countersThenLines() {
+        org.dmasim.api.mem.CacheStats stats = new org.dmasim.api.mem.CacheStats(5, 4, 3, 1, 0, 0, 2, 1, 7, 2);
+        CpuCacheDTO c = CpuCacheDTO.of("p", 64, "none", stats, List.of(
+            new CpuCacheDTO.Line(0xffff000000001000L, new org.dmasim.api.mem.CacheLine(0x40001000L, true, true, false)),
+            new CpuCacheDTO.Line(0xffff000000001040L, new org.dmasim.api.mem.CacheLine(0x40001040L, true, false, true)),
+            new CpuCacheDTO.Line(0xffff000000001080L, new org.dmasim.api.mem.CacheLine(0x40001080L, false, false,
+                false))));
+        assertEquals(String.join("\n",
+            "CPU data cache      64-byte lines, write-back, eviction none",
+            "lines cached        7 (2 dirty)",
+            "line fills          5",
+            "lines cleaned       4",
+            "lines invalidated   3 (1 dirty: CPU stores lost)",
+            "lines evicted       0 (0 written back)",
+            "stale CPU reads     2",
+            "stale device reads  1",
+            "ADDR                PHYS        STATE",
+            "0xffff000000001000  0x40001000  dirty",
+            "0xffff000000001040  0x40001040  clean, RAM changed behind it",
+            "0xffff000000001080  0x40001080  not cached"), ShellFormatter.formatAny(c));
+    }
+
+    @Test
+    void backendInstances_tableOldestFirst_forcedOutSaidSo() {
+        org.dmasim.api.backend.BackendLifecycle old = new org.dmasim.api.backend.BackendLifecycle("swiotlb", "swiotlb#1",
+            "bounce pool [mem 0x00000000f8000000-0x00000000fc000000] (64MB), 32768 slots", () -> { });
+        old.tryHold();
+        old.retire();
+        org.dmasim.api.backend.BackendLifecycle pools = new org.dmasim.api.backend.BackendLifecycle("dmapool",
+            "dmapool#1", "dma_pool service, backend 6.1", () -> { });
+        pools.tryHold();
+        pools.forceOut();
+        assertEquals(String.join("\n",
+            "INSTANCE   STATE                  HELD  WHAT",
+            "swiotlb#1  DRAINING               1     bounce pool [mem 0x00000000f8000000-0x00000000fc000000] (64MB),"
+                + " 32768 slots",
+            "dmapool#1  RELEASED (forced out)  0     dma_pool service, backend 6.1"),
+            ShellFormatter.backendInstances(List.of(old, pools)));
     }
 }

@@ -1,0 +1,336 @@
+package org.dmasim.dma.core;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The live streaming mappings one thread made for one device ({@link DeviceMappings} keeps one
+ * table per mapping thread), keyed by bus address: what DMA-API debug's hash holds, and what
+ * every unmap and sync looks up first. Only its owner thread inserts; any thread may remove and
+ * read. Safe without a lock on its hot paths.
+ *
+ * <p><b>Layout.</b> Open addressing with linear probing over one array of slots. A slot holds
+ * null (never used), {@link #TOMBSTONE} (its mapping went), {@link #MOVED} (copied into a newer
+ * array), a {@link Mapping} (whose key is its bus address) or a {@link Segment} (a scatter-gather
+ * mapping is registered once under each DMA segment's address). The capacity is a power of two;
+ * the home slot of a key is a mixed hash of it masked to the capacity. Several mappings may share
+ * a key (dma-direct hands out the same address for the same buffer mapped twice): each takes its
+ * own slot.
+ *
+ * <pre>
+ *   slot:   0      1          2         3      4          5     6      7
+ *   value: null  m1(0xb800)  TOMB  m2(0xb800)  s(0x4240,m3)  null  null  null
+ * </pre>
+ *
+ * <p><b>Concurrency.</b> Every change is one write of one slot. The owner inserts into the first
+ * null or tombstone slot of the key's probe run with a release store: no other thread ever writes
+ * a null or tombstone slot, so no compare-and-set is needed. A removal turns a mapping's slot into
+ * a tombstone: by a compare-and-set when another thread removes (or when the mapping holds a
+ * backend instance, whose count must not be given back twice), by a release store when the owner
+ * removes its own plain mapping (two threads unmapping one mapping at the same moment is a driver
+ * race the kernel does not catch either). Slots never return to null, so a lookup that reaches a
+ * null slot has seen every slot the key may use. A reader or writer meeting {@link #MOVED}
+ * retries on the newer array.
+ *
+ * <p><b>Growth and cleaning.</b> When more than three quarters of the slots are used (live or
+ * tombstone), the owner copies the live entries into a fresh array sized for twice the live ones:
+ * it turns each old slot into {@link #MOVED} with a compare-and-set (so a concurrent removal on
+ * the old slot fails and retries on the new array) and copies what it took, then publishes the
+ * new array. Tombstones are dropped on the way.
+ *
+ * <p><b>Cost.</b> A map and unmap of one buffer by the same thread: two release stores, no lock,
+ * no compare-and-set, no allocation (the tombstone of the last unmap is usually the slot the next
+ * map of the same address takes). {@link #containing} of an
+ * address that starts no mapping (a partial sync) scans every slot: O(capacity), the price of
+ * keeping inserts free of any second index.
+ */
+final class MappingTable {
+    /** A segment of a scatter-gather mapping, registered under the segment's bus address. */
+    record Segment(long key, Mapping mapping) {
+    }
+
+    private static final Object TOMBSTONE = new Object();
+    private static final Object MOVED = new Object();
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
+    private static final int INITIAL = 16;
+
+    private volatile Object[] slots = new Object[INITIAL];
+    /** Slots of the current array that are no longer null (live or tombstone); the owner's count. */
+    private int used;
+
+    private static int hash(long key) {
+        long h = key * 0x9e3779b97f4a7c15L;
+        return (int) (h ^ (h >>> 32));
+    }
+
+    private static long keyOf(Object v) {
+        return v instanceof Mapping m ? m.dmaHandle : ((Segment) v).key();
+    }
+
+    private static Mapping mappingOf(Object v) {
+        return v instanceof Mapping m ? m : ((Segment) v).mapping();
+    }
+
+    private static boolean live(Object v) {
+        return v != null && v != TOMBSTONE && v != MOVED;
+    }
+
+    private Object[] awaitNewer(Object[] old) {
+        Object[] t;
+        while ((t = slots) == old) {
+            Thread.onSpinWait();
+        }
+        return t;
+    }
+
+    /** Registers a mapping under its own bus address (the owner thread only). */
+    void add(Mapping m) {
+        insert(m.dmaHandle, m);
+    }
+
+    /** Registers one segment of a list mapping (the owner thread only). */
+    void addSegment(long key, Mapping m) {
+        insert(key, new Segment(key, m));
+    }
+
+    /** The owner's insert: nobody else writes null or tombstone slots, so a release store is enough. */
+    private void insert(long key, Object value) {
+        // Small enough to inline: the home slot is free (the tombstone of the last unmap, most often).
+        Object[] t = slots;
+        int home = hash(key) & (t.length - 1);
+        if (SLOT.getAcquire(t, home) == TOMBSTONE) {
+            SLOT.setRelease(t, home, value);
+            return;
+        }
+        insertProbing(key, value);
+    }
+
+    private void insertProbing(long key, Object value) {
+        Object[] t = slots;
+        int mask = t.length - 1;
+        int i = hash(key) & mask;
+        for (int probe = 0; probe < t.length; probe++, i = (i + 1) & mask) {
+            Object v = SLOT.getAcquire(t, i);
+            if (v == null || v == TOMBSTONE) {
+                SLOT.setRelease(t, i, value);
+                if (v == null && ++used * 4 > t.length * 3) {
+                    rebuild(t);
+                }
+                return;
+            }
+        }
+        rebuild(t); // every slot used: grow, then insert into the new array
+        insertProbing(key, value);
+    }
+
+    /** The owner copies the live entries of {@code old} into a fresh array. */
+    private void rebuild(Object[] old) {
+        List<Object> keep = new ArrayList<>();
+        for (int i = 0; i < old.length; i++) {
+            while (true) {
+                Object v = SLOT.getVolatile(old, i);
+                if (SLOT.compareAndSet(old, i, v, MOVED)) {
+                    if (live(v)) {
+                        keep.add(v);
+                    }
+                    break;
+                }
+            }
+        }
+        int capacity = INITIAL;
+        while (capacity < keep.size() * 4) {
+            capacity <<= 1;
+        }
+        Object[] fresh = new Object[capacity];
+        int mask = capacity - 1;
+        for (Object v : keep) {
+            int i = hash(keyOf(v)) & mask;
+            while (fresh[i] != null) {
+                i = (i + 1) & mask;
+            }
+            fresh[i] = v;
+        }
+        used = keep.size();
+        slots = fresh;
+    }
+
+    /**
+     * The unmap fast path: removes and returns the mapping at {@code key} when it is the only one
+     * there and matches {@code kind} and {@code size}; null (nothing changes) otherwise.
+     *
+     * @param owner whether the calling thread owns this table
+     */
+    Mapping takeSingle(long key, Mapping.Kind kind, long size, boolean owner) {
+        // Small enough to inline: the owner's plain mapping alone in its home slot, the run ending after it.
+        Object[] t = slots;
+        int mask = t.length - 1;
+        int home = hash(key) & mask;
+        if (owner && SLOT.getAcquire(t, home) instanceof Mapping m && m.dmaHandle == key && m.kind == kind
+            && m.size == size && SLOT.getAcquire(t, (home + 1) & mask) == null && !m.holdsAnything()) {
+            SLOT.setRelease(t, home, TOMBSTONE);
+            return m;
+        }
+        return takeSingleProbing(key, kind, size, owner);
+    }
+
+    private Mapping takeSingleProbing(long key, Mapping.Kind kind, long size, boolean owner) {
+        while (true) {
+            Object[] t = slots;
+            int[] at = slotsOf(t, key);
+            if (at == null) {
+                awaitNewer(t);
+                continue;
+            }
+            if (at.length != 1) {
+                return null; // none, or several at this address: the caller picks one
+            }
+            Object v = SLOT.getVolatile(t, at[0]);
+            if (!(v instanceof Mapping m) || m.dmaHandle != key || m.kind != kind || m.size != size) {
+                if (v == MOVED) {
+                    continue;
+                }
+                return null;
+            }
+            if (owner && !m.holdsAnything()) {
+                SLOT.setRelease(t, at[0], TOMBSTONE);
+                return m;
+            }
+            if (SLOT.compareAndSet(t, at[0], v, TOMBSTONE)) {
+                return m;
+            }
+            // The slot changed (removed by another thread, or moved): look again.
+        }
+    }
+
+    /**
+     * The slots of {@code t} holding live entries of {@code key}, in probe order; null when the scan
+     * met a slot already moved to a newer array (the caller retries there).
+     */
+    private static int[] slotsOf(Object[] t, long key) {
+        int mask = t.length - 1;
+        int i = hash(key) & mask;
+        int[] out = new int[2];
+        int n = 0;
+        for (int probe = 0; probe < t.length; probe++, i = (i + 1) & mask) {
+            Object v = SLOT.getVolatile(t, i);
+            if (v == null) {
+                break;
+            }
+            if (v == MOVED) {
+                return null;
+            }
+            if (v != TOMBSTONE && keyOf(v) == key) {
+                if (n == out.length) {
+                    out = java.util.Arrays.copyOf(out, n * 2);
+                }
+                out[n++] = i;
+            }
+        }
+        return java.util.Arrays.copyOf(out, n);
+    }
+
+    /** Removes {@code m} from {@code key}; false when it is not registered there. */
+    boolean remove(long key, Mapping m) {
+        while (true) {
+            Object[] t = slots;
+            int[] at = slotsOf(t, key);
+            if (at == null) {
+                awaitNewer(t);
+                continue;
+            }
+            boolean retry = false;
+            for (int i : at) {
+                Object v = SLOT.getVolatile(t, i);
+                if (v != MOVED && v != TOMBSTONE && v != null && mappingOf(v) == m) {
+                    if (SLOT.compareAndSet(t, i, v, TOMBSTONE)) {
+                        return true;
+                    }
+                    retry = SLOT.getVolatile(t, i) == MOVED;
+                    if (!retry) {
+                        return false; // another thread removed it first
+                    }
+                }
+                retry |= v == MOVED;
+            }
+            if (!retry) {
+                return false;
+            }
+            awaitNewer(t);
+        }
+    }
+
+    /** The mappings registered at {@code key} (in probe order). */
+    Mapping[] at(long key) {
+        while (true) {
+            Object[] t = slots;
+            int[] at = slotsOf(t, key);
+            if (at == null) {
+                awaitNewer(t);
+                continue;
+            }
+            List<Mapping> out = new ArrayList<>(at.length);
+            for (int i : at) {
+                Object v = SLOT.getVolatile(t, i);
+                if (live(v)) {
+                    out.add(mappingOf(v));
+                }
+            }
+            return out.toArray(new Mapping[0]);
+        }
+    }
+
+    /** The only mapping at {@code key}, else null (none, or several). */
+    Mapping single(long key) {
+        Mapping[] at = at(key);
+        return at.length == 1 ? at[0] : null;
+    }
+
+    /**
+     * A mapping whose bus range holds [addr, addr + size): one registered at {@code addr} first,
+     * else the first found over all slots (DMA-API debug's containing match). Null when none.
+     */
+    Mapping containing(long addr, long size) {
+        Mapping exact = single(addr);
+        if (exact != null && exact.contains(addr, size)) {
+            return exact;
+        }
+        for (Mapping m : all()) {
+            if (m.contains(addr, size)) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /** Every mapping once (a list sits under several addresses), in no particular order; weakly consistent. */
+    List<Mapping> all() {
+        while (true) {
+            Object[] t = slots;
+            Map<Mapping, Boolean> seen = new IdentityHashMap<>();
+            List<Mapping> out = new ArrayList<>();
+            boolean moved = false;
+            for (int i = 0; i < t.length; i++) {
+                Object v = SLOT.getVolatile(t, i);
+                if (v == MOVED) {
+                    moved = true;
+                    break;
+                }
+                if (live(v) && seen.put(mappingOf(v), Boolean.TRUE) == null) {
+                    out.add(mappingOf(v));
+                }
+            }
+            if (!moved) {
+                return out;
+            }
+            awaitNewer(t);
+        }
+    }
+
+    boolean isEmpty() {
+        return all().isEmpty();
+    }
+}

@@ -1,0 +1,411 @@
+package org.dmasim.dma.core;
+
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.dmasim.api.addr.CpuAddr;
+import org.dmasim.api.addr.DmaAddr;
+import org.dmasim.api.addr.PhysAddr;
+import org.dmasim.api.backend.BackendInstance;
+import org.dmasim.api.boot.Errno;
+import org.dmasim.api.dma.DmaDirection;
+import org.dmasim.api.dma.DmaOps;
+import org.dmasim.api.dma.SgTable;
+import org.dmasim.api.dma.StreamingMapping.Kind;
+import org.dmasim.api.mm.Page;
+
+/**
+ * The streaming entry points of {@code kernel/dma/mapping.c} (and {@code dma_map_single_attrs}
+ * of {@code dma-mapping.h}), Linux 6.1: argument checks, dispatch to the device's mapping ops,
+ * and the record of every mapping that sends its unmap and syncs back to the ops (and backend
+ * instance) that made it.
+ *
+ * <p>Checks, as the kernel makes them: an invalid direction is {@code BUG_ON(!valid_dma_direction(dir))}
+ * (refused here, nothing changes); a device without a DMA mask gets
+ * {@code WARN_ON_ONCE(!dev->dma_mask)} and DMA_MAPPING_ERROR (0 segments for a list); a vmalloc
+ * address given to {@code dma_map_single} is rejected with the kernel's warning. What DMA-API
+ * debug would catch on an unmap (an address never mapped or already unmapped,
+ * DMA_MAPPING_ERROR, another size, another API family, another list length) is refused with its
+ * message and changes nothing, as frees of coherent memory are. The rest of DMA-API debug (map
+ * error checks, directions, syncs outside a mapping, cacheline overlaps) hooks in at the same
+ * places: after a successful map, before an unmap, around each sync.
+ *
+ * <p>Hot path of a map and unmap of a buffer that needs no bounce: the ops read once, one
+ * {@link Mapping} allocated, one insert into and one removal from the device's
+ * {@link MappingTable}, each under the device's lock.
+ */
+final class StreamingApi {
+    private final DmaEnv env;
+    private final DmaMapping api;
+    /** dma-direct as ops (what records name) and as code (what the fast path calls). */
+    private final DmaOps direct;
+    private final DirectStreaming streaming;
+    /** {@code pageOffset - physOffset}: a linear-map address less this is its physical address. */
+    private final long linearDelta;
+    private final Set<String> warnedOnce = ConcurrentHashMap.newKeySet();
+
+    StreamingApi(DmaEnv env, DmaMapping api) {
+        this.env = env;
+        this.api = api;
+        this.direct = api.direct();
+        this.streaming = api.direct().streaming();
+        long firstRam = env.memory().isEmpty() ? 0 : env.memory().get(0).base();
+        this.linearDelta = env.memory().isEmpty() ? 0 : env.vm().linearAddress(firstRam) - firstRam;
+    }
+
+    // ---- checks ----
+
+    /** {@code BUG_ON(!valid_dma_direction(dir))}. */
+    private static void checkDirection(String fn, Device dev, DmaDirection dir) {
+        if (!DmaDirection.valid(dir)) {
+            throw new IllegalArgumentException(fn + "(" + dev.name() + "): direction "
+                + (dir == null ? "null" : dir.kernelName()) + ": kernel BUG at kernel/dma/mapping.c"
+                + " (BUG_ON(!valid_dma_direction(dir))); nothing was mapped");
+        }
+    }
+
+    /** {@code WARN_ON_ONCE(!dev->dma_mask)}: true when the call must fail. */
+    private boolean noDmaMask(String fn, Device dev) {
+        if (dev.dmaMask() != 0) {
+            return false;
+        }
+        if (warnedOnce.add(fn)) {
+            env.log().warn("WARNING: " + fn + ": " + dev.name() + " has no dma_mask (WARN_ON_ONCE(!dev->dma_mask))");
+        }
+        return true;
+    }
+
+    private static void checkSize(String fn, Device dev, long size) {
+        if (size < 0) {
+            throw new IllegalArgumentException(fn + "(" + dev.name() + "): size " + size
+                + " (expected: 0 or more bytes, a size_t)");
+        }
+    }
+
+    // ---- map ----
+
+    /**
+     * {@code dma_map_single_attrs}: a vmalloc address is rejected (dev_WARN_ONCE, DMA_MAPPING_ERROR);
+     * a linear-map address goes to {@code dma_map_page_attrs} with its page and offset.
+     */
+    DmaAddr mapSingle(Device dev, CpuAddr cpuAddr, long size, DmaDirection dir, long attrs) {
+        long kva = cpuAddr.value();
+        if (!env.vm().isLinear(kva)) {
+            return mapSingleNotLinear(dev, kva);
+        }
+        long phys = kva - linearDelta;
+        return mapPage(dev, Page.pfnDown(phys), phys & (Page.PAGE_SIZE - 1), size, dir, attrs);
+    }
+
+    /** A vmalloc address (rejected as the kernel rejects it) or no kernel address at all (refused). */
+    private DmaAddr mapSingleNotLinear(Device dev, long kva) {
+        if (env.vm().isVmalloc(kva)) {
+            if (warnedOnce.add("dma_map_single_attrs")) {
+                env.log().warn(dev.driverString() + " " + dev.name() + ": rejecting DMA map of vmalloc memory");
+            }
+            return DmaAddr.MAPPING_ERROR;
+        }
+        throw new IllegalArgumentException(String.format("dma_map_single(%s): CPU address 0x%x is not a linear-map"
+            + " address of this platform (expected: what page_address/kmalloc return; virt_to_page would give a"
+            + " struct page that does not exist)", dev.name(), kva));
+    }
+
+    /** {@code dma_map_page_attrs}. */
+    DmaAddr mapPage(Device dev, long pfn, long offset, long size, DmaDirection dir, long attrs) {
+        checkDirection("dma_map_page_attrs", dev, dir);
+        checkSize("dma_map_page_attrs", dev, size);
+        if (noDmaMask("dma_map_page_attrs", dev)) {
+            return DmaAddr.MAPPING_ERROR;
+        }
+        long dma = map(dev, Kind.SINGLE, Page.pfnPhys(pfn) + offset, size, dir, attrs);
+        return dma == DmaOps.DMA_MAPPING_ERROR ? DmaAddr.MAPPING_ERROR : new DmaAddr(dma);
+    }
+
+    /** {@code dma_map_resource}. */
+    DmaAddr mapResource(Device dev, PhysAddr phys, long size, DmaDirection dir, long attrs) {
+        checkDirection("dma_map_resource", dev, dir);
+        checkSize("dma_map_resource", dev, size);
+        if (noDmaMask("dma_map_resource", dev)) {
+            return DmaAddr.MAPPING_ERROR;
+        }
+        long dma = map(dev, Kind.RESOURCE, phys.value(), size, dir, attrs);
+        return dma == DmaOps.DMA_MAPPING_ERROR ? DmaAddr.MAPPING_ERROR : new DmaAddr(dma);
+    }
+
+    private long map(Device dev, Kind kind, long phys, long size, DmaDirection dir, long attrs) {
+        DmaOps ops = api.mapOps(dev);
+        Mapping m = new Mapping(dev, kind, phys, size, dir, attrs, ops, null, 0);
+        if (ops == direct && kind == Kind.SINGLE) {
+            // dma-direct, called as mapping.c calls dma_direct_map_page: no ops table in between.
+            long dma = streaming.mapPage(m);
+            if (dma != DmaOps.DMA_MAPPING_ERROR) {
+                m.dmaHandle = dma;
+                dev.addMapping(m);
+            } else {
+                m.releaseHoldings();
+            }
+            return dma;
+        }
+        if (!holdOps(m, ops)) {
+            return DmaOps.DMA_MAPPING_ERROR;
+        }
+        long dma;
+        try {
+            dma = kind == Kind.RESOURCE ? ops.mapResource(m) : ops.mapPage(m);
+        } catch (RuntimeException e) {
+            m.releaseHoldings();
+            throw e;
+        }
+        if (dma == DmaOps.DMA_MAPPING_ERROR) {
+            m.releaseHoldings();
+            return dma;
+        }
+        m.dmaHandle = dma;
+        dev.addMapping(m);
+        return dma;
+    }
+
+    /** Holds the ops' own backend instance (an IOMMU's) for the mapping; false when it takes no new work. */
+    private boolean holdOps(Mapping m, DmaOps ops) {
+        Optional<BackendInstance> instance = ops.instance();
+        if (instance.isEmpty()) {
+            return true;
+        }
+        if (!instance.get().tryHold()) {
+            env.log().dmasim("dma ops " + ops.name() + " (" + instance.get().id() + ") take no new work: "
+                + m.dev.name() + "'s map fails");
+            return false;
+        }
+        m.setOpsInstance(instance.get());
+        return true;
+    }
+
+    /**
+     * {@code __dma_map_sg_attrs}: the segment count, or a negative errno (-EINVAL, -ENOMEM, -EIO);
+     * anything else an ops table returns is WARNed and becomes -EIO.
+     */
+    int mapSg(String fn, Device dev, SgTable sg, int nents, DmaDirection dir, long attrs) {
+        checkDirection(fn, dev, dir);
+        if (nents < 0 || nents > sg.origNents()) {
+            throw new IllegalArgumentException(fn + "(" + dev.name() + "): nents " + nents + " (expected: 0.."
+                + sg.origNents() + ", the entries of the list)");
+        }
+        if (noDmaMask("__dma_map_sg_attrs", dev)) {
+            return 0;
+        }
+        DmaOps ops = api.mapOps(dev);
+        long phys = nents == 0 ? 0 : sg.phys(0);
+        Mapping m = new Mapping(dev, Kind.SG, phys, sg.totalLength(nents), dir, attrs, ops, sg, nents);
+        if (!holdOps(m, ops)) {
+            return -Errno.EIO;
+        }
+        int ents;
+        try {
+            ents = nents == 0 ? 0 : ops.mapSg(m);
+        } catch (RuntimeException e) {
+            m.releaseHoldings();
+            throw e;
+        }
+        if (ents > 0) {
+            m.setSgMappedEnts(ents);
+            m.dmaHandle = sg.dmaAddress(0);
+            dev.addMapping(m);
+            return ents;
+        }
+        m.releaseHoldings();
+        if (ents != -Errno.EINVAL && ents != -Errno.ENOMEM && ents != -Errno.EIO) {
+            if (warnedOnce.add("__dma_map_sg_attrs")) {
+                env.log().warn("WARNING: __dma_map_sg_attrs: " + dev.name() + ": " + ops.name() + " returned " + ents
+                    + " (WARN_ON_ONCE(ents != -EINVAL && ents != -ENOMEM && ents != -EIO))");
+            }
+            return -Errno.EIO;
+        }
+        return ents;
+    }
+
+    // ---- unmap ----
+
+    /**
+     * {@code dma_unmap_page_attrs} (and {@code _single}, {@code dma_unmap_resource}): to the ops
+     * that made the mapping, whatever the device uses now.
+     */
+    void unmap(String fn, Device dev, DmaAddr handle, long size, DmaDirection dir, long attrs, Kind kind) {
+        checkDirection(fn, dev, dir);
+        long dma = handle.value();
+        Mapping m = dev.takeMapping(dma, kind, size);
+        if (m == null) {
+            m = slowTake(dev, dma, size, kind);
+        }
+        if (m.ops == direct && kind == Kind.SINGLE && !m.holdsAnything()) {
+            streaming.unmapPage(m, dma, size, dir, attrs); // dma_direct_unmap_page, nothing held
+            return;
+        }
+        try {
+            if (kind == Kind.RESOURCE) {
+                m.ops.unmapResource(m, size, dir, attrs);
+            } else {
+                m.ops.unmapPage(m, size, dir, attrs);
+            }
+        } finally {
+            m.releaseHoldings();
+        }
+    }
+
+    /** The unmap's mapping when the fast path did not find it, or the reason it is refused. */
+    private Mapping slowTake(Device dev, long dma, long size, Kind kind) {
+        String prefix = "DMA-API: " + dev.driverString() + " " + dev.name() + ": ";
+        if (dma == DmaOps.DMA_MAPPING_ERROR) {
+            throw refuse(prefix + "device driver tries to free an invalid DMA memory address");
+        }
+        Mapping[] at = dev.mappingsAt(dma);
+        Mapping m = bestFit(at, size, kind);
+        if (m == null) {
+            Mapping gone = dev.revokedAt(dma, size, false);
+            if (gone != null) {
+                throw refuse(revokedMessage(dev, gone, "unmap"));
+            }
+            throw refuse(prefix + String.format("device driver tries to free DMA memory it has not allocated"
+                + " [device address=0x%016x] [size=%d bytes]", dma, size));
+        }
+        if (m.kind != kind) {
+            throw refuse(prefix + String.format("device driver frees DMA memory with wrong function [device address="
+                + "0x%016x] [size=%d bytes] [mapped as %s] [unmapped as %s]", dma, size, m.kind.debugName(),
+                kind.debugName()));
+        }
+        if (m.size != size) {
+            throw refuse(prefix + String.format("device driver frees DMA memory with different size [device address="
+                + "0x%016x] [map size=%d bytes] [unmap size=%d bytes]", dma, m.size, size));
+        }
+        if (!dev.removeMapping(m)) {
+            throw refuse(prefix + String.format("device driver tries to free DMA memory it has not allocated"
+                + " [device address=0x%016x] [size=%d bytes]", dma, size));
+        }
+        return m;
+    }
+
+    /**
+     * DMA-API debug's {@code __hash_bucket_find}: among the mappings at one address, one that
+     * matches size and type (and the single candidate when there is only one); null when several
+     * match equally badly.
+     */
+    private static Mapping bestFit(Mapping[] at, long size, Kind kind) {
+        if (at.length == 1) {
+            return at[0];
+        }
+        for (Mapping m : at) {
+            if (m.size == size && m.kind == kind) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /** {@code dma_unmap_sg_attrs} with the nents of the map call. */
+    void unmapSg(Device dev, SgTable sg, int nents, DmaDirection dir, long attrs) {
+        checkDirection("dma_unmap_sg_attrs", dev, dir);
+        Mapping m = sgMapping(dev, sg);
+        if (m == null) {
+            Mapping gone = dev.revokedAt(sg.dmaAddress(0), 1, false);
+            if (gone != null) {
+                throw refuse(revokedMessage(dev, gone, "dma_unmap_sg"));
+            }
+            throw refuse("DMA-API: " + dev.driverString() + " " + dev.name() + ": " + String.format("device driver tries"
+                + " to free DMA memory it has not allocated [device address=0x%016x] [size=%d bytes]",
+                sg.dmaAddress(0), sg.dmaLength(0)));
+        }
+        if (nents != m.sgCallEnts()) {
+            throw refuse("DMA-API: " + dev.driverString() + " " + dev.name() + ": device driver frees DMA sg list with"
+                + " different entry count [map count=" + m.sgCallEnts() + "] [unmap count=" + nents + "]");
+        }
+        if (!dev.removeMapping(m)) {
+            throw refuse("DMA-API: " + dev.driverString() + " " + dev.name() + ": " + String.format("device driver tries"
+                + " to free DMA memory it has not allocated [device address=0x%016x] [size=%d bytes]",
+                sg.dmaAddress(0), sg.dmaLength(0)));
+        }
+        try {
+            m.ops.unmapSg(m, nents, dir, attrs);
+        } finally {
+            m.releaseHoldings();
+        }
+    }
+
+    /** The live mapping of this very list (registered under its first segment), or null. */
+    private static Mapping sgMapping(Device dev, SgTable sg) {
+        if (sg.dmaAddress(0) == DmaOps.DMA_MAPPING_ERROR && sg.dmaLength(0) == 0) {
+            return null;
+        }
+        for (Mapping m : dev.mappingsAt(sg.dmaAddress(0))) {
+            if (m.kind == Kind.SG && m.sg() == sg) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    // ---- sync ----
+
+    /**
+     * {@code dma_sync_single_for_cpu/device}: to the ops of the mapping that holds the range (the
+     * device's current ops for an address in no mapping: the kernel syncs it anyway).
+     */
+    void syncSingle(String fn, Device dev, DmaAddr handle, long size, DmaDirection dir, boolean forCpu) {
+        checkDirection(fn, dev, dir);
+        long dma = handle.value();
+        Mapping m = dev.mappingContaining(dma, size);
+        if (m == null) {
+            Mapping gone = dev.revokedAt(dma, size, true);
+            if (gone != null) {
+                throw refuse(revokedMessage(dev, gone, fn));
+            }
+        }
+        DmaOps ops = m != null ? m.ops : api.mapOps(dev);
+        if (forCpu) {
+            ops.syncSingleForCpu(m, dev, dma, size, dir);
+        } else {
+            ops.syncSingleForDevice(m, dev, dma, size, dir);
+        }
+    }
+
+    /** {@code dma_sync_sg_for_cpu/device} with the map's nents. */
+    void syncSg(String fn, Device dev, SgTable sg, int nents, DmaDirection dir, boolean forCpu) {
+        checkDirection(fn, dev, dir);
+        if (nents < 0 || nents > sg.origNents()) {
+            throw new IllegalArgumentException(fn + "(" + dev.name() + "): nents " + nents + " (expected: 0.."
+                + sg.origNents() + ", the entries of the list)");
+        }
+        Mapping m = sgMapping(dev, sg);
+        if (m == null) {
+            Mapping gone = dev.revokedAt(sg.dmaAddress(0), 1, false);
+            if (gone != null) {
+                throw refuse(revokedMessage(dev, gone, fn));
+            }
+            // A list dma.core never mapped: the device's ops sync its entries as they stand.
+            m = new Mapping(dev, Kind.SG, sg.phys(0), sg.totalLength(nents), dir, 0, api.mapOps(dev), sg, nents);
+            m.setSgMappedEnts(nents);
+        }
+        if (forCpu) {
+            m.ops.syncSgForCpu(m, nents, dir);
+        } else {
+            m.ops.syncSgForDevice(m, nents, dir);
+        }
+    }
+
+    /** {@code dma_need_sync}: the mapping's ops answer (the device's current ops for an unknown address). */
+    boolean needSync(Device dev, DmaAddr handle) {
+        Mapping m = dev.mappingContaining(handle.value(), 1);
+        DmaOps ops = m != null ? m.ops : api.mapOps(dev);
+        return ops.needSync(dev, handle.value());
+    }
+
+    // ---- refusals ----
+
+    private static String revokedMessage(Device dev, Mapping m, String fn) {
+        return "dmasim: " + dev.driverString() + " " + dev.name() + ": " + fn + " of " + m + " refused: the mapping"
+            + " was revoked when " + m.revokedBy() + " was forced out (its memory went back; nothing was done)";
+    }
+
+    private IllegalArgumentException refuse(String message) {
+        api.report(message);
+        return new IllegalArgumentException(message);
+    }
+}

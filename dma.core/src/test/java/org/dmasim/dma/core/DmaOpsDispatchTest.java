@@ -1,0 +1,199 @@
+package org.dmasim.dma.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.dmasim.api.addr.DmaAddr;
+import org.dmasim.api.backend.BackendInstance;
+import org.dmasim.api.backend.BackendLifecycle;
+import org.dmasim.api.backend.BackendState;
+import org.dmasim.api.device.DmaDevice;
+import org.dmasim.api.dma.CoherentBuffer;
+import org.dmasim.api.dma.CoherentSource;
+import org.dmasim.api.dma.DmaApi;
+import org.dmasim.api.dma.DmaDirection;
+import org.dmasim.api.dma.DmaOps;
+import org.dmasim.api.dma.SgTable;
+import org.dmasim.api.dma.StreamingMapping;
+import org.dmasim.api.mem.MemAttr;
+import org.dmasim.api.mm.Gfp;
+import org.dmasim.api.mm.Page;
+import org.dmasim.api.mm.PageAllocator;
+import org.dmasim.platform.boot.BootResult;
+import org.junit.jupiter.api.Test;
+
+/**
+ * mapping.c's dispatch on {@code dev->dma_ops}: calls go to the device's current ops (dma-direct
+ * without ops, or when bypassed with a mask that covers all RAM), and every buffer and mapping
+ * goes back to the ops that made it, also after the device's ops changed.
+ */
+class DmaOpsDispatchTest {
+    private final BootResult boot = Boots.boot("qemu-virt-arm64-testdevs");
+    private final DmaApi dma = Boots.dma(boot);
+    private final PageAllocator buddy = boot.lookup(PageAllocator.class).orElseThrow();
+    private final DmaDevice coh = dma.device("dma-test-coh").orElseThrow();
+
+    /** An ops table that maps everything at a fixed window, as an IOMMU hands out IOVAs, and says what it was asked. */
+    static final class WindowOps implements DmaOps {
+        final List<String> calls = new ArrayList<>();
+        final BackendLifecycle instance = new BackendLifecycle("iommu", "iommu#1", "test window", () -> { });
+        long next = 0xfff00000L;
+
+        @Override
+        public String name() {
+            return "iommu";
+        }
+
+        @Override
+        public Optional<BackendInstance> instance() {
+            return Optional.of(instance);
+        }
+
+        @Override
+        public long mapPage(StreamingMapping m) {
+            calls.add("map_page " + m.size());
+            long iova = next;
+            next += Page.pageAlign(m.size());
+            return iova + (m.phys() & (Page.PAGE_SIZE - 1));
+        }
+
+        @Override
+        public void unmapPage(StreamingMapping m, long size, DmaDirection dir, long attrs) {
+            calls.add("unmap_page " + size);
+        }
+
+        @Override
+        public int mapSg(StreamingMapping m) {
+            calls.add("map_sg " + m.sgCallEnts());
+            m.sg().setDma(0, next, m.size());
+            next += Page.pageAlign(m.size());
+            return 1;
+        }
+
+        @Override
+        public void unmapSg(StreamingMapping m, int nents, DmaDirection dir, long attrs) {
+            calls.add("unmap_sg " + nents);
+        }
+
+        @Override
+        public void syncSingleForCpu(StreamingMapping m, DmaDevice dev, long dmaHandle, long size, DmaDirection dir) {
+            calls.add("sync_single_for_cpu " + (m == null ? "unknown" : m.ops().name()));
+        }
+
+        @Override
+        public Optional<Allocation> alloc(DmaDevice dev, long size, int gfp, long attrs) {
+            calls.add("alloc " + size);
+            return Optional.of(new Allocation(new CoherentBuffer(dev.name(), 0xffff000012340000L, next, 0x50000000L, size,
+                size, CoherentSource.BUDDY, "iommu", MemAttr.NORMAL, false, attrs, "coherent")));
+        }
+
+        @Override
+        public void free(DmaDevice dev, Allocation allocation, long attrs) {
+            calls.add("free " + allocation.buffer().size());
+        }
+
+        @Override
+        public long optMappingSize(DmaDevice dev) {
+            return 128 << 10;
+        }
+
+        @Override
+        public long mergeBoundary(DmaDevice dev) {
+            return 0xfff;
+        }
+    }
+
+    private long page() {
+        return Page.pfnPhys(buddy.allocPages(Gfp.GFP_KERNEL | Gfp.GFP_DMA, 0));
+    }
+
+    @Test
+    void callsGoToTheCurrentOpsAndReturnToTheOnesThatMadeThem() {
+        long phys = page();
+        DmaAddr direct = dma.mapPage(coh, Page.pfnDown(phys), 0, 4096, DmaDirection.TO_DEVICE, 0);
+        CoherentBuffer directBuf = dma.allocCoherent(coh, 8192, Gfp.GFP_KERNEL).orElseThrow();
+
+        WindowOps iommu = new WindowOps();
+        dma.setDmaOps(coh, iommu);
+        assertSame(iommu, dma.dmaOps(coh).orElseThrow());
+        assertEquals("iommu", dma.deviceInfo(coh).dmaOps);
+        DmaAddr translated = dma.mapPage(coh, Page.pfnDown(phys), 0x10, 100, DmaDirection.TO_DEVICE, 0);
+        assertEquals(0xfff00010L, translated.value());
+        CoherentBuffer iommuBuf = dma.allocCoherent(coh, 4096, Gfp.GFP_KERNEL).orElseThrow();
+        assertEquals(2, iommu.instance.held(), "the ops' instance holds what it made");
+
+        // The direct mapping made before the switch goes back to dma-direct, not to the IOMMU.
+        dma.unmapPage(coh, direct, 4096, DmaDirection.TO_DEVICE, 0);
+        dma.freeCoherent(coh, 8192, directBuf.cpuAddr(), directBuf.dmaHandle());
+        assertEquals(List.of("map_page 100", "alloc 4096"), iommu.calls);
+
+        dma.setDmaOps(coh, null);
+        assertTrue(dma.dmaOps(coh).isEmpty());
+        assertEquals("direct", dma.deviceInfo(coh).dmaOps);
+        dma.syncSingleForCpu(coh, translated, 100, DmaDirection.TO_DEVICE);
+        dma.unmapPage(coh, translated, 100, DmaDirection.TO_DEVICE, 0);
+        dma.freeCoherent(coh, 4096, iommuBuf.cpuAddr(), iommuBuf.dmaHandle());
+        assertEquals(List.of("map_page 100", "alloc 4096", "sync_single_for_cpu iommu", "unmap_page 100", "free 4096"),
+            iommu.calls, "after the switch back, the IOMMU's mapping and buffer still go to the IOMMU");
+        assertEquals(0, iommu.instance.held());
+    }
+
+    @Test
+    void listsGoToTheOpsThatMergedThem() {
+        WindowOps iommu = new WindowOps();
+        dma.setDmaOps(coh, iommu);
+        SgTable sg = SgTable.of(new long[] {page(), page(), page()}, new long[] {4096, 4096, 4096});
+        assertEquals(1, dma.mapSg(coh, sg, 3, DmaDirection.BIDIRECTIONAL, 0), "one merged segment");
+        dma.setDmaOps(coh, null);
+        dma.unmapSg(coh, sg, 3, DmaDirection.BIDIRECTIONAL, 0);
+        assertEquals(List.of("map_sg 3", "unmap_sg 3"), iommu.calls);
+    }
+
+    @Test
+    void opsDecideTheLimitsTheyHave() {
+        WindowOps iommu = new WindowOps();
+        dma.setDmaOps(coh, iommu);
+        assertEquals(0, dma.setMask(coh, (1L << 24) - 1), "an ops table without dma_supported accepts every mask");
+        assertEquals(0xffffffffL, dma.requiredMask(coh), "without get_required_mask: 32 bits");
+        assertEquals(128 << 10, dma.optMappingSize(coh), "min(max_mapping_size = SIZE_MAX, opt_mapping_size)");
+        assertEquals(0xfff, dma.mergeBoundary(coh));
+        dma.setDmaOps(coh, null);
+        assertEquals(0, dma.mergeBoundary(coh), "dma-direct cannot merge");
+        assertEquals(-5, dma.setMask(coh, (1L << 24) - 1), "dma_direct_supported refuses 24 bits here");
+    }
+
+    @Test
+    void bypassGoesDirectWhenTheMaskCoversAllRam() {
+        WindowOps iommu = new WindowOps();
+        dma.setDmaOps(coh, iommu);
+        dma.setDmaOpsBypass(coh, true);
+        long phys = page();
+        assertEquals(0, dma.setMask(coh, 0xffffffffL));
+        DmaAddr a = dma.mapPage(coh, Page.pfnDown(phys), 0, 64, DmaDirection.TO_DEVICE, 0);
+        assertEquals(0xfff00000L, a.value(), "a 32-bit mask does not reach RAM above 4 GiB: through the ops");
+        assertEquals(0, dma.setMask(coh, -1L));
+        DmaAddr b = dma.mapPage(coh, Page.pfnDown(phys), 0, 64, DmaDirection.TO_DEVICE, 0);
+        assertEquals(phys, b.value(), "a 64-bit mask covers all RAM: dma-direct despite the ops");
+        assertEquals("direct", dma.mappings().stream().filter(m -> m.dmaHandle() == phys).findFirst().orElseThrow()
+            .ops().name());
+    }
+
+    @Test
+    void aDrainingOpsInstanceTakesNoNewMappings() {
+        WindowOps iommu = new WindowOps();
+        dma.setDmaOps(coh, iommu);
+        long phys = page();
+        DmaAddr held = dma.mapPage(coh, Page.pfnDown(phys), 0, 64, DmaDirection.TO_DEVICE, 0);
+        assertFalse(iommu.instance.retire());
+        assertEquals(BackendState.DRAINING, iommu.instance.state());
+        assertTrue(dma.mapPage(coh, Page.pfnDown(phys), 0, 64, DmaDirection.TO_DEVICE, 0).isMappingError());
+        assertTrue(dma.allocCoherent(coh, 4096, Gfp.GFP_KERNEL).isEmpty());
+        dma.unmapPage(coh, held, 64, DmaDirection.TO_DEVICE, 0);
+        assertEquals(BackendState.RELEASED, iommu.instance.state(), "its last mapping released it");
+    }
+}
