@@ -68,7 +68,7 @@ public interface BootParticipant {
      * {@link #startsLate() starts late}, whenever it arrives on a platform that is already running
      * without an active instance of it ({@code late()} true).
      *
-     * @since 2.3
+     * @since 2.4
      */
     default void start(RuntimeContext context) {
     }
@@ -79,7 +79,7 @@ public interface BootParticipant {
      * instance instead of re-booting the platform. Backends that own the platform's core state
      * (the architecture, the page allocator, dma.core's devices) cannot: losing one re-boots.
      *
-     * @since 2.3
+     * @since 2.4
      */
     default boolean startsLate() {
         return false;
