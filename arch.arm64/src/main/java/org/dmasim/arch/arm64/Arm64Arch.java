@@ -129,7 +129,7 @@ public final class Arm64Arch implements ArchSupport {
             case MEMBLOCK -> {
                 // The DMA hooks act on the CPU cache the platform publishes with the RAM (FREE_AREA_INIT).
                 ctx.put(org.dmasim.api.dma.ArchDma.class,
-                    new Arm64Dma(Arm64Kernel.of(ctx.spec().kernel()).cacheAlignment(),
+                    new Arm64Dma(Arm64Kernel.of(ctx.spec().kernel()),
                         () -> ctx.require(org.dmasim.api.mem.CpuCache.class)));
                 memblockInit(ctx);
             }

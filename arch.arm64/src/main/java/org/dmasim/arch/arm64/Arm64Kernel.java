@@ -27,11 +27,21 @@ import org.dmasim.api.platform.KernelVersion;
  *     ({@code swiotlb_adjust_size(min(default, DIV_ROUND_UP(RAM, 1024)))}).</li>
  * <li>{@code dma_get_cache_alignment()}: 6.1 ARCH_DMA_MINALIGN (128); from 6.5 on
  *     {@code cache_line_size()}, the CPU's Cache Writeback Granule (CTR_EL0.CWG: 64 bytes on the
- *     cores QEMU's virt machine and the modelled boards run).</li>
+ *     cores QEMU's virt machine and the modelled boards run). ARCH_DMA_MINALIGN itself stays 128
+ *     ({@code asm/cache.h}), and 6.12 adds ARCH_KMALLOC_MINALIGN 8 next to it.</li>
+ * <li>{@code arch_dma_prep_coherent()} ({@code arch/arm64/mm/dma-mapping.c}): 6.1 cleans and
+ *     invalidates the buffer's linear-map lines ({@code dcache_clean_inval_poc}: 6.1-rc1 had
+ *     dropped the invalidate, and the revert b7d9aae40484 restored it before 6.1-rc8, for
+ *     Qualcomm firmware that faults on a CPU line left in the cache); 6.12 only cleans
+ *     ({@code dcache_clean_poc}: 7bd6680b47fa, "Revert "Revert ..."" of early 2023, dropped the
+ *     invalidate again), so the lines stay cached, clean, and go stale once the device or the
+ *     Normal-NC alias writes the buffer ({@link #prepCoherentInvalidates()}).</li>
  * </ul>
  */
 abstract class Arm64Kernel {
     static final long U32_MAX = 0xffffffffL;
+    /** ARCH_DMA_MINALIGN ({@code asm/cache.h}, L1_CACHE_BYTES): 128 in every modelled kernel. */
+    static final int ARCH_DMA_MINALIGN = 128;
 
     private static final ByKernel<Arm64Kernel> BY_VERSION = ByKernel.of("arch.arm64",
         Map.of("6.1", new V6_1(), "6.12", new V6_12()));
@@ -76,11 +86,17 @@ abstract class Arm64Kernel {
     /** {@code dma_get_cache_alignment()}. */
     abstract int cacheAlignment();
 
-    /** Linux 6.1: zone_dma_bits, no swiotlb unless RAM is out of reach, 128-byte DMA alignment. */
-    static final class V6_1 extends Arm64Kernel {
-        /** ARCH_DMA_MINALIGN. */
-        static final int ARCH_DMA_MINALIGN = 128;
+    /**
+     * Whether {@code arch_dma_prep_coherent()} invalidates the lines it cleans
+     * ({@code dcache_clean_inval_poc}) or only cleans them ({@code dcache_clean_poc}).
+     */
+    abstract boolean prepCoherentInvalidates();
 
+    /**
+     * Linux 6.1: zone_dma_bits, no swiotlb unless RAM is out of reach, 128-byte DMA alignment,
+     * clean+invalidate for coherent buffers.
+     */
+    static final class V6_1 extends Arm64Kernel {
         @Override
         DmaZone dmaZone(Memblock mb, long dtMax) {
             int acpiBits = 64;
@@ -119,9 +135,17 @@ abstract class Arm64Kernel {
         int cacheAlignment() {
             return ARCH_DMA_MINALIGN;
         }
+
+        @Override
+        boolean prepCoherentInvalidates() {
+            return true;
+        }
     }
 
-    /** Linux 6.12: zone_dma_limit, a swiotlb for kmalloc bouncing, the CPU's cache line. */
+    /**
+     * Linux 6.12: zone_dma_limit, a swiotlb for kmalloc bouncing, the CPU's cache line, a clean
+     * only for coherent buffers.
+     */
     static final class V6_12 extends Arm64Kernel {
         /** CTR_EL0.CWG of a Cortex-A57 (QEMU virt's CPU): 4, so 4 << 4 = 64 bytes. */
         static final int CACHE_WRITEBACK_GRANULE = 64;
@@ -165,6 +189,11 @@ abstract class Arm64Kernel {
         @Override
         int cacheAlignment() {
             return CACHE_WRITEBACK_GRANULE;
+        }
+
+        @Override
+        boolean prepCoherentInvalidates() {
+            return false;
         }
     }
 }
