@@ -22,6 +22,7 @@ import org.dmasim.api.mm.Page;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.platform.Platform;
 import org.dmasim.api.pool.AtomicPools;
+import org.dmasim.api.slab.Kmalloc;
 import org.dmasim.api.swiotlb.SwiotlbPool;
 
 /**
@@ -31,7 +32,7 @@ import org.dmasim.api.swiotlb.SwiotlbPool;
  *
  * <p>A consequence compares what the two boots built, not their text: the zones' spans, every
  * CMA area by name, the swiotlb pool, every atomic pool by its GFP, then what drivers meet at
- * run time (the dma_pool algorithm, {@code dma_get_cache_alignment()}, {@code GFP_ATOMIC}, and
+ * run time (the dma_pool algorithm, {@code dma_get_cache_alignment()}, kmalloc's alignment, {@code GFP_ATOMIC}, and
  * every device's {@code dma_set_mask} answers for 24- to 63-bit masks). Changed key lines that no
  * such consequence explains are format or information only, and are listed as such. A CMA
  * area, swiotlb or atomic pool that is lost or shrinks is a loss ({@link #lossy()}).
@@ -47,8 +48,8 @@ final class UpgradeReport {
     /** What one booted platform built, as far as the report compares it. */
     record Facts(String kernel, List<String> keyLines, Map<String, ZoneDTO> zones, Optional<ZoneLimits> limits,
         Map<String, CmaArea> cma, Optional<String> defaultCma, Optional<SwiotlbPool> swiotlb, Map<String, Long> pools,
-        Optional<String> dmapool, Optional<Integer> cacheAlignment, Optional<MmRules> mm,
-        Map<String, Set<Integer>> supportedMaskBits, Map<String, String> kconfig) {
+        Optional<String> dmapool, Optional<Integer> cacheAlignment, Optional<Integer> kmallocAlign,
+        Optional<MmRules> mm, Map<String, Set<Integer>> supportedMaskBits, Map<String, String> kconfig) {
 
         static Facts of(Platform p) {
             Map<String, ZoneDTO> zones = new LinkedHashMap<>();
@@ -75,7 +76,8 @@ final class UpgradeReport {
             return new Facts(p.spec().kernel().toString(), p.bootLog().keyLines(), zones, p.lookup(ZoneLimits.class), cma,
                 areas.flatMap(CmaAreas::defaultArea).map(CmaArea::name), p.lookup(SwiotlbPool.class).filter(s -> s.nslabs() > 0),
                 pools, p.lookup(DmaPools.class).map(DmaPools::backendVersion),
-                p.lookup(ArchDma.class).map(ArchDma::cacheAlignment), mm, masks, p.spec().kconfig().values());
+                p.lookup(ArchDma.class).map(ArchDma::cacheAlignment), p.lookup(Kmalloc.class).map(Kmalloc::minAlign), mm,
+                masks, p.spec().kconfig().values());
         }
 
         String linux() {
@@ -368,6 +370,14 @@ final class UpgradeReport {
             && !from.cacheAlignment().equals(to.cacheAlignment())) {
             add(String.format("dma_get_cache_alignment(): %d -> %d bytes", from.cacheAlignment().get(),
                 to.cacheAlignment().get()), false, none);
+        }
+        if (from.kmallocAlign().isPresent() && to.kmallocAlign().isPresent()
+            && !from.kmallocAlign().equals(to.kmallocAlign())) {
+            int after = to.kmallocAlign().get();
+            boolean bounced = to.cacheAlignment().map(a -> after < a).orElse(false);
+            add(String.format("kmalloc: objects aligned to %d bytes instead of %d%s", after, from.kmallocAlign().get(),
+                bounced ? " (" + to.linux() + " bounces the smaller buffers of non-coherent devices through the swiotlb"
+                    + " instead of keeping them off shared cache lines)" : ""), false, none);
         }
         if (from.mm().isPresent() && to.mm().isPresent() && from.mm().get().gfpAtomic() != to.mm().get().gfpAtomic()) {
             add(String.format("GFP_ATOMIC: %#x -> %#x (%s has no __GFP_ATOMIC bit)", from.mm().get().gfpAtomic(),

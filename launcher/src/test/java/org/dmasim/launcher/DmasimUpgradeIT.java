@@ -51,6 +51,9 @@ class DmasimUpgradeIT {
         assertTrue(c.contains("CMA lines: the same areas; only the format differs, the node is named (format only)"),
             c.toString());
         assertTrue(c.contains("dma_get_cache_alignment(): 128 -> 64 bytes"), c.toString());
+        assertTrue(c.contains("kmalloc: objects aligned to 8 bytes instead of 128 (Linux 6.12 bounces the smaller"
+            + " buffers of non-coherent devices through the swiotlb instead of keeping them off shared cache lines)"),
+            c.toString());
         assertTrue(c.contains("GFP_ATOMIC: 0xa20 -> 0x820 (Linux 6.12 has no __GFP_ATOMIC bit)"), c.toString());
         assertTrue(r.out().endsWith("\nMemory for DMA lost or shrunk: none\n"), r.out());
     }
@@ -70,6 +73,8 @@ class DmasimUpgradeIT {
             + " to 1 MiB failed); devices that cannot reach all RAM have no bounce buffer"), c.toString());
         assertTrue(c.stream().anyMatch(l -> l.startsWith("atomic pool GFP_KERNEL|GFP_DMA: 512 KiB lost (ZONE_DMA has no"
             + " managed pages)")), c.toString());
+        assertTrue(c.contains("kmalloc: objects aligned to 64 bytes instead of 128"),
+            "no swiotlb to bounce with: kmalloc keeps to the cache line " + c);
         assertTrue(r.out().endsWith("\nMemory for DMA lost or shrunk: CMA, swiotlb, atomic pool GFP_KERNEL|GFP_DMA\n"),
             r.out());
 
