@@ -9,6 +9,7 @@ import org.dmasim.api.boot.Memblock;
 import org.dmasim.api.boot.ReservedMem;
 import org.dmasim.api.boot.ReservedMemHandler;
 import org.dmasim.api.boot.RuntimeContext;
+import org.dmasim.api.boot.SwiotlbAllocated;
 import org.dmasim.api.boot.SwiotlbSetup;
 import org.dmasim.api.boot.ZoneLimits;
 import org.dmasim.api.mm.Page;
@@ -19,12 +20,16 @@ import org.osgi.service.component.annotations.Component;
 
 /**
  * swiotlb's part in boot: {@code swiotlb_init_remap()} from {@code mem_init()} and, on x86_64,
- * the late report or teardown in {@code pci_iommu_init()}.
+ * the late report or teardown in {@code pci_iommu_init()}. The code is the same in the modelled
+ * kernels (6.1.y took the allocation retry of 6.2 as a stable fix); what differs between them is
+ * what the architecture asks for ({@link SwiotlbSetup}).
  *
  * <p>The pool is {@code memblock_alloc_low()}'d: top-down, page aligned, below
  * {@code ARCH_LOW_ADDRESS_LIMIT}, which memblock treats as an exclusive end — hence the real
- * kernel's pool ending one page below 4 GiB when nothing else sits there. Its slot array (24
- * bytes a slot) and area array come from anywhere.
+ * kernel's pool ending one page below 4 GiB when nothing else sits there. When that fails,
+ * {@code swiotlb_memblock_alloc()} says so and the size is halved (in whole segments, with
+ * fewer areas if need be) down to 1 MiB, the last try. Its slot array (24 bytes a slot) and
+ * area array come from anywhere.
  *
  * <p>It is also the {@code restricted-dma-pool} reserved-memory handler
  * ({@link RestrictedPoolReservedMem}): one registration offering both, so a platform never boots
@@ -35,6 +40,8 @@ import org.osgi.service.component.annotations.Component;
 public final class SwiotlbBoot implements BootParticipant, ReservedMemHandler {
     static final long SLOT_METADATA_BYTES = 24;
     static final long AREA_METADATA_BYTES = 16;
+    /** IO_TLB_MIN_SLABS: 1 MiB, the smallest pool worth booting with. */
+    static final long IO_TLB_MIN_SLABS = (1L << 20) >>> SwiotlbPool.IO_TLB_SHIFT;
     private final RestrictedPoolReservedMem rmemSwiotlbSetup = new RestrictedPoolReservedMem();
 
     @Override
@@ -89,7 +96,11 @@ public final class SwiotlbBoot implements BootParticipant, ReservedMemHandler {
         SwiotlbParams params = ctx.require(SwiotlbParams.class);
         boolean force = params.force;
         Swiotlb pool = Swiotlb.none(force);
-        ctx.put(Swiotlb.class, pool);
+        publish(ctx, pool);
+        if (setup.adjustSize() > 0) {
+            // mem_init(): swiotlb_adjust_size(min(swiotlb_size_or_default(), size))
+            params.adjustSize(Math.min(params.sizeOrDefault(), setup.adjustSize()), ctx.log());
+        }
         if (!setup.addressingLimit() && !force) {
             return;
         }
@@ -100,17 +111,29 @@ public final class SwiotlbBoot implements BootParticipant, ReservedMemHandler {
             params.adjustNareas(ctx.spec().possibleCpus(), ctx.log());
         }
         long nslabs = params.nslabs;
-        long bytes = Page.pageAlign(nslabs << SwiotlbPool.IO_TLB_SHIFT);
+        int nareas = SwiotlbParams.limitNareas(params.nareas, nslabs);
         Memblock mb = ctx.memblock();
         long lowLimit = ctx.require(ZoneLimits.class).lowAddressLimit();
-        long tlb = mb.allocTryNid(bytes, Page.PAGE_SIZE, 0, lowLimit);
-        if (tlb == 0) {
-            ctx.log().warn("software IO TLB: swiotlb_init_remap: failed to allocate tlb structure");
-            return;
+        long tlb;
+        while ((tlb = mb.allocTryNid(Page.pageAlign(nslabs << SwiotlbPool.IO_TLB_SHIFT), Page.PAGE_SIZE, 0,
+            lowLimit)) == 0) {
+            ctx.log().warn("software IO TLB: swiotlb_memblock_alloc: Failed to allocate "
+                + Page.pageAlign(nslabs << SwiotlbPool.IO_TLB_SHIFT) + " bytes tlb structure");
+            if (nslabs <= IO_TLB_MIN_SLABS) {
+                return;
+            }
+            nslabs = SwiotlbParams.align(nslabs >>> 1, SwiotlbParams.IO_TLB_SEGSIZE);
+            nareas = SwiotlbParams.limitNareas(nareas, nslabs);
         }
+        if (params.nslabs != nslabs) {
+            ctx.log().info("software IO TLB: SWIOTLB bounce buffer size adjusted " + params.nslabs + " -> " + nslabs
+                + " slabs");
+            params.nslabs = nslabs;
+        }
+        long bytes = Page.pageAlign(nslabs << SwiotlbPool.IO_TLB_SHIFT);
         long slotBytes = Page.pageAlign(nslabs * SLOT_METADATA_BYTES);
         long slots = mb.allocTryNid(slotBytes, Page.PAGE_SIZE, 0, Memblock.ALLOC_ACCESSIBLE);
-        long areaBytes = params.nareas * AREA_METADATA_BYTES;
+        long areaBytes = nareas * AREA_METADATA_BYTES;
         long areas = mb.allocTryNid(areaBytes, Memblock.SMP_CACHE_BYTES, 0, Memblock.ALLOC_ACCESSIBLE);
         java.util.List<Swiotlb.Taken> taken = new java.util.ArrayList<>();
         taken.add(new Swiotlb.Taken(tlb, bytes, true, -1));
@@ -121,7 +144,7 @@ public final class SwiotlbBoot implements BootParticipant, ReservedMemHandler {
             taken.add(new Swiotlb.Taken(areas, areaBytes, true, -1));
         }
         pool = new Swiotlb(tlb, nslabs, params.nareas, force, taken);
-        ctx.put(Swiotlb.class, pool);
+        publish(ctx, pool);
         if (setup.verbose()) {
             String info = pool.info();
             if (info == null) {
@@ -130,6 +153,12 @@ public final class SwiotlbBoot implements BootParticipant, ReservedMemHandler {
                 ctx.log().info(info);
             }
         }
+    }
+
+    /** The pool for run time, and {@code is_swiotlb_allocated()} for the boot steps after this one. */
+    private static void publish(BootContext ctx, Swiotlb pool) {
+        ctx.put(Swiotlb.class, pool);
+        ctx.put(SwiotlbAllocated.class, new SwiotlbAllocated(pool.nslabs()));
     }
 
     /**
@@ -171,6 +200,6 @@ public final class SwiotlbBoot implements BootParticipant, ReservedMemHandler {
         ctx.get(PageAllocator.class).ifPresent(buddy -> {
             buddy.freeBootMemory(Page.pfnDown(pool.start()), Page.pfnDown(pool.end()));
         });
-        ctx.put(Swiotlb.class, Swiotlb.none(false));
+        publish(ctx, Swiotlb.none(false));
     }
 }

@@ -9,16 +9,18 @@ import org.dmasim.api.dma.DmaOps;
 import org.dmasim.api.swiotlb.SwiotlbPool;
 
 /**
- * The streaming half of dma-direct ({@code kernel/dma/direct.c} and {@code direct.h}, 6.1):
+ * The streaming half of dma-direct ({@code kernel/dma/direct.c} and {@code direct.h}, 6.1 and 6.12):
  * map, unmap and sync of single buffers and lists for a device without DMA ops, with
  * {@code swiotlb_map} of {@code kernel/dma/swiotlb.c}.
  *
  * <p>{@code dma_direct_map_page}: the bus address is {@code phys_to_dma(phys)}; a device whose
  * pool forces bouncing ({@code swiotlb=force}, a {@code restricted-dma-pool}) bounces; a device
  * that cannot reach the address ({@code dma_capable}: the last byte at most
- * {@code min_not_zero(*dma_mask, bus_dma_limit)}) bounces when its pool has slots, else gets the
- * kernel's overflow warning and {@code DMA_MAPPING_ERROR}; a non-coherent device then gets
- * {@code arch_sync_dma_for_device} unless DMA_ATTR_SKIP_CPU_SYNC.
+ * {@code min_not_zero(*dma_mask, bus_dma_limit)}), or (6.5+) a buffer that may be a kmalloc object
+ * sharing cache lines with another ({@link #kmallocNeedsBounce}), bounces when its pool has slots
+ * ({@code is_swiotlb_active}), else gets the kernel's overflow warning and
+ * {@code DMA_MAPPING_ERROR}; a non-coherent device then gets {@code arch_sync_dma_for_device}
+ * unless DMA_ATTR_SKIP_CPU_SYNC.
  *
  * <p>The order of copies and cache maintenance is 6.1's, and it matters on a non-coherent arm64
  * device: a bounce map copies the original into the bounce buffer (a CPU copy, so into the CPU
@@ -59,7 +61,8 @@ final class DirectStreaming {
         if (pool != null && pool.forceBounce()) {
             return swiotlbMap(m, served, pool, phys, size);
         }
-        if (!capable(dev, dma, size)) {
+        boolean capable = capable(dev, dma, size);
+        if (!capable || kmallocNeedsBounce(dev, size, m.dir)) {
             if (pool != null && pool.nslabs() > 0) {
                 return swiotlbMap(m, served, pool, phys, size);
             }
@@ -71,6 +74,23 @@ final class DirectStreaming {
             env.arch().syncDmaForDevice(phys, size, m.dir);
         }
         return dma;
+    }
+
+    /**
+     * {@code dma_kmalloc_needs_bounce(dev, size, dir)} ({@code include/linux/dma-map-ops.h}, from
+     * 6.5 on): with CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC kmalloc objects are only 8-byte aligned,
+     * so a non-coherent device's mapping that the CPU's cache maintenance could corrupt (any
+     * direction but DMA_TO_DEVICE) bounces unless its size rules out a shared line: at least
+     * {@code 2 * ARCH_DMA_MINALIGN}, or a kmalloc size class that is a multiple of
+     * {@code dma_get_cache_alignment()}. Without the option (6.1, x86) nothing bounces for this.
+     */
+    private boolean kmallocNeedsBounce(Device dev, long size, DmaDirection dir) {
+        if (!env.bounceUnalignedKmalloc() || dev.coherent() || dir == DmaDirection.TO_DEVICE) {
+            return false; // dma_kmalloc_safe()
+        }
+        boolean sizeAligned = size >= 2L * env.arch().dmaMinalign()
+            || env.kmallocSizeRoundup(size) % env.arch().cacheAlignment() == 0;
+        return !sizeAligned;
     }
 
     /** {@code dma_capable(dev, addr, size, true)} on a 64-bit kernel. */

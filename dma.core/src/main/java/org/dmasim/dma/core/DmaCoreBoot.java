@@ -67,10 +67,11 @@ public final class DmaCoreBoot implements BootParticipant, ReservedMemHandler {
         ZoneLimits limits = ctx.require(ZoneLimits.class);
         RuntimeServices services = ctx.require(RuntimeServices.class);
         DmaEnv env = DmaEnv.of(ctx.require(ArchDma.class), ctx.require(KernelVm.class),
-            ctx.require(PageAllocator.class), services, limits.zoneDmaBits(),
+            ctx.require(PageAllocator.class), services, limits.zoneDmaLimit(),
             limits.configured(ZoneType.DMA), limits.configured(ZoneType.DMA32),
             ctx.memblock().endOfDram() >>> Page.PAGE_SHIFT,
-            (int) ctx.spec().kconfig().number("CMA_ALIGNMENT"), ctx.memblock().memory(), ctx.log());
+            (int) ctx.spec().kconfig().number("CMA_ALIGNMENT"), ctx.memblock().memory(), ctx.log(),
+            ctx.spec().kconfig().enabled("DMA_BOUNCE_UNALIGNED_KMALLOC"));
         DeviceFactory factory = new DeviceFactory(env, ctx.reservedMem(), ctx.deviceTree());
         DmaMapping api = new DmaMapping(env, factory);
         services.addRevoker(api);
