@@ -128,6 +128,9 @@ final class IoTlbMem implements SwiotlbPool {
     private volatile Slots slots;
     private final ConcurrentHashMap<String, DeviceCounters> devices = new ConcurrentHashMap<>();
     private final AtomicLong deviceOrder = new AtomicLong();
+    /** {@code total_used} and {@code used_hiwater}, kept as 6.6+ keeps them for debugfs (the areas' sum, without their locks). */
+    private final AtomicLong totalUsed = new AtomicLong();
+    private final AtomicLong usedHiwater = new AtomicLong();
 
     /**
      * @param nareas areas, a power of two (0 only without slots)
@@ -357,6 +360,7 @@ final class IoTlbMem implements SwiotlbPool {
                     take(s, area, slot, (int) nslots, allocSize, offset);
                     area.index = wrap((long) index + nslots);
                     area.used += nslots;
+                    usedHiwater.accumulateAndGet(totalUsed.addAndGet(nslots), Math::max);
                     return slot;
                 }
                 index = wrap(index + stride);
@@ -429,6 +433,7 @@ final class IoTlbMem implements SwiotlbPool {
                 s.list[i] = ++count;
             }
             area.used -= nslots;
+            totalUsed.addAndGet(-nslots);
         }
     }
 
@@ -537,26 +542,17 @@ final class IoTlbMem implements SwiotlbPool {
         return new ArrayList<>(statics.restrictedPools());
     }
 
-    /**
-     * 6.1's debugfs: {@code swiotlb/io_tlb_nslabs} and {@code swiotlb/io_tlb_used} when the default
-     * pool has slots; each restricted pool's directory, made when its first device was set up: at
-     * the debugfs root (during boot the parent directory does not exist yet, a late_initcall makes
-     * it), its {@code io_tlb_used} reading the default pool's count ({@code io_tlb_used_get} of 6.1
-     * ignores which pool it belongs to).
-     */
+    /** {@code /sys/kernel/debug/swiotlb} and the restricted pools' directories, as the platform's kernel fills them ({@link SwiotlbKernel}). */
     @Override
     public Map<String, String> debugfs() {
         Map<String, String> files = new LinkedHashMap<>();
-        long defaultUsed = used();
-        if (nslabs > 0) {
-            files.put("swiotlb/io_tlb_nslabs", Long.toString(nslabs));
-            files.put("swiotlb/io_tlb_used", Long.toString(defaultUsed));
-        }
-        for (IoTlbMem r : statics.restrictedPools()) {
-            files.put(r.name + "/io_tlb_nslabs", Long.toString(r.nslabs));
-            files.put(r.name + "/io_tlb_used", Long.toString(defaultUsed));
-        }
+        statics.kernel().debugfs(files, this, statics.restrictedPools());
         return files;
+    }
+
+    /** {@code used_hiwater}: the most slots in use at once since the pool was made. */
+    long usedHiwater() {
+        return usedHiwater.get();
     }
 
     @Override

@@ -15,6 +15,7 @@ import org.dmasim.api.boot.ZoneLimits;
 import org.dmasim.api.mm.Page;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.platform.Arch;
+import org.dmasim.api.platform.KernelVersion;
 import org.dmasim.api.swiotlb.SwiotlbPool;
 import org.osgi.service.component.annotations.Component;
 
@@ -171,6 +172,12 @@ public final class SwiotlbBoot implements BootParticipant, ReservedMemHandler {
         if (ctx.spec().kconfig().enabled("SWIOTLB")) {
             SwiotlbRuntime.start(ctx);
         }
+    }
+
+    /** What the run-time pool shows differs per kernel (its debugfs, {@link SwiotlbKernel}). */
+    @Override
+    public Set<KernelVersion> kernels() {
+        return SwiotlbKernel.kernels();
     }
 
     /** A new pool can be made on a running platform: the old one drains. */

@@ -50,7 +50,7 @@ final class SwiotlbRuntime {
         }
         Swiotlb pool = rt.late() ? late(rt, boot) : boot;
         PageAllocator buddy = rt.require(PageAllocator.class);
-        SwiotlbStatics statics = rt.get(SwiotlbStatics.class).orElseGet(SwiotlbStatics::new);
+        SwiotlbStatics statics = rt.get(SwiotlbStatics.class).orElseGet(() -> new SwiotlbStatics(SwiotlbKernel.of(rt.spec().kernel())));
         IoTlbMem mem = new IoTlbMem("swiotlb", pool.start(), pool.nslabs(), pool.nareas(), pool.forceBounce(),
             rt.require(PhysMemory.class), rt.log(), statics);
         BackendLifecycle instance = rt.newInstance(pool.description(), () -> release(pool, buddy, rt.log()));

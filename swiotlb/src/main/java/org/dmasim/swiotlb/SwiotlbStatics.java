@@ -33,11 +33,26 @@ final class SwiotlbStatics {
     final Ratelimit full = new Ratelimit("swiotlb_tbl_map_single");
     final Ratelimit noPool = new Ratelimit("swiotlb_tbl_map_single");
     private volatile LongSupplier clock = System::nanoTime;
+    private final SwiotlbKernel kernel;
+
+    /** The statics of a 6.1 platform (tests). */
+    SwiotlbStatics() {
+        this(SwiotlbKernel.of(org.dmasim.api.platform.KernelVersion.parse("6.1")));
+    }
+
+    SwiotlbStatics(SwiotlbKernel kernel) {
+        this.kernel = kernel;
+    }
+
+    /** The platform's kernel's rules. */
+    SwiotlbKernel kernel() {
+        return kernel;
+    }
 
     /** The platform's statics, made by the first boot step that needs them. */
     static SwiotlbStatics of(BootContext ctx) {
         return ctx.get(SwiotlbStatics.class).orElseGet(() -> {
-            SwiotlbStatics s = new SwiotlbStatics();
+            SwiotlbStatics s = new SwiotlbStatics(SwiotlbKernel.of(ctx.spec().kernel()));
             ctx.put(SwiotlbStatics.class, s);
             return s;
         });

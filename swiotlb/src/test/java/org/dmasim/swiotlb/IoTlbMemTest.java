@@ -281,6 +281,28 @@ class IoTlbMemTest {
         assertEquals(Map.of(), none.debugfs());
     }
 
+    /**
+     * 6.12's debugfs (6.6+): each pool reports its own use, and the high-water mark of slots in
+     * use at once stays after the unmaps.
+     */
+    @Test
+    void debugfsOf612ShowsEachPoolsOwnUseAndItsHighWaterMark() {
+        SwiotlbStatics s612 = new SwiotlbStatics(SwiotlbKernel.of(org.dmasim.api.platform.KernelVersion.parse("6.12")));
+        IoTlbMem m = new IoTlbMem("swiotlb", POOL, 32768, 1, false, ram, log, s612);
+        s612.addRegion(new SwiotlbStatics.Region("restricted@50000000", 0x50000000L, 4L << 20));
+        long a = m.tblMapSingle(nc, HIGH, 4096, 4096, 0, DmaDirection.TO_DEVICE, 0);
+        long b = m.tblMapSingle(nc, HIGH, 5000, 5000, 0, DmaDirection.TO_DEVICE, 0);
+        m.tblUnmapSingle(nc, b, 5000, DmaDirection.TO_DEVICE, 0);
+        SwiotlbPool r = m.restricted("restricted@50000000").orElseThrow();
+        r.tblMapSingle(nc, HIGH, 100, 100, 0, DmaDirection.TO_DEVICE, 0);
+        assertEquals(Map.of("swiotlb/io_tlb_nslabs", "32768", "swiotlb/io_tlb_used", "2",
+            "swiotlb/io_tlb_used_hiwater", "5", "restricted@50000000/io_tlb_nslabs", "2048",
+            "restricted@50000000/io_tlb_used", "1", "restricted@50000000/io_tlb_used_hiwater", "1"), m.debugfs());
+        m.tblUnmapSingle(nc, a, 4096, DmaDirection.TO_DEVICE, 0);
+        assertEquals("0", m.debugfs().get("swiotlb/io_tlb_used"));
+        assertEquals("5", m.debugfs().get("swiotlb/io_tlb_used_hiwater"));
+    }
+
     @Test
     void debugfsShowsTheDefaultPoolAndEachRestrictedPoolAs61Does() {
         IoTlbMem m = pool(32768, 1);
