@@ -204,6 +204,38 @@ class StreamingSwiotlbTest {
         assertEquals(List.of(), boot.log().kernelText().stream().filter(l -> l.contains("swiotlb_tbl")).toList());
     }
 
+    /**
+     * {@code swiotlb=noforce}: no pool, so a buffer above the 32-bit device's reach cannot be
+     * mapped: {@code dma_direct_map_page}'s overflow warning (once), DMA_MAPPING_ERROR (which
+     * {@code dma_mapping_error} reports as -ENOMEM), no mapping recorded; a reachable buffer maps.
+     */
+    @Test
+    void withoutAPoolABufferOutOfReachIsRefusedWithTheKernelsWarningOnce() {
+        BootResult none = Boots.bootDts("a64-2bank-testdevs.dts", "cmdline", "swiotlb=noforce");
+        DmaApi api = Boots.dma(none);
+        DmaDevice dev = api.device("dma-test-nc").orElseThrow();
+        PageAllocator pages = none.lookup(PageAllocator.class).orElseThrow();
+        assertEquals(0, none.lookup(SwiotlbPool.class).orElseThrow().nslabs());
+        long hi = Page.pfnPhys(pages.allocPages(Gfp.GFP_KERNEL, 0));
+        assertTrue(hi > 0xffffffffL);
+        CpuAddr cpu = new CpuAddr(api.kernelVm().linearAddress(hi));
+        int before = none.log().lines().size();
+        DmaAddr a = api.mapSingle(dev, cpu, 1500, DmaDirection.TO_DEVICE, 0);
+        assertTrue(a.isMappingError());
+        assertEquals(-Errno.ENOMEM, api.mappingError(dev, a));
+        assertTrue(api.mapSingle(dev, cpu, 1500, DmaDirection.FROM_DEVICE, 0).isMappingError());
+        assertEquals(List.of(String.format("platform dma-test-nc: DMA addr 0x%016x+1500 overflow (mask ffffffff, bus"
+            + " limit 0).", hi)), none.log().lines().subList(before, none.log().lines().size()).stream()
+                .filter(org.dmasim.api.platform.LogLine::isKernel).map(org.dmasim.api.platform.LogLine::text).toList(),
+            "dev_WARN_ONCE: once");
+        assertTrue(api.mappings().isEmpty());
+        long lo = Page.pfnPhys(pages.allocPages(Gfp.GFP_KERNEL | Gfp.GFP_DMA, 0));
+        DmaAddr direct = api.mapSingle(dev, new CpuAddr(api.kernelVm().linearAddress(lo)), 1500,
+            DmaDirection.TO_DEVICE, 0);
+        assertEquals(lo, direct.value());
+        api.unmapSingle(dev, direct, 1500, DmaDirection.TO_DEVICE, 0);
+    }
+
     @Test
     void swiotlbForceBouncesEvenA64BitDevice() {
         BootResult forced = Boots.bootDts("a64-2bank-testdevs.dts", "cmdline", "swiotlb=force");
