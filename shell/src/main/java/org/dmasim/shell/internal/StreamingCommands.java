@@ -58,7 +58,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
     "osgi.command.function=dma_need_sync",
     "osgi.command.function=mappings",
     "osgi.command.function=device_read",
-    "osgi.command.function=device_write"
+    "osgi.command.function=device_write",
+    "osgi.command.function=device_fill"
 })
 public class StreamingCommands {
     /** Largest device_read, as cpu_read allows. */
@@ -481,19 +482,36 @@ public class StreamingCommands {
     // ---- syncs ----
 
     private ResultDTO sync(String platform, String function, String device, long dma, long size, DmaDirection dir) {
+        return sync(platform, function, device, dma, -1, size, dir);
+    }
+
+    /** A single sync, or with {@code offset >= 0} a range sync ({@code dma_sync_single_range_for_*}). */
+    private ResultDTO sync(String platform, String function, String device, long dma, long offset, long size,
+        DmaDirection dir) {
         Platform p = platform(platform);
         DmaApi api = api(p);
         DmaDevice dev = PlatformSelector.device(api, device);
+        boolean forCpu = function.endsWith("for_cpu");
         List<String> printed = new ArrayList<>();
         run(p, printed, () -> {
-            if (function.endsWith("for_cpu")) {
+            if (offset >= 0) {
+                if (forCpu) {
+                    api.syncSingleRangeForCpu(dev, DmaAddr.of(dma), offset, size, dir);
+                } else {
+                    api.syncSingleRangeForDevice(dev, DmaAddr.of(dma), offset, size, dir);
+                }
+            } else if (forCpu) {
                 api.syncSingleForCpu(dev, DmaAddr.of(dma), size, dir);
             } else {
                 api.syncSingleForDevice(dev, DmaAddr.of(dma), size, dir);
             }
         });
-        return ResultDTO.of(p.name(), function, List.of(device, ShellFormatter.hex(dma), ShellFormatter.hex(size),
-            dir.kernelName()), null).printed(printed);
+        List<String> args = new ArrayList<>(List.of(device, ShellFormatter.hex(dma)));
+        if (offset >= 0) {
+            args.add(ShellFormatter.hex(offset));
+        }
+        args.addAll(List.of(ShellFormatter.hex(size), dir.kernelName()));
+        return ResultDTO.of(p.name(), function, args, null).printed(printed);
     }
 
     @Descriptor("give a mapping to the CPU: cache maintenance on a non-coherent device, then a bounce buffer copied"
@@ -534,16 +552,16 @@ public class StreamingCommands {
     public ResultDTO dma_sync_single_range_for_cpu(@Descriptor(Args.MAPPING) MappingDTO mapping,
         @Descriptor("byte offset into the mapping") String offset, @Descriptor(Args.SIZE) String size) {
         given(mapping, "mapping");
-        return sync(mapping.platform, "dma_sync_single_for_cpu", mapping.device,
-            mapping.dma + Args.number("offset", offset), Args.number("size", size), DmaDirection.parse(mapping.dir));
+        return sync(mapping.platform, "dma_sync_single_range_for_cpu", mapping.device, mapping.dma,
+            Args.number("offset", offset), Args.number("size", size), DmaDirection.parse(mapping.dir));
     }
 
     @Descriptor("sync SIZE bytes from OFFSET into a mapping for the device")
     public ResultDTO dma_sync_single_range_for_device(@Descriptor(Args.MAPPING) MappingDTO mapping,
         @Descriptor("byte offset into the mapping") String offset, @Descriptor(Args.SIZE) String size) {
         given(mapping, "mapping");
-        return sync(mapping.platform, "dma_sync_single_for_device", mapping.device,
-            mapping.dma + Args.number("offset", offset), Args.number("size", size), DmaDirection.parse(mapping.dir));
+        return sync(mapping.platform, "dma_sync_single_range_for_device", mapping.device, mapping.dma,
+            Args.number("offset", offset), Args.number("size", size), DmaDirection.parse(mapping.dir));
     }
 
     // ---- queries ----
@@ -666,5 +684,40 @@ public class StreamingCommands {
         @Descriptor("the bytes in hex, e.g. deadbeef") String bytes) {
         given(mapping, "mapping");
         return device_write(mapping.platform, mapping.device, ShellFormatter.hex(mapping.dma), bytes);
+    }
+
+    @Descriptor("the device fills LEN bytes at a bus address with one byte value, as a DMA engine's memset does"
+        + " (non-coherent: into RAM, behind the CPU cache)")
+    public ResultDTO device_fill(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(Args.DEVICE) String device, @Descriptor(Args.DMA_ADDR) String dma_addr,
+        @Descriptor("number of bytes") String len, @Descriptor("the byte value, e.g. 0x11") String value) {
+        Platform p = platform(platform);
+        DmaApi api = api(p);
+        DmaDevice dev = PlatformSelector.device(api, device);
+        long dma = Args.number("dma_addr", dma_addr);
+        long n = Args.number("len", len);
+        long v = Args.number("value", value);
+        if (n < 0 || n > MAX_READ) {
+            throw new IllegalArgumentException("device_fill: len " + len + " (expected 0..1M bytes)");
+        }
+        if (v < 0 || v > 0xff) {
+            throw new IllegalArgumentException("device_fill: value " + value + " (expected one byte, 0..0xff)");
+        }
+        byte[] b = new byte[(int) n];
+        java.util.Arrays.fill(b, (byte) v);
+        CpuCache cache = PlatformSelector.facility(p, CpuCache.class, "platform");
+        long phys = api.deviceAccess(dev, new DmaAddr(dma), n).value();
+        cache.device(dev.coherent()).write(phys, b);
+        return ResultDTO.number(p.name(), "device_fill", List.of(device, ShellFormatter.hex(dma), len, value), n,
+            false);
+    }
+
+    @Descriptor("the device fills a whole mapping with one byte value")
+    public ResultDTO device_fill(@Descriptor(Args.MAPPING) MappingDTO mapping,
+        @Descriptor("the byte value, e.g. 0x11") String value) {
+        given(mapping, "mapping");
+        return device_fill(mapping.platform, mapping.device, ShellFormatter.hex(mapping.dma),
+            Long.toString(mapping.size), value);
     }
 }
