@@ -42,9 +42,7 @@ public class RuntimeCommandsIT extends DmasimTestSupport {
     public void scriptDrivesTheWholeCoherentApi() throws Exception {
         createPlatform("board", Map.of(PlatformConfig.PROFILE, "qemu-virt-arm64-testdevs"));
         awaitState("board", State.BOOTED);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
-        try (CommandSession s = processor.createSession(new ByteArrayInputStream(new byte[0]), ps, ps)) {
+        try (CommandSession s = session()) {
             assertEquals("dma_set_mask(dma-test-nc, 30) = -5", run(s, "dma:dma_set_mask dma-test-nc 30"));
             assertEquals("dma_get_required_mask(dma-test-nc) = 0x1ffffffff",
                 run(s, "dma:dma_get_required_mask -p board dma-test-nc"));
@@ -113,10 +111,8 @@ public class RuntimeCommandsIT extends DmasimTestSupport {
         org.osgi.service.cm.Configuration split = createPlatform("split",
             Map.of(PlatformConfig.PROFILE, "arm64-split-4g"));
         awaitState("split", State.BOOTED);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
         String dev = "9200000.dma-controller";
-        try (CommandSession s = processor.createSession(new ByteArrayInputStream(new byte[0]), ps, ps)) {
+        try (CommandSession s = session()) {
             assertTrue(run(s, "k = mm:kmalloc -p split 256 GFP_KERNEL").contains("(phys 0x400000000, kmalloc-256"));
             run(s, "dma:cpu_write -p split ($k addr) 0102030405");
             assertEquals("dma_map_single(" + dev + ", 0xffff0003c0000000, 256, DMA_BIDIRECTIONAL) = dma 0xb4000000"
@@ -187,10 +183,8 @@ public class RuntimeCommandsIT extends DmasimTestSupport {
         org.osgi.service.cm.Configuration audit = createPlatform("audit",
             Map.of(PlatformConfig.PROFILE, "qemu-virt-arm64-testdevs"));
         awaitState("audit", State.BOOTED);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
         int failures = 0;
-        try (CommandSession s = processor.createSession(new ByteArrayInputStream(new byte[0]), ps, ps)) {
+        try (CommandSession s = session()) {
             List<CommandHelp.Command> commands = CommandHelp.commands(s).stream()
                 .filter(c -> c.dmasim() && !c.hidden()).toList();
             assertTrue("dmasim's commands are listed: " + commands, commands.size() > 40);
@@ -227,6 +221,12 @@ public class RuntimeCommandsIT extends DmasimTestSupport {
                 Thread.sleep(10);
             }
         }
+    }
+
+    /** A session as a script gets one: no input, output into a buffer nobody reads (results are formatted). */
+    private CommandSession session() {
+        PrintStream ps = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        return processor.createSession(new ByteArrayInputStream(new byte[0]), ps, ps);
     }
 
     private static String run(CommandSession s, String line) throws Exception {

@@ -1,9 +1,11 @@
 package org.dmasim.shell.internal;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.dmasim.api.addr.CpuAddr;
@@ -169,29 +171,41 @@ public class StreamingCommands {
         @Descriptor(Args.DEVICE) String device, @Descriptor("kernel virtual address of the buffer, e.g. ($k addr)")
         String addr, @Descriptor(Args.SIZE) String size, @Descriptor(Args.DIR) String dir,
         @Descriptor(Args.ATTRS) String attrs) {
+        long cpu = Args.number("addr", addr);
+        return map(platform, "dma_map_single", device, List.of(String.format("%#018x", cpu)), size, dir, attrs,
+            vm -> vm.isLinear(cpu) ? vm.toPhys(cpu) : 0, (api, dev, n, d, a) -> api.mapSingle(dev, new CpuAddr(cpu), n,
+                d, a));
+    }
+
+    /** How one map function maps: the call, with the size, direction and attributes parsed. */
+    private interface MapCall {
+        DmaAddr map(DmaApi api, DmaDevice dev, long size, DmaDirection dir, long attrs);
+    }
+
+    /**
+     * A map command: the call as the user wrote it ({@code leading} are the arguments between the
+     * device and the size), what the kernel printed meanwhile, and the mapping it made, with the
+     * original buffer's physical address ({@code phys}, from the kernel's address space).
+     */
+    private MappingDTO map(String platform, String function, String device, List<String> leading, String size,
+        String dir, String attrs, ToLongFunction<KernelVm> phys, MapCall call) {
         Platform p = platform(platform);
         DmaApi api = api(p);
         DmaDevice dev = PlatformSelector.device(api, device);
-        long cpu = Args.number("addr", addr);
         long n = Args.number("size", size);
         DmaDirection d = DmaDirection.parse(dir);
         long a = Args.attrs(attrs);
         List<String> printed = new ArrayList<>();
-        DmaAddr h = capturing(p, printed, () -> api.mapSingle(dev, new CpuAddr(cpu), n, d, a));
-        KernelVm vm = api.kernelVm();
-        long phys = vm.isLinear(cpu) ? vm.toPhys(cpu) : 0;
-        MappingDTO m = mapping(p, api, dev, "dma_map_single", args(device, String.format("%#018x", cpu), size, dir,
-            attrs), h.value(), n, d, a, phys);
+        DmaAddr h = capturing(p, printed, () -> call.map(api, dev, n, d, a));
+        List<String> args = new ArrayList<>(List.of(device));
+        args.addAll(leading);
+        args.addAll(List.of(size, d.kernelName()));
+        if (a != 0) {
+            args.add(attrs);
+        }
+        MappingDTO m = mapping(p, api, dev, function, args, h.value(), n, d, a, phys.applyAsLong(api.kernelVm()));
         m.printed = List.copyOf(printed);
         return m;
-    }
-
-    private static List<String> args(String device, String first, String size, String dir, String attrs) {
-        List<String> out = new ArrayList<>(List.of(device, first, size, DmaDirection.parse(dir).kernelName()));
-        if (Args.attrs(attrs) != 0) {
-            out.add(attrs);
-        }
-        return out;
     }
 
     @Descriptor("map SIZE bytes from OFFSET into page PFN for a device; bounces through swiotlb when the device cannot"
@@ -211,23 +225,10 @@ public class StreamingCommands {
         @Descriptor(Args.DEVICE) String device, @Descriptor("page frame number, e.g. ($p pfn)") String pfn,
         @Descriptor("byte offset into the page") String offset, @Descriptor(Args.SIZE) String size,
         @Descriptor(Args.DIR) String dir, @Descriptor(Args.ATTRS) String attrs) {
-        Platform p = platform(platform);
-        DmaApi api = api(p);
-        DmaDevice dev = PlatformSelector.device(api, device);
         long frame = Args.number("pfn", pfn);
         long off = Args.number("offset", offset);
-        long n = Args.number("size", size);
-        DmaDirection d = DmaDirection.parse(dir);
-        long a = Args.attrs(attrs);
-        List<String> printed = new ArrayList<>();
-        DmaAddr h = capturing(p, printed, () -> api.mapPage(dev, frame, off, n, d, a));
-        List<String> args = new ArrayList<>(List.of(device, ShellFormatter.hex(frame), offset, size, d.kernelName()));
-        if (a != 0) {
-            args.add(attrs);
-        }
-        MappingDTO m = mapping(p, api, dev, "dma_map_page", args, h.value(), n, d, a, Page.pfnPhys(frame) + off);
-        m.printed = List.copyOf(printed);
-        return m;
+        return map(platform, "dma_map_page", device, List.of(ShellFormatter.hex(frame), offset), size, dir, attrs,
+            vm -> Page.pfnPhys(frame) + off, (api, dev, n, d, a) -> api.mapPage(dev, frame, off, n, d, a));
     }
 
     private ResultDTO unmap(MappingDTO m, String function, String attrs) {
@@ -320,19 +321,9 @@ public class StreamingCommands {
         @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
         @Descriptor(Args.DEVICE) String device, @Descriptor("physical address of the resource") String phys_addr,
         @Descriptor(Args.SIZE) String size, @Descriptor(Args.DIR) String dir, @Descriptor(Args.ATTRS) String attrs) {
-        Platform p = platform(platform);
-        DmaApi api = api(p);
-        DmaDevice dev = PlatformSelector.device(api, device);
         long phys = Args.number("phys_addr", phys_addr);
-        long n = Args.number("size", size);
-        DmaDirection d = DmaDirection.parse(dir);
-        long a = Args.attrs(attrs);
-        List<String> printed = new ArrayList<>();
-        DmaAddr h = capturing(p, printed, () -> api.mapResource(dev, new PhysAddr(phys), n, d, a));
-        MappingDTO m = mapping(p, api, dev, "dma_map_resource", args(device, ShellFormatter.hex(phys), size, dir,
-            attrs), h.value(), n, d, a, phys);
-        m.printed = List.copyOf(printed);
-        return m;
+        return map(platform, "dma_map_resource", device, List.of(ShellFormatter.hex(phys)), size, dir, attrs,
+            vm -> phys, (api, dev, n, d, a) -> api.mapResource(dev, new PhysAddr(phys), n, d, a));
     }
 
     @Descriptor("unmap what dma_map_resource returned")
@@ -661,10 +652,6 @@ public class StreamingCommands {
         @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
         @Descriptor(Args.DEVICE) String device, @Descriptor(Args.DMA_ADDR) String dma_addr,
         @Descriptor("the bytes in hex, e.g. deadbeef") String bytes) {
-        Platform p = platform(platform);
-        DmaApi api = api(p);
-        DmaDevice dev = PlatformSelector.device(api, device);
-        long dma = Args.number("dma_addr", dma_addr);
         byte[] b;
         try {
             b = HexFormat.of().parseHex(bytes.replace(" ", ""));
@@ -672,11 +659,22 @@ public class StreamingCommands {
             throw new IllegalArgumentException("device_write: bytes '" + bytes + "' (expected an even number of hex"
                 + " digits, e.g. deadbeef)");
         }
+        return deviceWrites(platform, "device_write", device, dma_addr, List.of(bytes), b);
+    }
+
+    /** The device writes {@code b} at a bus address, through its port to memory (non-coherent: RAM only). */
+    private ResultDTO deviceWrites(String platform, String function, String device, String dmaAddr,
+        List<String> shown, byte[] b) {
+        Platform p = platform(platform);
+        DmaApi api = api(p);
+        DmaDevice dev = PlatformSelector.device(api, device);
+        long dma = Args.number("dma_addr", dmaAddr);
         CpuCache cache = PlatformSelector.facility(p, CpuCache.class, "platform");
         long phys = api.deviceAccess(dev, new DmaAddr(dma), b.length).value();
         cache.device(dev.coherent()).write(phys, b);
-        return ResultDTO.number(p.name(), "device_write", List.of(device, ShellFormatter.hex(dma), bytes), b.length,
-            false);
+        List<String> args = new ArrayList<>(List.of(device, ShellFormatter.hex(dma)));
+        args.addAll(shown);
+        return ResultDTO.number(p.name(), function, args, b.length, false);
     }
 
     @Descriptor("the device writes bytes at the start of a mapping")
@@ -692,10 +690,6 @@ public class StreamingCommands {
         @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
         @Descriptor(Args.DEVICE) String device, @Descriptor(Args.DMA_ADDR) String dma_addr,
         @Descriptor("number of bytes") String len, @Descriptor("the byte value, e.g. 0x11") String value) {
-        Platform p = platform(platform);
-        DmaApi api = api(p);
-        DmaDevice dev = PlatformSelector.device(api, device);
-        long dma = Args.number("dma_addr", dma_addr);
         long n = Args.number("len", len);
         long v = Args.number("value", value);
         if (n < 0 || n > MAX_READ) {
@@ -705,12 +699,8 @@ public class StreamingCommands {
             throw new IllegalArgumentException("device_fill: value " + value + " (expected one byte, 0..0xff)");
         }
         byte[] b = new byte[(int) n];
-        java.util.Arrays.fill(b, (byte) v);
-        CpuCache cache = PlatformSelector.facility(p, CpuCache.class, "platform");
-        long phys = api.deviceAccess(dev, new DmaAddr(dma), n).value();
-        cache.device(dev.coherent()).write(phys, b);
-        return ResultDTO.number(p.name(), "device_fill", List.of(device, ShellFormatter.hex(dma), len, value), n,
-            false);
+        Arrays.fill(b, (byte) v);
+        return deviceWrites(platform, "device_fill", device, dma_addr, List.of(len, value), b);
     }
 
     @Descriptor("the device fills a whole mapping with one byte value")
