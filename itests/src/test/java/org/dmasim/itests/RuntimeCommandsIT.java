@@ -146,6 +146,18 @@ public class RuntimeCommandsIT extends DmasimTestSupport {
             assertEquals("/sys/kernel/debug/swiotlb/io_tlb_nslabs: 32768\n/sys/kernel/debug/swiotlb/io_tlb_used: 0",
                 run(s, "swiotlb:swiotlb_debugfs -p split"));
             assertEquals("DEVICE  FUNCTION  DMA_HANDLE  SIZE  DIR  PHYS  BOUNCE", run(s, "dma:mappings -p split"));
+            run(s, "a = $k addr");
+            String sg = run(s, "sg = dma:dma_map_sg -p split " + dev + " DMA_TO_DEVICE \"${a}:128,${a}:64\"");
+            assertTrue(sg, sg.matches("(?s)dma_map_sg\\(" + Pattern.quote(dev) + ", DMA_TO_DEVICE, .*\\) = 2\n"
+                + "sg\\[0\\] phys 0x400000000 len 0x80 -> dma 0x[0-9a-f]+ len 0x80 \\(bounced: swiotlb slot \\d+\\)\n"
+                + "sg\\[1\\] phys 0x400000000 len 0x40 -> dma 0x[0-9a-f]+ len 0x40 \\(bounced: swiotlb slot \\d+\\)"));
+            assertTrue(run(s, "dma:dma_sync_sg_for_device $sg").startsWith("dma_sync_sg_for_device(" + dev + ", sg 0x"));
+            assertTrue(run(s, "dma:dma_unmap_sg $sg").matches("dma_unmap_sg\\(" + Pattern.quote(dev)
+                + ", sg 0x[0-9a-f]+, 2, DMA_TO_DEVICE\\)"));
+            assertTrue(error(s, "dma:dma_unmap_sg $sg").startsWith("DMA-API: platform " + dev
+                + ": device driver tries to free DMA memory it has not allocated"));
+            assertEquals("/sys/kernel/debug/swiotlb/io_tlb_nslabs: 32768\n/sys/kernel/debug/swiotlb/io_tlb_used: 0",
+                run(s, "swiotlb:swiotlb_debugfs -p split"));
             assertEquals("usage: dma:dma_map_single DEVICE ADDR SIZE DIR [ATTRS] [-p PLATFORM]",
                 error(s, "dma:dma_map_single " + dev));
             assertEquals("usage: dma:dma_unmap_single MAPPING [ATTRS]\n"
