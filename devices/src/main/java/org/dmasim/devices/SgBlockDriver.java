@@ -90,7 +90,8 @@ final class SgBlockDriver implements BlockDriver {
         try {
             List<DmaDescriptor> descs = config.bugs().contains(DriverBug.IGNORES_SEGMENT_LIMITS)
                 ? merged(sg, nents) : descriptors(sg, nents, dev);
-            return waitFor(hw, hw.submit(write, sector, descs), TIMEOUT_MS) < 0 ? -Errno.EIO : 0;
+            long r = waitFor(hw, hw.submit(write, sector, descs), TIMEOUT_MS);
+            return r >= 0 ? 0 : (int) r;
         } finally {
             dma.unmapSg(dev, sg, sg.origNents(), dir, 0);
         }

@@ -21,7 +21,8 @@ public interface BlockDriver {
      *
      * @return 0, -EIO when the device reported an error (refused descriptors, a bus or media
      *     error), -ENOMEM when the list could not be mapped, -ETIMEDOUT when the device did not
-     *     complete within a second (the driver aborts it), -EINVAL for a request longer than the
+     *     complete within a second (the driver aborts it), -ERESTARTSYS when the waiting thread was
+     *     interrupted (aborted too), -EINVAL for a request longer than the
      *     device takes or not whole sectors
      */
     int transfer(boolean write, long sector, SgTable sg);
