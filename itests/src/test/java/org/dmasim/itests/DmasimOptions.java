@@ -45,6 +45,8 @@ public final class DmasimOptions {
         "org.dmasim.arch.x86",
         "org.dmasim.arch.arm64",
         "org.dmasim.shell",
+        "org.dmasim.devices",
+        "org.dmasim.samples.userdma",
         "org.dmasim.launcher");
 
     /** What dmasim needs around it: Declarative Services (and its API), Config Admin, Gogo. */

@@ -7,7 +7,7 @@ package org.dmasim.api.boot;
  * ({@code __kmalloc_minalign()}) is decided from this fact during boot.
  *
  * @param nslabs slots of the default pool, 0 when none was allocated
- * @since 2.5
+ * @since 2.6
  */
 public record SwiotlbAllocated(long nslabs) {
     /** {@code is_swiotlb_allocated()}. */

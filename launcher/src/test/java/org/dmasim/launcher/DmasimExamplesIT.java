@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * block must be exactly what it prints (nothing on stderr, status 0). So the documented output of
  * the shipped examples cannot drift from what dmasim does.
  */
-class ExamplesReadmeIT {
+class DmasimExamplesIT {
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
     private static final Pattern BLOCK = Pattern.compile("```\\n\\$ \\./dmasim (run [^\\n]*examples/[^\\n]*)\\n(.*?)```",
         Pattern.DOTALL);
@@ -50,6 +50,7 @@ class ExamplesReadmeIT {
     void everyDocumentedExampleRunPrintsWhatTheReadmeShows() throws Exception {
         List<Run> runs = documentedRuns();
         assertTrue(runs.stream().anyMatch(r -> r.args().toString().contains("split-board.gosh")), runs.toString());
+        assertTrue(runs.stream().anyMatch(r -> r.args().toString().contains("user-dma.gosh")), runs.toString());
         assertTrue(runs.stream().filter(r -> r.args().toString().contains("stale-sync.gosh")).count() == 2,
             "stale-sync.gosh on arm64 and on x86");
         for (Run run : runs) {
