@@ -11,7 +11,8 @@ import java.util.List;
 import java.util.Set;
 import org.dmasim.api.dma.DmaApi;
 import org.dmasim.api.mem.CpuCache;
-import org.dmasim.api.platform.LogLine;
+import org.dmasim.api.swiotlb.SwiotlbPool;
+import org.dmasim.api.swiotlb.SwiotlbStats;
 import org.dmasim.devices.api.BusLimits;
 import org.dmasim.devices.api.DriverBug;
 import org.dmasim.devices.api.NetDriver;
@@ -170,23 +171,30 @@ class RingNicTest {
     }
 
     @Test
-    void aThirtyTwoBitMaskOnTheSplitBoardNeedsSwiotlb() {
+    void aThirtyTwoBitMaskOnTheSplitBoardBouncesThroughSwiotlb() {
         // The correct driver: a 32-bit mask. Its RX buffers in the high bank are beyond the mask, so
-        // dma-direct must bounce them through swiotlb, which the board has (RAM above 4 GiB).
+        // dma-direct bounces them through swiotlb, which the board has (RAM above 4 GiB): every RX
+        // handle is a bounce slot below 4 GiB, and frames arrive intact both ways.
         BootedPlatform p = Boards.boot("arm64-split-4g");
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-            () -> models.probeNic(p, "9200000.dma-controller", NicConfig.of(32)));
-        // CHANGES WITH SWIOTLB AT RUN TIME: until swiotlb maps slots, dma.core refuses the bounce with
-        // a dmasim line and the driver's probe fails as drivers do on dma_mapping_error (-ENOMEM).
-        // Once it maps, probe succeeds, every RX handle lies below 4 GiB (a bounce slot) and a
-        // received frame arrives intact; replace this block with those assertions then.
-        assertEquals("ring-nic: probe of 9200000.dma-controller failed with error -12 (cannot map RX buffer 0)",
-            e.getMessage());
-        assertTrue(p.bootLog().lines().stream().anyMatch(l -> l.level() == LogLine.Level.DMASIM
-            && l.text().contains("needs a swiotlb bounce buffer")), "dma.core names the missing bounce");
-        assertTrue(Boards.dma(p).mappings().isEmpty(), "the failed probe unmapped what it had mapped");
-        assertTrue(models.nic(p, "9200000.dma-controller").isEmpty());
-        assertTrue(Boards.dma(p).allocations().isEmpty(), "and freed its rings");
+        NetDriver nic = models.probeNic(p, "9200000.dma-controller", NicConfig.of(32));
+        DmaApi dma = Boards.dma(p);
+        SwiotlbPool tlb = p.lookup(SwiotlbPool.class).orElseThrow();
+        assertEquals(16, dma.mappings().size());
+        assertTrue(dma.mappings().stream().allMatch(m -> m.dmaHandle() <= 0xffffffffL
+            && tlb.isSwiotlbBuffer(m.dmaHandle()) && m.phys() > 0xffffffffL), "high-bank buffers, bounce handles");
+        List<byte[]> in = List.of(frame(1500, 1), frame(64, 2), frame(900, 3));
+        in.forEach(f -> assertTrue(nic.receive(f)));
+        assertFrames(in, nic.poll(8));
+        byte[] out = frame(1000, 4);
+        assertEquals(NetDriver.NETDEV_TX_OK, nic.xmit(out));
+        assertFrames(List.of(out), nic.wire());
+        SwiotlbStats.DeviceBounces b = tlb.stats().devices().stream()
+            .filter(d -> d.device().equals("9200000.dma-controller")).findFirst().orElseThrow();
+        assertTrue(b.copiesFromBounce() >= 3 && b.bytesToBounce() >= 1000, b.toString());
+        assertTrue(nic.hardwareError().isEmpty());
+        nic.remove();
+        assertTrue(dma.mappings().isEmpty());
+        assertEquals(0, tlb.stats().used(), "every slot back");
     }
 
     @Test
