@@ -58,6 +58,9 @@ public final class Kconfig {
         m.put("DMA_COHERENT_POOL", "y");
         m.put("DMA_RESTRICTED_POOL", "n");
         m.put("DMA_API_DEBUG", "n");
+        // lib/Kconfig.debug: "default y" once DMA_API_DEBUG is enabled.
+        m.put("DMA_API_DEBUG_SG", "y");
+        m.put("VMAP_STACK", "y");
         m.put("IOMMU_DEFAULT_PASSTHROUGH", "n");
         m.put("DEBUG_SLAB", "n");
         m.put("SLUB_DEBUG_ON", "n");
