@@ -9,18 +9,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runs="${1:-5}"
 java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 
-# Wall seconds of one command, output discarded.
-wall() {
-  local start end
-  start=$(date +%s%N)
-  "$@" >/dev/null 2>&1
-  end=$(date +%s%N)
-  echo "scale=3; ($end - $start) / 1000000000" | bc
-}
-
-median() {
-  sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+. "$root/bench/timing.sh"
 
 "$root/dmasim" boot >/dev/null # build, unpack and archive when needed: "warm" means after this
 j=() d=()

@@ -2,7 +2,6 @@ package org.dmasim.atomicpool;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.dmasim.api.mm.Gfp;
 
 /**
  * One of the three atomic pools of {@code kernel/dma/pool.c} ({@code atomic_pool_kernel},
@@ -55,6 +54,6 @@ final class AtomicPool {
 
     @Override
     public String toString() {
-        return "atomic_pool_" + name + " (" + Gfp.format(gfp) + ")";
+        return "atomic_pool_" + name + " (gfp 0x" + Integer.toHexString(gfp) + ")";
     }
 }

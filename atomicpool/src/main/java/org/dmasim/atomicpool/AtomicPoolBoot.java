@@ -13,6 +13,7 @@ import org.dmasim.api.cma.CmaAreas;
 import org.dmasim.api.dma.ArchDma;
 import org.dmasim.api.mem.KernelVm;
 import org.dmasim.api.mm.Gfp;
+import org.dmasim.api.mm.MmRules;
 import org.dmasim.api.mm.Page;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.mm.ZoneType;
@@ -29,7 +30,8 @@ import org.osgi.service.component.annotations.Component;
  *
  * <p>Size: {@code coherent_pool=} or 128 KiB per GiB of {@code totalram_pages()}, at least
  * 128 KiB, at most MAX_ORDER_NR_PAGES pages. Each pool is one chunk of
- * {@code order = min(get_order(size), MAX_ORDER - 1)}, so what is printed is the size rounded up
+ * {@code order = min(get_order(size), MAX_ORDER - 1)} (6.12: {@code MAX_PAGE_ORDER}, the same
+ * order; the platform's {@link MmRules}), so what is printed is the size rounded up
  * to a power of two. Pools, in order: kernel (always), DMA (when ZONE_DMA has managed pages),
  * DMA32 (whenever ZONE_DMA32 is configured, even empty). A chunk comes from the default CMA area
  * when that area lies inside the pool's zone ({@code cma_in_zone}), else from the buddy
@@ -61,7 +63,8 @@ public final class AtomicPoolBoot implements BootParticipant {
         }
         Optional<CmaArea> defaultCma = ctx.get(CmaAreas.class).flatMap(CmaAreas::defaultArea);
         ctx.put(AtomicPools.class, init(ctx.spec(), ctx.log(), ctx.require(PageAllocator.class),
-            ctx.require(ZoneLimits.class), defaultCma, ctx.require(ArchDma.class), ctx.require(KernelVm.class)));
+            ctx.require(MmRules.class), ctx.require(ZoneLimits.class), defaultCma, ctx.require(ArchDma.class),
+            ctx.require(KernelVm.class)));
     }
 
     /**
@@ -79,8 +82,8 @@ public final class AtomicPoolBoot implements BootParticipant {
         if (rt.late()) {
             Optional<CmaArea> defaultCma = rt.services().active(CmaAreas.class)
                 .flatMap(s -> s.service().defaultArea());
-            pools = init(rt.spec(), rt.log(), rt.require(PageAllocator.class), rt.require(ZoneLimits.class),
-                defaultCma, rt.require(ArchDma.class), rt.require(KernelVm.class));
+            pools = init(rt.spec(), rt.log(), rt.require(PageAllocator.class), rt.require(MmRules.class),
+                rt.require(ZoneLimits.class), defaultCma, rt.require(ArchDma.class), rt.require(KernelVm.class));
         } else {
             pools = (AtomicPoolsImpl) rt.get(AtomicPools.class).orElse(null);
             if (pools == null) {
@@ -98,31 +101,32 @@ public final class AtomicPoolBoot implements BootParticipant {
     }
 
     /** {@code dma_atomic_pool_init()}: the three pools, each with one chunk. */
-    static AtomicPoolsImpl init(PlatformSpec spec, BootLog log, PageAllocator buddy, ZoneLimits limits,
+    static AtomicPoolsImpl init(PlatformSpec spec, BootLog log, PageAllocator buddy, MmRules mm, ZoneLimits limits,
         Optional<CmaArea> defaultCma, ArchDma arch, KernelVm vm) {
-        long size = poolSize(spec, buddy.totalRamPages());
+        long size = poolSize(spec, buddy.totalRamPages(), mm.maxOrderNrPages());
         int cmaAlignment = (int) spec.kconfig().number("CMA_ALIGNMENT");
-        PoolExpander expander = new PoolExpander(buddy, defaultCma, limits, cmaAlignment, arch, vm);
+        PoolExpander expander = new PoolExpander(buddy, mm.maxPageOrder(), defaultCma, limits, cmaAlignment, arch, vm);
 
-        AtomicPool kernel = create(log, expander, "kernel", size, Gfp.GFP_KERNEL);
+        AtomicPool kernel = create(log, mm, expander, "kernel", size, Gfp.GFP_KERNEL);
         AtomicPool dma = null;
         boolean managedDma = limits.configured(ZoneType.DMA)
             && buddy.zones().stream().anyMatch(z -> z.name.equals(ZoneType.DMA.kernelName()) && z.managed > 0);
         if (managedDma) {
-            dma = create(log, expander, "dma", size, Gfp.GFP_KERNEL | Gfp.GFP_DMA);
+            dma = create(log, mm, expander, "dma", size, Gfp.GFP_KERNEL | Gfp.GFP_DMA);
         }
         AtomicPool dma32 = null;
         boolean zoneDma32 = limits.configured(ZoneType.DMA32);
         if (zoneDma32) {
-            dma32 = create(log, expander, "dma32", size, Gfp.GFP_KERNEL | Gfp.GFP_DMA32);
+            dma32 = create(log, mm, expander, "dma32", size, Gfp.GFP_KERNEL | Gfp.GFP_DMA32);
         }
         return new AtomicPoolsImpl(spec.name(), size, kernel, dma, dma32, zoneDma32, expander, vm, log);
     }
 
     /** {@code __dma_atomic_pool_init(pool_size, gfp)}: the pool with one chunk, or null. */
-    private static AtomicPool create(BootLog log, PoolExpander expander, String name, long poolSize, int gfp) {
+    private static AtomicPool create(BootLog log, MmRules mm, PoolExpander expander, String name, long poolSize,
+        int gfp) {
         AtomicPool pool = new AtomicPool(name, gfp, Page.PAGE_SHIFT);
-        String gfpName = Gfp.format(gfp);
+        String gfpName = mm.formatGfp(gfp);
         if (!expander.expand(pool, poolSize)) {
             log.err(String.format("DMA: failed to allocate %d KiB %s pool for atomic allocation",
                 poolSize >>> 10, gfpName));
@@ -133,18 +137,18 @@ public final class AtomicPoolBoot implements BootParticipant {
         return pool;
     }
 
-    static long poolSize(PlatformSpec spec, long totalRamPages) {
+    static long poolSize(PlatformSpec spec, long totalRamPages, long maxOrderNrPages) {
         Optional<String> param = spec.cmdline().value("coherent_pool");
         if (param.isPresent()) {
             long v = Memparse.parseSize("coherent_pool", param.get());
             if (v == 0) {
                 throw new InvalidInputException("coherent_pool=" + param.get() + ": a zero-sized pool cannot hold"
-                    + " any allocation (Linux 6.1 would then fail every atomic non-coherent allocation)");
+                    + " any allocation (Linux would then fail every atomic non-coherent allocation)");
             }
             return v;
         }
         long pages = totalRamPages / ((1L << 30) / SZ_128K);
-        pages = Math.min(pages, Page.MAX_ORDER_NR_PAGES);
+        pages = Math.min(pages, maxOrderNrPages);
         return Math.max(pages << Page.PAGE_SHIFT, SZ_128K);
     }
 }

@@ -15,7 +15,8 @@ import org.dmasim.api.mm.ZoneType;
  * {@code atomic_pool_expand()} and {@code cma_in_zone()} of {@code kernel/dma/pool.c} (6.1):
  * how one chunk is obtained, prepared and added to a pool, both at boot and in the worker.
  *
- * <p>The chunk has {@code order = min(get_order(size), MAX_ORDER - 1)}. For each order from
+ * <p>The chunk has {@code order = min(get_order(size), MAX_ORDER - 1)} (6.12:
+ * {@code MAX_PAGE_ORDER}: the same order 10). For each order from
  * there down to 0: if the default CMA area lies inside the pool's zone, {@code
  * dma_alloc_from_contiguous(NULL, 1 << order, order, false)} (the alignment clamped to
  * CONFIG_CMA_ALIGNMENT); otherwise, or when CMA fails, {@code alloc_pages(gfp | __GFP_NOWARN,
@@ -32,15 +33,17 @@ final class PoolExpander {
     static final String REMAP_CALLER = "dma_common_contiguous_remap";
 
     private final PageAllocator buddy;
+    private final int maxPageOrder;
     private final Optional<CmaArea> defaultCma;
     private final ZoneLimits limits;
     private final int cmaAlignment;
     private final ArchDma arch;
     private final KernelVm vm;
 
-    PoolExpander(PageAllocator buddy, Optional<CmaArea> defaultCma, ZoneLimits limits, int cmaAlignment,
-        ArchDma arch, KernelVm vm) {
+    PoolExpander(PageAllocator buddy, int maxPageOrder, Optional<CmaArea> defaultCma, ZoneLimits limits,
+        int cmaAlignment, ArchDma arch, KernelVm vm) {
         this.buddy = buddy;
+        this.maxPageOrder = maxPageOrder;
         this.defaultCma = defaultCma;
         this.limits = limits;
         this.cmaAlignment = cmaAlignment;
@@ -56,7 +59,7 @@ final class PoolExpander {
      */
     boolean expand(AtomicPool pool, long poolSize) {
         int gfp = pool.gfp();
-        int order = Math.min(Page.getOrder(poolSize), Page.MAX_ORDER - 1);
+        int order = Math.min(Page.getOrder(poolSize), maxPageOrder);
         long pfn = PageAllocator.NO_PAGE;
         AtomicPool.Source source = null;
         while (true) {
@@ -93,7 +96,8 @@ final class PoolExpander {
 
     /**
      * {@code cma_in_zone(gfp)}: the default CMA area exists, has pages, and ends inside the
-     * zone the GFP names (ZONE_DMA: {@code DMA_BIT_MASK(zone_dma_bits)}; ZONE_DMA32: 4 GiB - 1;
+     * zone the GFP names (ZONE_DMA: {@code DMA_BIT_MASK(zone_dma_bits)}, 6.12 {@code zone_dma_limit};
+     * ZONE_DMA32: 4 GiB - 1;
      * the kernel pool takes any area, CMA never straddling a zone boundary).
      */
     boolean cmaInZone(int gfp) {
@@ -107,9 +111,7 @@ final class PoolExpander {
         }
         long end = Page.pfnPhys(cma.basePfn()) + size - 1;
         if (limits.configured(ZoneType.DMA) && (gfp & Gfp.GFP_DMA) != 0) {
-            int bits = limits.zoneDmaBits();
-            long mask = bits >= 64 ? -1L : (1L << bits) - 1;
-            return Long.compareUnsigned(end, mask) <= 0;
+            return Long.compareUnsigned(end, limits.zoneDmaLimit()) <= 0;
         }
         if (limits.configured(ZoneType.DMA32) && (gfp & Gfp.GFP_DMA32) != 0) {
             return Long.compareUnsigned(end, 0xffffffffL) <= 0;

@@ -1,5 +1,6 @@
 package org.dmasim.atomicpool;
 
+import org.dmasim.testing.Gfps;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.Test;
  */
 class AtomicPoolsRandomTest {
     static final long PAGE = 4096;
-    static final int[] GFPS = {Gfp.GFP_ATOMIC, Gfp.GFP_ATOMIC | Gfp.GFP_DMA, Gfp.GFP_ATOMIC | Gfp.GFP_DMA32};
+    static final int[] GFPS = {Gfps.GFP_ATOMIC, Gfps.GFP_ATOMIC | Gfp.GFP_DMA, Gfps.GFP_ATOMIC | Gfp.GFP_DMA32};
     static final List<List<String>> ALLOWED = List.of(List.of("kernel", "dma32", "dma"), List.of("dma"),
         List.of("dma32", "dma"));
 
@@ -59,7 +60,7 @@ class AtomicPoolsRandomTest {
                     continue;
                 }
                 Block blk = r.get();
-                assertTrue(ALLOWED.get(g).contains(blk.pool()), () -> blk + " for " + Gfp.format(GFPS[g]));
+                assertTrue(ALLOWED.get(g).contains(blk.pool()), () -> blk + " for gfp 0x" + Integer.toHexString(GFPS[g]));
                 checkPlacement(b, blk, seed);
                 long rounded = (size + PAGE - 1) & -PAGE;
                 Map.Entry<Long, Live> below = byPhys.floorEntry(blk.phys() + rounded - 1);

@@ -1,5 +1,6 @@
 package org.dmasim.atomicpool;
 
+import org.dmasim.testing.Gfps;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -25,7 +26,7 @@ class AtomicPoolsTest {
     static final long K = 1024;
     static final long CMA = TestBoard.ARM64_CMA_BASE;
     /** What dma-direct passes for a 32-bit coherent mask on the arm64 board (zone_dma_bits 32). */
-    static final int ATOMIC_DMA = Gfp.GFP_ATOMIC | Gfp.GFP_DMA;
+    static final int ATOMIC_DMA = Gfps.GFP_ATOMIC | Gfp.GFP_DMA;
 
     private final List<TestBoard> boards = new ArrayList<>();
 
@@ -121,7 +122,7 @@ class AtomicPoolsTest {
     void maskDecidesThePoolAsOnTheRealBoard() {
         TestBoard b = boot(TestBoard.arm64());
         assertEquals(CMA + 0x80000, b.pools.alloc("nc", 4 * K, ATOMIC_DMA, null).orElseThrow().phys());
-        Block k = b.pools.alloc("nc", 4 * K, Gfp.GFP_ATOMIC, null).orElseThrow();
+        Block k = b.pools.alloc("nc", 4 * K, Gfps.GFP_ATOMIC, null).orElseThrow();
         assertEquals(CMA, k.phys());
         assertEquals("kernel", k.pool());
     }
@@ -151,9 +152,9 @@ class AtomicPoolsTest {
     @Test
     void poolOrderPerGfpFollowsDmaGuessPoolOf61() {
         TestBoard b = boot(TestBoard.arm64());
-        assertEquals(List.of("dma"), poolsTried(b, Gfp.GFP_ATOMIC | Gfp.GFP_DMA));
-        assertEquals(List.of("dma32", "dma"), poolsTried(b, Gfp.GFP_ATOMIC | Gfp.GFP_DMA32));
-        assertEquals(List.of("kernel", "dma32", "dma"), poolsTried(b, Gfp.GFP_ATOMIC));
+        assertEquals(List.of("dma"), poolsTried(b, Gfps.GFP_ATOMIC | Gfp.GFP_DMA));
+        assertEquals(List.of("dma32", "dma"), poolsTried(b, Gfps.GFP_ATOMIC | Gfp.GFP_DMA32));
+        assertEquals(List.of("kernel", "dma32", "dma"), poolsTried(b, Gfps.GFP_ATOMIC));
         assertEquals(3, b.kernelLog().stream().filter(l -> l.equals("DMA pool exhausted for dev")).count());
         // Every rejected block was given back.
         for (AtomicPools.PoolInfo p : b.pools.pools()) {
@@ -172,7 +173,7 @@ class AtomicPoolsTest {
     void physOkRejectionGivesTheBlockBackAndTriesTheNextPool() {
         TestBoard b = boot(TestBoard.arm64());
         long dma32Start = b.pool("dma32").chunksAdded().get(0).phys();
-        Block got = b.pools.alloc("nc", 20 * K, Gfp.GFP_ATOMIC | Gfp.GFP_DMA32,
+        Block got = b.pools.alloc("nc", 20 * K, Gfps.GFP_ATOMIC | Gfp.GFP_DMA32,
             phys -> phys < dma32Start || phys >= dma32Start + 512 * K).orElseThrow();
         assertEquals("dma", got.pool());
         assertEquals(CMA + 0x80000, got.phys());
@@ -224,11 +225,11 @@ class AtomicPoolsTest {
         TestBoard b = boot(TestBoard.arm64("coherent_pool=4M", TestBoard.ARM64_CMA_BASE >>> 12));
         assertEquals("DMA: preallocated 4096 KiB GFP_KERNEL pool for atomic allocations", b.kernelLog().get(0));
         AtomicPools pools = b.pools;
-        pools.alloc("nc", 4 * K, Gfp.GFP_ATOMIC, null).orElseThrow();
+        pools.alloc("nc", 4 * K, Gfps.GFP_ATOMIC, null).orElseThrow();
         pools.flushWorker();
         assertEquals("8388608\n", pools.debugfs().get("pool_size_kernel"));
         // The new 4 MiB chunk is first in the list and takes a whole-chunk request.
-        Block whole = pools.alloc("nc", 4096 * K, Gfp.GFP_ATOMIC, null).orElseThrow();
+        Block whole = pools.alloc("nc", 4096 * K, Gfps.GFP_ATOMIC, null).orElseThrow();
         assertEquals(b.pool("kernel").chunksAdded().get(1).phys(), whole.phys());
         pools.flushWorker();
         // gen_pool_size is 8 MiB but a chunk is at most order 10 = 4 MiB.
@@ -244,7 +245,7 @@ class AtomicPoolsTest {
         b.buddy.maxOrderThatWorks = 5;
         b.buddy.allocCalls.clear();
         // 1 MiB - 64 KiB is below atomic_pool_size (245 pages = 980 KiB).
-        b.pools.alloc("nic", 64 * K, Gfp.GFP_ATOMIC, null).orElseThrow();
+        b.pools.alloc("nic", 64 * K, Gfps.GFP_ATOMIC, null).orElseThrow();
         b.pools.flushWorker();
         List<Integer> orders = b.buddy.allocCalls.stream().map(FakePageAllocator.AllocCall::order).toList();
         assertEquals(List.of(8, 7, 6, 5), orders);
@@ -259,7 +260,7 @@ class AtomicPoolsTest {
         TestBoard b = boot(TestBoard.x86());
         b.buddy.maxOrderThatWorks = -1;
         b.buddy.allocCalls.clear();
-        Block blk = b.pools.alloc("nic", 64 * K, Gfp.GFP_ATOMIC, null).orElseThrow();
+        Block blk = b.pools.alloc("nic", 64 * K, Gfps.GFP_ATOMIC, null).orElseThrow();
         b.pools.flushWorker();
         assertEquals(List.of(8, 7, 6, 5, 4, 3, 2, 1, 0), b.buddy.allocCalls.stream().map(FakePageAllocator.AllocCall::order).toList());
         assertEquals("1048576\n", b.pools.debugfs().get("pool_size_kernel"));
@@ -298,7 +299,7 @@ class AtomicPoolsTest {
         assertTrue(b.pools.pools().isEmpty());
         assertEquals(Map.of("pool_size_dma", "0\n", "pool_size_dma32", "0\n", "pool_size_kernel", "0\n"),
             b.pools.debugfs());
-        assertTrue(b.pools.alloc("nc", 4 * K, Gfp.GFP_ATOMIC, null).isEmpty());
+        assertTrue(b.pools.alloc("nc", 4 * K, Gfps.GFP_ATOMIC, null).isEmpty());
         assertTrue(b.pools.alloc("nc", 4 * K, ATOMIC_DMA | Gfp.__GFP_NOWARN, null).isEmpty());
         assertEquals(List.of("Failed to get suitable pool for nc", "Failed to get suitable pool for nc"),
             b.kernelLog().subList(3, 5), "the missing-pool WARN ignores __GFP_NOWARN");
@@ -314,9 +315,9 @@ class AtomicPoolsTest {
         boot(b);
         assertEquals("DMA: failed to allocate 488 KiB GFP_KERNEL|GFP_DMA32 pool for atomic allocation",
             b.kernelLog().get(2));
-        assertTrue(b.pools.alloc("nc", 4 * K, Gfp.GFP_ATOMIC | Gfp.GFP_DMA32, null).isEmpty());
+        assertTrue(b.pools.alloc("nc", 4 * K, Gfps.GFP_ATOMIC | Gfp.GFP_DMA32, null).isEmpty());
         assertEquals("Failed to get suitable pool for nc", b.kernelLog().get(3));
-        assertEquals(List.of("kernel", "dma"), poolsTried(b, Gfp.GFP_ATOMIC));
+        assertEquals(List.of("kernel", "dma"), poolsTried(b, Gfps.GFP_ATOMIC));
         assertEquals("0\n", b.pools.debugfs().get("pool_size_dma32"));
     }
 
@@ -351,7 +352,7 @@ class AtomicPoolsTest {
         TestBoard b = boot(TestBoard.arm64());
         long chunkPhys = b.pool("kernel").chunksAdded().get(0).phys();
         b.vm.ram.fill(chunkPhys, 16 * K, (byte) 0x5a);
-        Block blk = b.pools.alloc("nc", 5000, Gfp.GFP_ATOMIC, null).orElseThrow();
+        Block blk = b.pools.alloc("nc", 5000, Gfps.GFP_ATOMIC, null).orElseThrow();
         assertEquals(chunkPhys, blk.phys());
         byte[] expect = new byte[5000];
         assertArrayEquals(expect, b.vm.cpuRead(blk.cpuAddr(), 5000));
@@ -362,11 +363,11 @@ class AtomicPoolsTest {
     void misuseOfAllocIsRejected() {
         TestBoard b = boot(TestBoard.arm64());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-            () -> b.pools.alloc("nc", -4096, Gfp.GFP_ATOMIC, null));
+            () -> b.pools.alloc("nc", -4096, Gfps.GFP_ATOMIC, null));
         assertTrue(e.getMessage().contains("-4096"), e.getMessage());
-        assertThrows(NullPointerException.class, () -> b.pools.alloc(null, 4096, Gfp.GFP_ATOMIC, null));
+        assertThrows(NullPointerException.class, () -> b.pools.alloc(null, 4096, Gfps.GFP_ATOMIC, null));
         // size 0: gen_pool_alloc returns 0 from every pool.
-        assertTrue(b.pools.alloc("nc", 0, Gfp.GFP_ATOMIC, null).isEmpty());
+        assertTrue(b.pools.alloc("nc", 0, Gfps.GFP_ATOMIC, null).isEmpty());
         assertEquals("DMA pool exhausted for nc", b.kernelLog().get(3));
         for (AtomicPools.PoolInfo p : b.pools.pools()) {
             assertEquals(p.size(), p.available());

@@ -6,6 +6,7 @@ import org.dmasim.api.boot.ZoneLimits;
 import org.dmasim.api.cma.CmaAreas;
 import org.dmasim.api.dma.ArchDma;
 import org.dmasim.api.mem.KernelVm;
+import org.dmasim.api.mm.MmRules;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.mm.ZoneType;
 import org.dmasim.api.platform.Arch;
@@ -16,6 +17,7 @@ import org.dmasim.testing.FakeBootContext;
 import org.dmasim.testing.FakeCma;
 import org.dmasim.testing.FakeKernelVm;
 import org.dmasim.testing.FakePageAllocator;
+import org.dmasim.mm.buddy.MmKernel;
 import org.dmasim.testing.Specs;
 
 /**
@@ -50,6 +52,7 @@ final class TestBoard {
         ctx.put(ZoneLimits.class, limits);
         ctx.put(ArchDma.class, arch);
         ctx.put(KernelVm.class, vm);
+        ctx.put(MmRules.class, MmKernel.of(spec.kernel()));
     }
 
     static TestBoard arm64() {

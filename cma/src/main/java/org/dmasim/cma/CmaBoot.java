@@ -63,6 +63,12 @@ public final class CmaBoot implements BootParticipant, ReservedMemHandler {
             ? CmaParams.earlyCma(value, ctx) : 0));
     }
 
+    /** The Reserved/Failed lines and MAX_CMA_AREAS differ ({@link CmaKernel}). */
+    @Override
+    public Set<org.dmasim.api.platform.KernelVersion> kernels() {
+        return CmaKernel.kernels();
+    }
+
     @Override
     public String compatible() {
         return COMPATIBLE;
@@ -83,7 +89,7 @@ public final class CmaBoot implements BootParticipant, ReservedMemHandler {
         if (r.isPresent()) {
             return (CmaRegistry) r.get();
         }
-        int max = 1 + (int) ctx.spec().kconfig().number("CMA_AREAS");
+        int max = CmaKernel.of(ctx.spec().kernel()).maxAreas(ctx.spec().kconfig());
         CmaRegistry reg = new CmaRegistry(max, new CmaGlobals(ctx.log()));
         ctx.put(CmaAreas.class, reg);
         return reg;

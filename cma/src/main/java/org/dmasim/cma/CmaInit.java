@@ -10,7 +10,7 @@ import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.platform.BootLog;
 
 /**
- * The boot half of {@code mm/cma.c} (6.1): declaring areas on memblock
+ * The boot half of {@code mm/cma.c} (6.1; 6.12 names the node in its two lines, {@link CmaKernel}): declaring areas on memblock
  * ({@code cma_declare_contiguous_nid}, {@code cma_init_reserved_mem}) and handing them to the
  * page allocator at core_initcall time ({@code cma_init_reserved_areas}). Who asks for an area
  * and how big it is, is {@link Contiguous}'s business; the run-time half is {@link Cma}.
@@ -51,6 +51,7 @@ final class CmaInit {
     static Cma declareContiguous(CmaRegistry reg, BootContext ctx, long base, long size, long limit, long alignment,
         int orderPerBit, boolean fixed, String name) {
         BootLog log = ctx.log();
+        String node = CmaKernel.of(ctx.spec().kernel()).onNode();
         Memblock mb = ctx.memblock();
         long memblockEnd = mb.endOfDram();
         long highmemStart = memblockEnd;
@@ -67,7 +68,7 @@ final class CmaInit {
         alignment = Math.max(alignment, CMA_MIN_ALIGNMENT_BYTES);
         if (fixed && (base & (alignment - 1)) != 0) {
             log.err(String.format("%sRegion at 0x%016x must be aligned to 0x%016x bytes", CMA, base, alignment));
-            log.err(String.format("%sFailed to reserve %d MiB", CMA, size >>> 20));
+            log.err(String.format("%sFailed to reserve %d MiB%s", CMA, size >>> 20, node));
             return null;
         }
         base = align(base, alignment);
@@ -83,7 +84,7 @@ final class CmaInit {
             && Long.compareUnsigned(base + size, highmemStart) > 0) {
             log.err(String.format("%sRegion at 0x%016x defined on low/high memory boundary (0x%016x)", CMA, base,
                 highmemStart));
-            log.err(String.format("%sFailed to reserve %d MiB", CMA, size >>> 20));
+            log.err(String.format("%sFailed to reserve %d MiB%s", CMA, size >>> 20, node));
             return null;
         }
         if (limit == 0 || Long.compareUnsigned(limit, memblockEnd) > 0) {
@@ -92,12 +93,12 @@ final class CmaInit {
         if (Long.compareUnsigned(base + size, limit) > 0) {
             log.err(String.format("%sSize (0x%016x) of region at 0x%016x exceeds limit (0x%016x)", CMA, size, base,
                 limit));
-            log.err(String.format("%sFailed to reserve %d MiB", CMA, size >>> 20));
+            log.err(String.format("%sFailed to reserve %d MiB%s", CMA, size >>> 20, node));
             return null;
         }
         if (fixed) {
             if (mb.isRegionReserved(base, size)) {
-                log.err(String.format("%sFailed to reserve %d MiB", CMA, size >>> 20));
+                log.err(String.format("%sFailed to reserve %d MiB%s", CMA, size >>> 20, node));
                 return null;
             }
             mb.reserve(base, size);
@@ -111,7 +112,7 @@ final class CmaInit {
             if (addr == 0) {
                 addr = mb.allocRange(size, alignment, base, limit);
                 if (addr == 0) {
-                    log.err(String.format("%sFailed to reserve %d MiB", CMA, size >>> 20));
+                    log.err(String.format("%sFailed to reserve %d MiB%s", CMA, size >>> 20, node));
                     return null;
                 }
             }
@@ -120,10 +121,10 @@ final class CmaInit {
         int err = initReservedMem(reg, ctx, base, size, orderPerBit, name);
         if (err != 0) {
             mb.free(base, size);
-            log.err(String.format("%sFailed to reserve %d MiB", CMA, size >>> 20));
+            log.err(String.format("%sFailed to reserve %d MiB%s", CMA, size >>> 20, node));
             return null;
         }
-        log.info(String.format("%sReserved %d MiB at 0x%016x", CMA, size >>> 20, base));
+        log.info(String.format("%sReserved %d MiB at 0x%016x%s", CMA, size >>> 20, base, node));
         return reg.all().get(reg.all().size() - 1);
     }
 
@@ -152,7 +153,7 @@ final class CmaInit {
                 cma.drop();
                 ctx.log().err(CMA + "CMA area " + cma.name() + " could not be activated");
                 if (ramPages != end - base) {
-                    ctx.log().dmasim(String.format("CMA area %s [mem %#018x-%#018x] is not all RAM: Linux 6.1 warns"
+                    ctx.log().dmasim(String.format("CMA area %s [mem %#018x-%#018x] is not all RAM: Linux warns"
                         + " (pfn_valid) in cma_activate_area and may crash on its missing struct pages", cma.name(),
                         base << Page.PAGE_SHIFT, (end << Page.PAGE_SHIFT) - 1));
                 }

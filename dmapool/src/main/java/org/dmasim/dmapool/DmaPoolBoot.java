@@ -27,7 +27,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 /**
  * Publishes a platform's {@link DmaPools} in phase DEVICES, after dma.core (rank 10) has put
  * the {@link DmaApi} on the blackboard. The backend is the platform option
- * {@value DmaPools#OPTION} (default {@value DmaPools#DEFAULT_VERSION}); DMAPOOL_DEBUG follows
+ * {@value DmaPools#OPTION}, by default the kernel's own ({@link DmapoolKernels}: 6.1's for 6.1,
+ * 6.4's for 6.12); DMAPOOL_DEBUG follows
  * Kconfig {@code DEBUG_SLAB} / {@code SLUB_DEBUG_ON}, as {@code mm/dmapool.c} defines it.
  *
  * <p>Backends are a dynamic multiple reference: a platform's service looks them up at each
@@ -73,6 +74,12 @@ public final class DmaPoolBoot implements BootParticipant {
         return java.util.Map.of(DmaPools.OPTION, allowed);
     }
 
+    /** The default algorithm is the kernel's ({@link DmapoolKernels}). */
+    @Override
+    public Set<org.dmasim.api.platform.KernelVersion> kernels() {
+        return DmapoolKernels.kernels();
+    }
+
     @Override
     public Set<BootPhase> phases(Arch arch) {
         return EnumSet.of(BootPhase.DEVICES);
@@ -85,7 +92,8 @@ public final class DmaPoolBoot implements BootParticipant {
 
     @Override
     public void run(BootPhase phase, BootContext ctx) {
-        String wanted = ctx.spec().options().getOrDefault(DmaPools.OPTION, DmaPools.DEFAULT_VERSION).trim();
+        String wanted = ctx.spec().options().getOrDefault(DmaPools.OPTION,
+            DmapoolKernels.defaultBackend(ctx.spec().kernel())).trim();
         Set<String> allowed = new TreeSet<>(SHIPPED);
         allowed.addAll(live.versions());
         if (!allowed.contains(wanted)) {
@@ -117,11 +125,12 @@ public final class DmaPoolBoot implements BootParticipant {
             if (dma == null) {
                 return;
             }
-            String wanted = rt.spec().options().getOrDefault(DmaPools.OPTION, DmaPools.DEFAULT_VERSION).trim();
+            String kernelDefault = DmapoolKernels.defaultBackend(rt.spec().kernel());
+            String wanted = rt.spec().options().getOrDefault(DmaPools.OPTION, kernelDefault).trim();
             if (live.get(wanted).isEmpty()) {
                 rt.log().dmasim("dmapool: the dma_pool backend " + wanted + " is not registered; the new instance"
-                    + " starts with " + DmaPools.DEFAULT_VERSION);
-                wanted = DmaPools.DEFAULT_VERSION;
+                    + " starts with " + kernelDefault);
+                wanted = kernelDefault;
             }
             pools = new DmaPoolsService(dma, rt.log(), debug(rt.spec().kconfig()), live, wanted);
         } else {
@@ -142,7 +151,10 @@ public final class DmaPoolBoot implements BootParticipant {
         return true;
     }
 
-    /** {@code #if defined(CONFIG_DEBUG_SLAB) || defined(CONFIG_SLUB_DEBUG_ON)} → DMAPOOL_DEBUG. */
+    /**
+     * {@code #if defined(CONFIG_DEBUG_SLAB) || defined(CONFIG_SLUB_DEBUG_ON)} → DMAPOOL_DEBUG (6.12
+     * has no DEBUG_SLAB: only SLUB_DEBUG_ON).
+     */
     static boolean debug(Kconfig kconfig) {
         return kconfig.enabled("DEBUG_SLAB") || kconfig.enabled("SLUB_DEBUG_ON");
     }

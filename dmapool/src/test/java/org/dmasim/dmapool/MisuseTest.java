@@ -1,5 +1,6 @@
 package org.dmasim.dmapool;
 
+import org.dmasim.testing.Gfps;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -211,12 +212,12 @@ class MisuseTest {
             Fixture f = new Fixture(v);
             DmaPool pool = f.create("p", 2048, 2048, 0);
             f.dma.pageLimit = 1;
-            assertTrue(pool.alloc(Gfp.GFP_ATOMIC).isPresent());
+            assertTrue(pool.alloc(Gfps.GFP_ATOMIC).isPresent());
             int expectedBlocks = v.equals("6.1") ? 1 : 2;
             for (int i = 1; i < expectedBlocks; i++) {
-                assertTrue(pool.alloc(Gfp.GFP_ATOMIC).isPresent());
+                assertTrue(pool.alloc(Gfps.GFP_ATOMIC).isPresent());
             }
-            assertTrue(pool.alloc(Gfp.GFP_ATOMIC).isEmpty());
+            assertTrue(pool.alloc(Gfps.GFP_ATOMIC).isEmpty());
             assertEquals(1, pool.pages());
             assertEquals(expectedBlocks, pool.blocksInUse());
         }

@@ -55,7 +55,8 @@ public class PlatformMetatypeIT extends DmasimTestSupport {
         for (AttributeDefinition ad : ocd.getAttributeDefinitions(ObjectClassDefinition.ALL)) {
             ads.put(ad.getID(), ad);
         }
-        assertEquals(Set.of(PlatformConfig.NAME, PlatformConfig.PROFILE, PlatformConfig.ARCH, PlatformConfig.DTB,
+        assertEquals(Set.of(PlatformConfig.NAME, PlatformConfig.PROFILE, PlatformConfig.ARCH, PlatformConfig.KERNEL,
+            PlatformConfig.DTB,
             PlatformConfig.E820, PlatformConfig.MEM, PlatformConfig.CMDLINE, PlatformConfig.KCONFIG, PlatformConfig.CPUS,
             PlatformConfig.BACKEND, PlatformConfig.KERNEL_BASE, PlatformConfig.DTB_BASE, PlatformConfig.DTB_SIZE,
             PlatformConfig.CACHE_EVICT), ads.keySet());
@@ -68,6 +69,8 @@ public class PlatformMetatypeIT extends DmasimTestSupport {
         assertEquals("", cpus.validate("4"));
         assertTrue("0 CPUs is out of range", !cpus.validate("0").isEmpty());
         assertArrayEquals(new String[] {"arm64", "x86_64"}, ads.get(PlatformConfig.ARCH).getOptionValues());
+        assertArrayEquals("the kernels dmasim models", new String[] {"6.1", "6.12"},
+            ads.get(PlatformConfig.KERNEL).getOptionValues());
         assertEquals(Integer.MAX_VALUE, ads.get(PlatformConfig.KCONFIG).getCardinality());
         AttributeDefinition backend = ads.get(PlatformConfig.BACKEND);
         assertEquals(Integer.MAX_VALUE, backend.getCardinality());

@@ -34,6 +34,8 @@ final class Cli {
     static final int OK = 0;
     static final int FAILURE = 1;
     static final int BAD_INPUT = UsageException.EXIT_STATUS;
+    /** {@code upgrade --fail-on-loss}: a CMA area, a swiotlb or an atomic pool is lost or shrinks. */
+    static final int LOSS = 3;
     private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
 
     private final BundleContext context;
@@ -89,30 +91,53 @@ final class Cli {
     }
 
     /**
-     * The platform one command line boots: its configuration created, its service watched.
-     * Closing it deletes the configuration and waits until the platform is gone, while its
-     * backends are still there (the framework's shutdown then stops bundles with no platform
-     * left to re-boot behind it).
+     * The platforms one command line boots (one; two for {@code upgrade}, one per kernel, booting
+     * side by side): each configuration created, each service watched. Closing it deletes the
+     * configurations and waits until the platforms are gone, while their backends are still
+     * there (the framework's shutdown then stops bundles with no platform left to re-boot behind
+     * them).
      */
     static final class Boot implements AutoCloseable {
-        private final Options options;
-        private final PlatformWaiter waiter;
-        private final Configuration config;
-
-        private Boot(Options options, PlatformWaiter waiter, Configuration config) {
-            this.options = options;
-            this.waiter = waiter;
-            this.config = config;
+        /** One platform of the command line. */
+        private record Started(String name, PlatformWaiter waiter, Configuration config) {
         }
 
-        /** Creates the platform's configuration: the platform boots from here on, on other threads. */
+        private final Options options;
+        private final List<Started> started;
+
+        private Boot(Options options, List<Started> started) {
+            this.options = options;
+            this.started = started;
+        }
+
+        /** Creates the platforms' configurations: they boot from here on, on other threads. */
         static Boot start(BundleContext context, ConfigurationAdmin configAdmin, Options options) throws IOException {
-            String name = options.platformName();
+            List<Started> started = new java.util.ArrayList<>();
+            try {
+                if (options.command() == Command.UPGRADE) {
+                    for (String kernel : options.upgradeKernels()) {
+                        String name = options.platformName(kernel);
+                        started.add(start(context, configAdmin, name, options.toConfiguration(name, kernel)));
+                    }
+                } else {
+                    started.add(start(context, configAdmin, options.platformName(), options.toConfiguration()));
+                }
+                return new Boot(options, List.copyOf(started));
+            } catch (IOException | RuntimeException e) {
+                for (Started s : started) {
+                    s.waiter.close();
+                }
+                throw e;
+            }
+        }
+
+        private static Started start(BundleContext context, ConfigurationAdmin configAdmin, String name,
+            java.util.Dictionary<String, Object> properties) throws IOException {
             PlatformWaiter waiter = new PlatformWaiter(context, name);
             try {
                 Configuration config = configAdmin.getFactoryConfiguration(PlatformConfig.FACTORY_PID, name, "?");
-                config.update(options.toConfiguration());
-                return new Boot(options, waiter, config);
+                config.update(properties);
+                return new Started(name, waiter, config);
             } catch (IOException | RuntimeException e) {
                 waiter.close();
                 throw e;
@@ -137,25 +162,75 @@ final class Cli {
 
         @Override
         public void close() throws InterruptedException {
+            for (Started s : started) {
+                try {
+                    s.config.delete();
+                } catch (IOException | IllegalStateException e) {
+                    // Config Admin is gone already (the framework is stopping): nothing left to delete
+                }
+            }
             try {
-                config.delete();
-                waiter.awaitGone(SHUTDOWN_TIMEOUT);
-            } catch (IOException | IllegalStateException e) {
-                // Config Admin is gone already (the framework is stopping): nothing left to delete
+                for (Started s : started) {
+                    try {
+                        s.waiter.awaitGone(SHUTDOWN_TIMEOUT);
+                    } catch (IllegalStateException e) {
+                        // the framework is stopping: nothing left to wait for
+                    }
+                }
             } finally {
-                waiter.close();
+                for (Started s : started) {
+                    s.waiter.close();
+                }
             }
         }
     }
 
-    /** Waits for the platform, then runs the command against it. */
+    /** Waits for the platforms, then runs the command against them. */
     private int complete(Boot boot) throws InterruptedException {
-        String name = boot.options.platformName();
-        Optional<Platform> platform = boot.waiter.await(bootTimeout);
-        return platform.isEmpty()
-            ? fail(FAILURE, "platform '" + name + "': no platform service within " + bootTimeout.toSeconds()
-                + " s (is the org.dmasim.platform bundle active?)")
-            : afterBoot(boot.options, platform.get());
+        List<Platform> platforms = new java.util.ArrayList<>();
+        for (Boot.Started s : boot.started) {
+            Optional<Platform> platform = s.waiter.await(bootTimeout);
+            if (platform.isEmpty()) {
+                return fail(FAILURE, "platform '" + s.name + "': no platform service within " + bootTimeout.toSeconds()
+                    + " s (is the org.dmasim.platform bundle active?)");
+            }
+            platforms.add(platform.get());
+        }
+        if (boot.options.command() == Command.UPGRADE) {
+            return upgrade(boot.options, platforms);
+        }
+        return afterBoot(boot.options, platforms.get(0));
+    }
+
+    /**
+     * {@code upgrade}: both platforms must have booted; then the report, and with
+     * {@code --fail-on-loss} status 3 when it finds memory for DMA lost.
+     */
+    private int upgrade(Options options, List<Platform> platforms) {
+        for (Platform p : platforms) {
+            if (p.state() == Platform.State.WAITING) {
+                return fail(FAILURE, "platform '" + p.name() + "' still WAITING after " + bootTimeout.toSeconds()
+                    + " s: " + p.failure().orElse("no reason given"));
+            }
+            if (p.state() == Platform.State.FAILED) {
+                return fail(BAD_INPUT, "with Linux " + kernelOf(p) + ": "
+                    + p.failure().orElse("platform '" + p.name() + "' failed to boot"));
+            }
+        }
+        UpgradeReport report = UpgradeReport.of(UpgradeReport.Facts.of(platforms.get(0)),
+            UpgradeReport.Facts.of(platforms.get(1)));
+        out.print(report.render(options.platformName()));
+        out.flush();
+        return options.failOnLoss && report.lossy() ? LOSS : OK;
+    }
+
+    /** A platform's kernel, or "?" when it has no spec (a boot that failed on its inputs). */
+    private static String kernelOf(Platform p) {
+        try {
+            return p.spec().kernel().toString();
+        } catch (RuntimeException e) {
+            return p.name().substring(p.name().lastIndexOf('@') + 1);
+        }
     }
 
     private int afterBoot(Options options, Platform platform) {
@@ -250,12 +325,15 @@ final class Cli {
     static String banner(Platform platform) {
         String arch;
         int cpus;
+        String kernel;
         try {
             arch = platform.spec().arch().id();
             cpus = platform.spec().possibleCpus();
+            kernel = "Linux " + platform.spec().kernel();
         } catch (RuntimeException e) { // a platform without a spec never gets this far; stay safe anyway
             arch = "?";
             cpus = 0;
+            kernel = "Linux ?";
         }
         // an example device: a test device when the profile has one, else one named after its bus address
         String device = platform.lookup(DmaApi.class).flatMap(api -> {
@@ -265,8 +343,8 @@ final class Cli {
                 .or(() -> names.stream().findFirst());
         }).orElse("DEVICE");
         return String.join("\n",
-            "dmasim " + DmasimVersion.version() + ": the " + DmasimVersion.KERNEL + " DMA memory subsystem, simulated",
-            "platform " + platform.name() + ": " + arch + ", " + DmasimVersion.KERNEL + ", " + cpus
+            "dmasim " + DmasimVersion.version() + ": the " + kernel + " DMA memory subsystem, simulated",
+            "platform " + platform.name() + ": " + arch + ", " + kernel + ", " + cpus
                 + (cpus == 1 ? " CPU" : " CPUs") + ", " + platform.state(),
             "start with:  help    dma:devices    dma:dma_alloc_coherent " + device + " 4K GFP_KERNEL",
             "(exit, quit or Ctrl-D leaves the shell)");

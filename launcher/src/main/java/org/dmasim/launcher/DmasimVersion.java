@@ -8,14 +8,24 @@ import java.util.jar.Manifest;
 
 /**
  * What {@code dmasim --version} and the shell's banner say: dmasim's version (the launcher
- * bundle's), the kernel it models, and the Java it runs on.
+ * bundle's), the kernels it models (those whose Kconfig defaults ship), and the Java it runs on.
  */
 final class DmasimVersion {
-    /** The kernel whose DMA memory subsystem dmasim reproduces. */
-    static final String KERNEL = "Linux 6.1";
     private static final String SYMBOLIC_NAME = "org.dmasim.launcher";
 
     private DmasimVersion() {
+    }
+
+    /** {@code Linux 6.1 (Debian 12, 6.1.192; the default), Linux 6.12 (...)}. */
+    static String kernels() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (org.dmasim.api.platform.KernelVersion k : org.dmasim.api.platform.Kconfig.kernels()) {
+            String build = org.dmasim.api.platform.Kconfig.build(k);
+            boolean dflt = k.equals(org.dmasim.api.platform.Kconfig.defaultKernel());
+            String note = build.isEmpty() ? (dflt ? "the default" : "") : build + (dflt ? "; the default" : "");
+            out.add("Linux " + k + (note.isEmpty() ? "" : " (" + note + ")"));
+        }
+        return String.join(", ", out);
     }
 
     /** {@code 0.1.0-SNAPSHOT}: the launcher bundle's version, Maven style; "unknown" when not packaged. */
@@ -49,7 +59,7 @@ final class DmasimVersion {
     static String text() {
         return String.join("\n",
             "dmasim " + version(),
-            "kernel modelled: " + KERNEL + " (Debian 12), the DMA memory subsystem",
+            "kernels modelled: " + kernels() + ", the DMA memory subsystem",
             "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ", "
                 + System.getProperty("java.vendor") + ")");
     }

@@ -8,6 +8,8 @@ import java.util.regex.Pattern;
 import org.dmasim.api.mem.CacheEviction;
 import org.dmasim.api.platform.Arch;
 import org.dmasim.api.platform.InvalidInputException;
+import org.dmasim.api.platform.Kconfig;
+import org.dmasim.api.platform.KernelVersion;
 import org.dmasim.api.platform.Memparse;
 import org.dmasim.launcher.Options.Command;
 import org.dmasim.shell.format.ProcView;
@@ -28,12 +30,16 @@ public final class OptionParser {
         "       dmasim run   [OPTIONS] [PROFILE] SCRIPT  boot, run a Gogo script, exit 0 iff it succeeded";
     private static final String SHELL_LINE =
         "       dmasim shell [OPTIONS] [PROFILE]         boot, open the shell (leave with exit, quit or Ctrl-D)";
+    private static final String UPGRADE_LINE =
+        "       dmasim upgrade [--from K] [--to K] [--fail-on-loss] [OPTIONS] [PROFILE]\n"
+            + "                                               boot under both kernels, show what the upgrade changes";
 
     static final String OPTIONS_TEXT = String.join("\n",
         "Options (each overrides the profile):",
         "  --profile NAME|FILE     shipped profile name or profile file (default: qemu-virt-arm64,",
         "                          or pc-x86_64 with --arch x86_64)",
         "  --arch x86_64|arm64     architecture",
+        "  --kernel 6.1|6.12       the Linux version to boot (default: the profile's, else 6.1)",
         "  --dtb FILE              device tree, .dtb or .dts",
         "  --e820 FILE             BIOS-e820 lines as dmesg prints them (x86_64)",
         "  --mem SIZE@BASE[,...]   RAM banks, e.g. 2G@0x40000000,2G@0x880000000",
@@ -60,10 +66,19 @@ public final class OptionParser {
         "  dmapool: dma_pool_create, dmam_pool_create, dma_pool_alloc, dma_pool_zalloc, dma_pool_free,",
         "           dma_pool_destroy, pools, dmapool_test, dmapool_backend");
 
-    private static final String EXIT_TEXT = "Exit status: 0 success, 1 boot or script failure, 2 bad input.";
+    private static final String UPGRADE_TEXT = String.join("\n",
+        "Upgrade check (the same OPTIONS and PROFILE, without --kernel):",
+        "  --from 6.1|6.12         the kernel the board runs now (default 6.1)",
+        "  --to 6.1|6.12           the kernel it moves to (default: the newest, 6.12)",
+        "  --fail-on-loss          exit 3 when a CMA area, a swiotlb or an atomic pool is lost or shrinks",
+        "Prints the key boot lines of both kernels as a unified diff, then what changes, in plain words,",
+        "each with the line that shows it.");
 
-    static final String USAGE = String.join("\n", BOOT_LINE, RUN_LINE, SHELL_LINE,
-        "       dmasim --help | --version", "", OPTIONS_TEXT, "", COMMANDS_TEXT, "", EXIT_TEXT);
+    private static final String EXIT_TEXT = "Exit status: 0 success, 1 boot or script failure, 2 bad input"
+        + " (upgrade --fail-on-loss: 3 when memory for DMA is lost).";
+
+    static final String USAGE = String.join("\n", BOOT_LINE, RUN_LINE, SHELL_LINE, UPGRADE_LINE,
+        "       dmasim --help | --version", "", OPTIONS_TEXT, "", UPGRADE_TEXT, "", COMMANDS_TEXT, "", EXIT_TEXT);
 
     /** What {@code dmasim COMMAND --help} prints: that command's line, the options, and for run/shell the commands. */
     static String usage(Command command) {
@@ -78,12 +93,18 @@ public final class OptionParser {
             case SHELL -> String.join("\n", SHELL_LINE.replaceFirst("^       ", "Usage: "), "", OPTIONS_TEXT, "",
                 COMMANDS_TEXT, "", "Piped input (echo 'dma:devices' | dmasim shell) runs like a script that goes on"
                     + " after a failure.", "", EXIT_TEXT);
+            case UPGRADE -> String.join("\n", UPGRADE_LINE.replaceFirst("^       ", "Usage: "), "", UPGRADE_TEXT, "",
+                OPTIONS_TEXT, "", EXIT_TEXT);
             default -> USAGE;
         };
     }
 
-    private static final List<String> OPTIONS = List.of("--profile", "--arch", "--dtb", "--e820", "--mem",
-        "--cmdline", "--kconfig", "--cpus", "--show", "--backend", "--cache-evict");
+    private static final List<String> OPTIONS = List.of("--profile", "--arch", "--kernel", "--dtb", "--e820", "--mem",
+        "--cmdline", "--kconfig", "--cpus", "--show", "--backend", "--cache-evict", "--from", "--to", "--fail-on-loss");
+    /** Options that take no value. */
+    private static final List<String> FLAGS = List.of("--fail-on-loss");
+    /** Options only {@code upgrade} has. */
+    private static final List<String> UPGRADE_ONLY = List.of("--from", "--to", "--fail-on-loss");
     private static final Pattern KCONFIG = Pattern.compile("(CONFIG_)?[A-Za-z0-9_]+=.*");
 
     private OptionParser() {
@@ -91,7 +112,7 @@ public final class OptionParser {
 
     public static Options parse(String... args) throws UsageException {
         if (args.length == 0) {
-            throw new UsageException("no command (expected boot, run or shell; see dmasim --help)");
+            throw new UsageException("no command (expected boot, run, shell or upgrade; see dmasim --help)");
         }
         Options o = new Options();
         o.command = command(args[0]);
@@ -121,9 +142,29 @@ public final class OptionParser {
             if (!OPTIONS.contains(name)) {
                 throw new UsageException("unknown option '" + name + "' (see dmasim --help)");
             }
+            if (UPGRADE_ONLY.contains(name) && o.command != Command.UPGRADE) {
+                throw new UsageException(name + ": an option of dmasim upgrade only");
+            }
+            if (name.equals("--kernel") && o.command == Command.UPGRADE) {
+                throw new UsageException("--kernel: upgrade boots two kernels; name them with --from and --to");
+            }
+            if (FLAGS.contains(name)) {
+                if (inline != null) {
+                    throw new UsageException(name + " takes no value");
+                }
+                o.failOnLoss = true;
+                continue;
+            }
             option(o, name, inline != null ? inline : in.value(name));
         }
         positionals(o, positional);
+        if (o.command == Command.UPGRADE) {
+            List<String> kernels = o.upgradeKernels();
+            if (kernels.get(0).equals(kernels.get(1))) {
+                throw new UsageException("upgrade: --from and --to name the same kernel, " + kernels.get(0)
+                    + " (nothing to compare)");
+            }
+        }
         return o;
     }
 
@@ -132,9 +173,10 @@ public final class OptionParser {
             case "boot" -> Command.BOOT;
             case "run" -> Command.RUN;
             case "shell" -> Command.SHELL;
+            case "upgrade" -> Command.UPGRADE;
             case "help", "--help", "-h" -> Command.HELP;
             case "version", "--version", "-V" -> Command.VERSION;
-            default -> throw new UsageException("unknown command '" + word + "' (expected boot, run or shell)");
+            default -> throw new UsageException("unknown command '" + word + "' (expected boot, run, shell or upgrade)");
         };
     }
 
@@ -152,6 +194,9 @@ public final class OptionParser {
                     throw new UsageException("--arch '" + value + "': unknown architecture (expected x86_64 or arm64)");
                 }
             }
+            case "--kernel" -> o.kernel = kernel(name, o.kernel, value);
+            case "--from" -> o.from = kernel(name, o.from, value);
+            case "--to" -> o.to = kernel(name, o.to, value);
             case "--dtb" -> {
                 once(name, o.dtb);
                 String lower = value.toLowerCase(Locale.ROOT);
@@ -227,6 +272,16 @@ public final class OptionParser {
                 throw new UsageException("profile given twice: '" + positional.get(0) + "' and --profile");
             }
             o.profile = profile(positional.get(0));
+        }
+    }
+
+    /** A kernel version dmasim models, as written ({@code 6.12}), given once. */
+    private static String kernel(String name, String current, String value) throws UsageException {
+        once(name, current);
+        try {
+            return Kconfig.requireModelled(KernelVersion.parse(value)).toString();
+        } catch (InvalidInputException e) {
+            throw new UsageException(name + ": " + e.getMessage());
         }
     }
 

@@ -15,7 +15,7 @@ import org.dmasim.shell.format.ProcView;
 public final class Options {
     /** What to do after the platform booted. */
     public enum Command {
-        BOOT, RUN, SHELL, HELP, VERSION
+        BOOT, RUN, SHELL, UPGRADE, HELP, VERSION
     }
 
     /**
@@ -30,6 +30,14 @@ public final class Options {
     Command helpFor;
     String profile;
     String arch;
+    /** {@code --kernel}: the Linux version boot/run/shell boot (null: the profile's, else 6.1). */
+    String kernel;
+    /** {@code upgrade --from}: the kernel the board runs now (null: dmasim's default kernel). */
+    String from;
+    /** {@code upgrade --to}: the kernel it moves to (null: the newest dmasim models). */
+    String to;
+    /** {@code upgrade --fail-on-loss}: exit 3 when a CMA area, a swiotlb or an atomic pool is lost or shrinks. */
+    boolean failOnLoss;
     Path dtb;
     Path e820;
     String mem;
@@ -75,8 +83,27 @@ public final class Options {
 
     /** The factory configuration ({@link PlatformConfig}) for this command line. */
     public Dictionary<String, Object> toConfiguration() {
+        return toConfiguration(platformName(), kernel);
+    }
+
+    /** The kernels {@code upgrade} compares: from, then to. */
+    public List<String> upgradeKernels() {
+        String older = from != null ? from : org.dmasim.api.platform.Kconfig.defaultKernel().toString();
+        List<org.dmasim.api.platform.KernelVersion> all = org.dmasim.api.platform.Kconfig.kernels();
+        String newer = to != null ? to : all.get(all.size() - 1).toString();
+        return List.of(older, newer);
+    }
+
+    /** The platform {@code upgrade} boots with {@code kernel}: the profile's name and the kernel. */
+    public String platformName(String kernel) {
+        return platformName() + "@" + kernel;
+    }
+
+    /** The configuration of a platform named {@code name} running {@code kernel} (null: the profile's). */
+    public Dictionary<String, Object> toConfiguration(String name, String kernel) {
         Hashtable<String, Object> props = new Hashtable<>();
-        props.put(PlatformConfig.NAME, platformName());
+        props.put(PlatformConfig.NAME, name);
+        putIfSet(props, PlatformConfig.KERNEL, kernel);
         putIfSet(props, PlatformConfig.PROFILE, profile());
         putIfSet(props, PlatformConfig.ARCH, arch);
         putIfSet(props, PlatformConfig.DTB, dtb == null ? null : dtb.toString());

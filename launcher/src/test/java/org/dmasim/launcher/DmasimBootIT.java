@@ -72,7 +72,7 @@ class DmasimBootIT {
         Result r = run("run", "--arch", "x86_64", "--profile", "pc-x86_64", script.toString());
         assertEquals("", r.err());
         assertEquals(0, r.status());
-        assertTrue(r.out().contains("pc-x86_64  x86_64  BOOTED"), r.out());
+        assertTrue(r.out().contains("pc-x86_64  x86_64  6.1     BOOTED"), r.out());
         assertTrue(r.out().contains("  Device   empty"), r.out());
     }
 

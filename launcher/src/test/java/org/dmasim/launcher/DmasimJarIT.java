@@ -38,8 +38,8 @@ class DmasimJarIT {
 
     @Test
     void badInput_oneLine_exit2() throws Exception {
-        assertBadInput("no command (expected boot, run or shell; see dmasim --help)");
-        assertBadInput("unknown command 'start' (expected boot, run or shell)", "start");
+        assertBadInput("no command (expected boot, run, shell or upgrade; see dmasim --help)");
+        assertBadInput("unknown command 'start' (expected boot, run, shell or upgrade)", "start");
         assertBadInput("unknown option '--foo' (see dmasim --help)", "boot", "--foo");
         assertBadInput("--arch 'sparc': unknown architecture (expected x86_64 or arm64)", "boot", "--arch", "sparc");
         assertBadInput("--show: unknown view 'slabinfo' (expected one of: buddyinfo, zoneinfo, pagetypeinfo, meminfo)",

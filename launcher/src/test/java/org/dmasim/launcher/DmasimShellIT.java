@@ -80,12 +80,23 @@ class DmasimShellIT {
     }
 
     @Test
+    void bannerAndPlatformViewNameTheKernelChosenWithDashDashKernel() throws Exception {
+        Result r = shell("platforms\n", "--kernel", "6.12", "qemu-virt-arm64-testdevs");
+        assertEquals(0, r.status(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertTrue(lines.get(0).endsWith(": the Linux 6.12 DMA memory subsystem, simulated"), lines.get(0));
+        assertEquals("platform qemu-virt-arm64-testdevs: arm64, Linux 6.12, 1 CPU, BOOTED", lines.get(1));
+        assertTrue(r.out().contains("qemu-virt-arm64-testdevs  arm64  6.12    BOOTED"), r.out());
+    }
+
+    @Test
     void version_namesDmasimKernelAndJava() throws Exception {
         Result r = new DmasimProcess(dir).run("--version");
         assertEquals(0, r.status(), r.err());
         List<String> lines = r.out().lines().toList();
         assertTrue(lines.get(0).matches("dmasim \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?"), lines.get(0));
-        assertEquals("kernel modelled: Linux 6.1 (Debian 12), the DMA memory subsystem", lines.get(1));
+        assertEquals("kernels modelled: Linux 6.1 (Debian 12, 6.1.192; the default), Linux 6.12 (Debian 12 backports,"
+            + " 6.12.95), the DMA memory subsystem", lines.get(1));
         assertTrue(lines.get(2).startsWith("Java " + System.getProperty("java.version") + " ("), lines.get(2));
     }
 

@@ -34,12 +34,12 @@ class OptionParserTest {
 
     @Test
     void noArguments_asksForACommand() {
-        assertEquals("no command (expected boot, run or shell; see dmasim --help)", error());
+        assertEquals("no command (expected boot, run, shell or upgrade; see dmasim --help)", error());
     }
 
     @Test
     void unknownCommand_namesIt() {
-        assertEquals("unknown command 'start' (expected boot, run or shell)", error("start"));
+        assertEquals("unknown command 'start' (expected boot, run, shell or upgrade)", error("start"));
     }
 
     @Test
@@ -281,5 +281,38 @@ class OptionParserTest {
     @Test
     void boot_hasNoScript() throws Exception {
         assertNull(OptionParser.parse("boot").script());
+    }
+
+    @Test
+    void kernel_isPassedOnAsTheConfigurationsKernel() throws Exception {
+        Options o = OptionParser.parse("boot", "--kernel", "6.12");
+        assertEquals("6.12", o.toConfiguration().get(org.dmasim.api.platform.PlatformConfig.KERNEL));
+        assertNull(OptionParser.parse("boot").toConfiguration().get(org.dmasim.api.platform.PlatformConfig.KERNEL),
+            "no --kernel: the profile's, else the default");
+        assertEquals("6.12", OptionParser.parse("shell", "--kernel=Linux 6.12").toConfiguration()
+            .get(org.dmasim.api.platform.PlatformConfig.KERNEL), "written as the kernel names itself");
+        assertEquals("--kernel given twice", error("run", "--kernel", "6.1", "--kernel", "6.12", "x.gosh"));
+        assertEquals("--kernel: kernel 5.10: not a kernel dmasim models (modelled: 6.1, 6.12)",
+            error("boot", "--kernel", "5.10"));
+    }
+
+    @Test
+    void upgrade_comparesTheDefaultKernelWithTheNewestUnlessTold() throws Exception {
+        Options o = OptionParser.parse("upgrade", "qemu-virt-arm64-testdevs");
+        assertEquals(Command.UPGRADE, o.command());
+        assertEquals(java.util.List.of("6.1", "6.12"), o.upgradeKernels());
+        assertEquals("qemu-virt-arm64-testdevs@6.12", o.platformName("6.12"));
+        assertEquals("6.12", o.toConfiguration(o.platformName("6.12"), "6.12")
+            .get(org.dmasim.api.platform.PlatformConfig.KERNEL));
+        assertEquals(java.util.List.of("6.12", "6.1"), OptionParser.parse("upgrade", "--from", "6.12", "--to", "6.1")
+            .upgradeKernels(), "a downgrade is a comparison too");
+        assertTrue(OptionParser.parse("upgrade", "--fail-on-loss").failOnLoss);
+    }
+
+    @Test
+    void upgrade_optionsBelongToUpgradeOnly() {
+        assertEquals("--from: an option of dmasim upgrade only", error("boot", "--from", "6.1"));
+        assertEquals("--fail-on-loss: an option of dmasim upgrade only", error("shell", "--fail-on-loss"));
+        assertEquals("--fail-on-loss takes no value", error("upgrade", "--fail-on-loss=yes"));
     }
 }

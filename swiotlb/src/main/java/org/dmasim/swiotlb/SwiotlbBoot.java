@@ -17,17 +17,23 @@ import org.osgi.service.component.annotations.Component;
 
 /**
  * swiotlb's part in boot: {@code swiotlb_init_remap()} from {@code mem_init()} and, on x86_64,
- * the late report or teardown in {@code pci_iommu_init()}.
+ * the late report or teardown in {@code pci_iommu_init()}. The code is the same in the modelled
+ * kernels (6.1.y took the allocation retry of 6.2 as a stable fix); what differs between them is
+ * what the architecture asks for ({@link SwiotlbSetup}).
  *
  * <p>The pool is {@code memblock_alloc_low()}'d: top-down, page aligned, below
  * {@code ARCH_LOW_ADDRESS_LIMIT}, which memblock treats as an exclusive end — hence the real
- * kernel's pool ending one page below 4 GiB when nothing else sits there. Its slot array (24
- * bytes a slot) and area array come from anywhere.
+ * kernel's pool ending one page below 4 GiB when nothing else sits there. When that fails,
+ * {@code swiotlb_memblock_alloc()} says so and the size is halved (in whole segments, with
+ * fewer areas if need be) down to 1 MiB, the last try. Its slot array (24 bytes a slot) and
+ * area array come from anywhere.
  */
 @Component(service = BootParticipant.class, property = BootParticipant.BACKEND_PROPERTY + "=swiotlb")
 public final class SwiotlbBoot implements BootParticipant {
     static final long SLOT_METADATA_BYTES = 24;
     static final long AREA_METADATA_BYTES = 16;
+    /** IO_TLB_MIN_SLABS: 1 MiB, the smallest pool worth booting with. */
+    static final long IO_TLB_MIN_SLABS = (1L << 20) >>> SwiotlbPool.IO_TLB_SHIFT;
 
     @Override
     public String name() {
@@ -66,6 +72,10 @@ public final class SwiotlbBoot implements BootParticipant {
         boolean force = params.force;
         Swiotlb pool = Swiotlb.none(force);
         ctx.put(SwiotlbPool.class, pool);
+        if (setup.adjustSize() > 0) {
+            // mem_init(): swiotlb_adjust_size(min(swiotlb_size_or_default(), size))
+            params.adjustSize(Math.min(params.sizeOrDefault(), setup.adjustSize()), ctx.log());
+        }
         if (!setup.addressingLimit() && !force) {
             return;
         }
@@ -76,17 +86,29 @@ public final class SwiotlbBoot implements BootParticipant {
             params.adjustNareas(ctx.spec().possibleCpus(), ctx.log());
         }
         long nslabs = params.nslabs;
-        long bytes = Page.pageAlign(nslabs << SwiotlbPool.IO_TLB_SHIFT);
+        int nareas = SwiotlbParams.limitNareas(params.nareas, nslabs);
         Memblock mb = ctx.memblock();
         long lowLimit = ctx.require(ZoneLimits.class).lowAddressLimit();
-        long tlb = mb.allocTryNid(bytes, Page.PAGE_SIZE, 0, lowLimit);
-        if (tlb == 0) {
-            ctx.log().warn("software IO TLB: swiotlb_init_remap: failed to allocate tlb structure");
-            return;
+        long tlb;
+        while ((tlb = mb.allocTryNid(Page.pageAlign(nslabs << SwiotlbPool.IO_TLB_SHIFT), Page.PAGE_SIZE, 0,
+            lowLimit)) == 0) {
+            ctx.log().warn("software IO TLB: swiotlb_memblock_alloc: Failed to allocate "
+                + Page.pageAlign(nslabs << SwiotlbPool.IO_TLB_SHIFT) + " bytes tlb structure");
+            if (nslabs <= IO_TLB_MIN_SLABS) {
+                return;
+            }
+            nslabs = SwiotlbParams.align(nslabs >>> 1, SwiotlbParams.IO_TLB_SEGSIZE);
+            nareas = SwiotlbParams.limitNareas(nareas, nslabs);
         }
+        if (params.nslabs != nslabs) {
+            ctx.log().info("software IO TLB: SWIOTLB bounce buffer size adjusted " + params.nslabs + " -> " + nslabs
+                + " slabs");
+            params.nslabs = nslabs;
+        }
+        long bytes = Page.pageAlign(nslabs << SwiotlbPool.IO_TLB_SHIFT);
         long slotBytes = Page.pageAlign(nslabs * SLOT_METADATA_BYTES);
         long slots = mb.allocTryNid(slotBytes, Page.PAGE_SIZE, 0, Memblock.ALLOC_ACCESSIBLE);
-        long areaBytes = params.nareas * AREA_METADATA_BYTES;
+        long areaBytes = nareas * AREA_METADATA_BYTES;
         long areas = mb.allocTryNid(areaBytes, Memblock.SMP_CACHE_BYTES, 0, Memblock.ALLOC_ACCESSIBLE);
         java.util.List<Swiotlb.Taken> taken = new java.util.ArrayList<>();
         taken.add(new Swiotlb.Taken(tlb, bytes, true, -1));

@@ -3,12 +3,17 @@ package org.dmasim.swiotlb;
 import org.dmasim.api.platform.BootLog;
 import org.dmasim.api.platform.KernelCmdline;
 import org.dmasim.api.platform.Memparse;
+import org.dmasim.api.swiotlb.SwiotlbPool;
 
 /**
- * {@code setup_io_tlb_npages()}: {@code swiotlb=[<nslabs>][,<nareas>][,force|noforce]}. The slab
- * count is rounded up to a whole segment (128 slots); the area count goes through
- * {@code swiotlb_adjust_nareas()} at once, which prints "area num" and rounds a slab count that
- * is not a power of two up to one.
+ * {@code setup_io_tlb_npages()}: {@code swiotlb=[<nslabs>][,<nareas>][,force|noforce]}, and the
+ * default pool size it leaves ({@code default_nslabs}, {@code default_nareas}) with the two
+ * functions that change it before the pool is allocated. The slab count is rounded up to a whole
+ * segment (128 slots); the area count goes through {@code swiotlb_adjust_nareas()} at once, which
+ * prints "area num" and then {@code round_up_default_nslabs()}: at least one segment per area,
+ * and a count that is not a power of two rounded up to one. {@code swiotlb_adjust_size()} lets
+ * the architecture pick another default (arm64 from 6.7 on: 1 MiB per GiB when only kmalloc
+ * bouncing needs the pool); a size the command line gave wins.
  */
 final class SwiotlbParams {
     static final long IO_TLB_DEFAULT_SLABS = (64L << 20) >>> 11;
@@ -50,7 +55,7 @@ final class SwiotlbParams {
                 p.noforce = true;
             } else if (!rest.isEmpty() || !understood) {
                 log.dmasim("warning: swiotlb=" + s + ": '" + rest + "' is not understood (format"
-                    + " swiotlb=[<nslabs>][,<nareas>][,force|noforce]); Linux 6.1 ignores it");
+                    + " swiotlb=[<nslabs>][,<nareas>][,force|noforce]); Linux ignores it");
             }
         }
         return p;
@@ -66,10 +71,54 @@ final class SwiotlbParams {
         }
         nareas = n;
         log.info("software IO TLB: area num " + n + ".");
-        if (Long.bitCount(nslabs) != 1) {
-            nslabs = Long.highestOneBit(nslabs) << 1;
-            log.info("software IO TLB: SWIOTLB bounce buffer size roundup to " + ((nslabs << 11) >>> 20) + "MB");
+        if (roundUpDefaultNslabs()) {
+            log.info("software IO TLB: SWIOTLB bounce buffer size roundup to " + ((nslabs << SwiotlbPool.IO_TLB_SHIFT) >>> 20)
+                + "MB");
         }
+    }
+
+    /**
+     * {@code round_up_default_nslabs()}: once the areas are known, at least one segment per area,
+     * and a slab count that is not a power of two rounded up to one. Whether it changed anything.
+     */
+    boolean roundUpDefaultNslabs() {
+        if (nareas == 0) {
+            return false;
+        }
+        if (nslabs < IO_TLB_SEGSIZE * nareas) {
+            nslabs = IO_TLB_SEGSIZE * nareas;
+        } else if (Long.bitCount(nslabs) == 1) {
+            return false;
+        }
+        nslabs = Long.highestOneBit(nslabs - 1) << 1;
+        return true;
+    }
+
+    /** {@code swiotlb_size_or_default()}: the pool's bytes as things stand. */
+    long sizeOrDefault() {
+        return nslabs << SwiotlbPool.IO_TLB_SHIFT;
+    }
+
+    /**
+     * {@code swiotlb_adjust_size(size)}: unless the command line sized the pool, the default
+     * becomes {@code size} in whole segments (then rounded as the areas require), announced as
+     * "SWIOTLB bounce buffer size adjusted to NMB" (N rounded down: 960 MiB of RAM prints 0MB).
+     */
+    void adjustSize(long size, BootLog log) {
+        if (nslabs != IO_TLB_DEFAULT_SLABS) {
+            return;
+        }
+        size = align(size, 1L << SwiotlbPool.IO_TLB_SHIFT);
+        nslabs = align(size >>> SwiotlbPool.IO_TLB_SHIFT, IO_TLB_SEGSIZE);
+        if (roundUpDefaultNslabs()) {
+            size = nslabs << SwiotlbPool.IO_TLB_SHIFT;
+        }
+        log.info("software IO TLB: SWIOTLB bounce buffer size adjusted to " + (size >>> 20) + "MB");
+    }
+
+    /** {@code limit_nareas()}: no more areas than whole segments in a pool of {@code slots}. */
+    static int limitNareas(int nareas, long slots) {
+        return slots < (long) nareas * IO_TLB_SEGSIZE ? (int) (slots / IO_TLB_SEGSIZE) : nareas;
     }
 
     static long align(long v, long a) {

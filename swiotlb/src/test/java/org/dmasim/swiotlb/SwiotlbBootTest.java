@@ -104,13 +104,77 @@ class SwiotlbBootTest {
     }
 
     @Test
-    void withoutRoomBelowTheLowLimitTheKernelWarnsAndGoesOnWithoutAPool() {
+    void withoutRoomBelowTheLowLimitEveryHalvedSizeFailsDownTo1MibAndThereIsNoPool() {
         FakeBootContext ctx = arm64("", true, 1);
         ctx.memblock().reserve(0x40000000L, 3L << 30); // everything below 4 GiB is taken
         SwiotlbPool pool = boot(ctx);
         assertEquals(0, pool.nslabs());
-        assertEquals(List.of("software IO TLB: area num 1.",
-            "software IO TLB: swiotlb_init_remap: failed to allocate tlb structure"), ctx.log().kernelText());
+        List<String> expected = new java.util.ArrayList<>(List.of("software IO TLB: area num 1."));
+        for (long size = 64L << 20; size >= 1L << 20; size >>= 1) {
+            expected.add("software IO TLB: swiotlb_memblock_alloc: Failed to allocate " + size + " bytes tlb structure");
+        }
+        assertEquals(expected, ctx.log().kernelText());
+    }
+
+    @Test
+    void aHalvedSizeThatFitsIsTakenAndAnnounced() {
+        FakeBootContext ctx = arm64("", true, 4);
+        // 20 MiB free below 4 GiB: 64 and 32 MiB fail, 16 MiB fits.
+        ctx.memblock().reserve(0x40000000L, (3L << 30) - (20L << 20));
+        SwiotlbPool pool = boot(ctx);
+        assertEquals(8192, pool.nslabs());
+        assertEquals(List.of("software IO TLB: area num 4.",
+            "software IO TLB: swiotlb_memblock_alloc: Failed to allocate 67108864 bytes tlb structure",
+            "software IO TLB: swiotlb_memblock_alloc: Failed to allocate 33554432 bytes tlb structure",
+            "software IO TLB: SWIOTLB bounce buffer size adjusted 32768 -> 8192 slabs",
+            "software IO TLB: mapped [mem 0x00000000fefff000-0x00000000fffff000] (16MB)"), ctx.log().kernelText());
+        assertEquals(4 * 16, requests(ctx).get(requests(ctx).size() - 1).size(), "four areas of two segments or more");
+    }
+
+    /** arm64 6.12 with all RAM in the DMA zone: only kmalloc bouncing wants a pool, 1 MiB per GiB. */
+    private static FakeBootContext kmallocBounce(String cmdline, long ram, int cpus) {
+        PlatformSpec s = Specs.spec(Arch.ARM64, cmdline);
+        FakeBootContext ctx = new FakeBootContext(new PlatformSpec(s.name(), s.arch(), s.deviceTree(), s.e820(),
+            s.memOverride(), s.cmdline(), s.kconfig(), cpus, s.options()), FakeMemblock.withMemory(0x40000000L, ram));
+        long end = 0x40000000L + ram;
+        ctx.put(ZoneLimits.class, new ZoneLimits(new long[] {end >>> 12, end >>> 12, end >>> 12, 0, 0},
+            new boolean[] {true, true, true, true, false}, 32, end, end, end - 1));
+        ctx.put(SwiotlbSetup.class, new SwiotlbSetup(true, true, false, false, (ram + 1023) / 1024));
+        return ctx;
+    }
+
+    @Test
+    void anArchitectureSizedPoolIsAnnouncedAndAllocated() {
+        FakeBootContext ctx = kmallocBounce("", 1L << 30, 1);
+        SwiotlbPool pool = boot(ctx);
+        assertEquals(512, pool.nslabs());
+        assertEquals(List.of("software IO TLB: SWIOTLB bounce buffer size adjusted to 1MB",
+            "software IO TLB: area num 1.",
+            "software IO TLB: mapped [mem 0x000000007feff000-0x000000007ffff000] (1MB)"), ctx.log().kernelText(),
+            "memblock_alloc_low: the inclusive limit taken as an exclusive end, a page below the DMA limit");
+    }
+
+    @Test
+    void lessThanAGibPrints0MbAndManyCpusRoundTheSlabsUpToASegmentPerArea() {
+        FakeBootContext ctx = kmallocBounce("", 960L << 20, 8);
+        SwiotlbPool pool = boot(ctx);
+        assertEquals(1024, pool.nslabs(), "480 slabs -> 512, then 8 areas of a 128-slab segment each");
+        assertEquals(List.of("software IO TLB: SWIOTLB bounce buffer size adjusted to 0MB",
+            "software IO TLB: area num 8.", "software IO TLB: SWIOTLB bounce buffer size roundup to 2MB"),
+            ctx.log().kernelText().subList(0, 3));
+    }
+
+    @Test
+    void aCommandLineSizeWinsOverTheArchitecturesAndNoforceStillAnnouncesTheAdjustment() {
+        FakeBootContext sized = kmallocBounce("swiotlb=4096", 1L << 30, 1);
+        assertEquals(4096, boot(sized).nslabs());
+        assertTrue(sized.log().kernelText().stream().noneMatch(l -> l.contains("adjusted")), sized.log().kernelText()
+            .toString());
+
+        FakeBootContext noforce = kmallocBounce("swiotlb=noforce", 1L << 30, 1);
+        assertEquals(0, boot(noforce).nslabs());
+        assertEquals(List.of("software IO TLB: SWIOTLB bounce buffer size adjusted to 1MB"),
+            noforce.log().kernelText());
     }
 
     @Test

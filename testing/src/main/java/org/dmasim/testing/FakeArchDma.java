@@ -24,6 +24,11 @@ public final class FakeArchDma implements ArchDma {
     }
 
     @Override
+    public int dmaMinalign() {
+        return arm64 ? 128 : 8;
+    }
+
+    @Override
     public boolean defaultCoherent() {
         return !arm64;
     }

@@ -25,8 +25,10 @@ import org.dmasim.api.platform.MemoryRange;
 import org.osgi.service.component.annotations.Component;
 
 /**
- * The arm64 side of Linux 6.1's early boot ({@code setup_arch}, {@code arm64_memblock_init},
- * {@code paging_init}, {@code bootmem_init}, {@code zone_sizes_init}).
+ * The arm64 side of Linux's early boot ({@code setup_arch}, {@code arm64_memblock_init},
+ * {@code paging_init}, {@code bootmem_init}, {@code zone_sizes_init}), as 6.1 does it; what 6.12
+ * does differently (the DMA zone's limit, the swiotlb it always wants, the DMA cache alignment)
+ * is {@link Arm64Kernel}'s.
  *
  * <p>RAM comes from the device tree's memory nodes (or {@code --mem}, {@link MemoryNodes}); the
  * kernel Image and the device-tree blob are reserved where the boot loader put them
@@ -78,7 +80,7 @@ public final class Arm64Arch implements ArchSupport {
 
     @Override
     public List<BootPhase> bootOrder() {
-        return List.of(BootPhase.MEMBLOCK, BootPhase.RESERVED_MEM, BootPhase.EARLY_ALLOC,
+        return List.of(BootPhase.MEMBLOCK, BootPhase.RESERVED_MEM, BootPhase.EARLY_ALLOC, BootPhase.UNFLATTEN_DT,
             BootPhase.FREE_AREA_INIT, BootPhase.CONTIGUOUS, BootPhase.PERCPU, BootPhase.ZONELISTS,
             BootPhase.CMDLINE, BootPhase.SWIOTLB_INIT, BootPhase.FREE_ALL, BootPhase.CMA_ACTIVATE,
             BootPhase.ATOMIC_POOLS, BootPhase.IOMMU_SUBSYS, BootPhase.DEVICES, BootPhase.FREE_INITMEM);
@@ -98,16 +100,27 @@ public final class Arm64Arch implements ArchSupport {
 
     @Override
     public Set<BootPhase> phases(Arch arch) {
-        return arch == Arch.ARM64 ? EnumSet.of(BootPhase.MEMBLOCK, BootPhase.EARLY_ALLOC, BootPhase.PERCPU,
-            BootPhase.CMDLINE, BootPhase.FREE_INITMEM)
+        return arch == Arch.ARM64 ? EnumSet.of(BootPhase.MEMBLOCK, BootPhase.EARLY_ALLOC, BootPhase.UNFLATTEN_DT,
+            BootPhase.FREE_AREA_INIT, BootPhase.PERCPU, BootPhase.CMDLINE, BootPhase.FREE_INITMEM)
             : EnumSet.noneOf(BootPhase.class);
+    }
+
+    /** Zone limits, the swiotlb request and the DMA cache alignment differ ({@link Arm64Kernel}). */
+    @Override
+    public Set<org.dmasim.api.platform.KernelVersion> kernels() {
+        return Arm64Kernel.kernels();
     }
 
     @Override
     public int rank(BootPhase phase) {
         // setup_log_buf() follows the "Kernel command line:" banner and the early parameters
-        // (swiotlb's at 10) and precedes the VFS hash tables (20).
-        return phase == BootPhase.CMDLINE ? 15 : -100;
+        // (swiotlb's at 10) and precedes the VFS hash tables (20); unflatten_device_tree() sets
+        // up 6.12's static reserved-memory regions (the platform's, at -10) before it allocates.
+        return switch (phase) {
+            case CMDLINE -> 15;
+            case UNFLATTEN_DT -> 0;
+            default -> -100;
+        };
     }
 
     @Override
@@ -116,17 +129,21 @@ public final class Arm64Arch implements ArchSupport {
             case MEMBLOCK -> {
                 // The DMA hooks act on the CPU cache the platform publishes with the RAM (FREE_AREA_INIT).
                 ctx.put(org.dmasim.api.dma.ArchDma.class,
-                    new Arm64Dma(() -> ctx.require(org.dmasim.api.mem.CpuCache.class)));
+                    new Arm64Dma(Arm64Kernel.of(ctx.spec().kernel()),
+                        () -> ctx.require(org.dmasim.api.mem.CpuCache.class)));
                 memblockInit(ctx);
             }
             case EARLY_ALLOC -> {
                 ctx.memblock().allowResize(); // paging_init() ends with memblock_allow_resize()
-                EarlyAllocations.beforeZones(ctx, ctx.require(KernelImage.class));
+                EarlyAllocations.pagingInit(ctx, ctx.require(KernelImage.class));
+            }
+            case UNFLATTEN_DT -> EarlyAllocations.unflattenDeviceTree(ctx);
+            case FREE_AREA_INIT -> {
+                // bootmem_init(): NUMA and the sparse memmap, then zone_sizes_init()'s limits
+                EarlyAllocations.bootmemInit(ctx);
                 ZoneLimits limits = zoneLimits(ctx);
                 ctx.put(ZoneLimits.class, limits);
-                // mem_init(): swiotlb_init(max_pfn > PFN_DOWN(arm64_dma_phys_limit), SWIOTLB_VERBOSE)
-                boolean beyond = Page.pfnDown(ctx.memblock().endOfDram()) > Page.pfnDown(limits.dmaPhysLimit());
-                ctx.put(SwiotlbSetup.class, new SwiotlbSetup(beyond, true, false, false));
+                ctx.put(SwiotlbSetup.class, swiotlbSetup(ctx, limits));
             }
             case PERCPU -> EarlyAllocations.afterContiguous(ctx);
             case CMDLINE -> LogBuf.run(ctx);
@@ -195,23 +212,28 @@ public final class Arm64Arch implements ArchSupport {
         return MemoryNodes.scan(ctx, new ArrayList<>());
     }
 
-    /** {@code zone_sizes_init()} plus the limits the DMA code derives from it. */
+    /**
+     * {@code zone_sizes_init()} plus the limits the DMA code derives from it, by the rules of
+     * the platform's kernel ({@link Arm64Kernel#dmaZone}).
+     */
     static ZoneLimits zoneLimits(BootContext ctx) {
+        Arm64Kernel rules = Arm64Kernel.of(ctx.spec().kernel());
         Memblock mb = ctx.memblock();
         var kconfig = ctx.spec().kconfig();
         boolean zoneDma = kconfig.enabled("ZONE_DMA");
         boolean zoneDma32 = kconfig.enabled("ZONE_DMA32");
         long maxPfn = Page.pfnDown(mb.endOfDram());
-        long dma32Limit = maxZonePhys(mb, 32);
+        long dma32Limit = rules.dma32Limit(mb);
         int zoneDmaBits = 24;
+        long zoneDmaLimit = (1L << 24) - 1;
         long dmaLimit = 0;
         long[] maxZonePfn = new long[ZoneType.values().length];
         if (zoneDma) {
             long dtMax = ctx.deviceTree().map(t -> DmaRanges.maxCpuAddress(t.root())).orElse(DmaRanges.PHYS_ADDR_MAX);
-            int dtBits = DmaRanges.fls64(dtMax);
-            int acpiBits = 64;
-            zoneDmaBits = Math.min(32, Math.min(dtBits, acpiBits));
-            dmaLimit = maxZonePhys(mb, zoneDmaBits);
+            Arm64Kernel.DmaZone dma = rules.dmaZone(mb, dtMax);
+            zoneDmaBits = dma.zoneDmaBits();
+            zoneDmaLimit = dma.zoneDmaLimit();
+            dmaLimit = dma.physLimit();
             maxZonePfn[ZoneType.DMA.ordinal()] = Page.pfnDown(dmaLimit);
         }
         if (zoneDma32) {
@@ -230,19 +252,18 @@ public final class Arm64Arch implements ArchSupport {
         configured[ZoneType.NORMAL.ordinal()] = true;
         configured[ZoneType.MOVABLE.ordinal()] = true;
         configured[ZoneType.DEVICE.ordinal()] = kconfig.enabled("ZONE_DEVICE");
-        return new ZoneLimits(maxZonePfn, configured, zoneDmaBits, dmaLimit, dmaLimit, dmaLimit - 1);
+        return new ZoneLimits(maxZonePfn, configured, zoneDmaBits, dmaLimit, dmaLimit, dmaLimit - 1, zoneDmaLimit);
     }
 
-    /** {@code max_zone_phys()}: a zone's exclusive end for an address width, 6.1 rule. */
-    static long maxZonePhys(Memblock mb, int bits) {
-        long mask = bits >= 64 ? -1L : (1L << bits) - 1;
-        long start = mb.startOfDram();
-        if (Long.compareUnsigned(start, U32_MAX) > 0) {
-            mask = -1L;
-        } else if (Long.compareUnsigned(start, mask) > 0) {
-            mask = U32_MAX;
-        }
-        long lastByte = mb.endOfDram() - 1;
-        return (Long.compareUnsigned(mask, lastByte) < 0 ? mask : lastByte) + 1;
+    /**
+     * {@code mem_init()}'s swiotlb request: {@code swiotlb_init(max_pfn > PFN_DOWN(arm64_dma_phys_limit),
+     * SWIOTLB_VERBOSE)}, and from 6.12 on the kmalloc-bouncing pool ({@link Arm64Kernel#swiotlbAdjustSize}).
+     */
+    static SwiotlbSetup swiotlbSetup(BootContext ctx, ZoneLimits limits) {
+        Arm64Kernel rules = Arm64Kernel.of(ctx.spec().kernel());
+        boolean beyond = Page.pfnDown(ctx.memblock().endOfDram()) > Page.pfnDown(limits.dmaPhysLimit());
+        var kconfig = ctx.spec().kconfig();
+        return new SwiotlbSetup(rules.swiotlbWanted(kconfig, beyond), true, false, false,
+            rules.swiotlbAdjustSize(ctx.memblock(), kconfig, beyond));
     }
 }

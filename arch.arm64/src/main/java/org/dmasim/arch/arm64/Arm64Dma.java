@@ -8,11 +8,13 @@ import org.dmasim.api.mem.CpuCache;
 import org.dmasim.api.mem.MemAttr;
 
 /**
- * arm64's DMA hooks in 6.1 (arch/arm64/mm/dma-mapping.c, cache.S, asm/cache.h, asm/pgtable.h).
- * Devices are non-coherent unless the DT says {@code dma-coherent} (OF_DMA_DEFAULT_COHERENT is
- * not set on arm64); DMA_DIRECT_REMAP is selected, so a non-coherent device's coherent buffer is
- * a vmap alias with {@code pgprot_dmacoherent} = MT_NORMAL_NC; {@code dma_get_cache_alignment()}
- * is ARCH_DMA_MINALIGN = 128 (it became cache_line_size() only in 6.5).
+ * arm64's DMA hooks (arch/arm64/mm/dma-mapping.c, cache.S, asm/cache.h, asm/pgtable.h) in the
+ * platform's kernel ({@link Arm64Kernel}). Devices are non-coherent unless the DT says
+ * {@code dma-coherent} (OF_DMA_DEFAULT_COHERENT is not set on arm64); DMA_DIRECT_REMAP is
+ * selected, so a non-coherent device's coherent buffer is a vmap alias with
+ * {@code pgprot_dmacoherent} = MT_NORMAL_NC; {@code dma_get_cache_alignment()} is the kernel
+ * version's ({@link Arm64Kernel#cacheAlignment()}: 6.1 ARCH_DMA_MINALIGN = 128, 6.12 the CPU's
+ * cache line, 64), ARCH_DMA_MINALIGN itself 128 in both.
  *
  * <p>Cache maintenance, on the platform's {@link CpuCache} (lines of {@code dcache_line_size},
  * 4 << CTR_EL0.DminLine = 64 bytes), which the platform makes once RAM is known, after this
@@ -28,19 +30,19 @@ import org.dmasim.api.mem.MemAttr;
  *     its line cleaned and invalidated, an aligned one invalidated ({@code dc ivac}); then every
  *     following line below the (aligned-down) end is invalidated. So bytes that share a line with
  *     the buffer survive, and CPU stores inside the buffer are discarded.</li>
- * <li>{@code arch_dma_prep_coherent}: {@code dcache_clean_poc}, as v6.1 has it (6.0 dropped the
- *     invalidate; a 2023 revert brought {@code dcache_clean_inval_poc} back in later kernels). The
- *     linear map's lines stay cached, clean, and go stale once the Normal-NC alias is written.</li>
+ * <li>{@code arch_dma_prep_coherent}: 6.1 {@code dcache_clean_inval_poc} (the linear map's lines
+ *     leave the cache), 6.12 {@code dcache_clean_poc} (they stay cached, clean, and go stale once
+ *     the Normal-NC alias is written); see {@link Arm64Kernel#prepCoherentInvalidates()}.</li>
  * </ul>
  */
 final class Arm64Dma implements ArchDma {
-    static final int ARCH_DMA_MINALIGN = 128;
-
+    private final Arm64Kernel kernel;
     private final Supplier<CpuCache> cacheLookup;
     private volatile CpuCache cache;
     private final AtomicLong prepared = new AtomicLong();
 
-    Arm64Dma(Supplier<CpuCache> cache) {
+    Arm64Dma(Arm64Kernel kernel, Supplier<CpuCache> cache) {
+        this.kernel = kernel;
         this.cacheLookup = cache;
     }
 
@@ -55,7 +57,12 @@ final class Arm64Dma implements ArchDma {
 
     @Override
     public int cacheAlignment() {
-        return ARCH_DMA_MINALIGN;
+        return kernel.cacheAlignment();
+    }
+
+    @Override
+    public int dmaMinalign() {
+        return Arm64Kernel.ARCH_DMA_MINALIGN;
     }
 
     @Override
@@ -81,7 +88,11 @@ final class Arm64Dma implements ArchDma {
     @Override
     public void prepCoherent(long phys, long size) {
         prepared.addAndGet(size);
-        dcacheCleanPoc(phys, phys + size);
+        if (kernel.prepCoherentInvalidates()) {
+            dcacheCleanInvalPoc(phys, phys + size);
+        } else {
+            dcacheCleanPoc(phys, phys + size);
+        }
     }
 
     @Override
@@ -107,6 +118,13 @@ final class Arm64Dma implements ArchDma {
         CpuCache c = cache();
         long first = start & -c.lineSize();
         c.clean(first, Math.max(end - first, 1));
+    }
+
+    /** {@code dcache_by_line_op civac}: from the line holding start, while below end (at least one line). */
+    private void dcacheCleanInvalPoc(long start, long end) {
+        CpuCache c = cache();
+        long first = start & -c.lineSize();
+        c.cleanInvalidate(first, Math.max(end - first, 1));
     }
 
     /** {@code dcache_inval_poc}, step by step as cache.S runs it. */

@@ -31,13 +31,20 @@ final class EarlyAllocations {
     private EarlyAllocations() {
     }
 
-    /** From {@code paging_init()} to {@code sparse_init()}. */
-    static void beforeZones(BootContext ctx, KernelImage image) {
-        Memblock mb = ctx.memblock();
-        PagingInit.run(mb, image);
-        ctx.deviceTree().ifPresent(dt -> UnflattenedTree.run(mb, dt, !ctx.spec().cmdline().raw().isEmpty(),
+    /** {@code paging_init()}. */
+    static void pagingInit(BootContext ctx, KernelImage image) {
+        PagingInit.run(ctx.memblock(), image);
+    }
+
+    /** {@code unflatten_device_tree()}'s own allocations. */
+    static void unflattenDeviceTree(BootContext ctx) {
+        ctx.deviceTree().ifPresent(dt -> UnflattenedTree.run(ctx.memblock(), dt, !ctx.spec().cmdline().raw().isEmpty(),
             !ctx.spec().memOverride().isEmpty()));
-        BootmemInit.run(mb);
+    }
+
+    /** {@code bootmem_init()} up to {@code sparse_init()}. */
+    static void bootmemInit(BootContext ctx) {
+        BootmemInit.run(ctx.memblock());
     }
 
     /** From the end of {@code setup_arch()} to {@code setup_per_cpu_areas()}. */
@@ -54,7 +61,7 @@ final class EarlyAllocations {
         long at = mb.allocTryNid(size, align, 0, Memblock.ALLOC_ACCESSIBLE);
         if (at == 0) {
             throw new InvalidInputException(String.format(
-                "early boot: out of memory allocating %d bytes for the %s (RAM too small for Linux 6.1 to boot)",
+                "early boot: out of memory allocating %d bytes for the %s (RAM too small for Linux to boot)",
                 size, what));
         }
         return at;

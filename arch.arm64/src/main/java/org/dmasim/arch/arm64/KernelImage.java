@@ -224,7 +224,7 @@ record KernelImage(long base, long dtbBase, long dtbSize) {
                 : memParam != null ? "mem=" + memParam : "RAM";
             throw new InvalidInputException(String.format("%s: RAM [%#x-%#x) cannot hold the kernel image at %#x"
                 + " (%d MiB) plus its early allocations (at least %d MiB of RAM from the start of DRAM are needed);"
-                + " Linux 6.1 would not boot", what, mb.startOfDram(), mb.endOfDram(), base, IMAGE_SIZE >>> 20,
+                + " Linux would not boot", what, mb.startOfDram(), mb.endOfDram(), base, IMAGE_SIZE >>> 20,
                 (need - mb.startOfDram()) >>> 20));
         }
     }

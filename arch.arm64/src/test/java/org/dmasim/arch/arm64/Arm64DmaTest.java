@@ -13,10 +13,11 @@ import org.dmasim.api.mem.CacheStats;
 import org.dmasim.api.mem.CpuCache;
 import org.dmasim.api.mem.MemAttr;
 import org.dmasim.api.mem.PhysMemory;
+import org.dmasim.api.platform.KernelVersion;
 import org.junit.jupiter.api.Test;
 
 /**
- * arm64 6.1's DMA hooks: the lines {@code arch_sync_dma_for_device/cpu} and
+ * arm64's DMA hooks (6.1 unless a test says 6.12): the lines {@code arch_sync_dma_for_device/cpu} and
  * {@code arch_dma_prep_coherent} hand to the cache, in cache.S's order. (What the platform's
  * cache then does with them is the platform's test.)
  */
@@ -88,11 +89,19 @@ class Arm64DmaTest {
     }
 
     private final RecordingCache cache = new RecordingCache();
-    private final Arm64Dma dma = new Arm64Dma(() -> cache);
+    private final Arm64Dma dma = dma("6.1");
+
+    private Arm64Dma dma(String kernel) {
+        return new Arm64Dma(Arm64Kernel.of(KernelVersion.parse(kernel)), () -> cache);
+    }
 
     @Test
     void constantsAreThoseOfA61Arm64Kernel() {
         assertEquals(128, dma.cacheAlignment(), "ARCH_DMA_MINALIGN; cache_line_size() only from 6.5");
+        assertEquals(128, dma.dmaMinalign());
+        Arm64Dma v612 = dma("6.12");
+        assertEquals(64, v612.cacheAlignment(), "6.12: cache_line_size(), CTR_EL0.CWG of the CPU");
+        assertEquals(128, v612.dmaMinalign(), "ARCH_DMA_MINALIGN is still 128 in 6.12");
         assertFalse(dma.defaultCoherent(), "no OF_DMA_DEFAULT_COHERENT on arm64");
         assertTrue(dma.directRemap());
         assertEquals(MemAttr.NORMAL_NC, dma.coherentPgprot(false, 0));
@@ -138,10 +147,15 @@ class Arm64DmaTest {
     }
 
     @Test
-    void prepCoherentCleansAndCounts() {
+    void prepCoherentCleansAndInvalidatesOn61AndOnlyCleansOn612() {
         dma.prepCoherent(0x40000000L, 8192);
-        assertEquals(List.of("cvac 0x40000000 128"), cache.ops, "arch_dma_prep_coherent: dcache_clean_poc");
+        assertEquals(List.of("civac 0x40000000 128"), cache.ops, "6.1: dcache_clean_inval_poc");
         assertEquals(8192, dma.prepCoherentBytes());
+        cache.ops.clear();
+        Arm64Dma v612 = dma("6.12");
+        v612.prepCoherent(0x40000010L, 0x1000);
+        assertEquals(List.of("cvac 0x40000000 65"), cache.ops, "6.12: dcache_clean_poc, from the line holding start");
+        assertEquals(0x1000, v612.prepCoherentBytes());
     }
 
     @Test

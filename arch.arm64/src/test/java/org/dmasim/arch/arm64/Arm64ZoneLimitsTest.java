@@ -81,11 +81,11 @@ class Arm64ZoneLimitsTest {
     @Test
     void dramThatStartsAboveTheZoneMaskGetsTheLow4GiB() {
         FakeMemblock mb = FakeMemblock.withMemory(0x80000000L, 4L << 30);
-        assertEquals(1L << 32, Arm64Arch.maxZonePhys(mb, 30), "start 0x80000000 > 0x3fffffff: U32_MAX instead");
-        assertEquals(1L << 32, Arm64Arch.maxZonePhys(mb, 32));
-        assertEquals(0x180000000L, Arm64Arch.maxZonePhys(mb, 64));
+        assertEquals(1L << 32, Arm64Kernel.V6_1.maxZonePhys(mb, 30), "start 0x80000000 > 0x3fffffff: U32_MAX instead");
+        assertEquals(1L << 32, Arm64Kernel.V6_1.maxZonePhys(mb, 32));
+        assertEquals(0x180000000L, Arm64Kernel.V6_1.maxZonePhys(mb, 64));
         FakeMemblock small = FakeMemblock.withMemory(0x40000000L, 256L << 20);
-        assertEquals(0x50000000L, Arm64Arch.maxZonePhys(small, 32), "below the mask: the end of DRAM");
+        assertEquals(0x50000000L, Arm64Kernel.V6_1.maxZonePhys(small, 32), "below the mask: the end of DRAM");
     }
 
     @Test

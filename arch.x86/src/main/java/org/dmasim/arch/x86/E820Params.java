@@ -87,7 +87,7 @@ final class E820Params {
             // the kernel goes on with a size of 0, and memmap=garbage removes all RAM above 0.
             boolean suffixOnly = Memparse.parse(p, 0).end() > 0;
             throw new InvalidInputException(entry + ": expected nn[KMG] followed by @ss, #ss, $ss, !ss, %ss-old+new,"
-                + " nothing, or 'exactmap' (Linux 6.1 would " + (suffixOnly ? "read a size of 0 from '" + p.charAt(0)
+                + " nothing, or 'exactmap' (Linux would " + (suffixOnly ? "read a size of 0 from '" + p.charAt(0)
                 + "' and apply the rest of the entry to it" : "ignore this entry") + ")");
         }
         Memparse.Result size = parse(entry, p, 0);
@@ -110,7 +110,7 @@ final class E820Params {
                 return;
             }
             default -> throw new InvalidInputException(entry + ": '" + op + "' after the size is not a memmap operator"
-                + " (@ usable, # ACPI data, $ reserved, ! persistent, % retype); Linux 6.1 would take the entry as"
+                + " (@ usable, # ACPI data, $ reserved, ! persistent, % retype); Linux would take the entry as"
                 + " memmap=" + p.substring(0, size.end()) + ", a limit like mem=, and ignore the rest");
         }
         if (at != p.length()) {
@@ -134,14 +134,14 @@ final class E820Params {
         }
         if (at != p.length()) {
             throw new InvalidInputException(entry + ": unexpected '" + p.substring(at) + "' (format nn%ss-oldtype+newtype;"
-                + " Linux 6.1 would ignore this entry)");
+                + " Linux would ignore this entry)");
         }
         // The kernel keeps the types as enum e820_type: the low 32 bits.
         int fromType = (int) from;
         int toType = (int) to;
         if (fromType != 0 && toType != 0) {
             if (fromType == toType) {
-                throw new InvalidInputException(entry + ": the old and the new type are the same; Linux 6.1 stops the"
+                throw new InvalidInputException(entry + ": the old and the new type are the same; Linux stops the"
                     + " boot at BUG_ON(old_type == new_type) in __e820__range_update");
             }
             table.rangeUpdate(start, size, fromType, toType);
@@ -179,7 +179,7 @@ final class E820Params {
         if (!table.updateTable()) {
             throw new InvalidInputException("mem=/memmap=: Invalid user supplied memory map (the edited e820 table has "
                 + table.size() + " entr" + (table.size() == 1 ? "y" : "ies")
-                + "; Linux 6.1 needs two or more to sanitize it and panics)");
+                + "; Linux needs two or more to sanitize it and panics)");
         }
         ctx.log().info("user-defined physical RAM map:");
         table.print("user");

@@ -52,7 +52,7 @@ final class EarlyAllocations {
         long at = mb.allocTryNid(size, align, 16L << 20, Memblock.ALLOC_ACCESSIBLE);
         if (at == 0) {
             throw new InvalidInputException(String.format(
-                "early boot: out of memory allocating %d bytes for the %s (RAM too small for Linux 6.1 to boot)", size, what));
+                "early boot: out of memory allocating %d bytes for the %s (RAM too small for Linux to boot)", size, what));
         }
         return at;
     }

@@ -153,7 +153,7 @@ public final class X86Arch implements ArchSupport {
         String limitedBy = shaping.isEmpty() ? "e820" : String.join(" ", shaping);
         if (Long.compareUnsigned(mb.endOfDram(), KERNEL_BASE + KERNEL_SIZE + (64L << 20)) < 0) {
             throw new InvalidInputException(String.format("%s: RAM ends at %#x, below what the kernel needs: its image"
-                + " at %#x (%d MiB, nokaslr) plus early allocations (at least %d MiB of RAM); Linux 6.1 would not boot",
+                + " at %#x (%d MiB, nokaslr) plus early allocations (at least %d MiB of RAM); Linux would not boot",
                 limitedBy, mb.endOfDram(), KERNEL_BASE, KERNEL_SIZE >>> 20,
                 (KERNEL_BASE + KERNEL_SIZE + (64L << 20)) >>> 20));
         }
@@ -184,7 +184,7 @@ public final class X86Arch implements ArchSupport {
         List<E820Table.Entry> culprits = e820.overlapsOtherThan(start, end, E820Table.RAM);
         ctx.log().warn(".text .data and .bss are not marked as E820_TYPE_RAM!");
         ctx.log().dmasim(String.format("the kernel image [mem %#018x-%#018x] (loaded at 16 MiB, nokaslr) lies in %s;"
-            + " Linux 6.1 marks that range usable again and boots on", start, end - 1, culprits.isEmpty()
+            + " Linux marks that range usable again and boots on", start, end - 1, culprits.isEmpty()
             ? "a hole of the e820 map" : culprits.stream().map(E820Table::describe)
                 .reduce((a, b) -> a + ", " + b).orElse("")));
         e820.rangeRemove(start, end - start, 0, false);

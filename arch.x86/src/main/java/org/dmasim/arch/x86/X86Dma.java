@@ -5,7 +5,7 @@ import org.dmasim.api.dma.DmaDirection;
 import org.dmasim.api.mem.MemAttr;
 
 /**
- * x86_64's DMA hooks in 6.1: none. The arch selects no ARCH_HAS_SYNC_DMA_* and no
+ * x86_64's DMA hooks in 6.1 and 6.12: none. The arch selects no ARCH_HAS_SYNC_DMA_* and no
  * ARCH_DMA_MINALIGN, so every device is coherent, coherent buffers are plain linear-map
  * (write-back) memory, {@code arch_dma_prep_coherent} does not exist and
  * {@code dma_get_cache_alignment()} returns 1. Devices snoop the CPU caches: the platform's

@@ -40,6 +40,16 @@ public interface BootParticipant {
         return Map.of();
     }
 
+    /**
+     * The kernel versions this participant models, when what it does differs between them
+     * (each picks its version's rules from {@link org.dmasim.api.platform.PlatformSpec#kernel()}).
+     * Empty, the default: its part of boot is the same in every kernel. The platform refuses to
+     * boot a kernel that a participant with a non-empty set does not list, naming both.
+     */
+    default Set<org.dmasim.api.platform.KernelVersion> kernels() {
+        return Set.of();
+    }
+
     /** Order among participants of the same phase; lower runs first. */
     default int rank(BootPhase phase) {
         return 0;
@@ -58,7 +68,7 @@ public interface BootParticipant {
      * {@link #startsLate() starts late}, whenever it arrives on a platform that is already running
      * without an active instance of it ({@code late()} true).
      *
-     * @since 2.3
+     * @since 2.4
      */
     default void start(RuntimeContext context) {
     }
@@ -69,7 +79,7 @@ public interface BootParticipant {
      * instance instead of re-booting the platform. Backends that own the platform's core state
      * (the architecture, the page allocator, dma.core's devices) cannot: losing one re-boots.
      *
-     * @since 2.3
+     * @since 2.4
      */
     default boolean startsLate() {
         return false;

@@ -12,7 +12,16 @@ public enum BootPhase {
     RESERVED_MEM,
     /** Early page tables and the sparse memmap ({@code paging_init}, {@code sparse_init}). */
     EARLY_ALLOC,
-    /** {@code free_area_init()}: zone spans, the "Zone ranges:" block. */
+    /**
+     * {@code unflatten_device_tree()} (arm64, after {@code paging_init}): the tree's memory, and
+     * from 6.12 on, first, the set-up of the statically placed {@code /reserved-memory} regions
+     * ({@code fdt_scan_reserved_mem_reg_nodes}).
+     */
+    UNFLATTEN_DT,
+    /**
+     * {@code free_area_init()}: zone spans, the "Zone ranges:" block (on arm64 after the rest of
+     * {@code bootmem_init()}: NUMA, the sparse memmap and the zone limits).
+     */
     FREE_AREA_INIT,
     /** {@code dma_contiguous_reserve()}: the default CMA area. */
     CONTIGUOUS,

@@ -9,8 +9,23 @@ import org.osgi.annotation.versioning.ConsumerType;
  */
 @ConsumerType
 public interface ArchDma {
-    /** {@code dma_get_cache_alignment()}: 128 on arm64 6.1 (ARCH_DMA_MINALIGN), 1 on x86_64. */
+    /**
+     * {@code dma_get_cache_alignment()}: on arm64 128 in 6.1 (ARCH_DMA_MINALIGN) and 64 in 6.12
+     * (the CPU's cache line), 1 on x86_64.
+     */
     int cacheAlignment();
+
+    /**
+     * {@code ARCH_DMA_MINALIGN}: the alignment the architecture asks of buffers that may be used
+     * for DMA (arm64 128, in 6.12 too, where it is no longer {@link #cacheAlignment()}); where the
+     * architecture defines none (x86_64), {@code include/linux/cache.h}'s default,
+     * {@code __alignof__(unsigned long long)} = 8.
+     *
+     * @since 1.3
+     */
+    default int dmaMinalign() {
+        return 8;
+    }
 
     /** CONFIG_OF_DMA_DEFAULT_COHERENT / the arch's answer for devices without dma-coherent. */
     boolean defaultCoherent();
@@ -23,7 +38,8 @@ public interface ArchDma {
 
     /**
      * {@code arch_dma_prep_coherent(page, size)}: on arm64 clean the range to the point of
-     * coherency before it is used through a non-cacheable alias; nothing on x86.
+     * coherency before it is used through a non-cacheable alias (6.1 also invalidates it);
+     * nothing on x86.
      */
     void prepCoherent(long phys, long size);
 

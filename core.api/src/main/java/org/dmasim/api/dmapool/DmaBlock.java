@@ -8,7 +8,7 @@ package org.dmasim.api.dmapool;
  *     {@code vaddr}
  * @param dmaHandle bus address ({@code dma_addr_t}), what {@code dma_pool_alloc} stores through
  *     its {@code handle} argument
- * @since 2.0
+ * @since 3.0
  */
 public record DmaBlock(long cpuAddr, long dmaHandle) {
 }

@@ -9,17 +9,15 @@ import org.osgi.annotation.versioning.ProviderType;
  * The {@code dma_pool} API of one booted platform, published at boot (phase DEVICES) by the
  * dmapool bundle; reach it with {@code platform.lookup(DmaPools.class)}.
  *
- * <p>Which algorithm new pools get is the active backend ({@code dmapool=6.1|6.4} in the
- * platform options, changed at run time with {@link #useBackend}); a pool keeps the backend
- * that created it until it is destroyed.
+ * <p>Which algorithm new pools get is the active backend: the platform kernel's own by default
+ * (6.1's for Linux 6.1, 6.4's for 6.12), {@code dmapool=6.1|6.4} in the platform options, changed
+ * at run time with {@link #useBackend}; a pool keeps the backend that created it until it is
+ * destroyed.
  */
 @ProviderType
 public interface DmaPools {
     /** The platform option that selects the backend at boot. */
     String OPTION = "dmapool";
-
-    /** The backend a platform uses when {@value #OPTION} is not given. */
-    String DEFAULT_VERSION = "6.1";
 
     /**
      * {@code dma_pool_create(name, dev, size, align, boundary)}: empty where the kernel returns

@@ -5,5 +5,5 @@
  * (one kernel version) implements.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.0.0")
+@org.osgi.annotation.versioning.Version("3.0.0")
 package org.dmasim.api.dmapool;

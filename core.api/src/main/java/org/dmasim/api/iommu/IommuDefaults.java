@@ -1,7 +1,5 @@
 package org.dmasim.api.iommu;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -10,7 +8,8 @@ import java.util.Objects;
  * (which the boot lines report). Kconfig gives the defaults ({@code IOMMU_DEFAULT_PASSTHROUGH},
  * {@code IOMMU_DEFAULT_DMA_LAZY}, {@code IOMMU_DEFAULT_DMA_STRICT}); {@code iommu.passthrough=},
  * {@code iommu.strict=} and, on x86_64, {@code iommu=pt|nopt} and {@code intel_iommu=strict}
- * change them.
+ * change them. The lines {@code iommu_subsys_init()} prints from these values differ between
+ * kernel versions and are the platform's to format.
  *
  * <p>A translated default is {@link DomainType#DMA_FQ} exactly when it is not strict, as the
  * kernel derives it; an identity default keeps the strict flag the DMA domains would use.
@@ -32,24 +31,5 @@ public record IommuDefaults(DomainType type, boolean strict, boolean typeFromCmd
     /** {@code iommu_default_passthrough()}. */
     public boolean passthrough() {
         return type == DomainType.IDENTITY;
-    }
-
-    /**
-     * The lines {@code iommu_subsys_init()} prints (KERN_INFO, {@code "iommu: "} prefix), in
-     * order: the default domain type, and the invalidation policy unless the default is
-     * passthrough. Each keeps the kernel's trailing space when no source suffix follows.
-     */
-    public List<String> bootLines() {
-        List<String> lines = new ArrayList<>(2);
-        lines.add("iommu: Default domain type: " + type.printedName() + " " + viaCmdline(typeFromCmdline));
-        if (!passthrough()) {
-            lines.add("iommu: DMA domain TLB invalidation policy: " + (strict ? "strict" : "lazy") + " mode "
-                + viaCmdline(strictFromCmdline));
-        }
-        return List.copyOf(lines);
-    }
-
-    private static String viaCmdline(boolean fromCmdline) {
-        return fromCmdline ? "(set via kernel command line)" : "";
     }
 }

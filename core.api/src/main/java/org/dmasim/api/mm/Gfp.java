@@ -1,11 +1,10 @@
 package org.dmasim.api.mm;
 
-import java.util.ArrayList;
-import java.util.List;
-
 /**
- * GFP flags with their Linux 6.1 bit values ({@code include/linux/gfp_types.h}) and the
- * few derived questions the DMA code asks of them.
+ * The GFP flags whose bit values every modelled kernel shares ({@code include/linux/gfp_types.h})
+ * and the few derived questions the DMA code asks of them. What differs between versions — the
+ * {@code __GFP_ATOMIC} bit of 6.1, so the value of {@code GFP_ATOMIC}, and the {@code %pGg} name
+ * table — is the platform's {@link MmRules}.
  */
 public final class Gfp {
     public static final int __GFP_DMA = 0x01;
@@ -17,7 +16,6 @@ public final class Gfp {
     public static final int __GFP_IO = 0x40;
     public static final int __GFP_FS = 0x80;
     public static final int __GFP_ZERO = 0x100;
-    public static final int __GFP_ATOMIC = 0x200;
     public static final int __GFP_DIRECT_RECLAIM = 0x400;
     public static final int __GFP_KSWAPD_RECLAIM = 0x800;
     public static final int __GFP_WRITE = 0x1000;
@@ -33,7 +31,6 @@ public final class Gfp {
     public static final int __GFP_ACCOUNT = 0x400000;
 
     public static final int __GFP_RECLAIM = __GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM;
-    public static final int GFP_ATOMIC = __GFP_HIGH | __GFP_ATOMIC | __GFP_KSWAPD_RECLAIM;
     public static final int GFP_KERNEL = __GFP_RECLAIM | __GFP_IO | __GFP_FS;
     public static final int GFP_NOWAIT = __GFP_KSWAPD_RECLAIM;
     public static final int GFP_NOIO = __GFP_RECLAIM;
@@ -55,63 +52,6 @@ public final class Gfp {
     }
 
     /**
-     * The {@code %pGg} name table in the order of 6.1's {@code __def_gfpflag_names}: composite
-     * masks first, then single bits. Formatting takes every entry whose whole mask is still set.
-     */
-    private static final Object[][] NAMES = {
-        {GFP_HIGHUSER_MOVABLE, "GFP_HIGHUSER_MOVABLE"},
-        {GFP_HIGHUSER, "GFP_HIGHUSER"},
-        {GFP_USER, "GFP_USER"},
-        {GFP_KERNEL | __GFP_ACCOUNT, "GFP_KERNEL_ACCOUNT"},
-        {GFP_KERNEL, "GFP_KERNEL"},
-        {GFP_NOFS, "GFP_NOFS"},
-        {GFP_ATOMIC, "GFP_ATOMIC"},
-        {GFP_NOIO, "GFP_NOIO"},
-        {GFP_NOWAIT, "GFP_NOWAIT"},
-        {GFP_DMA, "GFP_DMA"},
-        {__GFP_HIGHMEM, "__GFP_HIGHMEM"},
-        {GFP_DMA32, "GFP_DMA32"},
-        {__GFP_HIGH, "__GFP_HIGH"},
-        {__GFP_ATOMIC, "__GFP_ATOMIC"},
-        {__GFP_IO, "__GFP_IO"},
-        {__GFP_FS, "__GFP_FS"},
-        {__GFP_NOWARN, "__GFP_NOWARN"},
-        {__GFP_RETRY_MAYFAIL, "__GFP_RETRY_MAYFAIL"},
-        {__GFP_NOFAIL, "__GFP_NOFAIL"},
-        {__GFP_NORETRY, "__GFP_NORETRY"},
-        {__GFP_COMP, "__GFP_COMP"},
-        {__GFP_ZERO, "__GFP_ZERO"},
-        {__GFP_NOMEMALLOC, "__GFP_NOMEMALLOC"},
-        {__GFP_MEMALLOC, "__GFP_MEMALLOC"},
-        {__GFP_HARDWALL, "__GFP_HARDWALL"},
-        {__GFP_THISNODE, "__GFP_THISNODE"},
-        {__GFP_RECLAIMABLE, "__GFP_RECLAIMABLE"},
-        {__GFP_MOVABLE, "__GFP_MOVABLE"},
-        {__GFP_ACCOUNT, "__GFP_ACCOUNT"},
-        {__GFP_WRITE, "__GFP_WRITE"},
-        {__GFP_RECLAIM, "__GFP_RECLAIM"},
-        {__GFP_DIRECT_RECLAIM, "__GFP_DIRECT_RECLAIM"},
-        {__GFP_KSWAPD_RECLAIM, "__GFP_KSWAPD_RECLAIM"},
-    };
-
-    /** Renders flags as the kernel's {@code %pGg} does (e.g. {@code GFP_KERNEL|GFP_DMA}). */
-    public static String format(int gfp) {
-        List<String> parts = new ArrayList<>();
-        int rest = gfp;
-        for (Object[] entry : NAMES) {
-            int mask = (Integer) entry[0];
-            if (rest != 0 && (rest & mask) == mask) {
-                parts.add((String) entry[1]);
-                rest &= ~mask;
-            }
-        }
-        if (rest != 0) {
-            parts.add("0x" + Integer.toHexString(rest));
-        }
-        return String.join("|", parts);
-    }
-
-    /**
      * {@code gfp_zone()}: the highest zone an allocation may use. Flags naming a zone that
      * this kernel was built without fall back to ZONE_NORMAL, as the kernel's table does.
      *
@@ -123,7 +63,7 @@ public final class Gfp {
         boolean dma32 = (gfp & __GFP_DMA32) != 0;
         boolean high = (gfp & __GFP_HIGHMEM) != 0;
         if (dma && (dma32 || high) || dma32 && high) {
-            throw new IllegalArgumentException("gfp " + format(gfp)
+            throw new IllegalArgumentException("gfp 0x" + Integer.toHexString(gfp)
                 + ": invalid zone modifier combination (gfp_zone() would hit VM_BUG_ON)");
         }
         if (dma) {

@@ -2,15 +2,13 @@ package org.dmasim.api.mm;
 
 /**
  * Page-size arithmetic shared by every bundle (4 KiB pages, as on Debian's x86_64 and arm64
- * kernels). Linux 6.1 names: {@code PAGE_SHIFT}, {@code MAX_ORDER} (exclusive: orders
- * 0..10), {@code pageblock_order} (9 with hugetlb, so 2 MiB pageblocks).
+ * kernels): {@code PAGE_SHIFT}, {@code pageblock_order} (9 with hugetlb, so 2 MiB pageblocks).
+ * The largest buddy order and how a kernel names it differ between versions: see
+ * {@link MmRules#maxPageOrder()}.
  */
 public final class Page {
     public static final int PAGE_SHIFT = 12;
     public static final long PAGE_SIZE = 1L << PAGE_SHIFT;
-    /** 6.1 meaning: the number of orders; the largest block is order MAX_ORDER - 1. */
-    public static final int MAX_ORDER = 11;
-    public static final int MAX_ORDER_NR_PAGES = 1 << (MAX_ORDER - 1);
     public static final int PAGEBLOCK_ORDER = 9;
     public static final long PAGEBLOCK_NR_PAGES = 1L << PAGEBLOCK_ORDER;
     /** SPARSEMEM section size on x86_64 and arm64 with 4 KiB pages: 128 MiB. */

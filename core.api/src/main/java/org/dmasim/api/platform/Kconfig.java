@@ -1,81 +1,145 @@
 package org.dmasim.api.platform;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 
 /**
  * The Kconfig choices that change the DMA memory layout, keyed without the {@code CONFIG_}
- * prefix. Defaults are Debian 12's 6.1 configuration per architecture; a profile or
- * {@code --kconfig KEY=VALUE} overrides single keys. Booleans are {@code y} or {@code n}.
+ * prefix. The defaults are those of the Debian kernel of each modelled version, per
+ * architecture; a profile or {@code --kconfig KEY=VALUE} overrides single keys. Booleans are
+ * {@code y} or {@code n}.
+ *
+ * <p>The defaults are data, not code: one file per kernel version next to this class
+ * ({@code kconfig/VERSION.config}, lines {@code ARCH OPTION VALUE}), and the index of modelled
+ * versions ({@code kconfig/kernels}). Modelling another kernel starts with adding its file and
+ * its line in the index; an option a version does not list is not one that kernel has, and
+ * {@link #with} refuses it.
  */
 public final class Kconfig {
-    private static final Map<String, String> ARM64 = new LinkedHashMap<>();
-    private static final Map<String, String> X86_64 = new LinkedHashMap<>();
+    private static final String DIR = "kconfig/";
+    private static final List<KernelVersion> KERNELS;
+    private static final KernelVersion DEFAULT_KERNEL;
+    private static final Map<KernelVersion, String> BUILDS = new java.util.HashMap<>();
+    private static final Map<String, Map<String, String>> DEFAULTS = new ConcurrentHashMap<>();
 
     static {
-        common(ARM64);
-        ARM64.put("CMA", "y");
-        ARM64.put("DMA_CMA", "y");
-        ARM64.put("CMA_SIZE_SEL_MBYTES", "y");
-        ARM64.put("CMA_SIZE_MBYTES", "64");
-        ARM64.put("CMA_SIZE_PERCENTAGE", "10");
-        ARM64.put("CMA_ALIGNMENT", "8");
-        ARM64.put("CMA_AREAS", "19");
-        ARM64.put("DMA_PERNUMA_CMA", "y");
-        ARM64.put("ZONE_DEVICE", "n");
-        ARM64.put("DMA_DIRECT_REMAP", "y");
-        ARM64.put("OF_RESERVED_MEM", "y");
-        ARM64.put("IOMMU_DEFAULT_DMA_STRICT", "y");
-        ARM64.put("IOMMU_DEFAULT_DMA_LAZY", "n");
-        ARM64.put("NR_CPUS", "256");
-
-        common(X86_64);
-        X86_64.put("CMA", "n");
-        X86_64.put("DMA_CMA", "n");
-        X86_64.put("CMA_SIZE_SEL_MBYTES", "y");
-        X86_64.put("CMA_SIZE_MBYTES", "0");
-        X86_64.put("CMA_SIZE_PERCENTAGE", "0");
-        X86_64.put("CMA_ALIGNMENT", "8");
-        X86_64.put("CMA_AREAS", "19");
-        X86_64.put("DMA_PERNUMA_CMA", "n");
-        X86_64.put("ZONE_DEVICE", "y");
-        X86_64.put("DMA_DIRECT_REMAP", "n");
-        X86_64.put("OF_RESERVED_MEM", "n");
-        X86_64.put("IOMMU_DEFAULT_DMA_STRICT", "n");
-        X86_64.put("IOMMU_DEFAULT_DMA_LAZY", "y");
-        X86_64.put("NR_CPUS", "8192");
-    }
-
-    private static void common(Map<String, String> m) {
-        m.put("ZONE_DMA", "y");
-        m.put("ZONE_DMA32", "y");
-        m.put("CMA_SIZE_SEL_PERCENTAGE", "n");
-        m.put("CMA_SIZE_SEL_MIN", "n");
-        m.put("CMA_SIZE_SEL_MAX", "n");
-        m.put("SWIOTLB", "y");
-        m.put("DMA_COHERENT_POOL", "y");
-        m.put("DMA_RESTRICTED_POOL", "n");
-        m.put("DMA_API_DEBUG", "n");
-        // lib/Kconfig.debug: "default y" once DMA_API_DEBUG is enabled.
-        m.put("DMA_API_DEBUG_SG", "y");
-        m.put("VMAP_STACK", "y");
-        m.put("IOMMU_DEFAULT_PASSTHROUGH", "n");
-        m.put("DEBUG_SLAB", "n");
-        m.put("SLUB_DEBUG_ON", "n");
-        m.put("HUGETLB_PAGE", "y");
-        m.put("DEFERRED_STRUCT_PAGE_INIT", "y");
+        List<KernelVersion> kernels = new ArrayList<>();
+        KernelVersion dflt = null;
+        for (String line : resourceLines(DIR + "kernels")) {
+            String[] f = line.split("\\s+", 2);
+            KernelVersion v = KernelVersion.parse(f[0]);
+            kernels.add(v);
+            String rest = f.length > 1 ? f[1] : "";
+            if (rest.startsWith("default")) {
+                dflt = v;
+                rest = rest.substring("default".length()).strip();
+            }
+            BUILDS.put(v, rest);
+        }
+        if (kernels.isEmpty() || dflt == null) {
+            throw new IllegalStateException("dmasim core.api: kconfig/kernels lists no default kernel");
+        }
+        KERNELS = List.copyOf(kernels);
+        DEFAULT_KERNEL = dflt;
     }
 
     private final Map<String, String> values;
+    private final KernelVersion kernel;
 
-    private Kconfig(Map<String, String> values) {
+    private Kconfig(Map<String, String> values, KernelVersion kernel) {
         this.values = Collections.unmodifiableMap(new TreeMap<>(values));
+        this.kernel = kernel;
     }
 
+    /** The kernel whose options these are. */
+    public KernelVersion kernel() {
+        return kernel;
+    }
+
+    /** The kernels whose Kconfig defaults ship, oldest first: the kernels dmasim models. */
+    public static List<KernelVersion> kernels() {
+        return KERNELS;
+    }
+
+    /** Which build of {@code kernel} dmasim models, e.g. {@code Debian 12, 6.1.192}; empty if unknown. */
+    public static String build(KernelVersion kernel) {
+        return BUILDS.getOrDefault(kernel, "");
+    }
+
+    /** The kernel a platform runs unless it names one: Debian 12's, Linux 6.1. */
+    public static KernelVersion defaultKernel() {
+        return DEFAULT_KERNEL;
+    }
+
+    /**
+     * Whether dmasim models {@code kernel}; the message of a refusal names the ones it does.
+     *
+     * @throws InvalidInputException when it does not
+     */
+    public static KernelVersion requireModelled(KernelVersion kernel) {
+        if (!KERNELS.contains(kernel)) {
+            throw new InvalidInputException("kernel " + kernel + ": not a kernel dmasim models (modelled: "
+                + KERNELS.stream().map(KernelVersion::toString).collect(Collectors.joining(", ")) + ")");
+        }
+        return kernel;
+    }
+
+    /** The default kernel's defaults for {@code arch}. */
     public static Kconfig defaults(Arch arch) {
-        return new Kconfig(arch == Arch.ARM64 ? ARM64 : X86_64);
+        return defaults(arch, DEFAULT_KERNEL);
+    }
+
+    /**
+     * Debian's Kconfig of {@code kernel} for {@code arch}.
+     *
+     * @throws InvalidInputException for a kernel dmasim does not model
+     */
+    public static Kconfig defaults(Arch arch, KernelVersion kernel) {
+        requireModelled(kernel);
+        return new Kconfig(DEFAULTS.computeIfAbsent(kernel + "/" + arch.id(), k -> load(arch, kernel)), kernel);
+    }
+
+    private static Map<String, String> load(Arch arch, KernelVersion kernel) {
+        Map<String, String> m = new TreeMap<>();
+        String file = DIR + kernel + ".config";
+        for (String line : resourceLines(file)) {
+            String[] f = line.split("\\s+");
+            if (f.length != 3) {
+                throw new IllegalStateException("dmasim core.api: " + file + ": '" + line + "' is not ARCH OPTION VALUE");
+            }
+            if (f[0].equals("*") || f[0].equals(arch.id())) {
+                m.put(f[1], f[2]);
+            }
+        }
+        return Collections.unmodifiableMap(m);
+    }
+
+    /** The lines of a shipped resource without comments and blank lines. */
+    private static List<String> resourceLines(String name) {
+        try (InputStream in = Kconfig.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("dmasim core.api: resource " + name + " is missing");
+            }
+            List<String> out = new ArrayList<>();
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                String l = line.strip();
+                if (!l.isEmpty() && !l.startsWith("#")) {
+                    out.add(l);
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException("dmasim core.api: reading " + name, e);
+        }
     }
 
     /**
@@ -85,7 +149,7 @@ public final class Kconfig {
     public Kconfig with(String key, String value) {
         String k = key.startsWith("CONFIG_") ? key.substring(7) : key;
         if (!values.containsKey(k)) {
-            throw new InvalidInputException("kconfig " + key + ": unknown option (known: "
+            throw new InvalidInputException("kconfig " + key + ": unknown option of Linux " + kernel + " (known: "
                 + String.join(", ", values.keySet()) + ")");
         }
         String v = value.trim();
@@ -103,7 +167,7 @@ public final class Kconfig {
         }
         Map<String, String> m = new TreeMap<>(values);
         m.put(k, v);
-        Kconfig next = new Kconfig(m);
+        Kconfig next = new Kconfig(m, kernel);
         next.validate(k);
         return next;
     }

@@ -100,7 +100,7 @@ public final class Memparse {
     }
 
     private static InvalidInputException overflow(String token, long wrapped) {
-        return new InvalidInputException("'" + token + "' does not fit in 64 bits (Linux 6.1 would silently wrap it"
+        return new InvalidInputException("'" + token + "' does not fit in 64 bits (Linux would silently wrap it"
             + " to " + Long.toUnsignedString(wrapped) + ")");
     }
 
@@ -132,7 +132,7 @@ public final class Memparse {
     /** The error for characters left after a number: dmasim is stricter than the kernel here. */
     public static InvalidInputException trailing(String input, String value, Result r) {
         return new InvalidInputException(input + ": invalid size: memparse stops at '" + value.substring(r.end())
-            + "' (expected a number with an optional K, M, G, T, P or E suffix); Linux 6.1 would silently use "
+            + "' (expected a number with an optional K, M, G, T, P or E suffix); Linux would silently use "
             + Long.toUnsignedString(r.value()) + " and ignore the rest, dmasim refuses it");
     }
 

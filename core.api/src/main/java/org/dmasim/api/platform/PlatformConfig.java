@@ -28,6 +28,11 @@ public final class PlatformConfig {
     /** A shipped profile name or a profile file path; default qemu-virt-arm64. */
     public static final String PROFILE = "profile";
     public static final String ARCH = "arch";
+    /**
+     * The kernel the platform runs, {@code 6.1} (default) or {@code 6.12}; also a profile key.
+     * Its Kconfig defaults and every version-specific rule follow from it.
+     */
+    public static final String KERNEL = "kernel";
     /** Device tree file (.dtb or .dts). */
     public static final String DTB = "dtb";
     /** e820 file: BIOS-e820 lines as dmesg prints them. */
@@ -88,6 +93,11 @@ public final class PlatformConfig {
 
     public PlatformConfig arch(Arch arch) {
         return put(ARCH, arch.id());
+    }
+
+    /** The kernel version, e.g. {@code kernel("6.12")}. */
+    public PlatformConfig kernel(String version) {
+        return put(KERNEL, version);
     }
 
     /** A device tree (.dtb or .dts) replacing the profile's. */

@@ -18,7 +18,8 @@ import org.dmasim.api.mem.CacheEviction;
  * @param memOverride banks given with {@code --mem}; when non-empty they replace the DT
  *     memory nodes or the usable e820 entries
  * @param cmdline the kernel command line
- * @param kconfig Kconfig values
+ * @param kconfig Kconfig values; they are the build of one kernel version, which is the
+ *     platform's kernel ({@link #kernel()})
  * @param possibleCpus {@code num_possible_cpus()}
  * @param options backend selections and other dmasim-level settings (key = value)
  * @param loader where the boot loader put the kernel Image and the device-tree blob, the blob's
@@ -43,6 +44,11 @@ public record PlatformSpec(String name, Arch arch, Optional<DeviceTree> deviceTr
         List<MemoryRange> memOverride, KernelCmdline cmdline, Kconfig kconfig, int possibleCpus,
         Map<String, String> options) {
         this(name, arch, deviceTree, e820, memOverride, cmdline, kconfig, possibleCpus, options, BootLoader.QEMU_VIRT);
+    }
+
+    /** The kernel this platform runs: the version whose Kconfig it was built with. */
+    public KernelVersion kernel() {
+        return kconfig.kernel();
     }
 
     public PlatformSpec {

@@ -6,10 +6,11 @@ import org.dmasim.api.mm.Gfp;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * A platform's kmalloc ({@code include/linux/slab.h}, Linux 6.1 with SLUB): small requests come
- * from the kmalloc caches (a size class per power of two from {@code ARCH_KMALLOC_MINALIGN} to 8
- * KiB, plus 96 and 192 bytes where the minimum alignment allows them), larger ones straight from
- * the page allocator ({@code kmalloc_large}: {@code 2^get_order(size)} pages). Every address is
+ * A platform's kmalloc ({@code include/linux/slab.h}, SLUB, as the platform's kernel has it):
+ * small requests come from the kmalloc caches (a size class per power of two from the minimum
+ * alignment, {@link #minAlign()}, to 8 KiB, plus 96 and 192 bytes where that alignment allows
+ * them), larger ones straight from the page allocator ({@code kmalloc_large}:
+ * {@code 2^get_order(size)} pages). Every address is
  * a linear-map (kernel virtual) address; CPU accesses to it go through
  * {@link org.dmasim.api.mem.KernelVm} and so through the CPU cache, and a driver maps it for DMA
  * with its physical address ({@code virt_to_phys}).
@@ -58,13 +59,27 @@ public interface Kmalloc {
     /** What the kmalloc memory holding addr is, if it is live kmalloc memory. */
     Optional<KmallocObject> lookup(long addr);
 
-    /** {@code ARCH_KMALLOC_MINALIGN}: the smallest alignment and size class. */
+    /**
+     * The alignment of every kmalloc object, which is also the smallest size class: Linux 6.1's
+     * {@code ARCH_KMALLOC_MINALIGN} (arm64: ARCH_DMA_MINALIGN, 128); from 6.5 on
+     * {@code __kmalloc_minalign()}, the DMA cache alignment unless small kmalloc buffers are
+     * bounced for DMA (arm64 with a swiotlb: 8).
+     */
     int minAlign();
+
+    /**
+     * {@code kmalloc_size_roundup(size)}: the bytes {@code kmalloc(size)} really hands out (its
+     * size class; whole pages above the caches), 0 for 0.
+     *
+     * @throws IllegalArgumentException for a negative size
+     * @since 1.1
+     */
+    long sizeRoundup(long size);
 
     /** The kmalloc caches, in {@code /proc/slabinfo} order (newest first). */
     List<KmallocCache> caches();
 
-    /** {@code /proc/slabinfo} as 6.1 prints it, with the kmalloc caches only. */
+    /** {@code /proc/slabinfo} as the kernel prints it, with the kmalloc caches only. */
     String slabinfo();
 
     /** Live {@code kmalloc_large} allocations and the pages they hold. */

@@ -4,5 +4,5 @@
  * page allocator behind them.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.dmasim.api.slab;

@@ -175,8 +175,7 @@ final class DirectOps implements DmaOps {
         }
         long minMask = (env.maxPfn() - 1) << Page.PAGE_SHIFT;
         if (env.zoneDma()) {
-            minMask = Long.compareUnsigned(minMask, DmaAddress.bitMask(env.zoneDmaBits())) <= 0 ? minMask
-                : DmaAddress.bitMask(env.zoneDmaBits());
+            minMask = Long.compareUnsigned(minMask, env.zoneDmaLimit()) <= 0 ? minMask : env.zoneDmaLimit();
         }
         return Long.compareUnsigned(mask, DmaAddress.physToDma(d, minMask)) >= 0;
     }

@@ -10,14 +10,15 @@ import org.dmasim.api.dma.DmaOps;
 import org.dmasim.api.swiotlb.SwiotlbPool;
 
 /**
- * The streaming half of dma-direct ({@code kernel/dma/direct.c} and {@code direct.h}, 6.1):
+ * The streaming half of dma-direct ({@code kernel/dma/direct.c} and {@code direct.h}, 6.1 and 6.12):
  * map, unmap and sync of single buffers and lists for a device without DMA ops.
  *
  * <p>{@code dma_direct_map_page}: the bus address is {@code phys_to_dma(phys)}; with
  * {@code swiotlb=force} the buffer bounces; a device that cannot reach the address
- * ({@code dma_capable}: the last byte at most {@code min_not_zero(*dma_mask, bus_dma_limit)})
- * bounces when swiotlb is active, else gets the kernel's overflow warning and
- * {@code DMA_MAPPING_ERROR}; a non-coherent device then gets
+ * ({@code dma_capable}: the last byte at most {@code min_not_zero(*dma_mask, bus_dma_limit)}),
+ * or (6.5+) a buffer that may be a kmalloc object sharing cache lines with another
+ * ({@link #kmallocNeedsBounce}), bounces when swiotlb is active, else gets the kernel's overflow
+ * warning and {@code DMA_MAPPING_ERROR}; a non-coherent device then gets
  * {@code arch_sync_dma_for_device} unless DMA_ATTR_SKIP_CPU_SYNC. Unmap syncs for the CPU
  * (unless SKIP_CPU_SYNC) and frees a bounce buffer; syncs call the architecture's cache
  * maintenance for non-coherent devices and copy bounce buffers. Lists map entry by entry, never
@@ -49,9 +50,11 @@ final class DirectStreaming {
         if (env.swiotlbForceBounce()) {
             return swiotlbMap(m, phys, size, "swiotlb=force");
         }
-        if (!capable(dev, dma, size)) {
+        boolean capable = capable(dev, dma, size);
+        if (!capable || kmallocNeedsBounce(dev, size, m.dir)) {
             if (env.swiotlbActive()) {
-                return swiotlbMap(m, phys, size, "it cannot reach the buffer");
+                return swiotlbMap(m, phys, size, capable ? "a buffer of " + size + " bytes may be a kmalloc object"
+                    + " sharing a cache line (dma_kmalloc_needs_bounce)" : "it cannot reach the buffer");
             }
             warnOnce("dma_direct_map_page", dev.driverString() + " " + dev.name() + ": " + overflow(dev, dma, size));
             return DmaOps.DMA_MAPPING_ERROR;
@@ -60,6 +63,23 @@ final class DirectStreaming {
             env.arch().syncDmaForDevice(phys, size, m.dir);
         }
         return dma;
+    }
+
+    /**
+     * {@code dma_kmalloc_needs_bounce(dev, size, dir)} ({@code include/linux/dma-map-ops.h}, from
+     * 6.5 on): with CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC kmalloc objects are only 8-byte aligned,
+     * so a non-coherent device's mapping that the CPU's cache maintenance could corrupt (any
+     * direction but DMA_TO_DEVICE) bounces unless its size rules out a shared line: at least
+     * {@code 2 * ARCH_DMA_MINALIGN}, or a kmalloc size class that is a multiple of
+     * {@code dma_get_cache_alignment()}. Without the option (6.1, x86) nothing bounces for this.
+     */
+    private boolean kmallocNeedsBounce(Device dev, long size, DmaDirection dir) {
+        if (!env.bounceUnalignedKmalloc() || dev.coherent() || dir == DmaDirection.TO_DEVICE) {
+            return false; // dma_kmalloc_safe()
+        }
+        boolean sizeAligned = size >= 2L * env.arch().dmaMinalign()
+            || env.kmallocSizeRoundup(size) % env.arch().cacheAlignment() == 0;
+        return !sizeAligned;
     }
 
     /** {@code dma_capable(dev, addr, size, true)} on a 64-bit kernel. */

@@ -13,10 +13,12 @@ import org.dmasim.api.boot.ZoneLimits;
 import org.dmasim.api.dma.ArchDma;
 import org.dmasim.api.dma.DmaApi;
 import org.dmasim.api.mem.KernelVm;
+import org.dmasim.api.mm.MmRules;
 import org.dmasim.api.mm.Page;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.mm.ZoneType;
 import org.dmasim.api.platform.Arch;
+import org.dmasim.api.platform.KernelVersion;
 import org.dmasim.dma.core.debug.DebugRules;
 import org.dmasim.dma.core.debug.DmaDebug;
 import org.dmasim.dma.core.debug.KernelAreas;
@@ -42,8 +44,11 @@ public final class DmaCoreBoot implements BootParticipant, ReservedMemHandler {
         return "dma.core";
     }
 
-    /** The kernel whose DMA-API debug texts a platform gets (issue 10's kernel choice will pick it per platform). */
-    static final String KERNEL = "6.1";
+    /** DMA-API debugging prints a few things differently per kernel ({@link DebugRules}). */
+    @Override
+    public Set<KernelVersion> kernels() {
+        return DebugRules.kernels();
+    }
 
     @Override
     public Set<BootPhase> phases(Arch arch) {
@@ -82,14 +87,14 @@ public final class DmaCoreBoot implements BootParticipant, ReservedMemHandler {
         switch (phase) {
             case CMDLINE -> {
                 if (ctx.spec().kconfig().enabled("DMA_API_DEBUG")) {
-                    DmaDebug debug = new DmaDebug(DebugRules.of(KERNEL), ctx.log(),
+                    DmaDebug debug = new DmaDebug(DebugRules.of(ctx.spec().kernel()), ctx.log(),
                         ctx.spec().kconfig().enabled("DMA_API_DEBUG_SG"));
                     debug.setup(ctx.spec().cmdline());
                     ctx.put(DmaDebug.class, debug);
                 }
             }
             case CMA_ACTIVATE -> ctx.get(DmaDebug.class).ifPresent(d -> d.init(kernelAreas(ctx),
-                ctx.require(PageAllocator.class)));
+                ctx.require(PageAllocator.class), ctx.require(MmRules.class).gfpAtomic()));
             default -> devices(ctx);
         }
     }
@@ -108,13 +113,14 @@ public final class DmaCoreBoot implements BootParticipant, ReservedMemHandler {
         ZoneLimits limits = ctx.require(ZoneLimits.class);
         RuntimeServices services = ctx.require(RuntimeServices.class);
         DmaEnv env = DmaEnv.of(ctx.require(ArchDma.class), ctx.require(KernelVm.class),
-            ctx.require(PageAllocator.class), services, limits.zoneDmaBits(),
+            ctx.require(PageAllocator.class), services, limits.zoneDmaLimit(),
             limits.configured(ZoneType.DMA), limits.configured(ZoneType.DMA32),
             ctx.memblock().endOfDram() >>> Page.PAGE_SHIFT,
-            (int) ctx.spec().kconfig().number("CMA_ALIGNMENT"), ctx.memblock().memory(), ctx.log());
+            (int) ctx.spec().kconfig().number("CMA_ALIGNMENT"), ctx.memblock().memory(), ctx.log(),
+            ctx.spec().kconfig().enabled("DMA_BOUNCE_UNALIGNED_KMALLOC"));
         DeviceFactory factory = new DeviceFactory(env, ctx.reservedMem(), ctx.deviceTree());
         DmaMapping api = new DmaMapping(env, factory, ctx.get(DmaDebug.class).orElse(null), kernelAreas(ctx),
-            DebugRules.of(KERNEL));
+            DebugRules.of(ctx.spec().kernel()));
         services.addRevoker(api);
         for (Device dev : factory.populate()) {
             if (!api.register(dev)) {

@@ -158,7 +158,7 @@ final class DmaDirect {
     int optimalGfp(Device dev) {
         long dmaLimit = DmaAddress.minNotZero(dev.coherentDmaMask(), dev.busDmaLimit());
         long physLimit = DmaAddress.dmaToPhys(dev, dmaLimit);
-        if (env.zoneDma() && Long.compareUnsigned(physLimit, DmaAddress.bitMask(env.zoneDmaBits())) <= 0) {
+        if (env.zoneDma() && Long.compareUnsigned(physLimit, env.zoneDmaLimit()) <= 0) {
             return Gfp.GFP_DMA;
         }
         if (env.zoneDma32() && Long.compareUnsigned(physLimit, DmaAddress.bitMask(32)) <= 0) {

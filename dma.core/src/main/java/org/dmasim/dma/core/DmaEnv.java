@@ -13,6 +13,7 @@ import org.dmasim.api.mem.KernelVm;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.platform.BootLog;
 import org.dmasim.api.pool.AtomicPools;
+import org.dmasim.api.slab.Kmalloc;
 import org.dmasim.api.swiotlb.SwiotlbPool;
 
 /**
@@ -20,7 +21,8 @@ import org.dmasim.api.swiotlb.SwiotlbPool;
  * (they never change while the platform runs), and the backends that can be replaced while it
  * runs (swiotlb, CMA, the atomic pools), looked up in {@code services} at every call, never kept.
  *
- * @param zoneDmaBits {@code zone_dma_bits}
+ * @param zoneDmaLimit the highest address of ZONE_DMA as dma-direct compares against it:
+ *     {@code DMA_BIT_MASK(zone_dma_bits)} (6.1), {@code zone_dma_limit} (6.12)
  * @param zoneDma CONFIG_ZONE_DMA
  * @param zoneDma32 CONFIG_ZONE_DMA32
  * @param maxPfn {@code max_pfn}: one past the last pfn of RAM
@@ -30,16 +32,30 @@ import org.dmasim.api.swiotlb.SwiotlbPool;
  * @param poolsNow the atomic pools serving now (a live view)
  * @param cmaAlignment CONFIG_CMA_ALIGNMENT
  * @param memory memblock.memory, for telling no-map (not System RAM) regions from RAM
+ * @param bounceUnalignedKmalloc CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC (6.5+, arm64): small buffers
+ *     of non-coherent devices may be kmalloc objects sharing cache lines, and are bounced
+ * @param kmallocNow the kmalloc caches serving now, for {@code kmalloc_size_roundup()} (a live view)
  */
 record DmaEnv(ArchDma arch, KernelVm vm, PageAllocator buddy, Current<SwiotlbPool> swiotlbNow,
-    Current<CmaAreas> cmaNow, Current<AtomicPools> poolsNow, int zoneDmaBits, boolean zoneDma, boolean zoneDma32,
-    long maxPfn, int cmaAlignment, List<Memblock.Region> memory, BootLog log) {
+    Current<CmaAreas> cmaNow, Current<AtomicPools> poolsNow, long zoneDmaLimit, boolean zoneDma, boolean zoneDma32,
+    long maxPfn, int cmaAlignment, List<Memblock.Region> memory, BootLog log, boolean bounceUnalignedKmalloc,
+    Current<Kmalloc> kmallocNow) {
 
     /** The environment of one platform, whose replaceable backends are read from {@code services} at each call. */
-    static DmaEnv of(ArchDma arch, KernelVm vm, PageAllocator buddy, RuntimeServices services, int zoneDmaBits,
-        boolean zoneDma, boolean zoneDma32, long maxPfn, int cmaAlignment, List<Memblock.Region> memory, BootLog log) {
+    static DmaEnv of(ArchDma arch, KernelVm vm, PageAllocator buddy, RuntimeServices services, long zoneDmaLimit,
+        boolean zoneDma, boolean zoneDma32, long maxPfn, int cmaAlignment, List<Memblock.Region> memory, BootLog log,
+        boolean bounceUnalignedKmalloc) {
         return new DmaEnv(arch, vm, buddy, services.current(SwiotlbPool.class), services.current(CmaAreas.class),
-            services.current(AtomicPools.class), zoneDmaBits, zoneDma, zoneDma32, maxPfn, cmaAlignment, memory, log);
+            services.current(AtomicPools.class), zoneDmaLimit, zoneDma, zoneDma32, maxPfn, cmaAlignment, memory, log,
+            bounceUnalignedKmalloc, services.current(Kmalloc.class));
+    }
+
+    /**
+     * {@code kmalloc_size_roundup(size)} of the kmalloc caches serving now; without the mm.slab
+     * backend there are no size classes to round to, and the size is taken as it is.
+     */
+    long kmallocSizeRoundup(long size) {
+        return kmallocNow.optional().map(s -> s.service().sizeRoundup(size)).orElse(size);
     }
 
     /** The swiotlb instance serving now, if the swiotlb backend runs. */

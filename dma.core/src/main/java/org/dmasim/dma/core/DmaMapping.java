@@ -513,7 +513,7 @@ final class DmaMapping implements DmaApi, Revoker {
         Device dev = own(d);
         checkSize("dma_alloc_pages", size);
         if ((gfp & (Gfp.__GFP_DMA | Gfp.__GFP_DMA32 | Gfp.__GFP_HIGHMEM)) != 0) {
-            env.log().warn("WARNING: dma_alloc_pages: " + dev.name() + ": gfp " + Gfp.format(gfp)
+            env.log().warn("WARNING: dma_alloc_pages: " + dev.name() + ": gfp " + String.format("%#x", gfp)
                 + " has a zone modifier (WARN_ON_ONCE(gfp & (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM)))");
             return Optional.empty();
         }

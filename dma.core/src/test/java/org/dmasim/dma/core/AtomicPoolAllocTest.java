@@ -1,5 +1,6 @@
 package org.dmasim.dma.core;
 
+import org.dmasim.testing.Gfps;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,7 +26,7 @@ class AtomicPoolAllocTest {
 
     @Test
     void a32BitMaskIsServedFromTheDmaPool() {
-        CoherentBuffer b = dma.allocCoherent(nc, 4096, Gfp.GFP_ATOMIC).orElseThrow();
+        CoherentBuffer b = dma.allocCoherent(nc, 4096, Gfps.GFP_ATOMIC).orElseThrow();
         assertEquals(CoherentSource.ATOMIC_POOL, b.source());
         assertEquals(CMA_BASE + 0x80000, b.phys(), "the dma pool is the second chunk of the default CMA area");
         assertEquals(MemAttr.NORMAL_NC, dma.kernelVm().attr(b.cpuAddr()));
@@ -36,25 +37,25 @@ class AtomicPoolAllocTest {
     @Test
     void a64BitMaskIsServedFromTheKernelPool() {
         assertEquals(0, dma.setMaskAndCoherent(nc, -1L));
-        CoherentBuffer b = dma.allocCoherent(nc, 4096, Gfp.GFP_ATOMIC).orElseThrow();
+        CoherentBuffer b = dma.allocCoherent(nc, 4096, Gfps.GFP_ATOMIC).orElseThrow();
         assertEquals(CMA_BASE, b.phys(), "the kernel pool is the first chunk");
     }
 
     @Test
     void flow2TwentyKilobytesIsAlignedTo32KilobytesInsideThePool() {
-        dma.allocCoherent(nc, 4096, Gfp.GFP_ATOMIC).orElseThrow();
-        CoherentBuffer b = dma.allocCoherent(nc, 20 << 10, Gfp.GFP_ATOMIC).orElseThrow();
+        dma.allocCoherent(nc, 4096, Gfps.GFP_ATOMIC).orElseThrow();
+        CoherentBuffer b = dma.allocCoherent(nc, 20 << 10, Gfps.GFP_ATOMIC).orElseThrow();
         assertEquals(CMA_BASE + 0x80000 + 0x8000, b.phys(), "first_fit_order_align: 20 KiB aligned to 32 KiB");
     }
 
     @Test
     void oneMegabyteIsExhaustionAndThePoolGrowsAfterASuccessfulAllocation() {
-        CoherentBuffer b = dma.allocCoherent(nc, 64 << 10, Gfp.GFP_ATOMIC).orElseThrow();
+        CoherentBuffer b = dma.allocCoherent(nc, 64 << 10, Gfps.GFP_ATOMIC).orElseThrow();
         pools.flushWorker();
         long dmaPool = pools.pools().stream().filter(p -> p.name().contains("dma") && !p.name().contains("32"))
             .mapToLong(AtomicPools.PoolInfo::size).sum();
         assertEquals(1 << 20, dmaPool, "available < atomic_pool_size after the allocation: the worker doubled it");
-        assertTrue(dma.allocCoherent(nc, 1 << 20, Gfp.GFP_ATOMIC).isEmpty(), "two 512 KiB chunks cannot hold 1 MiB");
+        assertTrue(dma.allocCoherent(nc, 1 << 20, Gfps.GFP_ATOMIC).isEmpty(), "two 512 KiB chunks cannot hold 1 MiB");
         List<String> log = boot.log().kernelText();
         assertTrue(log.contains("DMA pool exhausted for dma-test-nc"), log.subList(log.size() - 3, log.size()).toString());
         dma.freeCoherent(nc, 64 << 10, b.cpuAddr(), b.dmaHandle());

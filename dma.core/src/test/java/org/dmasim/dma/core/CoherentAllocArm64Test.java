@@ -1,5 +1,6 @@
 package org.dmasim.dma.core;
 
+import org.dmasim.testing.Gfps;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -66,7 +67,7 @@ class CoherentAllocArm64Test {
         assertEquals(CoherentSource.DEFAULT_CMA, k20.source());
         assertEquals(vm.linearAddress(k20.phys()), k20.cpuAddr());
         assertEquals(MemAttr.NORMAL, vm.attr(k20.cpuAddr()));
-        CoherentBuffer atomic = alloc(coh, 20 << 10, Gfp.GFP_ATOMIC);
+        CoherentBuffer atomic = alloc(coh, 20 << 10, Gfps.GFP_ATOMIC);
         assertEquals(CoherentSource.BUDDY, atomic.source(), "GFP_ATOMIC cannot use CMA; coherent devices need no pool");
         assertEquals(32 << 10, atomic.reserved(), "buddy rounds 5 pages up to order 3");
     }

@@ -1,5 +1,6 @@
 package org.dmasim.dma.core;
 
+import org.dmasim.testing.Gfps;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
@@ -44,7 +45,7 @@ class CoherentAllocX86Test {
     void a32BitCoherentMaskGetsDma32Pages() {
         CoherentBuffer b = dma.allocCoherent(pci, 64 << 10, Gfp.GFP_KERNEL).orElseThrow();
         assertEquals(ZoneType.DMA32, buddy.zoneOf(b.phys() >>> 12).orElseThrow());
-        CoherentBuffer atomic = dma.allocCoherent(pci, 4096, Gfp.GFP_ATOMIC).orElseThrow();
+        CoherentBuffer atomic = dma.allocCoherent(pci, 4096, Gfps.GFP_ATOMIC).orElseThrow();
         assertEquals(CoherentSource.BUDDY, atomic.source(), "x86 never needs the atomic pools");
     }
 

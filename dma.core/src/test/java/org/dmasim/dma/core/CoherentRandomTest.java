@@ -1,5 +1,6 @@
 package org.dmasim.dma.core;
 
+import org.dmasim.testing.Gfps;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,7 +36,7 @@ class CoherentRandomTest {
         List<DmaDevice> devs = List.of(dma.device("dma-test-nc").orElseThrow(), dma.device("dma-test-coh").orElseThrow(),
             dma.device("dma-test-cma").orElseThrow(), dma.device("dma-test-pool").orElseThrow(),
             dma.device("dma-test-bus:dma-test-dr").orElseThrow());
-        int[] gfps = {Gfp.GFP_KERNEL, Gfp.GFP_ATOMIC, Gfp.GFP_NOWAIT | Gfp.__GFP_NOWARN};
+        int[] gfps = {Gfp.GFP_KERNEL, Gfps.GFP_ATOMIC, Gfp.GFP_NOWAIT | Gfp.__GFP_NOWARN};
         List<CoherentBuffer> live = new ArrayList<>();
         TreeMap<Long, CoherentBuffer> byPhys = new TreeMap<>();
         for (int i = 0; i < ops; i++) {

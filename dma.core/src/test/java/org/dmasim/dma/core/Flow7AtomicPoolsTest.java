@@ -1,5 +1,6 @@
 package org.dmasim.dma.core;
 
+import org.dmasim.testing.Gfps;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,7 +30,7 @@ class Flow7AtomicPoolsTest {
         DmaApi dma = Boots.dma(boot);
         DmaDevice nc = dma.device("dma-test-nc").orElseThrow();
         assertEquals(0, dma.setMaskAndCoherent(nc, -1L));
-        dma.allocCoherent(nc, 64 << 10, Gfp.GFP_ATOMIC).orElseThrow();
+        dma.allocCoherent(nc, 64 << 10, Gfps.GFP_ATOMIC).orElseThrow();
         pools.flushWorker();
         long kernelPool = pools.pools().stream().filter(p -> p.gfp() == Gfp.GFP_KERNEL)
             .mapToLong(AtomicPools.PoolInfo::size).sum();

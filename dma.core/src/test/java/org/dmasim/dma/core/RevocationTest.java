@@ -22,6 +22,7 @@ import org.dmasim.api.mm.Page;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.platform.LogLine;
 import org.dmasim.platform.boot.BootResult;
+import org.dmasim.testing.Gfps;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -65,7 +66,7 @@ class RevocationTest {
     @Test
     void atomicPoolsForcedOutKeepTheChunksALiveBlockSitsIn() {
         PageAllocator buddy = boot.lookup(PageAllocator.class).orElseThrow();
-        CoherentBuffer b = dma.allocCoherent(nc, 4096, Gfp.GFP_ATOMIC).orElseThrow();
+        CoherentBuffer b = dma.allocCoherent(nc, 4096, Gfps.GFP_ATOMIC).orElseThrow();
         assertEquals(CoherentSource.ATOMIC_POOL, b.source());
         String pools = instances.active("atomicpool").orElseThrow().id();
         long free = buddy.freePages();
@@ -73,7 +74,7 @@ class RevocationTest {
         assertTrue(boot.log().lines().stream().anyMatch(l -> l.text().contains("atomic_pool_dma: 4096 bytes still"
             + " allocated at release")), "the pool with the live block keeps its chunk");
         assertTrue(buddy.freePages() <= free, "the CMA-backed chunks stay with CMA; none of it went to the buddy");
-        assertTrue(dma.allocCoherent(nc, 4096, Gfp.GFP_ATOMIC).isEmpty());
+        assertTrue(dma.allocCoherent(nc, 4096, Gfps.GFP_ATOMIC).isEmpty());
         assertTrue(boot.log().kernelText().contains("Failed to get suitable pool for dma-test-nc"));
     }
 

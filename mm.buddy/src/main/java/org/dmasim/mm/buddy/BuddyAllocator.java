@@ -70,14 +70,15 @@ import org.dmasim.api.platform.SimCpu;
  * <li>Fast path: walk the zonelist (highest allowed zone down to DMA, populated zones only)
  *     against the low watermark, with ALLOC_NOFRAGMENT when the preferred zone is Normal
  *     (fallback may then only steal whole pageblocks); retry once without it.</li>
- * <li>Slow path: min watermark, halved for __GFP_HIGH, cut by a quarter for __GFP_ATOMIC
- *     (ALLOC_HARDER, which may also use HighAtomic reserves); __GFP_MEMALLOC ignores
+ * <li>Slow path: min watermark, halved for __GFP_HIGH, cut by a quarter for atomic requests
+ *     (6.1: __GFP_ATOMIC; 6.12: __GFP_HIGH without __GFP_DIRECT_RECLAIM), which may also use
+ *     HighAtomic reserves ({@link MmKernel}); __GFP_MEMALLOC ignores
  *     watermarks. No reclaim or compaction exists to help, so failure is final and warned
  *     unless __GFP_NOWARN.</li>
  * <li>In a zone ({@code rmqueue}): orders 0..3 and the pageblock order come from this CPU's
  *     per-cpu lists ({@link PcpLists}), refilled {@code batch} blocks at a time; otherwise, or
- *     when that fails, from the buddy lists: HighAtomic first for ALLOC_HARDER
- *     order &gt; 0; CMA first when ALLOC_CMA and free CMA exceeds half the zone's free pages;
+ *     when that fails, from the buddy lists: HighAtomic first for
+ *     ALLOC_HIGHATOMIC order &gt; 0; CMA first when ALLOC_CMA and free CMA exceeds half the zone's free pages;
  *     then the smallest order of the wanted type (taking the list head and splitting: the
  *     upper halves go to the heads of the lower lists); then CMA; then steal from the
  *     fallback types, largest block first, claiming whole pageblocks as 6.1 does.</li>
@@ -125,7 +126,8 @@ import org.dmasim.api.platform.SimCpu;
  * meaningful clock, so every failure is reported) and more than one NUMA node.
  */
 public final class BuddyAllocator implements PageAllocator {
-    static final int MAX_ORDER = Page.MAX_ORDER;
+    /** NR_PAGE_ORDERS (6.1's MAX_ORDER): orders 0..{@link MmKernel#MAX_PAGE_ORDER}. */
+    static final int MAX_ORDER = MmKernel.MAX_PAGE_ORDER + 1;
     static final int PAGEBLOCK_ORDER = Page.PAGEBLOCK_ORDER;
     static final int PAGEBLOCK_NR_PAGES = 1 << PAGEBLOCK_ORDER;
     static final int MIGRATE_TYPES = MigrateType.MIGRATE_TYPES;
@@ -303,7 +305,7 @@ public final class BuddyAllocator implements PageAllocator {
         }
         if ((gfp & Gfp.__GFP_MOVABLE) == 0) {
             throw new IllegalArgumentException(String.format("alloc_pages(%#x(%s), order %d, owner): a block with "
-                + "an owner must be movable: gfp lacks __GFP_MOVABLE", gfp, Gfp.format(gfp), order));
+                + "an owner must be movable: gfp lacks __GFP_MOVABLE", gfp, options.kernel().formatGfp(gfp), order));
         }
         if (owner == null) {
             throw new IllegalArgumentException("alloc_pages(owner = null): a movable owner is required");

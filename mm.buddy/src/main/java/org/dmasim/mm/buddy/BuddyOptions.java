@@ -4,7 +4,7 @@ import java.util.function.Consumer;
 
 /**
  * Build and sysctl choices that change what the allocator does or prints. The defaults are
- * Debian 12's 6.1 arm64 kernel on one node with one CPU; an x86_64 Debian kernel is
+ * Debian 12's 6.1 arm64 kernel on one node with one CPU ({@link #withKernel} for another); an x86_64 Debian kernel is
  * {@code defaults().withCmaConfigured(false)}.
  *
  * @param nodeId the NUMA node id printed in /proc ({@code Node %d})
@@ -19,10 +19,11 @@ import java.util.function.Consumer;
  * @param comm the task name printed in allocation-failure warnings ({@code current->comm}; "dmasim")
  * @param warningSink receives every warning line (also kept in {@link BuddyAllocator#warnings()});
  *     null to only keep them
+ * @param kernel the kernel's mm rules (GFP table, reserve rights, order limit's name)
  */
 public record BuddyOptions(int nodeId, int nrCpus, boolean cmaConfigured, boolean numa,
     boolean transparentHugepage, int minFreeKbytes, int watermarkScaleFactor, String comm,
-    Consumer<String> warningSink) {
+    Consumer<String> warningSink, MmKernel kernel) {
 
     public BuddyOptions {
         if (nodeId < 0 || nrCpus < 1 || watermarkScaleFactor < 1 || watermarkScaleFactor > 3000) {
@@ -33,54 +34,61 @@ public record BuddyOptions(int nodeId, int nrCpus, boolean cmaConfigured, boolea
             throw new IllegalArgumentException("buddy options: min_free_kbytes must be >= 0 (or -1 = compute)");
         }
         comm = comm == null ? "dmasim" : comm;
+        java.util.Objects.requireNonNull(kernel, "kernel");
     }
 
     public static BuddyOptions defaults() {
-        return new BuddyOptions(0, 1, true, true, false, -1, 10, "dmasim", null);
+        return new BuddyOptions(0, 1, true, true, false, -1, 10, "dmasim", null,
+            MmKernel.of(org.dmasim.api.platform.Kconfig.defaultKernel()));
+    }
+
+    public BuddyOptions withKernel(MmKernel v) {
+        return new BuddyOptions(nodeId, nrCpus, cmaConfigured, numa, transparentHugepage, minFreeKbytes,
+            watermarkScaleFactor, comm, warningSink, v);
     }
 
     public BuddyOptions withNodeId(int v) {
         return new BuddyOptions(v, nrCpus, cmaConfigured, numa, transparentHugepage, minFreeKbytes,
-            watermarkScaleFactor, comm, warningSink);
+            watermarkScaleFactor, comm, warningSink, kernel);
     }
 
     public BuddyOptions withNrCpus(int v) {
         return new BuddyOptions(nodeId, v, cmaConfigured, numa, transparentHugepage, minFreeKbytes,
-            watermarkScaleFactor, comm, warningSink);
+            watermarkScaleFactor, comm, warningSink, kernel);
     }
 
     public BuddyOptions withCmaConfigured(boolean v) {
         return new BuddyOptions(nodeId, nrCpus, v, numa, transparentHugepage, minFreeKbytes,
-            watermarkScaleFactor, comm, warningSink);
+            watermarkScaleFactor, comm, warningSink, kernel);
     }
 
     public BuddyOptions withNuma(boolean v) {
         return new BuddyOptions(nodeId, nrCpus, cmaConfigured, v, transparentHugepage, minFreeKbytes,
-            watermarkScaleFactor, comm, warningSink);
+            watermarkScaleFactor, comm, warningSink, kernel);
     }
 
     public BuddyOptions withTransparentHugepage(boolean v) {
         return new BuddyOptions(nodeId, nrCpus, cmaConfigured, numa, v, minFreeKbytes,
-            watermarkScaleFactor, comm, warningSink);
+            watermarkScaleFactor, comm, warningSink, kernel);
     }
 
     public BuddyOptions withMinFreeKbytes(int v) {
         return new BuddyOptions(nodeId, nrCpus, cmaConfigured, numa, transparentHugepage, v,
-            watermarkScaleFactor, comm, warningSink);
+            watermarkScaleFactor, comm, warningSink, kernel);
     }
 
     public BuddyOptions withWatermarkScaleFactor(int v) {
         return new BuddyOptions(nodeId, nrCpus, cmaConfigured, numa, transparentHugepage, minFreeKbytes,
-            v, comm, warningSink);
+            v, comm, warningSink, kernel);
     }
 
     public BuddyOptions withComm(String v) {
         return new BuddyOptions(nodeId, nrCpus, cmaConfigured, numa, transparentHugepage, minFreeKbytes,
-            watermarkScaleFactor, v, warningSink);
+            watermarkScaleFactor, v, warningSink, kernel);
     }
 
     public BuddyOptions withWarningSink(Consumer<String> v) {
         return new BuddyOptions(nodeId, nrCpus, cmaConfigured, numa, transparentHugepage, minFreeKbytes,
-            watermarkScaleFactor, comm, v);
+            watermarkScaleFactor, comm, v, kernel);
     }
 }

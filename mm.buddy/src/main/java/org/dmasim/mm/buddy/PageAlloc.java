@@ -1,8 +1,10 @@
 package org.dmasim.mm.buddy;
 
 import static org.dmasim.mm.buddy.AllocFlags.ALLOC_CMA;
-import static org.dmasim.mm.buddy.AllocFlags.ALLOC_HARDER;
-import static org.dmasim.mm.buddy.AllocFlags.ALLOC_HIGH;
+import static org.dmasim.mm.buddy.AllocFlags.ALLOC_HIGHATOMIC;
+import static org.dmasim.mm.buddy.AllocFlags.ALLOC_MIN_HALF;
+import static org.dmasim.mm.buddy.AllocFlags.ALLOC_MIN_QUARTER;
+import static org.dmasim.mm.buddy.AllocFlags.ALLOC_RESERVES;
 import static org.dmasim.mm.buddy.AllocFlags.ALLOC_KSWAPD;
 import static org.dmasim.mm.buddy.AllocFlags.ALLOC_NOFRAGMENT;
 import static org.dmasim.mm.buddy.AllocFlags.ALLOC_NO_WATERMARKS;
@@ -21,7 +23,8 @@ import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.mm.ZoneType;
 
 /**
- * The allocation half of {@code mm/page_alloc.c} (6.1): {@code __alloc_pages()} from its
+ * The allocation half of {@code mm/page_alloc.c} (6.1; where 6.12 differs, the platform's
+ * {@link MmKernel} decides): {@code __alloc_pages()} from its
  * argument checks to {@code prep_new_page()}, the zonelist walk with watermark checks
  * ({@code get_page_from_freelist}, {@code zone_watermark_fast}, {@code __zone_watermark_ok}) and
  * the slow path. Which block a chosen zone gives is {@link Rmqueue}'s business; how GFP flags
@@ -30,7 +33,7 @@ import org.dmasim.api.mm.ZoneType;
  * <h2>Algorithm</h2>
  * <ol>
  * <li>{@code gfp_zone()} gives the highest zone (an invalid zone-modifier combination is
- *     refused with the kernel's reason); order &ge; 11 fails at once with a one-time warning.</li>
+ *     refused with the kernel's reason); an order above 10 fails at once with a one-time warning.</li>
  * <li>Fast path: walk the zonelist (highest allowed zone down to DMA, populated zones only)
  *     against the low watermark; with ALLOC_NOFRAGMENT, retry the walk once without it.</li>
  * <li>Slow path (zone lock): min watermark with the slow path's flags, then the reserves for
@@ -74,7 +77,7 @@ final class PageAlloc {
         this.warn = warn;
         this.hasDma = node.typeIndex(ZoneType.DMA) >= 0;
         this.hasDma32 = node.typeIndex(ZoneType.DMA32) >= 0;
-        this.allocFlags = new AllocFlags(node.options.cmaConfigured(), hasDma32);
+        this.allocFlags = new AllocFlags(node.options.cmaConfigured(), hasDma32, node.options.kernel());
         for (int bits = 0; bits < 16; bits++) {
             try {
                 gfpZoneIndex[bits] = node.zoneIndexAtMost(Gfp.zone(bits, hasDma, hasDma32));
@@ -104,7 +107,7 @@ final class PageAlloc {
             Gfp.zone(gfp, hasDma, hasDma32); // throws with the kernel's reason
         }
         if (order >= MAX_ORDER) {
-            // WARN_ON_ONCE_GFP(order >= MAX_ORDER, gfp): the request can never be met.
+            // WARN_ON_ONCE_GFP(order >= MAX_ORDER, gfp) (6.12: order > MAX_PAGE_ORDER): never met.
             warn.maxOrder(gfp, pcp.cpu());
             return NO_PAGE;
         }
@@ -149,7 +152,7 @@ final class PageAlloc {
         if (pfn != NO_PAGE) {
             return pfn;
         }
-        int slowFlags = allocFlags.slowpath(gfp);
+        int slowFlags = allocFlags.slowpath(gfp, order);
         synchronized (lock) {
             pfn = allocSlowpath(gfp, order, highest, mt, aflags, slowFlags);
             node.sparse.flushDematerialise();
@@ -203,7 +206,7 @@ final class PageAlloc {
                 }
                 long pfn = rmqueue.rmqueue(z, order, mt, flags, aflags);
                 if (pfn != NO_PAGE) {
-                    if (order > 0 && (flags & ALLOC_HARDER) != 0) {
+                    if (order > 0 && (flags & ALLOC_HIGHATOMIC) != 0) {
                         synchronized (lock) {
                             rmqueue.reserveHighatomicPageblock(z, pfn);
                         }
@@ -234,7 +237,7 @@ final class PageAlloc {
         if (zoneWatermarkOk(z, order, mark, highest, flags, free)) {
             return true;
         }
-        if (order == 0 && (gfp & Gfp.__GFP_ATOMIC) != 0 && z.watermarkBoost != 0
+        if (order == 0 && allocFlags.ignoresBoost(gfp, flags) && z.watermarkBoost != 0
             && (flags & ALLOC_WMARK_MASK) == ALLOC_WMARK_MIN) {
             return zoneWatermarkOk(z, order, z.wmarkMin, highest, flags, free);
         }
@@ -244,7 +247,7 @@ final class PageAlloc {
     /** {@code __zone_watermark_unusable_free()}. */
     private long unusableFree(Zone z, int order, int flags) {
         long unusable = (1L << order) - 1;
-        if ((flags & ALLOC_HARDER) == 0) {
+        if ((flags & ALLOC_RESERVES) == 0) {
             unusable += z.nrReservedHighatomic;
         }
         if ((flags & ALLOC_CMA) == 0) {
@@ -256,12 +259,11 @@ final class PageAlloc {
     /** {@code __zone_watermark_ok()}. */
     private boolean zoneWatermarkOk(Zone z, int order, long mark, int highest, int flags, long free) {
         long min = mark;
-        boolean harder = (flags & ALLOC_HARDER) != 0;
         free -= unusableFree(z, order, flags);
-        if ((flags & ALLOC_HIGH) != 0) {
+        if ((flags & ALLOC_MIN_HALF) != 0) {
             min -= min / 2;
         }
-        if (harder) {
+        if ((flags & ALLOC_MIN_QUARTER) != 0) {
             min -= min / 4;
         }
         if (free <= min + z.lowmemReserve[highest]) {
@@ -282,7 +284,7 @@ final class PageAlloc {
             if ((flags & ALLOC_CMA) != 0 && !lists.isEmpty(lists.head(z.index, o, MT_CMA))) {
                 return true;
             }
-            if (harder && !lists.isEmpty(lists.head(z.index, o, MT_HIGHATOMIC))) {
+            if ((flags & ALLOC_HIGHATOMIC) != 0 && !lists.isEmpty(lists.head(z.index, o, MT_HIGHATOMIC))) {
                 return true;
             }
         }

@@ -111,7 +111,7 @@ final class PageFree {
     /** The misuse rules of {@link #freePages}; null when the call is legal. Zone lock held. */
     private String whyNotFreeable(long pfn, int order) {
         if (order < 0 || order >= MAX_ORDER) {
-            return "order must be 0.." + (MAX_ORDER - 1) + " (MAX_ORDER is " + MAX_ORDER + ")";
+            return "order must be 0.." + (MAX_ORDER - 1) + " (" + node.options.kernel().orderLimit() + ")";
         }
         if (node.zoneIndexSpanning(pfn) < 0) {
             return "the pfn is outside every zone";

@@ -1,7 +1,8 @@
 package org.dmasim.mm.buddy;
 
 import static org.dmasim.mm.buddy.AllocFlags.ALLOC_CMA;
-import static org.dmasim.mm.buddy.AllocFlags.ALLOC_HARDER;
+import static org.dmasim.mm.buddy.AllocFlags.ALLOC_HIGHATOMIC;
+import static org.dmasim.mm.buddy.AllocFlags.ALLOC_HIGHATOMIC_FALLBACK;
 import static org.dmasim.mm.buddy.AllocFlags.ALLOC_KSWAPD;
 import static org.dmasim.mm.buddy.AllocFlags.ALLOC_NOFRAGMENT;
 import static org.dmasim.mm.buddy.BuddyAllocator.MAX_ORDER;
@@ -23,7 +24,8 @@ import org.dmasim.api.mm.PageAllocator;
  *
  * <h2>Algorithm</h2>
  * <ol>
- * <li>HighAtomic first for ALLOC_HARDER requests of order &gt; 0.</li>
+ * <li>HighAtomic first for ALLOC_HIGHATOMIC requests of order &gt; 0 (6.1: ALLOC_HARDER), and
+ *     last for ALLOC_HIGHATOMIC_FALLBACK (6.12's ALLOC_NON_BLOCK) when nothing else fits.</li>
  * <li>CMA first when ALLOC_CMA and free CMA pages exceed half of the zone's free pages, so
  *     movable allocations do not drain the regular pageblocks before the CMA ones.</li>
  * <li>The smallest order of the wanted type ({@code __rmqueue_smallest}): the list head, split
@@ -111,13 +113,18 @@ final class Rmqueue {
     private long rmqueueBuddy(Zone z, int order, int mt, int flags) {
         long pfn = NO_PAGE;
         int taken = mt;
-        if (order > 0 && (flags & ALLOC_HARDER) != 0) {
+        if (order > 0 && (flags & ALLOC_HIGHATOMIC) != 0) {
             pfn = rmqueueSmallest(z, order, MT_HIGHATOMIC);
             taken = MT_HIGHATOMIC;
         }
         if (pfn == NO_PAGE) {
             pfn = rmqueueTypes(z, order, mt, flags);
             taken = lastTakenMt;
+        }
+        if (pfn == NO_PAGE && (flags & ALLOC_HIGHATOMIC_FALLBACK) != 0) {
+            // 6.12: failing now is worse than failing a high-order atomic request later.
+            pfn = rmqueueSmallest(z, order, MT_HIGHATOMIC);
+            taken = MT_HIGHATOMIC;
         }
         if (pfn != NO_PAGE) {
             z.freePages -= 1L << order;

@@ -8,7 +8,8 @@ import org.dmasim.api.mm.ZoneType;
 
 /**
  * What the allocator says when a request fails: {@code warn_alloc()}'s first line, the one-time
- * {@code WARN_ON_ONCE_GFP(order >= MAX_ORDER)} splat of {@code __alloc_pages()}, and the
+ * {@code WARN_ON_ONCE_GFP(order >= MAX_ORDER)} splat of {@code __alloc_pages()} (6.12:
+ * {@code order > MAX_PAGE_ORDER}), and the
  * watermark setup's notice. The {@code show_mem()} dump that follows warn_alloc's line in the
  * kernel is not reproduced, nor its rate limit (10 s, burst 1): a simulator has no meaningful
  * clock, so every failure is reported.
@@ -45,7 +46,7 @@ final class WarnAlloc {
         }
         String mode = gfp == 0 ? "0" : "0x" + Integer.toHexString(gfp);
         warn(String.format("%s: page allocation failure: order:%d, mode:%s(%s), nodemask=(null),cpuset=/,"
-            + "mems_allowed=%d", options.comm(), order, mode, Gfp.format(gfp), options.nodeId()));
+            + "mems_allowed=%d", options.comm(), order, mode, options.kernel().formatGfp(gfp), options.nodeId()));
     }
 
     /** {@code has_managed_dma()}: false without CONFIG_ZONE_DMA. */

@@ -11,6 +11,7 @@ import org.dmasim.api.boot.ZoneLimits;
 import org.dmasim.api.mm.Page;
 import org.dmasim.api.mm.ZoneType;
 import org.dmasim.api.platform.BootLog;
+import org.dmasim.mm.buddy.MmKernel;
 
 /**
  * {@code free_area_init()} and {@code free_area_init_core()} (mm/page_alloc.c, 6.1) for the
@@ -21,7 +22,8 @@ import org.dmasim.api.platform.BootLog;
  * zone's span is clamped to the node; present pages are memblock memory inside it. Each zone's
  * free-size estimate subtracts its memmap ({@code calc_memmap_size}: 64 bytes per spanned
  * page, or per present page when the zone is more than 1/16 holes) and, for the first zone,
- * the x86 DMA reserve. Their sum is the "Total pages" of the zonelist line.
+ * the x86 DMA reserve. Their sum is 6.1's "Total pages" of the zonelist line; 6.12 prints the
+ * sum of the present pages ({@link MmKernel#zonelistTotalPages}).
  */
 final class FreeAreaInit {
     private FreeAreaInit() {
@@ -137,12 +139,9 @@ final class FreeAreaInit {
         return out;
     }
 
-    /** {@code build_all_zonelists()}: the "Total pages" line. */
-    static void zonelists(BootContext ctx, NodeLayout layout) {
-        long total = 0;
-        for (ZoneSpan z : layout.zones()) {
-            total += z.freesize();
-        }
+    /** {@code build_all_zonelists()}: the "Total pages" line, counted as the kernel version counts it. */
+    static void zonelists(BootContext ctx, NodeLayout layout, MmKernel kernel) {
+        long total = kernel.zonelistTotalPages(layout.zones());
         boolean grouping = total >= Page.PAGEBLOCK_NR_PAGES * 6;
         ctx.log().info(String.format("Built %d zonelists, mobility grouping %s.  Total pages: %d", 1,
             grouping ? "on" : "off", total));

@@ -10,6 +10,7 @@ import org.dmasim.api.mm.Page;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.mm.buddy.BuddyAllocator;
 import org.dmasim.mm.buddy.BuddyOptions;
+import org.dmasim.mm.buddy.MmKernel;
 import org.dmasim.mm.buddy.PfnRange;
 import org.dmasim.mm.buddy.ZoneSpec;
 
@@ -39,7 +40,8 @@ final class MemblockFreeAll {
         var kconfig = ctx.spec().kconfig();
         BuddyOptions options = BuddyOptions.defaults()
             .withNrCpus(ctx.spec().possibleCpus())
-            .withCmaConfigured(kconfig.enabled("CMA"));
+            .withCmaConfigured(kconfig.enabled("CMA"))
+            .withKernel(MmKernel.of(ctx.spec().kernel()));
         BuddyAllocator buddy = BuddyAllocator.create(zones, memory, options);
         // Allocation-failure warnings reach the platform log as they happen.
         buddy.setWarningSink(line -> ctx.log().warn(line));

@@ -1,6 +1,6 @@
 package org.dmasim.mm.buddy;
 
-import static org.dmasim.api.mm.Gfp.GFP_ATOMIC;
+import static org.dmasim.mm.buddy.Gfp61.GFP_ATOMIC;
 import static org.dmasim.api.mm.Gfp.GFP_KERNEL;
 import static org.dmasim.api.mm.Gfp.__GFP_MEMALLOC;
 import static org.dmasim.api.mm.Gfp.__GFP_NOWARN;

@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.IntFunction;
 import org.dmasim.api.mem.KernelVm;
 import org.dmasim.api.mm.Gfp;
+import org.dmasim.api.mm.MmRules;
 import org.dmasim.api.mm.Page;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.platform.BootLog;
@@ -18,12 +18,13 @@ import org.dmasim.api.slab.KmallocCache;
 import org.dmasim.api.slab.KmallocObject;
 
 /**
- * A platform's kmalloc ({@code mm/slab_common.c} of 6.1 with SLUB): the kmalloc caches of
- * {@code create_kmalloc_caches}, {@code kmalloc_large} for requests above 8 KiB, and
- * {@code kfree}/{@code ksize} finding what owns an address as {@code virt_to_folio} does.
+ * A platform's kmalloc ({@code mm/slab_common.c} with SLUB, in the platform's kernel: see
+ * {@link SlabKernel}): the kmalloc caches of {@code create_kmalloc_caches}, {@code kmalloc_large}
+ * for requests above 8 KiB, and {@code kfree}/{@code ksize} finding what owns an address as
+ * {@code virt_to_folio} does.
  *
- * <p>Debian 12's configuration is assumed where it matters: CONFIG_ZONE_DMA (when the platform
- * has it: the dma-kmalloc caches), CONFIG_MEMCG_KMEM (the kmalloc-cg caches),
+ * <p>Debian's configuration is assumed where it matters: CONFIG_ZONE_DMA (when the platform
+ * has it: the dma-kmalloc caches), CONFIG_MEMCG_KMEM / CONFIG_MEMCG (the kmalloc-cg caches),
  * CONFIG_SLUB_CPU_PARTIAL, CONFIG_SLAB_FREELIST_HARDENED (a double free of a freelist's head hits
  * {@code BUG_ON(object == fp)}), no CONFIG_SLAB_FREELIST_RANDOM (freelists run in address order).
  * {@code CONFIG_SLUB_DEBUG_ON} (Kconfig {@code SLUB_DEBUG_ON}) makes kfree report what
@@ -31,7 +32,10 @@ import org.dmasim.api.slab.KmallocObject;
  * tracking words are not simulated).
  */
 public final class KmallocCaches implements Kmalloc {
-    /** {@code GFP_SLAB_BUG_MASK}: __GFP_DMA32 | __GFP_HIGHMEM | ~__GFP_BITS_MASK (26 bits in 6.1). */
+    /**
+     * {@code GFP_SLAB_BUG_MASK}: __GFP_DMA32 | __GFP_HIGHMEM | ~__GFP_BITS_MASK (26 bits in 6.1;
+     * 6.12 counts its bits from its configuration, ___GFP_LAST_BIT, and dmasim keeps 26 there).
+     */
     static final int GFP_SLAB_BUG_MASK = Gfp.__GFP_DMA32 | Gfp.__GFP_HIGHMEM | ~((1 << 26) - 1);
     private static final String SEPARATOR = "=".repeat(77);
     private static final String DASHES = "-".repeat(77);
@@ -40,7 +44,7 @@ public final class KmallocCaches implements Kmalloc {
 
     private final SlabEnv env;
     private final KmallocIndex index;
-    private final int minAlign;
+    private final SlabKernel kernel;
     private final boolean debug;
     private final KmemCache[][] caches = new KmemCache[KmallocIndex.Type.values().length][];
     private final List<KmemCache> created = new ArrayList<>();
@@ -50,37 +54,64 @@ public final class KmallocCaches implements Kmalloc {
     private final AtomicBoolean warnedFreeLarge = new AtomicBoolean();
 
     /**
-     * @param minAlign ARCH_KMALLOC_MINALIGN
-     * @param zoneDma whether the kernel has ZONE_DMA (the dma-kmalloc caches)
+     * @param index the size classes and cache types, with the alignment the caches get
      * @param nrCpus the simulated CPUs (per-CPU slabs; calculate_order's nr_cpus)
      * @param debug CONFIG_SLUB_DEBUG_ON
-     * @param gfpNames the kernel's {@code %pGg} rendering of GFP flags
+     * @param mm the kernel's GFP table (GFP_RECLAIM_MASK's __GFP_ATOMIC, {@code %pGg} in messages)
      */
-    public KmallocCaches(PageAllocator buddy, KernelVm vm, BootLog log, int minAlign, boolean zoneDma, int nrCpus,
-        boolean debug, IntFunction<String> gfpNames) {
-        this.env = new SlabEnv(buddy, vm, log, new SlabRegistry(), gfpNames);
-        this.index = new KmallocIndex(minAlign, zoneDma);
-        this.minAlign = index.minSize;
+    KmallocCaches(PageAllocator buddy, KernelVm vm, BootLog log, SlabKernel kernel, KmallocIndex index, int nrCpus,
+        boolean debug, MmRules mm) {
+        this.env = new SlabEnv(buddy, vm, log, new SlabRegistry(), mm, KmemCache.slabGfpMask(mm));
+        this.index = index;
+        this.kernel = kernel;
         this.debug = debug;
         for (KmallocIndex.Type type : index.types()) {
             caches[type.ordinal()] = new KmemCache[KmallocIndex.KMALLOC_SHIFT_HIGH + 1];
             for (int i : index.created()) {
-                int flags = switch (type) {
-                    case DMA -> Gfp.GFP_DMA;
-                    case RECLAIM -> Gfp.__GFP_RECLAIMABLE;
-                    default -> 0;
-                };
-                KmemCache c = new KmemCache(KmallocIndex.name(type, i),
-                    SlabGeometry.of(KmallocIndex.size(i), nrCpus), flags, nrCpus, env);
-                caches[type.ordinal()][i] = c;
-                created.add(c);
+                newKmallocCache(type, i, nrCpus);
             }
         }
     }
 
+    /**
+     * {@code new_kmalloc_cache(idx, type)}: the cache of the class's size aligned up to the
+     * minimum alignment, made unless an earlier class made it; the class shares it.
+     */
+    private void newKmallocCache(KmallocIndex.Type type, int idx, int nrCpus) {
+        KmemCache[] row = caches[type.ordinal()];
+        int aligned = index.alignedIndex(idx);
+        if (row[aligned] == null) {
+            int flags = switch (type) {
+                case DMA -> Gfp.GFP_DMA;
+                case RECLAIM -> Gfp.__GFP_RECLAIMABLE;
+                default -> 0;
+            };
+            KmemCache c = new KmemCache(KmallocIndex.name(type, aligned),
+                SlabGeometry.of(KmallocIndex.size(aligned), nrCpus), flags, nrCpus, env);
+            row[aligned] = c;
+            created.add(c);
+        }
+        row[idx] = row[aligned];
+    }
+
     @Override
     public int minAlign() {
-        return minAlign;
+        return index.minalign;
+    }
+
+    @Override
+    public long sizeRoundup(long size) {
+        if (size < 0) {
+            throw new IllegalArgumentException("kmalloc_size_roundup: size " + size + " (expected a size_t: 0 or more)");
+        }
+        if (size == 0) {
+            return 0;
+        }
+        if (size > KmallocIndex.KMALLOC_MAX_CACHE_SIZE) {
+            return kernel.roundupAboveCaches(size);
+        }
+        // kmalloc_slab(size, GFP_KERNEL)->object_size: the size index is the same for every type.
+        return caches[KmallocIndex.Type.NORMAL.ordinal()][index.index((int) size)].geometry.size();
     }
 
     // ---- kmalloc ----
@@ -132,7 +163,7 @@ public final class KmallocCaches implements Kmalloc {
         int invalid = gfp & GFP_SLAB_BUG_MASK;
         int fixed = gfp & ~GFP_SLAB_BUG_MASK;
         env.log().warn(String.format("Unexpected gfp: %s (%s). Fixing up to gfp: %s (%s). Fix your code!",
-            hex(invalid), env.gfpNames().apply(invalid), hex(fixed), env.gfpNames().apply(fixed)));
+            hex(invalid), env.mm().formatGfp(invalid), hex(fixed), env.mm().formatGfp(fixed)));
         return fixed;
     }
 
@@ -150,7 +181,7 @@ public final class KmallocCaches implements Kmalloc {
         }
         if (!env.vm().isLinear(objp)) {
             throw unnoticed(String.format("kfree(%#018x): not a linear-map address, so no kmalloc memory (vmalloc"
-                + " memory goes back with vfree or kvfree)", objp), "Linux 6.1 would take a struct page that does not"
+                + " memory goes back with vfree or kvfree)", objp), "Linux would take a struct page that does not"
                 + " describe it (virt_to_folio) and free or corrupt whatever that is");
         }
         long pfn = Page.pfnDown(env.vm().toPhys(objp));
@@ -165,7 +196,7 @@ public final class KmallocCaches implements Kmalloc {
             largePages.addAndGet(-(1L << l.order()));
             if (objp != l.addr()) {
                 env.log().dmasim(String.format("kfree(%#018x): not the start of the kmalloc_large allocation at"
-                    + " %#018x; Linux 6.1 frees the whole allocation all the same (free_large_kmalloc), and so did"
+                    + " %#018x; Linux frees the whole allocation all the same (free_large_kmalloc), and so did"
                     + " dmasim", objp, l.addr()));
             }
             return;
@@ -184,7 +215,7 @@ public final class KmallocCaches implements Kmalloc {
                     throw slubBug(c, String.format("Invalid object pointer %#x", objp), objp);
                 }
                 throw unnoticed(String.format("kfree(%#018x): not the start of an object of %s (objects of %d bytes"
-                    + " from %#018x)", objp, c.name, c.geometry.size(), s.addr), "Linux 6.1 without slub_debug would"
+                    + " from %#018x)", objp, c.name, c.geometry.size(), s.addr), "Linux without slub_debug would"
                     + " put the address on the freelist and hand it out again, overlapping its neighbours");
             }
             case DOUBLE_FREE_OF_HEAD, DOUBLE_FREE -> {
@@ -198,7 +229,7 @@ public final class KmallocCaches implements Kmalloc {
                         "the kernel stops here with an Oops");
                 }
                 throw unnoticed(String.format("kfree(%#018x): double free of a %s object", objp, c.name),
-                    "Linux 6.1 without slub_debug does not notice: the object would sit on the freelist twice and"
+                    "Linux without slub_debug does not notice: the object would sit on the freelist twice and"
                         + " be handed to two owners");
             }
             default -> throw new IllegalStateException(outcome.name());
@@ -213,7 +244,7 @@ public final class KmallocCaches implements Kmalloc {
             env.log().warn(String.format("object pointer: %#x", objp));
         }
         throw unnoticed(String.format("kfree(%#018x): pfn %#x is neither a slab nor a kmalloc_large allocation",
-            objp, pfn), "Linux 6.1 takes it for a large kmalloc (free_large_kmalloc), warns once about an order-0"
+            objp, pfn), "Linux takes it for a large kmalloc (free_large_kmalloc), warns once about an order-0"
                 + " page and hands the page to __free_pages() all the same");
     }
 

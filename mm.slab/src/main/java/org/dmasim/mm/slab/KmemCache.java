@@ -5,13 +5,14 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import org.dmasim.api.mm.Gfp;
+import org.dmasim.api.mm.MmRules;
 import org.dmasim.api.mm.Page;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.slab.KmallocCache;
 
 /**
- * One SLUB kmalloc cache of Linux 6.1 ({@code mm/slub.c}), as far as its objects' addresses and
- * its pages go.
+ * One SLUB kmalloc cache ({@code mm/slub.c}; what is modelled is the same in 6.1 and 6.12), as far
+ * as its objects' addresses and its pages go.
  *
  * <pre>
  *  per simulated CPU (kmem_cache_cpu)             per cache (kmem_cache_node, one node)
@@ -44,12 +45,20 @@ import org.dmasim.api.slab.KmallocCache;
  * kept in {@link Slab#next} instead): an object holds what its last owner left in it.
  */
 final class KmemCache {
-    /** {@code __GFP_ATOMIC}: a 6.1 bit (gone in 6.3), in 6.1's GFP_RECLAIM_MASK. */
-    private static final int GFP_ATOMIC_BIT = 0x200;
-    /** {@code GFP_RECLAIM_MASK | GFP_CONSTRAINT_MASK} (mm/internal.h, 6.1): what new_slab keeps of the caller's flags. */
-    static final int SLAB_GFP_MASK = Gfp.__GFP_RECLAIM | Gfp.__GFP_HIGH | Gfp.__GFP_IO | Gfp.__GFP_FS
+    /** The flags of GFP_RECLAIM_MASK | GFP_CONSTRAINT_MASK that every modelled kernel has. */
+    private static final int SHARED_SLAB_GFP_MASK = Gfp.__GFP_RECLAIM | Gfp.__GFP_HIGH | Gfp.__GFP_IO | Gfp.__GFP_FS
         | Gfp.__GFP_NOWARN | Gfp.__GFP_RETRY_MAYFAIL | Gfp.__GFP_NOFAIL | Gfp.__GFP_NORETRY | Gfp.__GFP_MEMALLOC
-        | Gfp.__GFP_NOMEMALLOC | GFP_ATOMIC_BIT | Gfp.__GFP_HARDWALL | Gfp.__GFP_THISNODE;
+        | Gfp.__GFP_NOMEMALLOC | Gfp.__GFP_HARDWALL | Gfp.__GFP_THISNODE;
+
+    /**
+     * {@code GFP_RECLAIM_MASK | GFP_CONSTRAINT_MASK} ({@code mm/internal.h}): what new_slab keeps
+     * of the caller's flags. 6.1's GFP_RECLAIM_MASK has {@code __GFP_ATOMIC}; the bit is gone from
+     * 6.3 on, so it is in the mask where the kernel's GFP table has it.
+     */
+    static int slabGfpMask(MmRules mm) {
+        int atomic = mm.gfpNames().contains("__GFP_ATOMIC") ? mm.gfp("__GFP_ATOMIC") : 0;
+        return SHARED_SLAB_GFP_MASK | atomic;
+    }
 
     /** What a kfree found. */
     enum FreeOutcome {
@@ -179,7 +188,7 @@ final class KmemCache {
         if ((gfp & KmallocCaches.GFP_SLAB_BUG_MASK) != 0) {
             gfp = KmallocCaches.fixFlags(env, gfp);
         }
-        int flags = (gfp & SLAB_GFP_MASK) | allocFlags;
+        int flags = (gfp & env.slabGfpMask()) | allocFlags;
         int first = (flags | Gfp.__GFP_NOWARN | Gfp.__GFP_NORETRY) & ~Gfp.__GFP_NOFAIL;
         if ((first & Gfp.__GFP_DIRECT_RECLAIM) != 0 && geometry.order() > geometry.minOrder()) {
             first = (first | Gfp.__GFP_NOMEMALLOC) & ~Gfp.__GFP_RECLAIM;
@@ -318,7 +327,7 @@ final class KmemCache {
         }
         return List.of(
             String.format("SLUB: Unable to allocate memory on node -1, gfp=%s(%s)", gfp == 0 ? "0" : "0x"
-                + Integer.toHexString(gfp), env.gfpNames().apply(gfp)),
+                + Integer.toHexString(gfp), env.mm().formatGfp(gfp)),
             String.format("  cache: %s, object size: %d, buffer size: %d, default order: %d, min order: %d", name,
                 geometry.size(), geometry.size(), geometry.order(), geometry.minOrder()),
             String.format("  node 0: slabs: %d, objs: %d, free: %d", slabs, objects, freeOnNode));

@@ -9,11 +9,14 @@ import org.dmasim.api.boot.RuntimeContext;
 import org.dmasim.api.boot.ZoneLimits;
 import org.dmasim.api.dma.ArchDma;
 import org.dmasim.api.mem.KernelVm;
-import org.dmasim.api.mm.Gfp;
+import org.dmasim.api.mm.MmRules;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.mm.ZoneType;
 import org.dmasim.api.platform.Arch;
+import org.dmasim.api.platform.KernelVersion;
+import org.dmasim.api.platform.PlatformSpec;
 import org.dmasim.api.slab.Kmalloc;
+import org.dmasim.api.swiotlb.SwiotlbPool;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -22,8 +25,10 @@ import org.osgi.service.component.annotations.Component;
  * {@link Kmalloc}. Nothing is allocated at boot (a cache takes its first slab at its first
  * kmalloc), so the boot's page counts and {@code /proc} views do not change.
  *
- * <p>The minimum alignment is ARCH_KMALLOC_MINALIGN, from the architecture's
- * ARCH_DMA_MINALIGN ({@link KmallocIndex#archKmallocMinalign}); the dma-kmalloc caches exist when
+ * <p>The minimum size and alignment are the kernel's ({@link SlabKernel}): from the
+ * architecture's ARCH_DMA_MINALIGN in 6.1; in 6.12 from {@code dma_get_cache_alignment()}, or 8
+ * when CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC is set and {@code mem_init()} allocated a swiotlb
+ * (this participant runs after swiotlb's SWIOTLB_INIT). The dma-kmalloc caches exist when
  * ZONE_DMA is configured; SLUB_DEBUG_ON comes from Kconfig.
  */
 @Component(service = BootParticipant.class, property = BootParticipant.BACKEND_PROPERTY + "=" + SlabBoot.NAME)
@@ -40,6 +45,12 @@ public final class SlabBoot implements BootParticipant {
         return EnumSet.of(BootPhase.FREE_ALL);
     }
 
+    /** The kmalloc caches' alignment, types and creation order differ ({@link SlabKernel}). */
+    @Override
+    public Set<KernelVersion> kernels() {
+        return SlabKernel.kernels();
+    }
+
     /** After mm.buddy's memblock_free_all (rank 0). */
     @Override
     public int rank(BootPhase phase) {
@@ -48,10 +59,18 @@ public final class SlabBoot implements BootParticipant {
 
     @Override
     public void run(BootPhase phase, BootContext ctx) {
-        ZoneLimits limits = ctx.require(ZoneLimits.class);
+        PlatformSpec spec = ctx.spec();
+        SlabKernel kernel = SlabKernel.of(spec.kernel());
+        ArchDma arch = ctx.require(ArchDma.class);
+        int minSize = kernel.kmallocMinSize(arch);
+        boolean swiotlbAllocated = ctx.get(SwiotlbPool.class).map(p -> p.nslabs() > 0).orElse(false);
+        int minalign = kernel.kmallocMinalign(minSize, arch, spec.kconfig().enabled("DMA_BOUNCE_UNALIGNED_KMALLOC"),
+            swiotlbAllocated);
+        KmallocIndex index = new KmallocIndex(kernel, minSize, minalign,
+            ctx.require(ZoneLimits.class).configured(ZoneType.DMA));
         ctx.put(Kmalloc.class, new KmallocCaches(ctx.require(PageAllocator.class), ctx.require(KernelVm.class),
-            ctx.log(), KmallocIndex.archKmallocMinalign(ctx.require(ArchDma.class).cacheAlignment()), limits.configured(ZoneType.DMA),
-            ctx.spec().possibleCpus(), ctx.spec().kconfig().enabled("SLUB_DEBUG_ON"), Gfp::format));
+            ctx.log(), kernel, index, spec.possibleCpus(), spec.kconfig().enabled("SLUB_DEBUG_ON"),
+            ctx.require(MmRules.class)));
     }
 
     /** The kmalloc caches the boot made serve the platform at run time, as this bundle's service. */

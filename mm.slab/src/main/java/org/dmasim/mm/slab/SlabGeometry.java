@@ -3,7 +3,8 @@ package org.dmasim.mm.slab;
 import org.dmasim.api.mm.Page;
 
 /**
- * The shape of a SLUB cache's slabs (6.1 {@code mm/slub.c}: {@code calculate_order},
+ * The shape of a SLUB cache's slabs (6.1 {@code mm/slub.c}; 6.12 gives every kmalloc size the same
+ * shape, see {@link SlabKernel}: {@code calculate_order},
  * {@code calc_slab_order}, {@code set_min_partial}, {@code set_cpu_partial}).
  *
  * <p>Order: the smallest order whose slab holds at least {@code min_objects} objects and wastes

@@ -41,11 +41,23 @@ class KmallocRandomTest {
         run("pc-x86_64");
     }
 
+    /** Linux 6.12 without a swiotlb: the caches aligned to 64, kmalloc-8..32 and -96 sharing larger caches. */
+    @Test
+    void arm64TwoBanksOn612WithoutSwiotlb() {
+        run("arm64-split-4g", Map.of("kernel", "6.12", "cmdline", "swiotlb=noforce"));
+    }
+
     private static void run(String profile) {
+        run(profile, Map.of());
+    }
+
+    private static void run(String profile, Map<String, String> settings) {
         long seed = Long.getLong("dmasim.seed", System.nanoTime());
-        System.out.println("KmallocRandomTest " + profile + " seed=" + seed);
+        System.out.println("KmallocRandomTest " + profile + " " + settings + " seed=" + seed);
         int ops = Boolean.getBoolean("dmasim.longTests") ? 1_000_000 : 100_000;
-        KmallocTest.Board b = KmallocTest.Board.boot(profile, Map.of("cpus", "4"));
+        Map<String, String> overrides = new java.util.HashMap<>(settings);
+        overrides.put("cpus", "4");
+        KmallocTest.Board b = KmallocTest.Board.boot(profile, overrides);
         Kmalloc k = b.k();
         b.buddy().drainAllPages();
         long freeAtStart = b.buddy().freePages();

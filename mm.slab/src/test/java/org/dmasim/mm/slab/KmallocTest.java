@@ -67,6 +67,55 @@ class KmallocTest {
     }
 
     @Test
+    void arm64On612HasTheSmallClassesBackBecauseSmallBuffersAreBounced() {
+        Board b = Board.boot("qemu-virt-arm64", Map.of("kernel", "6.12"));
+        assertEquals(8, b.k().minAlign(), "ARCH_KMALLOC_MINALIGN 8, and mem_init() allocated a swiotlb");
+        assertEquals("kmalloc-8", b.cache(b.k().kmalloc(1, Gfp.GFP_KERNEL)));
+        assertEquals("kmalloc-96", b.cache(b.k().kmalloc(72, Gfp.GFP_KERNEL)));
+        assertEquals("kmalloc-192", b.cache(b.k().kmalloc(129, Gfp.GFP_KERNEL)));
+        assertEquals(8, b.k().sizeRoundup(1));
+        assertEquals(96, b.k().sizeRoundup(72));
+        assertEquals(List.of("kmalloc-8k", "kmalloc-4k", "kmalloc-2k", "kmalloc-1k", "kmalloc-512", "kmalloc-256",
+            "kmalloc-128", "kmalloc-64", "kmalloc-32", "kmalloc-16", "kmalloc-8", "kmalloc-192", "kmalloc-96"),
+            b.k().caches().stream().map(KmallocCache::name).filter(n -> n.startsWith("kmalloc-")
+                && !n.contains("-cg-") && !n.contains("-rcl-")).toList(), "6.12 makes 96 and 192 first");
+        assertTrue(b.k().slabinfo().split("\n")[2].startsWith("kmalloc-cg-8k "),
+            "6.12's last type is KMALLOC_CGROUP, so its 8k cache is the newest");
+    }
+
+    @Test
+    void arm64On612WithoutASwiotlbAlignsTheCachesToTheCacheLine() {
+        Board b = Board.boot("qemu-virt-arm64", Map.of("kernel", "6.12", "cmdline", "swiotlb=noforce"));
+        assertEquals(64, b.k().minAlign(), "__kmalloc_minalign(): dma_get_cache_alignment() without a swiotlb");
+        long a = b.k().kmalloc(8, Gfp.GFP_KERNEL);
+        assertEquals("kmalloc-64", b.cache(a), "kmalloc-8 shares the cache of its size aligned to 64");
+        assertEquals(0, a % 64);
+        assertEquals("kmalloc-128", b.cache(b.k().kmalloc(72, Gfp.GFP_KERNEL)), "96 aligned to 64 is 128");
+        assertEquals("kmalloc-192", b.cache(b.k().kmalloc(136, Gfp.GFP_KERNEL)), "192 is a multiple of 64");
+        assertEquals(64, b.k().sizeRoundup(8));
+        assertEquals(128, b.k().sizeRoundup(72));
+        assertEquals(List.of("kmalloc-8k", "kmalloc-4k", "kmalloc-2k", "kmalloc-1k", "kmalloc-512", "kmalloc-256",
+            "kmalloc-64", "kmalloc-192", "kmalloc-128"), b.k().caches().stream().map(KmallocCache::name)
+                .filter(n -> n.startsWith("kmalloc-") && !n.contains("-cg-") && !n.contains("-rcl-")).toList(),
+            "new_kmalloc_cache(1) made kmalloc-128 first, new_kmalloc_cache(3) made kmalloc-64");
+    }
+
+    @Test
+    void sizeRoundupIsTheSizeClassOrWholePagesAndAboveKmallocMaxSizeDependsOnTheKernel() {
+        Board v61 = Board.boot("qemu-virt-arm64", Map.of());
+        assertEquals(0, v61.k().sizeRoundup(0));
+        assertEquals(128, v61.k().sizeRoundup(1));
+        assertEquals(256, v61.k().sizeRoundup(129), "no kmalloc-192 on arm64 6.1");
+        assertEquals(16384, v61.k().sizeRoundup(8193));
+        assertEquals(8L << 20, v61.k().sizeRoundup(5L << 20), "6.1: PAGE_SIZE << get_order(size)");
+        assertThrows(IllegalArgumentException.class, () -> v61.k().sizeRoundup(-1));
+        Board v612 = Board.boot("pc-x86_64", Map.of("kernel", "6.12"));
+        assertEquals(8, v612.k().minAlign());
+        assertEquals(4L << 20, v612.k().sizeRoundup(4L << 20));
+        assertEquals(5L << 20, v612.k().sizeRoundup(5L << 20), "6.12: above KMALLOC_MAX_SIZE the size as given");
+    }
+
+    @Test
     void x86HasTheSmallClassesAnd96And192() {
         Board b = Board.boot("pc-x86_64", Map.of());
         assertEquals(8, b.k().minAlign());
@@ -214,7 +263,7 @@ class KmallocTest {
         b.k().kfree(a);
         b.k().kfree(c);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.k().kfree(a));
-        assertTrue(e.getMessage().endsWith("double free of a kmalloc-128 object [dmasim: refused; Linux 6.1 without"
+        assertTrue(e.getMessage().endsWith("double free of a kmalloc-128 object [dmasim: refused; Linux without"
             + " slub_debug does not notice: the object would sit on the freelist twice and be handed to two owners]"),
             e.getMessage());
         b.k().checkInvariants();

@@ -16,6 +16,7 @@ import org.dmasim.api.boot.ReservedMemHandler;
 import org.dmasim.api.backend.Backends;
 import org.dmasim.api.backend.RuntimeServices;
 import org.dmasim.api.platform.InvalidInputException;
+import org.dmasim.api.platform.KernelVersion;
 import org.dmasim.api.platform.PlatformSpec;
 import org.dmasim.platform.runtime.PlatformRuntime;
 
@@ -60,6 +61,7 @@ public final class Booter {
         runtime.bootFacts(type -> ctx.get(type));
         ctx.put(RuntimeServices.class, runtime);
         try {
+            checkKernel(spec);
             checkBackendChoices(spec);
         } catch (InvalidInputException e) {
             return BootResult.failed(ctx.log(), e.getMessage(), Map.of());
@@ -101,6 +103,22 @@ public final class Booter {
         } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
             return BootResult.unexpected(ctx.log(), BootFailures.describe(ctx.spec(), step, e), e,
                 Map.copyOf(ctx.published()));
+        }
+    }
+
+    /**
+     * Every participant whose part of boot differs between kernels models the platform's kernel
+     * ({@link BootParticipant#kernels()}): a kernel some backend lacks the rules of is refused
+     * before anything boots, naming the backend and the kernels it has.
+     */
+    void checkKernel(PlatformSpec spec) {
+        for (BootParticipant p : participants) {
+            Set<KernelVersion> kernels = p.kernels();
+            if (!kernels.isEmpty() && !kernels.contains(spec.kernel())) {
+                throw new InvalidInputException("kernel " + spec.kernel() + ": backend " + p.name() + " models "
+                    + new TreeSet<>(kernels).stream().map(KernelVersion::toString)
+                        .collect(java.util.stream.Collectors.joining(", ")) + " only");
+            }
         }
     }
 

@@ -36,7 +36,7 @@ public final class CommandLineBanner implements BootParticipant {
         if (cmdline.wasCut()) {
             ctx.log().dmasim("the command line given is " + cmdline.givenBytes() + " bytes; a bootloader copies at most "
                 + (KernelCmdline.COMMAND_LINE_SIZE - 1) + " of them (COMMAND_LINE_SIZE " + KernelCmdline.COMMAND_LINE_SIZE
-                + " with its NUL), so Linux 6.1 sees only the line above and ignores the rest");
+                + " with its NUL), so Linux sees only the line above and ignores the rest");
         }
     }
 }

@@ -47,10 +47,10 @@ final class EarlyParams {
         Map.entry("numa", "dmasim models one NUMA node"),
         Map.entry("efi_fake_mem", "there is no EFI memory map to edit"));
     private static final Map<String, String> NOT_A_PARAMETER_ON_ARM64 = Map.of(
-        "memmap", "memmap= exists on x86, MIPS and Xtensa only; Linux 6.1 on arm64 passes it to init",
-        "highmem", "highmem= is a 32-bit parameter; Linux 6.1 on arm64 passes it to init");
+        "memmap", "memmap= exists on x86, MIPS and Xtensa only; Linux on arm64 passes it to init",
+        "highmem", "highmem= is a 32-bit parameter; Linux on arm64 passes it to init");
     private static final Map<String, String> NOT_A_PARAMETER_ON_X86_64 = Map.of(
-        "highmem", "highmem= exists on 32-bit x86 only; Linux 6.1 on x86_64 passes it to init");
+        "highmem", "highmem= exists on 32-bit x86 only; Linux on x86_64 passes it to init");
 
     private EarlyParams() {
     }

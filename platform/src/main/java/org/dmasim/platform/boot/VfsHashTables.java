@@ -87,7 +87,7 @@ public final class VfsHashTables implements BootParticipant {
         } while (at == 0 && size > Page.PAGE_SIZE && --log2qty > 0);
         if (at == 0) {
             throw new org.dmasim.api.platform.InvalidInputException("early boot: Failed to allocate " + name
-                + " hash table (the kernel panics; RAM too small for Linux 6.1 to boot)");
+                + " hash table (the kernel panics; RAM too small for Linux to boot)");
         }
         ctx.log().info(String.format("%s hash table entries: %d (order: %d, %d bytes, linear)", name, 1L << log2qty,
             log2qty + 3 - Page.PAGE_SHIFT, size));

@@ -17,8 +17,8 @@ import org.osgi.service.metatype.annotations.Option;
  * {@code backend} attribute takes the same choices as {@code SUBSYSTEM=CHOICE} entries.
  */
 @ObjectClassDefinition(id = PlatformConfig.FACTORY_PID, name = "dmasim platform",
-    description = "One simulated Linux 6.1 platform: a profile plus overrides. Changing it re-boots this platform"
-        + " only.")
+    description = "One simulated Linux platform (6.1 or 6.12): a profile plus overrides. Changing it re-boots this"
+        + " platform only.")
 @interface PlatformConfiguration {
     @AttributeDefinition(name = "Name", description = "The platform's name: its services carry"
         + " dmasim.platform=<name>. Default: the configuration's PID.")
@@ -32,6 +32,12 @@ import org.osgi.service.metatype.annotations.Option;
     @AttributeDefinition(name = "Architecture", required = false, description = "Default: the profile's.",
         options = {@Option(label = "arm64", value = "arm64"), @Option(label = "x86_64", value = "x86_64")})
     String arch();
+
+    @AttributeDefinition(name = "Kernel", required = false, description = "The Linux version the platform runs:"
+        + " its Kconfig defaults and every rule that differs between versions. Default: the profile's, else 6.1.",
+        options = {@Option(label = "Linux 6.1 (Debian 12)", value = "6.1"),
+            @Option(label = "Linux 6.12 (Debian 12 backports)", value = "6.12")})
+    String kernel();
 
     @AttributeDefinition(name = "Device tree", required = false,
         description = "arm64: a device tree file (.dtb, or .dts in dmasim's subset) replacing the profile's.")

@@ -23,6 +23,7 @@ final class PlatformSettings {
     private static final List<Attribute> ATTRIBUTES = List.of(
         new Attribute(PlatformConfig.PROFILE, "a string", PlatformConfiguration::profile),
         new Attribute(PlatformConfig.ARCH, "a string", PlatformConfiguration::arch),
+        new Attribute(PlatformConfig.KERNEL, "a string", PlatformConfiguration::kernel),
         new Attribute(PlatformConfig.DTB, "a string", PlatformConfiguration::dtb),
         new Attribute(PlatformConfig.E820, "a string", PlatformConfiguration::e820),
         new Attribute(PlatformConfig.MEM, "a string", PlatformConfiguration::mem),

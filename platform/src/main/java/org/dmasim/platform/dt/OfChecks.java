@@ -78,7 +78,7 @@ public final class OfChecks {
                 String which = ac == 0 ? "#address-cells" : "#size-cells";
                 throw error(node, which, where, which + " = <0> on the root: memory and /reserved-memory regs are"
                     + " read in the root's cells and need at least one of each"
-                    + (ac == 0 && sc == 0 ? " (with both 0, Linux 6.1's early_init_dt_scan_memory never finishes)" : ""));
+                    + (ac == 0 && sc == 0 ? " (with both 0, Linux's early_init_dt_scan_memory never finishes)" : ""));
             }
         } else {
             DtNode parent = node.parent();
@@ -124,7 +124,7 @@ public final class OfChecks {
         if (p.get().length() % entry != 0) {
             throw error(node, name, where, "'" + name + "' has " + p.get().length() + " bytes, not a whole number of "
                 + entry + "-byte entries (#address-cells = <" + ac + ">, #size-cells = <" + sc + "> of "
-                + parent.path() + "); Linux 6.1 would silently ignore the bytes left over");
+                + parent.path() + "); Linux would silently ignore the bytes left over");
         }
     }
 
@@ -138,7 +138,7 @@ public final class OfChecks {
         if (entry == 0 || p.get().length() % entry != 0) {
             throw error(node, name, where, "'" + name + "' has " + p.get().length() + " bytes, not a whole number of "
                 + entry + "-byte entries (#address-cells = <" + ac + "> of this node, <" + pna
-                + "> of its parent, #size-cells = <" + sc + ">); Linux 6.1 would silently ignore the bytes left over");
+                + "> of its parent, #size-cells = <" + sc + ">); Linux would silently ignore the bytes left over");
         }
     }
 

@@ -12,9 +12,11 @@ import org.dmasim.api.iommu.IommuDefaults;
 import org.dmasim.api.platform.Arch;
 import org.dmasim.api.platform.InvalidInputException;
 import org.dmasim.api.platform.Kconfig;
+import org.dmasim.api.platform.KernelVersion;
 
 /**
- * The IOMMU core's part of boot (drivers/iommu/iommu.c, 6.1), built into Debian's kernels, so
+ * The IOMMU core's part of boot (drivers/iommu/iommu.c; 6.1 and 6.12 decide alike and print
+ * alike but for a trailing space, {@link IommuLines}), built into Debian's kernels, so
  * it runs whether or not the platform has an IOMMU:
  * <ol>
  * <li>early parameters, run by the platform's {@code parse_early_param()} with every other
@@ -41,6 +43,12 @@ public final class IommuBoot implements BootParticipant {
     @Override
     public Set<BootPhase> phases(Arch arch) {
         return EnumSet.of(BootPhase.MEMBLOCK, BootPhase.CMDLINE, BootPhase.IOMMU_SUBSYS);
+    }
+
+    /** The boot lines' format differs between kernels ({@link IommuLines}). */
+    @Override
+    public Set<KernelVersion> kernels() {
+        return IommuLines.kernels();
     }
 
     @Override
@@ -88,7 +96,7 @@ public final class IommuBoot implements BootParticipant {
                 IommuDefaults defaults = IommuCmdline.of(ctx)
                     .subsysInit(ctx.spec().kconfig().enabled("IOMMU_DEFAULT_PASSTHROUGH"));
                 ctx.put(IommuDefaults.class, defaults);
-                defaults.bootLines().forEach(ctx.log()::info);
+                IommuLines.of(ctx.spec().kernel()).lines(defaults).forEach(ctx.log()::info);
             }
             default -> {
             }

@@ -84,7 +84,7 @@ public final class MemoryBoot implements BootParticipant {
         }
         throw new InvalidInputException(String.format("%s: RAM spans [mem %#018x-%#018x] (%d GiB, holes included);"
             + " dmasim simulates at most %d TiB of physical address space in a node (a limit of the simulator, not of"
-            + " Linux 6.1)", source(ctx, last), mb.startOfDram(), last, Long.divideUnsigned(last - first + 1, 1L << 30),
+            + " Linux)", source(ctx, last), mb.startOfDram(), last, Long.divideUnsigned(last - first + 1, 1L << 30),
             MAX_NODE_SPAN >>> 40));
     }
 

@@ -7,7 +7,7 @@ import java.util.Optional;
 /**
  * A profile after inheritance: key = value settings and where relative paths resolve from.
  * Keys: {@code name}, {@code description}, {@code inherit}, {@code arch}, {@code dtb},
- * {@code e820}, {@code mem}, {@code cmdline}, {@code cpus}, {@code kconfig.<KEY>}.
+ * {@code e820}, {@code mem}, {@code cmdline}, {@code cpus}, {@code kernel}, {@code kconfig.<KEY>}.
  */
 public record Profile(String name, Map<String, Setting> settings) {
     /** A value and the location its relative paths are resolved against. */

@@ -23,7 +23,7 @@ public final class ProfileLoader {
     /** The root profile every inheritance chain ends in. */
     public static final String BASE = "base";
     static final Set<String> KEYS = Set.of("name", "description", "inherit", "arch", "dtb", "e820", "mem",
-        "cmdline", "cpus", "kernel.base", "dtb.base", "dtb.size", "cache.evict", "backends");
+        "cmdline", "cpus", "kernel", "kernel.base", "dtb.base", "dtb.size", "cache.evict", "backends");
 
     private ProfileLoader() {
     }

@@ -17,6 +17,7 @@ import org.dmasim.api.platform.E820Entry;
 import org.dmasim.api.platform.InvalidInputException;
 import org.dmasim.api.platform.KernelCmdline;
 import org.dmasim.api.platform.Kconfig;
+import org.dmasim.api.platform.KernelVersion;
 import org.dmasim.api.platform.MemoryRange;
 import org.dmasim.api.platform.PlatformConfig;
 import org.dmasim.api.platform.PlatformSpec;
@@ -28,7 +29,9 @@ import org.dmasim.platform.dt.InputFiles;
 
 /**
  * Turns a platform configuration (a profile plus overrides, keys of {@link PlatformConfig})
- * into a {@link PlatformSpec}. An option replaces what the profile says: {@code cmdline} the
+ * into a {@link PlatformSpec}. The kernel version ({@code kernel}) picks the Kconfig defaults
+ * the profile's and the configuration's {@code kconfig} entries then override. An option
+ * replaces what the profile says: {@code cmdline} the
  * profile's command line, {@code dtb}/{@code e820} its firmware description, {@code mem} its
  * RAM; {@code kconfig} entries override single options. Without a profile, the default profile
  * of the requested architecture is used.
@@ -104,7 +107,7 @@ public final class SpecBuilder {
         LoaderSettings.Cmdline cmdline = LoaderSettings.cmdline(config, profile, dt, str(config, PlatformConfig.CMDLINE));
         BootLoader loader = LoaderSettings.resolve(config, profile, blob, cmdline.remark());
 
-        Kconfig kconfig = Kconfig.defaults(arch);
+        Kconfig kconfig = Kconfig.defaults(arch, kernel(config, profile));
         for (Map.Entry<String, Profile.Setting> e : profile.settings().entrySet()) {
             if (e.getKey().startsWith("kconfig.")) {
                 kconfig = kconfig.with(e.getKey().substring(8), e.getValue().value());
@@ -134,6 +137,18 @@ public final class SpecBuilder {
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException(PlatformConfig.CACHE_EVICT + " = " + e.getMessage());
         }
+    }
+
+    /**
+     * The kernel version: the configuration's {@code kernel}, else the profile's, else dmasim's
+     * default; it must be one dmasim models.
+     */
+    static KernelVersion kernel(Map<String, ?> config, Profile profile) {
+        Optional<String> v = str(config, PlatformConfig.KERNEL).or(() -> profile.value(PlatformConfig.KERNEL));
+        if (v.isEmpty() || v.get().isBlank()) {
+            return Kconfig.defaultKernel();
+        }
+        return Kconfig.requireModelled(KernelVersion.parse(v.get()));
     }
 
     /**

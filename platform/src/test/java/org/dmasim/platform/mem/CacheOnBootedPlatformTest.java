@@ -111,13 +111,26 @@ class CacheOnBootedPlatformTest {
     }
 
     @Test
-    void arm64PrepCoherentCleansTheLinearAlias() {
+    void arm64PrepCoherentWritesTheLinearAliasBackAndOn61EvictsIt() {
         Board b = Board.boot("qemu-virt-arm64", Map.of());
         b.vm().cpuWrite(b.kva(), payload(5));
         b.arch().prepCoherent(b.phys(), Page.PAGE_SIZE);
         assertArrayEquals(payload(5), b.cache().ram().read(b.phys(), LEN));
+        assertFalse(b.cache().line(b.phys()).present(), "6.1's prep is dcache_clean_inval_poc: the lines leave");
+        b.cache().uncached().write(b.phys(), new byte[] {42});
+        assertEquals(42, b.vm().cpuRead(b.kva(), 1)[0], "nothing cached is left to go stale");
+    }
+
+    @Test
+    void arm64PrepCoherentOn612OnlyCleansSoTheLinearAliasGoesStale() {
+        Board b = Board.boot("qemu-virt-arm64", Map.of("kernel", "6.12"));
+        b.vm().cpuWrite(b.kva(), payload(5));
+        b.arch().prepCoherent(b.phys(), Page.PAGE_SIZE);
+        assertArrayEquals(payload(5), b.cache().ram().read(b.phys(), LEN));
         assertFalse(b.cache().line(b.phys()).dirty());
-        assertTrue(b.cache().line(b.phys()).present(), "6.1's prep is a clean: the lines stay");
+        assertTrue(b.cache().line(b.phys()).present(), "6.12's prep is dcache_clean_poc: the lines stay");
+        b.cache().uncached().write(b.phys(), new byte[] {42});
+        assertEquals(payload(5)[0], b.vm().cpuRead(b.kva(), 1)[0], "the cached linear alias still holds the old byte");
     }
 
     @Test

@@ -68,7 +68,7 @@ class BadInputTest {
         Path f = Files.writeString(tmp.resolve("bad.dts"), "/dts-v1/;\n/ {\n #address-cells = <2>;\n #size-cells = <2>;\n"
             + " memory@40000000 { device_type = \"memory\"; reg = <0 0x40000000 1>; };\n};\n");
         assertEquals(f + ":5:44: /memory@40000000: 'reg' has 12 bytes, not a whole number of 16-byte entries"
-            + " (#address-cells = <2>, #size-cells = <2> of /); Linux 6.1 would silently ignore the bytes left over",
+            + " (#address-cells = <2>, #size-cells = <2> of /); Linux would silently ignore the bytes left over",
             refused(Map.of(PlatformConfig.DTB, f.toString())));
     }
 
@@ -79,7 +79,7 @@ class BadInputTest {
         root.child("fw-cfg@9020000").props.put("reg", new byte[12]);
         Path f = Files.write(tmp.resolve("board.dtb"), DtbWriter.write(root.build(), tree.memReserves()));
         assertEquals(f + ": /fw-cfg@9020000: 'reg' has 12 bytes, not a whole number of 16-byte entries"
-            + " (#address-cells = <2>, #size-cells = <2> of /); Linux 6.1 would silently ignore the bytes left over",
+            + " (#address-cells = <2>, #size-cells = <2> of /); Linux would silently ignore the bytes left over",
             refused(Map.of(PlatformConfig.DTB, f.toString())));
     }
 
@@ -110,7 +110,7 @@ class BadInputTest {
             + "  dma-ranges = <0 0 0x40000000>; };\n");
         String m = refused(Map.of(PlatformConfig.DTB, f.toString()));
         assertEquals(f + ":7:3: /bus: 'dma-ranges' has 12 bytes, not a whole number of 16-byte entries"
-            + " (#address-cells = <1> of this node, <2> of its parent, #size-cells = <1>); Linux 6.1 would silently ignore"
+            + " (#address-cells = <1> of this node, <2> of its parent, #size-cells = <1>); Linux would silently ignore"
             + " the bytes left over", m);
     }
 
@@ -148,7 +148,7 @@ class BadInputTest {
         assertFalse(r.ok());
         assertEquals(f + ": /memory@40000000: RAM spans [mem 0x0000000040000000-0x000008007fffffff] (8193 GiB, holes"
             + " included); dmasim simulates at most 8 TiB of physical address space in a node (a limit of the simulator,"
-            + " not of Linux 6.1)", r.failure().get());
+            + " not of Linux)", r.failure().get());
         assertEquals(8L << 40, MemoryBoot.MAX_NODE_SPAN);
     }
 
@@ -303,17 +303,17 @@ class BadInputTest {
         BootResult r = boot(Map.of(PlatformConfig.CMDLINE, "mem=12Q"));
         assertFalse(r.ok());
         assertEquals("mem=12Q: invalid size: memparse stops at 'Q' (expected a number with an optional K, M, G, T, P or"
-            + " E suffix); Linux 6.1 would silently use 12 and ignore the rest, dmasim refuses it", r.failure().get());
+            + " E suffix); Linux would silently use 12 and ignore the rest, dmasim refuses it", r.failure().get());
     }
 
     @Test
     void aSizeThatOverflowsIsAnErrorNamingTheParameter() {
         BootResult r = boot(Map.of(PlatformConfig.CMDLINE, "cma=16384P"));
         assertFalse(r.ok());
-        assertEquals("cma=16384P: '16384P' does not fit in 64 bits (Linux 6.1 would silently wrap it to 0)",
+        assertEquals("cma=16384P: '16384P' does not fit in 64 bits (Linux would silently wrap it to 0)",
             r.failure().get());
         BootResult x86 = boot(Map.of(PlatformConfig.ARCH, "x86_64", PlatformConfig.CMDLINE, "memmap=1G@16E"));
-        assertEquals("memmap=1G@16E: '16E' does not fit in 64 bits (Linux 6.1 would silently wrap it to 0)",
+        assertEquals("memmap=1G@16E: '16E' does not fit in 64 bits (Linux would silently wrap it to 0)",
             x86.failure().get());
     }
 
@@ -325,7 +325,7 @@ class BadInputTest {
         String line = kernel(r).stream().filter(l -> l.startsWith("Kernel command line: ")).findFirst().orElseThrow();
         assertEquals("Kernel command line: " + given.substring(0, 2047), line);
         assertTrue(remarks(r).contains("the command line given is " + given.length() + " bytes; a bootloader copies at"
-            + " most 2047 of them (COMMAND_LINE_SIZE 2048 with its NUL), so Linux 6.1 sees only the line above and"
+            + " most 2047 of them (COMMAND_LINE_SIZE 2048 with its NUL), so Linux sees only the line above and"
             + " ignores the rest"), remarks(r).toString());
     }
 
@@ -342,7 +342,7 @@ class BadInputTest {
         assertEquals(List.of(
             "crashkernel=256M: accepted; not modelled: no crash kernel area is reserved, so that memory stays free in this"
                 + " layout",
-            "memmap=8G!8G: not a parameter here: memmap= exists on x86, MIPS and Xtensa only; Linux 6.1 on arm64 passes it"
+            "memmap=8G!8G: not a parameter here: memmap= exists on x86, MIPS and Xtensa only; Linux on arm64 passes it"
                 + " to init",
             "kernelcore=1G: accepted; not modelled: no ZONE_MOVABLE is carved out (\"Movable zone start\" stays empty)"),
             remarks(arm).stream().filter(l -> !l.startsWith("kernel Image at ")).toList());
@@ -391,9 +391,9 @@ class BadInputTest {
     @Test
     void memmapEntriesTheKernelWouldMisreadAreRefusedNamingTheEntry() throws Exception {
         assertEquals("memmap=1G&4G: '&' after the size is not a memmap operator (@ usable, # ACPI data, $ reserved, !"
-            + " persistent, % retype); Linux 6.1 would take the entry as memmap=1G, a limit like mem=, and ignore the rest",
+            + " persistent, % retype); Linux would take the entry as memmap=1G, a limit like mem=, and ignore the rest",
             boot(x86("memmap=1G&4G")).failure().get());
-        assertEquals("memmap=64M%4G-2+2: the old and the new type are the same; Linux 6.1 stops the boot at"
+        assertEquals("memmap=64M%4G-2+2: the old and the new type are the same; Linux stops the boot at"
             + " BUG_ON(old_type == new_type) in __e820__range_update", boot(x86("memmap=64M%4G-2+2")).failure().get());
         assertTrue(boot(x86("memmap=exactmap memmap=1G@0")).failure().get().startsWith("mem=/memmap=: Invalid user"
             + " supplied memory map (the edited e820 table has 1 entry"));
@@ -416,7 +416,7 @@ class BadInputTest {
         assertTrue(kernel(r).contains(".text .data and .bss are not marked as E820_TYPE_RAM!"));
         assertTrue(remarks(r).stream().anyMatch(l -> l.startsWith("the kernel image [mem 0x0000000001000000-"
             + "0x0000000004441fff] (loaded at 16 MiB, nokaslr) lies in [mem 0x0000000002000000-0x0000000002ffffff]"
-            + " reserved; Linux 6.1 marks that range usable again")), remarks(r).toString());
+            + " reserved; Linux marks that range usable again")), remarks(r).toString());
     }
 
     @Test

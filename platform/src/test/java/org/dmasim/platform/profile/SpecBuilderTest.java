@@ -28,6 +28,37 @@ class SpecBuilderTest {
     }
 
     @Test
+    void theKernelComesFromTheConfigurationElseTheProfileElseTheDefault() throws Exception {
+        assertEquals("6.1", SpecBuilder.build(Map.of()).kernel().toString());
+        PlatformSpec s = SpecBuilder.build(Map.of(PlatformConfig.KERNEL, "6.12"));
+        assertEquals("6.12", s.kernel().toString());
+        assertEquals("20", s.kconfig().values().get("CMA_AREAS"), "6.12's Kconfig defaults");
+        assertEquals("y", s.kconfig().values().get("DMA_BOUNCE_UNALIGNED_KMALLOC"));
+
+        Path profile = Files.writeString(tmp.resolve("new.profile"), "inherit = qemu-virt-arm64\nkernel = 6.12\n"
+            + "kconfig.CMA_SIZE_MBYTES = 32\n");
+        PlatformSpec p = SpecBuilder.build(Map.of(PlatformConfig.PROFILE, profile.toString()));
+        assertEquals("6.12", p.kernel().toString());
+        assertEquals("32", p.kconfig().values().get("CMA_SIZE_MBYTES"), "kconfig keys apply to the profile's kernel");
+        assertEquals("6.1", SpecBuilder.build(Map.of(PlatformConfig.PROFILE, profile.toString(), PlatformConfig.KERNEL,
+            "6.1")).kernel().toString(), "the configuration wins");
+    }
+
+    @Test
+    void anUnmodelledKernelOrAnOptionItLacksIsRefusedByName() {
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+            () -> SpecBuilder.build(Map.of(PlatformConfig.KERNEL, "6.6")));
+        assertEquals("kernel 6.6: not a kernel dmasim models (modelled: 6.1, 6.12)", e.getMessage());
+        e = assertThrows(InvalidInputException.class, () -> SpecBuilder.build(Map.of(PlatformConfig.KERNEL, "six")));
+        assertEquals("kernel 'six': expected a version MAJOR.MINOR such as 6.1 or 6.12", e.getMessage());
+        e = assertThrows(InvalidInputException.class, () -> SpecBuilder.build(Map.of(PlatformConfig.KERNEL, "6.12",
+            PlatformConfig.KCONFIG, new String[] {"DMA_PERNUMA_CMA=y"})));
+        assertTrue(e.getMessage().startsWith("kconfig DMA_PERNUMA_CMA: unknown option of Linux 6.12 (known: "),
+            e.getMessage());
+        assertTrue(e.getMessage().contains("DMA_NUMA_CMA"), e.getMessage());
+    }
+
+    @Test
     void archAloneSelectsThatArchitecturesDefaultProfile() {
         PlatformSpec s = SpecBuilder.build(Map.of(PlatformConfig.ARCH, "x86_64"));
         assertEquals("pc-x86_64", s.name());

@@ -42,7 +42,7 @@ public final class ShellFormatter {
         return stripTrailingNewline(view.text);
     }
 
-    /** One line: {@code name arch state [failure]}. */
+    /** One line: {@code name arch kernel state [failure]}. */
     public static String format(PlatformDTO p) {
         return table(List.of(p));
     }
@@ -53,9 +53,10 @@ public final class ShellFormatter {
      */
     public static String table(Collection<PlatformDTO> platforms) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"NAME", "ARCH", "STATE", "FAILURE"});
+        rows.add(new String[] {"NAME", "ARCH", "KERNEL", "STATE", "FAILURE"});
         for (PlatformDTO p : platforms) {
-            rows.add(new String[] {p.name, p.arch, p.state, p.failure == null ? "" : p.failure});
+            rows.add(new String[] {p.name, p.arch, p.kernel == null ? "?" : p.kernel, p.state,
+                p.failure == null ? "" : p.failure});
         }
         return columns(rows);
     }

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Locale;
 import org.dmasim.api.dma.DmaAttrs;
 import org.dmasim.api.mm.Gfp;
+import org.dmasim.api.mm.MmRules;
+import org.dmasim.api.platform.Platform;
 import org.dmasim.api.platform.Memparse;
 
 /** Parses what users type in scripts: hex or decimal numbers, sizes with K/M/G, GFP flag names. */
@@ -39,8 +41,11 @@ final class Args {
         }
     }
 
-    /** GFP flags by name joined with '|', ',' or '+' (GFP_KERNEL,__GFP_ZERO) or a number. */
-    static int gfp(String text) {
+    /**
+     * GFP flags by name joined with '|', ',' or '+' (GFP_KERNEL,__GFP_ZERO) or a number; the names
+     * are those of the platform's kernel ({@code GFP_ATOMIC} is 0xa20 on 6.1, 0x820 on 6.12).
+     */
+    static int gfp(MmRules rules, String text) {
         // Gogo reads an unquoted "|" as a pipe: "," and "+" join flags too (GFP_KERNEL,__GFP_ZERO).
         String t = text.strip();
         if (!t.isEmpty() && Character.isDigit(t.charAt(0))) {
@@ -48,12 +53,22 @@ final class Args {
         }
         int v = 0;
         for (String part : t.split("[|,+]")) {
-            v |= flag(part.strip());
+            v |= flag(rules, part.strip());
         }
         return v;
     }
 
-    /** Every GFP flag name {@link #gfp} accepts, for completion. */
+    /** The platform's GFP table. */
+    static MmRules gfpTable(Platform p) {
+        return PlatformSelector.facility(p, MmRules.class, "mm.buddy");
+    }
+
+    /** Every GFP flag name {@link #gfp} accepts on a platform of these rules, for completion. */
+    static List<String> gfpNames(MmRules rules) {
+        return rules.gfpNames();
+    }
+
+    /** The flag names every kernel has, for completion without a platform to ask. */
     static List<String> gfpNames() {
         List<String> out = new ArrayList<>();
         for (Field f : Gfp.class.getFields()) {
@@ -61,6 +76,7 @@ final class Args {
                 out.add(f.getName());
             }
         }
+        out.add("GFP_ATOMIC");
         return out;
     }
 
@@ -86,18 +102,12 @@ final class Args {
         }
     }
 
-    private static int flag(String name) {
-        String n = name.toUpperCase(Locale.ROOT);
-        for (Field f : Gfp.class.getFields()) {
-            if (Modifier.isStatic(f.getModifiers()) && f.getType() == int.class && f.getName().equals(n)) {
-                try {
-                    return f.getInt(null);
-                } catch (IllegalAccessException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
+    private static int flag(MmRules rules, String name) {
+        try {
+            return rules.gfp(name.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + " (expected: GFP_KERNEL, GFP_ATOMIC, GFP_NOWAIT,"
+                + " GFP_DMA, GFP_DMA32, GFP_HIGHUSER_MOVABLE, __GFP_ZERO, __GFP_NOWARN, ... joined by ',' or '+')");
         }
-        throw new IllegalArgumentException("gfp flag '" + name + "' (expected: GFP_KERNEL, GFP_ATOMIC, GFP_NOWAIT,"
-            + " GFP_DMA, GFP_DMA32, GFP_HIGHUSER_MOVABLE, __GFP_ZERO, __GFP_NOWARN, ... joined by ',' or '+')");
     }
 }

@@ -12,6 +12,7 @@ import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.dma.DmaApi;
 import org.dmasim.api.dmapool.DmaPool;
 import org.dmasim.api.dmapool.DmaPools;
+import org.dmasim.api.mm.MmRules;
 import org.dmasim.api.platform.Platform;
 import org.dmasim.shell.format.CommandHelp;
 import org.dmasim.shell.format.CommandSuggestions;
@@ -142,7 +143,8 @@ public class ConsoleCommands {
         return switch (parameter) {
             case "DEVICE" -> facility(platform, DmaApi.class).map(api -> api.devices().stream().map(DmaDevice::name)
                 .toList()).orElse(List.of());
-            case "GFP" -> joined(current, Args.gfpNames());
+            case "GFP" -> joined(current, facility(platform, MmRules.class).map(Args::gfpNames)
+                .orElseGet(Args::gfpNames));
             case "ATTRS" -> joined(current, Args.attrNames());
             case "POOL" -> facility(platform, DmaPools.class).map(p -> p.pools().stream()
                 .filter(x -> !x.destroyed()).map(DmaPool::name).distinct().toList()).orElse(List.of());

@@ -205,7 +205,7 @@ public class DmaCommands {
         DmaApi api = api(p);
         String dev = args.get(0);
         long n = Args.number("size", args.get(1));
-        int flags = Args.gfp(args.get(2));
+        int flags = Args.gfp(Args.gfpTable(p), args.get(2));
         return how.alloc(api, device(api, dev), n, flags).map(x -> AllocationDTO.of(p.name(), fn, args, x))
             .orElseThrow(() -> new IllegalStateException(String.format("%s(%s) returned NULL", fn,
                 String.join(", ", args))));

@@ -108,7 +108,7 @@ public class DmapoolCommands {
     private PoolBlockDTO alloc(String platform, String function, String pool, String gfp, boolean zero) {
         Platform p = platform(platform);
         DmaPool x = pool(p, pool);
-        int flags = Args.gfp(gfp);
+        int flags = Args.gfp(Args.gfpTable(p), gfp);
         DmaBlock b = (zero ? x.zalloc(flags) : x.alloc(flags)).orElseThrow(() ->
             new IllegalStateException(function + "(" + pool + ", " + gfp + ") returned NULL"));
         return PoolBlockDTO.of(p.name(), function, List.of(pool, gfp), pool, b.cpuAddr(), b.dmaHandle());

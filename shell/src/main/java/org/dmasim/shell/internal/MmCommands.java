@@ -8,6 +8,7 @@ import org.apache.felix.service.command.Parameter;
 import org.dmasim.api.cma.CmaAreas;
 import org.dmasim.api.mem.KernelVm;
 import org.dmasim.api.mm.Gfp;
+import org.dmasim.api.mm.MmRules;
 import org.dmasim.api.mm.MigrationStats;
 import org.dmasim.api.mm.Page;
 import org.dmasim.api.mm.PageAllocator;
@@ -63,9 +64,16 @@ public class MmCommands {
         return PlatformSelector.facility(p, PageAllocator.class, "mm.buddy");
     }
 
-    private PagesDTO alloc(String platform, String function, List<String> args, int gfp, int order) {
+    /** Parses the flags with the platform's GFP table, adds {@code extra}, allocates. */
+    private PagesDTO alloc(String platform, String function, List<String> args, String gfpText, int extra, int order) {
         Platform p = platform(platform);
         PageAllocator buddy = buddy(p);
+        MmRules rules = Args.gfpTable(p);
+        int gfp = Args.gfp(rules, gfpText) | extra;
+        if (function.equals("__get_free_pages") && (gfp & Gfp.__GFP_HIGHMEM) != 0) {
+            throw new IllegalArgumentException("__get_free_pages: gfp " + rules.formatGfp(gfp)
+                + " has __GFP_HIGHMEM (expected: lowmem flags; highmem pages have no kernel address)");
+        }
         long pfn = buddy.allocPages(gfp, order);
         if (pfn == PageAllocator.NO_PAGE) {
             throw new IllegalStateException(String.format("%s(%s) returned NULL on %s", function, String.join(", ", args),
@@ -79,34 +87,28 @@ public class MmCommands {
     public PagesDTO alloc_pages(
         @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
         @Descriptor(Args.GFP) String gfp, @Descriptor(ORDER) int order) {
-        return alloc(platform, "alloc_pages", List.of(gfp, Integer.toString(order)), Args.gfp(gfp), order);
+        return alloc(platform, "alloc_pages", List.of(gfp, Integer.toString(order)), gfp, 0, order);
     }
 
     @Descriptor("like alloc_pages, for lowmem (use the kva)")
     public PagesDTO __get_free_pages(
         @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
         @Descriptor(Args.GFP) String gfp, @Descriptor(ORDER) int order) {
-        int flags = Args.gfp(gfp);
-        if ((flags & Gfp.__GFP_HIGHMEM) != 0) {
-            throw new IllegalArgumentException("__get_free_pages: gfp " + Gfp.format(flags)
-                + " has __GFP_HIGHMEM (expected: lowmem flags; highmem pages have no kernel address)");
-        }
-        return alloc(platform, "__get_free_pages", List.of(gfp, Integer.toString(order)), flags, order);
+        return alloc(platform, "__get_free_pages", List.of(gfp, Integer.toString(order)), gfp, 0, order);
     }
 
     @Descriptor("one zeroed page")
     public PagesDTO get_zeroed_page(
         @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
         @Descriptor(Args.GFP) String gfp) {
-        return alloc(platform, "get_zeroed_page", List.of(gfp), Args.gfp(gfp) | Gfp.__GFP_ZERO, 0);
+        return alloc(platform, "get_zeroed_page", List.of(gfp), gfp, Gfp.__GFP_ZERO, 0);
     }
 
     @Descriptor("__get_free_pages from ZONE_DMA")
     public PagesDTO __get_dma_pages(
         @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
         @Descriptor(Args.GFP) String gfp, @Descriptor(ORDER) int order) {
-        return alloc(platform, "__get_dma_pages", List.of(gfp, Integer.toString(order)), Args.gfp(gfp) | Gfp.GFP_DMA,
-            order);
+        return alloc(platform, "__get_dma_pages", List.of(gfp, Integer.toString(order)), gfp, Gfp.GFP_DMA, order);
     }
 
     @Descriptor("give back a block alloc_pages returned")
@@ -163,7 +165,7 @@ public class MmCommands {
         Platform p = platform(platform);
         Kmalloc k = slab(p);
         long n = Args.number("size", size);
-        long addr = k.kmalloc(n, Args.gfp(gfp) | extra);
+        long addr = k.kmalloc(n, Args.gfp(Args.gfpTable(p), gfp) | extra);
         List<String> args = List.of(size, gfp);
         if (addr == 0) {
             throw new IllegalStateException(String.format("%s(%s) returned NULL on %s", function, String.join(", ",

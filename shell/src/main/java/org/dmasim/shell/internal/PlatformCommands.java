@@ -40,7 +40,7 @@ public class PlatformCommands {
         policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     volatile List<Platform> platforms;
 
-    @Descriptor("list the platforms: name, architecture, state and why one failed or waits")
+    @Descriptor("list the platforms: name, architecture, kernel, state and why one failed or waits")
     public List<PlatformDTO> platforms() {
         return sorted(platforms).stream().map(PlatformDTO::of).collect(Collectors.toList());
     }

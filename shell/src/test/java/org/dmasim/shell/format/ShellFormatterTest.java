@@ -45,14 +45,14 @@ class ShellFormatterTest {
         PlatformDTO a = PlatformDTO.of(new StubPlatform("arm", State.BOOTED, null));
         PlatformDTO b = PlatformDTO.of(new StubPlatform("x86-server", State.WAITING, "waiting for: swiotlb"));
         assertEquals(String.join("\n",
-            "NAME        ARCH  STATE    FAILURE",
-            "arm         ?     BOOTED",
-            "x86-server  ?     WAITING  waiting for: swiotlb"), ShellFormatter.table(List.of(a, b)));
+            "NAME        ARCH  KERNEL  STATE    FAILURE",
+            "arm         ?     ?       BOOTED",
+            "x86-server  ?     ?       WAITING  waiting for: swiotlb"), ShellFormatter.table(List.of(a, b)));
     }
 
     @Test
     void table_noPlatforms_headerOnly() {
-        assertEquals("NAME  ARCH  STATE  FAILURE", ShellFormatter.table(List.of()));
+        assertEquals("NAME  ARCH  KERNEL  STATE  FAILURE", ShellFormatter.table(List.of()));
     }
 
     @Test

@@ -2,13 +2,14 @@ package org.dmasim.dma.core.debug;
 
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import org.dmasim.api.dma.DmaDirection;
+import org.dmasim.api.platform.ByKernel;
+import org.dmasim.api.platform.KernelVersion;
 
 /**
  * What {@code kernel/dma/debug.c} prints differently per kernel version, in one place: one object
  * per version, picked by the platform's kernel ({@link #of}). The checks themselves are the same
- * code in the versions dmasim models.
+ * code in the versions dmasim models. Adding a kernel is adding its entry in {@link #BY_KERNEL}.
  *
  * <ul>
  * <li>{@code type2name}: 6.1 (and 6.6) spell the scatter-gather type {@code scather-gather};
@@ -18,8 +19,8 @@ import org.dmasim.api.dma.DmaDirection;
  * </ul>
  */
 public abstract class DebugRules {
-    private static final Map<String, DebugRules> BY_KERNEL = Map.of(
-        "6.1", new DebugRules("6.1") {
+    private static final ByKernel<DebugRules> BY_KERNEL = ByKernel.of("DMA-API debugging", Map.of(
+        "6.1", new DebugRules() {
             @Override
             public String typeName(EntryType type) {
                 return type == EntryType.SG ? "scather-gather" : defaultName(type);
@@ -30,7 +31,7 @@ public abstract class DebugRules {
                 return "";
             }
         },
-        "6.12", new DebugRules("6.12") {
+        "6.12", new DebugRules() {
             @Override
             public String typeName(EntryType type) {
                 return type == EntryType.SG ? "scatter-gather" : defaultName(type);
@@ -40,34 +41,24 @@ public abstract class DebugRules {
             String cacheline(long cln) {
                 return String.format(" cln=0x%016x", cln);
             }
-        });
+        }));
 
-    private final String kernel;
-
-    private DebugRules(String kernel) {
-        this.kernel = kernel;
+    private DebugRules() {
     }
 
     /**
-     * The rules of a kernel version as written ({@code "6.1"}).
+     * The rules of a kernel version.
      *
-     * @throws IllegalArgumentException for a kernel dmasim does not model, naming the ones it does
+     * @throws org.dmasim.api.platform.InvalidInputException for a kernel dmasim does not model,
+     *     naming the ones it does
      */
-    public static DebugRules of(String kernel) {
-        DebugRules r = BY_KERNEL.get(kernel);
-        if (r == null) {
-            throw new IllegalArgumentException("kernel " + kernel + ": DMA-API debugging models "
-                + String.join(", ", new TreeSet<>(BY_KERNEL.keySet())) + " only");
-        }
-        return r;
+    public static DebugRules of(KernelVersion kernel) {
+        return BY_KERNEL.get(kernel);
     }
 
-    static Set<String> kernels() {
-        return BY_KERNEL.keySet();
-    }
-
-    String kernel() {
-        return kernel;
+    /** The kernels with rules ({@link org.dmasim.api.boot.BootParticipant#kernels()}). */
+    public static Set<KernelVersion> kernels() {
+        return BY_KERNEL.kernels();
     }
 
     /** {@code type2name[type]}. */

@@ -134,11 +134,12 @@ public final class DmaDebug implements DmaApiDebug {
      * and switches debugging on.
      *
      * @param kernelAreas what the checks ask about addresses, and where task stacks come from
+     * @param gfpAtomic the kernel's {@code GFP_ATOMIC}, what the pool grows with
      */
-    public void init(KernelAreas kernelAreas, PageAllocator buddy) {
+    public void init(KernelAreas kernelAreas, PageAllocator buddy, int gfpAtomic) {
         synchronized (lock) {
             this.areas = kernelAreas;
-            this.pool = new EntryPool(buddy);
+            this.pool = new EntryPool(buddy, gfpAtomic);
             pool.setPrealloc(nrPrealloc);
         }
         if (globalDisable) {

@@ -27,6 +27,8 @@ final class EntryPool {
     static final int DYNAMIC_ENTRIES = (int) (Page.PAGE_SIZE / 128);
 
     private final PageAllocator buddy;
+    /** This kernel's {@code GFP_ATOMIC} (6.1 has __GFP_ATOMIC in it, 6.12 not). */
+    private final int gfpAtomic;
     /** The pages taken, in order (kept to account for them; the kernel never frees them). */
     private final List<Long> pages = new ArrayList<>();
     /** {@code nr_prealloc_entries}: a u32. */
@@ -35,8 +37,9 @@ final class EntryPool {
     private int minFree;
     private int nrTotal;
 
-    EntryPool(PageAllocator buddy) {
+    EntryPool(PageAllocator buddy, int gfpAtomic) {
         this.buddy = buddy;
+        this.gfpAtomic = gfpAtomic;
     }
 
     void setPrealloc(int entries) {
@@ -84,7 +87,7 @@ final class EntryPool {
      */
     boolean take(java.util.function.Consumer<String> grown) {
         if (numFree == 0) {
-            if (!createEntries(Gfp.GFP_ATOMIC)) {
+            if (!createEntries(gfpAtomic)) {
                 return false;
             }
             long total = Integer.toUnsignedLong(nrTotal);

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.OptionalLong;
 import org.dmasim.api.dma.DmaDirection;
+import org.dmasim.api.platform.InvalidInputException;
+import org.dmasim.api.platform.KernelVersion;
 import org.junit.jupiter.api.Test;
 
 /** The small parts of DMA-API debugging: cacheline counting, the driver filter, the parsers, the per-kernel texts. */
@@ -71,10 +73,10 @@ class DebugPartsTest {
         DebugEntry e = new DebugEntry(dev, EntryType.SG, 0x42400000L, 0x200, DmaDirection.FROM_DEVICE, 2, 2, 0x42400,
             0x80, MapErr.NOT_APPLICABLE, "x", "y");
         assertEquals("platform d scather-gather idx 4608 P=42400080 N=42400 D=42400000 L=200 DMA_FROM_DEVICE dma map"
-            + " error check not applicable", DebugRules.of("6.1").dumpLine(e, 4608));
+            + " error check not applicable", DebugRules.of(KernelVersion.parse("6.1")).dumpLine(e, 4608));
         assertEquals("platform d scatter-gather idx 4608 P=42400080 N=42400 D=42400000 L=200 cln=0x0000000001090002"
-            + " DMA_FROM_DEVICE dma map error check not applicable", DebugRules.of("6.12").dumpLine(e, 4608));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> DebugRules.of("5.10")).getMessage()
-            .contains("models 6.1, 6.12 only"));
+            + " DMA_FROM_DEVICE dma map error check not applicable", DebugRules.of(KernelVersion.parse("6.12")).dumpLine(e, 4608));
+        assertTrue(assertThrows(InvalidInputException.class, () -> DebugRules.of(KernelVersion.parse("5.10"))).getMessage()
+            .contains("DMA-API debugging models 6.1, 6.12 only"));
     }
 }
