@@ -821,14 +821,13 @@ final class DmaMapping implements DmaApi, Revoker {
         }
         List<AllocationTracker.Coherent> buffers = tracker.revoke(instance);
         for (Device d : all) {
-            List<String[]> leaked = new ArrayList<>();
+            List<Leaked> leaked = new ArrayList<>();
             for (Mapping m : d.mappings()) {
                 if (m.holds(instance)) {
                     m.ops.revoke(m);
                     d.revoke(m, instance.id());
                     forgetDebugEntries(m);
-                    leaked.add(new String[] {hex(m.dmaHandle), Long.toString(m.size), m.dir.kernelName(),
-                        typeName(StreamingApi.entryType(m.kind))});
+                    leaked.add(new Leaked(m.dmaHandle, m.size, m.dir, typeName(StreamingApi.entryType(m.kind))));
                     report.accept("dmasim: " + m + " revoked: " + instance.id() + " was forced out");
                 }
             }
@@ -842,19 +841,19 @@ final class DmaMapping implements DmaApi, Revoker {
                     debug.forget(d, coherent ? EntryType.COHERENT : EntryType.SINGLE, b.dmaHandle(), b.size(),
                         DmaDirection.BIDIRECTIONAL, 0);
                 }
-                leaked.add(new String[] {hex(b.dmaHandle()), Long.toString(b.size()),
-                    DmaDirection.BIDIRECTIONAL.kernelName(), bufferType(b)});
+                leaked.add(new Leaked(b.dmaHandle(), b.size(), DmaDirection.BIDIRECTIONAL, bufferType(b)));
                 report.accept(String.format("dmasim: %s %s buffer dma 0x%x (%d bytes, %s) revoked: %s was forced out",
                     d.name(), bufferType(b), b.dmaHandle(), b.size(), b.source().label(), instance.id()));
             }
             if (!leaked.isEmpty()) {
-                String[] one = leaked.get(leaked.size() - 1);
-                report.accept("DMA-API: " + d.driverString() + " " + d.name() + ": device driver has pending DMA"
-                    + " allocations while released from device [count=" + leaked.size() + "]");
-                report.accept("One of leaked entries details: [device address=" + one[0] + "] [size=" + one[1]
-                    + " bytes] [mapped with " + one[2] + "] [mapped as " + one[3] + "]");
+                Leaked one = leaked.get(leaked.size() - 1);
+                DmaDebug.leakReport(d, leaked.size(), one.dma(), one.size(), one.dir(), one.type()).forEach(report);
             }
         }
+    }
+
+    /** One revoked mapping or buffer, as the leak report describes it. */
+    private record Leaked(long dma, long size, DmaDirection dir, String type) {
     }
 
     /** A revoked mapping is gone without an unmap: its DMA-API debug entries go with it. */
@@ -870,10 +869,6 @@ final class DmaMapping implements DmaApi, Revoker {
         for (int i = 0; i < m.sgMappedEnts(); i++) {
             debug.forget(m.dev, type, m.sg().dmaAddress(i), m.sg().dmaLength(i), m.dir, m.sgCallEnts());
         }
-    }
-
-    private static String hex(long v) {
-        return String.format("0x%016x", v);
     }
 
     // ---- drivers and DMA-API debugging ----

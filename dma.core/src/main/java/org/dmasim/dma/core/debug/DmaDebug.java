@@ -197,11 +197,7 @@ public final class DmaDebug implements DmaApiDebug {
 
     /** The WARN's message (one kernel line per line of the format) and {@code dump_entry_trace}. */
     private List<String> warn(DebugDevice dev, DebugEntry entry, String message) {
-        List<String> out = new ArrayList<>();
-        String[] lines = message.split("\n");
-        for (int i = 0; i < lines.length; i++) {
-            out.add(i == 0 ? PR_FMT + dev.driverString() + " " + dev.name() + ": " + lines[i] : lines[i]);
-        }
+        List<String> out = new ArrayList<>(messageLines(dev, message));
         if (entry != null) {
             out.add(PR_FMT + "Mapped at:");
         }
@@ -211,6 +207,39 @@ public final class DmaDebug implements DmaApiDebug {
                 + " of the mapping's stack here)");
         }
         return out;
+    }
+
+    /** {@code err_printk}'s WARN text: {@code DMA-API: <driver or bus> <device>: } before the first line. */
+    private static List<String> messageLines(DebugDevice dev, String message) {
+        String[] lines = message.split("\n");
+        List<String> out = new ArrayList<>(lines.length);
+        for (int i = 0; i < lines.length; i++) {
+            out.add(i == 0 ? PR_FMT + dev.driverString() + " " + dev.name() + ": " + lines[i] : lines[i]);
+        }
+        return out;
+    }
+
+    /**
+     * {@code dma_debug_device_change}'s report of a device released with live entries, worded as
+     * the kernel words it: {@code count} entries, the details of {@code last} (the last one found).
+     */
+    private static String pendingAllocations(int count, long dma, long size, String dir, String type) {
+        return String.format("device driver has pending DMA allocations while released from device [count=%d]\n"
+            + "One of leaked entries details: [device address=0x%016x] [size=%s bytes] [mapped with %s] [mapped as %s]",
+            count, dma, u(size), dir, type);
+    }
+
+    /**
+     * The lines {@code dma_debug_device_change} prints for a device released with {@code count}
+     * live mappings and buffers, the last of them described: what a backend forced out with live
+     * mappings reports for each device, as DMA-API debugging would (not counted, not limited:
+     * no kernel path reaches it).
+     *
+     * @param type the entry type's name as {@link DebugRules#typeName} gives it
+     */
+    public static List<String> leakReport(DebugDevice dev, int count, long dma, long size, DmaDirection dir,
+        String type) {
+        return messageLines(dev, pendingAllocations(count, dma, size, dir(dir), type));
     }
 
     /** {@code %p} as with {@code no_hash_pointers}: 16 hex digits, no 0x. */
@@ -645,9 +674,7 @@ public final class DmaDebug implements DmaApiDebug {
             return List.of();
         }
         DebugEntry e = last[0];
-        return errPrintk(dev, e, String.format("device driver has pending DMA allocations while released from device"
-            + " [count=%d]\nOne of leaked entries details: [device address=0x%016x] [size=%s bytes] [mapped with %s]"
-            + " [mapped as %s]", count[0], e.devAddr, u(e.size), dir(e.dir), type(e.type)));
+        return errPrintk(dev, e, pendingAllocations(count[0], e.devAddr, e.size, dir(e.dir), type(e.type)));
     }
 
     /**
