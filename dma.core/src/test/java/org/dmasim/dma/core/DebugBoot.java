@@ -57,6 +57,14 @@ final class DebugBoot {
         return of("qemu-virt-arm64-testdevs", null);
     }
 
+    /** qemu-virt-arm64 with the test devices, running {@code kernel} (6.1 or 6.12). */
+    static DebugBoot arm64(String kernel) {
+        Map<String, Object> overrides = new HashMap<>();
+        overrides.put("kconfig", new String[] {"DMA_API_DEBUG=y"});
+        overrides.put("kernel", kernel);
+        return new DebugBoot(Platforms.bootProfile("qemu-virt-arm64-testdevs", overrides, new DmaCoreBoot()));
+    }
+
     DmaDevice dev(String name) {
         return dma.device(name).orElseThrow();
     }
