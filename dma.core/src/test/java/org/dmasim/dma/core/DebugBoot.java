@@ -1,5 +1,6 @@
 package org.dmasim.dma.core;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -97,8 +98,12 @@ final class DebugBoot {
         int before = boot.log().lines().size();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
         List<String> out = since(before);
-        assertTrue(out.contains("dmasim: " + e.getMessage()), "the refusal is a dmasim remark: " + out);
-        assertTrue(e.getMessage().contains(": refused, nothing changed"), e.getMessage());
+        List<String> message = e.getMessage().lines().toList();
+        String remark = message.get(message.size() - 1);
+        assertTrue(out.contains("dmasim: " + remark), "the refusal is a dmasim remark: " + out);
+        assertTrue(remark.contains(": refused, nothing changed"), e.getMessage());
+        assertEquals(out.stream().filter(l -> !l.startsWith("dmasim: ")).toList(), message.subList(0,
+            message.size() - 1), "the refusal starts with what DMA-API debugging printed for the call");
         return out;
     }
 

@@ -77,6 +77,12 @@ public final class DmaDebug implements DmaApiDebug {
     /** Guards the report counters, so that an error's lines stay together. */
     private final Object reportLock = new Object();
 
+    /**
+     * What the current unmap or free hook of each thread printed, kept for {@link Misuse} to put in
+     * front of a refusal (a shell shows the refusal, not the kernel log); null while no such hook runs.
+     */
+    private final ThreadLocal<List<String>> unmapReport = new ThreadLocal<>();
+
     private volatile boolean globalDisable;
     private volatile boolean initialized;
     /** u32s, under {@link #reportLock}. */
@@ -190,6 +196,10 @@ public final class DmaDebug implements DmaApiDebug {
             }
             if (showAllErrors == 0 && showNumErrors != 0) {
                 showNumErrors--;
+            }
+            List<String> collecting = unmapReport.get();
+            if (collecting != null) {
+                collecting.addAll(printed);
             }
             return printed;
         }
@@ -472,6 +482,10 @@ public final class DmaDebug implements DmaApiDebug {
      *     then kept, as the mapping is)
      */
     public void unmapPage(DebugDevice dev, long dma, long size, DmaDirection dir, boolean executed) {
+        collectingReport(executed, () -> unmapPageChecks(dev, dma, size, dir, executed));
+    }
+
+    private void unmapPageChecks(DebugDevice dev, long dma, long size, DmaDirection dir, boolean executed) {
         if (!off()) {
             checkUnmap(DebugEntry.ref(dev, EntryType.SINGLE, dma, size, dir, 0, 0, 0), executed);
         }
@@ -479,6 +493,10 @@ public final class DmaDebug implements DmaApiDebug {
 
     /** {@code debug_dma_unmap_resource}. */
     public void unmapResource(DebugDevice dev, long dma, long size, DmaDirection dir, boolean executed) {
+        collectingReport(executed, () -> unmapResourceChecks(dev, dma, size, dir, executed));
+    }
+
+    private void unmapResourceChecks(DebugDevice dev, long dma, long size, DmaDirection dir, boolean executed) {
         if (!off()) {
             checkUnmap(DebugEntry.ref(dev, EntryType.RESOURCE, dma, size, dir, 0, 0, 0), executed);
         }
@@ -490,6 +508,10 @@ public final class DmaDebug implements DmaApiDebug {
      * found).
      */
     public void unmapSg(DebugDevice dev, SgTable sg, int nelems, DmaDirection dir, boolean executed) {
+        collectingReport(executed, () -> unmapSgChecks(dev, sg, nelems, dir, executed));
+    }
+
+    private void unmapSgChecks(DebugDevice dev, SgTable sg, int nelems, DmaDirection dir, boolean executed) {
         if (off()) {
             return;
         }
@@ -524,11 +546,40 @@ public final class DmaDebug implements DmaApiDebug {
      * (the kernel cannot find a page otherwise).
      */
     public void freeCoherent(DebugDevice dev, long size, long cpuAddr, long dma, boolean executed) {
+        collectingReport(executed, () -> freeCoherentChecks(dev, size, cpuAddr, dma, executed));
+    }
+
+    private void freeCoherentChecks(DebugDevice dev, long size, long cpuAddr, long dma, boolean executed) {
         if (off() || (!areas.isVmalloc(cpuAddr) && !areas.virtAddrValid(cpuAddr))) {
             return;
         }
         checkUnmap(DebugEntry.ref(dev, EntryType.COHERENT, dma, size, DmaDirection.BIDIRECTIONAL, 0,
             areas.pfnOfCpu(cpuAddr), cpuAddr & (Page.PAGE_SIZE - 1)), executed);
+    }
+
+    /**
+     * Runs an unmap or free hook's checks collecting what they print, kept for a refusal of the
+     * call ({@link #takeUnmapReport}) and dropped when the call goes through.
+     */
+    private void collectingReport(boolean executed, Runnable checks) {
+        unmapReport.set(new ArrayList<>());
+        try {
+            checks.run();
+        } finally {
+            if (executed) {
+                unmapReport.remove();
+            }
+        }
+    }
+
+    /**
+     * The lines the calling thread's last unmap or free hook printed (none when nothing was
+     * printed, or no such hook ran since the last call); they are handed out once.
+     */
+    public List<String> takeUnmapReport() {
+        List<String> lines = unmapReport.get();
+        unmapReport.remove();
+        return lines == null ? List.of() : lines;
     }
 
     /** {@code check_unmap}. */

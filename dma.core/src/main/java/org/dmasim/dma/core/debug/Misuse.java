@@ -1,5 +1,6 @@
 package org.dmasim.dma.core.debug;
 
+import java.util.List;
 import org.dmasim.api.platform.BootLog;
 
 /**
@@ -25,12 +26,23 @@ public final class Misuse {
     }
 
     private IllegalArgumentException refuse(DebugDevice dev, String call, String problem, String linuxWould) {
+        return refuse(dev, call, problem, linuxWould, true);
+    }
+
+    /**
+     * The refusal, logged as a remark; the exception's message starts with what DMA-API debugging
+     * printed for the call ({@code afterDebugHook}: the call went through an unmap or free hook
+     * first), so that whoever sees only the exception (a shell) sees the kernel's report too.
+     */
+    private IllegalArgumentException refuse(DebugDevice dev, String call, String problem, String linuxWould,
+        boolean afterDebugHook) {
         boolean checked = debug != null && debug.active();
         String text = dev.driverString() + " " + dev.name() + ": " + call + ": " + problem + ": refused, nothing changed"
             + (checked ? " (Linux would go on to " : " (without DMA-API debugging Linux does not notice; it would ")
             + linuxWould + ")";
         log.dmasim(text);
-        return new IllegalArgumentException(text);
+        List<String> reported = debug != null && afterDebugHook ? debug.takeUnmapReport() : List.of();
+        return new IllegalArgumentException(reported.isEmpty() ? text : String.join("\n", reported) + "\n" + text);
     }
 
     /** {@code call} renders as C reads it: {@code dma_unmap_page(0x42400000, 256, DMA_TO_DEVICE)}. */
@@ -104,6 +116,6 @@ public final class Misuse {
     public IllegalArgumentException poolPagesNotAllocated(DebugDevice dev, String call, String pool, int first,
         int last) {
         return refuse(dev, call, "pages " + first + "-" + last + " of " + pool + " are not allocated",
-            "clear their bits in the pool's bitmap all the same, in bitmap_release_region");
+            "clear their bits in the pool's bitmap all the same, in bitmap_release_region", false);
     }
 }
