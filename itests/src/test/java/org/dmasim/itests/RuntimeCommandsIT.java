@@ -55,8 +55,10 @@ public class RuntimeCommandsIT extends DmasimTestSupport {
                 run(s, "dma:dma_free_coherent dma-test-nc 4K ($b cpu) ($b dma)");
                 fail("a free with the wrong size must be refused");
             } catch (IllegalArgumentException e) {
-                assertTrue(e.getMessage(), e.getMessage().startsWith(
-                    "DMA-API: platform dma-test-nc: device driver frees DMA memory with different size"));
+                // Debian's kernel has no DMA-API debugging: Linux would notice nothing, dmasim refuses.
+                assertTrue(e.getMessage(), e.getMessage().startsWith("platform dma-test-nc: dma_free_coherent(0x1000, ")
+                    && e.getMessage().endsWith(": 0xfc180000 was mapped with 20480 bytes, not 4096: refused, nothing"
+                        + " changed (without DMA-API debugging Linux does not notice; it would unmap 4096 bytes)"));
             }
             assertTrue(run(s, "dma:dma_free_coherent $b").matches(
                 "dma_free_coherent\\(dma-test-nc, 0x5000, 0xffff[0-9a-f]{12}, 0xfc180000\\)"));
@@ -137,8 +139,10 @@ public class RuntimeCommandsIT extends DmasimTestSupport {
                 "\n" + dev + "  dma_map_single  0xb4000000  0x100  DMA_BIDIRECTIONAL  0x400000000  swiotlb slot 0"));
             assertEquals("dma_unmap_single(" + dev + ", 0xb4000000, 0x100, DMA_BIDIRECTIONAL)",
                 run(s, "dma:dma_unmap_single $m"));
-            assertEquals("DMA-API: platform " + dev + ": device driver tries to free DMA memory it has not allocated"
-                + " [device address=0x00000000b4000000] [size=256 bytes]", error(s, "dma:dma_unmap_single $m"));
+            // Without DMA-API debugging the kernel would not notice; dmasim refuses and says what Linux would do.
+            assertTrue(error(s, "dma:dma_unmap_single $m").startsWith("platform " + dev + ": dma_unmap_single_attrs("
+                + "0xb4000000, 0x100, DMA_BIDIRECTIONAL): nothing of this device is mapped at 0xb4000000 (never mapped,"
+                + " or unmapped already): refused, nothing changed"));
             assertTrue(error(s, "dma:dma_map_single -p split " + dev + " ($k addr) 16 DMA_NONE").contains(
                 "kernel BUG at kernel/dma/mapping.c (BUG_ON(!valid_dma_direction(dir))); nothing was mapped"));
             assertTrue(error(s, "dma:dma_map_single -p split " + dev + " ($k addr) 0 DMA_TO_DEVICE").contains(
@@ -154,8 +158,8 @@ public class RuntimeCommandsIT extends DmasimTestSupport {
             assertTrue(run(s, "dma:dma_sync_sg_for_device $sg").startsWith("dma_sync_sg_for_device(" + dev + ", sg 0x"));
             assertTrue(run(s, "dma:dma_unmap_sg $sg").matches("dma_unmap_sg\\(" + Pattern.quote(dev)
                 + ", sg 0x[0-9a-f]+, 2, DMA_TO_DEVICE\\)"));
-            assertTrue(error(s, "dma:dma_unmap_sg $sg").startsWith("DMA-API: platform " + dev
-                + ": device driver tries to free DMA memory it has not allocated"));
+            assertTrue(error(s, "dma:dma_unmap_sg $sg").startsWith("platform " + dev + ": dma_unmap_sg_attrs(sg, 2,"
+                + " DMA_TO_DEVICE): nothing of this device is mapped at"));
             assertEquals("/sys/kernel/debug/swiotlb/io_tlb_nslabs: 32768\n/sys/kernel/debug/swiotlb/io_tlb_used: 0",
                 run(s, "swiotlb:swiotlb_debugfs -p split"));
             assertEquals("usage: dma:dma_map_single DEVICE ADDR SIZE DIR [ATTRS] [-p PLATFORM]",

@@ -5,8 +5,11 @@ import java.util.Optional;
 import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.device.DmaRange;
 
-/** A coherent platform device; bus addresses are phys minus {@code dmaOffset} (a dma-ranges offset). */
-public final class FakeDevice implements DmaDevice {
+/**
+ * A coherent platform device; bus addresses are phys minus {@code dmaOffset} (a dma-ranges offset).
+ * Open for tests that need a device with more (dma.core's DMA-API debugging tests add a driver).
+ */
+public class FakeDevice implements DmaDevice {
     private final String name;
     final long dmaOffset;
     volatile long mask = 0xffff_ffffL;

@@ -354,4 +354,24 @@ public final class FakeDma implements DmaApi {
     public org.dmasim.api.addr.PhysAddr deviceAccess(DmaDevice dev, org.dmasim.api.addr.DmaAddr dmaHandle, long size) {
         return new org.dmasim.api.addr.PhysAddr(dmaHandle.value() + offset(dev));
     }
+
+    @Override
+    public void bindDriver(DmaDevice dev, String driver) {
+        throw new UnsupportedOperationException("not modelled by the fake DMA API");
+    }
+
+    @Override
+    public List<String> unbindDriver(DmaDevice dev) {
+        throw new UnsupportedOperationException("not modelled by the fake DMA API");
+    }
+
+    @Override
+    public Optional<String> driver(DmaDevice dev) {
+        return Optional.empty();
+    }
+
+    @Override
+    public org.dmasim.api.addr.CpuAddr taskStack() {
+        throw new UnsupportedOperationException("not modelled by the fake DMA API");
+    }
 }

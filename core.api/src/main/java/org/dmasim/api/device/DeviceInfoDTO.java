@@ -19,6 +19,8 @@ public class DeviceInfoDTO {
     public String name;
     /** The bus as {@code dev_driver_string()} shows it without a driver: platform, amba or pci. */
     public String bus;
+    /** The bound driver's name ({@code dev->driver->name}), or null when no driver is bound. @since 1.3 */
+    public String driver;
     /** {@code dev->of_node}'s path, or null for a device created without a device-tree node. */
     public String ofNode;
     /** PCI: the host bridge node {@code pci_dma_configure} took the DMA set-up from, or null. */

@@ -28,9 +28,16 @@ import org.osgi.annotation.versioning.ProviderType;
  * <p>The streaming calls check their arguments as {@code kernel/dma/mapping.c} does: an invalid
  * direction ({@link DmaDirection#NONE}) is a kernel BUG, refused here with
  * {@link IllegalArgumentException} and no change; a device without a DMA mask gets the kernel's
- * warning and {@code DMA_MAPPING_ERROR} (0 segments for a list). Unmapping or syncing what is not
- * mapped (or mapped as something else, or unmapping twice) is refused with the DMA-API debug
- * message, as frees are.
+ * warning and {@code DMA_MAPPING_ERROR} (0 segments for a list).
+ *
+ * <p>Misuse. With DMA-API debugging ({@link #dmaDebug()}, Kconfig {@code DMA_API_DEBUG=y}) every
+ * call is checked as {@code kernel/dma/debug.c} checks it and its errors are reported in the
+ * kernel's words. Whether or not it runs, an unmap or free that does not match what was mapped or
+ * allocated (an address that is not mapped, unmapping twice, another size, another API family,
+ * another list length, another CPU address) is refused with {@link IllegalArgumentException} and
+ * changes nothing, with a {@code dmasim:} remark saying what Linux would have done instead; what
+ * Linux executes all the same (another direction, a map error never checked, a sync outside a
+ * mapping) dmasim executes as Linux does.
  */
 @ProviderType
 public interface DmaApi {
@@ -296,4 +303,54 @@ public interface DmaApi {
 
     /** CPU access to what the API returned. */
     KernelVm kernelVm();
+
+    // ---- drivers and DMA-API debugging ----
+
+    /**
+     * DMA-API debugging ({@code kernel/dma/debug.c}) of this platform: present when its kernel is
+     * built with {@code DMA_API_DEBUG=y}, even when {@code dma_debug=off} disabled it.
+     *
+     * @since 1.3
+     */
+    default Optional<DmaApiDebug> dmaDebug() {
+        return Optional.empty();
+    }
+
+    /**
+     * Binds a driver to the device ({@code really_probe}: {@code dev->driver = drv}). From now on
+     * the kernel's messages about the device name the driver where they named the bus
+     * ({@code dev_driver_string}): {@code DMA-API: e1000e 0000:00:02.0: ...}.
+     *
+     * @throws IllegalArgumentException when a driver is bound already, or the name is blank or has
+     *     white space
+     * @since 1.3
+     */
+    void bindDriver(DmaDevice dev, String driver);
+
+    /**
+     * Unbinds the device's driver ({@code device_release_driver}): {@code dev->driver} becomes
+     * NULL, then the bus's {@code BUS_NOTIFY_UNBOUND_DRIVER} notifiers run. DMA-API debugging
+     * listens on the PCI bus (6.1's only {@code dma_debug_add_bus} caller) and reports a device
+     * that still holds mappings or coherent buffers ({@code has pending DMA allocations while
+     * released from device}). What the device holds stays mapped, as the kernel leaks it.
+     *
+     * @return the lines the kernel printed, and dmasim's remark about what was left behind
+     * @throws IllegalArgumentException when no driver is bound
+     * @since 1.3
+     */
+    List<String> unbindDriver(DmaDevice dev);
+
+    /** The driver bound to the device ({@code dev->driver->name}), if any. @since 1.3 */
+    Optional<String> driver(DmaDevice dev);
+
+    /**
+     * {@code current->stack}: the kernel stack of the task the calling thread stands for,
+     * {@code THREAD_SIZE} (16 KiB) from the page allocator on the thread's first call. With
+     * {@code VMAP_STACK=y} (Debian's arm64 and amd64 kernels) it is a vmalloc mapping, so
+     * {@link #mapSingle} rejects it as vmalloc memory and only {@code dma_map_page} of its page
+     * reaches DMA-API debug's stack check; with {@code VMAP_STACK=n} it lies in the linear map.
+     *
+     * @since 1.3
+     */
+    CpuAddr taskStack();
 }

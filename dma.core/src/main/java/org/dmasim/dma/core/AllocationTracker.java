@@ -9,11 +9,11 @@ import org.dmasim.api.dma.CoherentBuffer;
 import org.dmasim.api.dma.DmaOps;
 
 /**
- * The live coherent allocations of one platform, keyed like DMA-API debug's hash (device, bus
- * address), each with the ops that made it and what they need back at free time, and the checks
- * {@code debug_dma_free_coherent} / {@code debug_dma_unmap_page} run on a free. dmasim runs them
- * on every free, debug or not: a free that fails a check is refused (with the kernel's DMA-API
- * message) instead of corrupting an allocator as the real kernel would.
+ * The live coherent allocations of one platform, keyed by (device, bus address), each with the
+ * ops that made it and what they need back at free time. A free is judged against its record
+ * ({@link #judge}) whether or not DMA-API debugging runs: one that does not match is refused
+ * ({@link org.dmasim.dma.core.debug.Misuse}) instead of corrupting an allocator as the real
+ * kernel would.
  */
 final class AllocationTracker {
     /** One live buffer: the ops that made it (its free goes there) and their allocation record. */
@@ -28,9 +28,25 @@ final class AllocationTracker {
         }
     }
 
-    /** debug.c's type names: coherent buffers vs dma_alloc_pages' "single" mappings. */
-    static String debugType(CoherentBuffer b) {
-        return b.kind().equals("coherent") ? "coherent" : "single";
+    /** Whether a coherent buffer or {@code dma_alloc_pages}' pages: the API family a free must match. */
+    static boolean isCoherent(CoherentBuffer b) {
+        return b.kind().equals("coherent");
+    }
+
+    /** What a free finds against the records. */
+    enum Verdict {
+        /** The record matches: the free goes ahead. */
+        MATCHES,
+        /** DMA_MAPPING_ERROR. */
+        INVALID_ADDRESS,
+        /** No record at (device, bus address). */
+        NOT_ALLOCATED,
+        /** The buffer was revoked when its backend was forced out. */
+        REVOKED,
+        /** A coherent buffer freed as pages or the other way round. */
+        WRONG_FUNCTION,
+        WRONG_SIZE,
+        WRONG_CPU_ADDRESS
     }
 
     private record Key(String device, long dma) {
@@ -45,50 +61,33 @@ final class AllocationTracker {
     }
 
     /**
-     * Finds what a free refers to, or explains why it refers to nothing valid.
+     * Judges a free against the records.
      *
-     * @param type "coherent" or "single": the API family of the free
-     * @throws IllegalArgumentException with the DMA-API debug message
+     * @param coherent whether the free is {@code dma_free_coherent}'s (else {@code dma_free_pages}')
      */
-    synchronized Coherent check(Device dev, long size, long cpuAddr, long dma, String type,
-        java.util.function.LongUnaryOperator cpuToPhys) {
-        String prefix = "DMA-API: " + dev.driverString() + " " + dev.name() + ": ";
+    synchronized Verdict judge(Device dev, long size, long cpuAddr, long dma, boolean coherent) {
         if (dma == DmaAddress.DMA_MAPPING_ERROR) {
-            throw new IllegalArgumentException(prefix + String.format(
-                "device driver tries to free an invalid DMA memory address"));
+            return Verdict.INVALID_ADDRESS;
         }
         Coherent c = live.get(new Key(dev.name(), dma));
         if (c == null) {
-            String gone = revoked.get(new Key(dev.name(), dma));
-            if (gone != null) {
-                throw new IllegalArgumentException("dmasim: " + dev.driverString() + " " + dev.name() + String.format(
-                    ": the buffer at device address 0x%016x was revoked when %s was forced out; nothing is freed",
-                    dma, gone));
-            }
-            throw new IllegalArgumentException(prefix + String.format(
-                "device driver tries to free DMA memory it has not allocated [device address=0x%016x] [size=%d bytes]",
-                dma, size));
+            return revoked.containsKey(new Key(dev.name(), dma)) ? Verdict.REVOKED : Verdict.NOT_ALLOCATED;
         }
         CoherentBuffer b = c.buffer();
+        if (isCoherent(b) != coherent) {
+            return Verdict.WRONG_FUNCTION;
+        }
         if (b.size() != size) {
-            throw new IllegalArgumentException(prefix + String.format(
-                "device driver frees DMA memory with different size [device address=0x%016x] [map size=%d bytes]"
-                    + " [unmap size=%d bytes]", dma, b.size(), size));
+            return Verdict.WRONG_SIZE;
         }
-        if (!debugType(b).equals(type)) {
-            throw new IllegalArgumentException(prefix + String.format(
-                "device driver frees DMA memory with wrong function [device address=0x%016x] [size=%d bytes]"
-                    + " [mapped as %s] [unmapped as %s]", dma, size, debugType(b), type));
-        }
-        if (b.cpuAddr() != cpuAddr) {
-            // debug.c compares (and prints) the physical addresses behind the two CPU addresses;
-            // dmasim also refuses a different alias of the same memory, which would leak the vmap.
-            throw new IllegalArgumentException(prefix + String.format(
-                "device driver frees DMA memory with different CPU address [device address=0x%016x] [size=%d bytes]"
-                    + " [cpu alloc address=0x%016x] [cpu free address=0x%016x]", dma, size,
-                cpuToPhys.applyAsLong(b.cpuAddr()), cpuToPhys.applyAsLong(cpuAddr)));
-        }
-        return c;
+        // DMA-API debugging compares the pages behind the two CPU addresses; dmasim also refuses
+        // another alias of the same memory, whose free would leave the vmap area behind.
+        return b.cpuAddr() != cpuAddr ? Verdict.WRONG_CPU_ADDRESS : Verdict.MATCHES;
+    }
+
+    /** The id of the forced-out instance that revoked the buffer at (device, bus address), or null. */
+    synchronized String revokedBy(String device, long dma) {
+        return revoked.get(new Key(device, dma));
     }
 
     /** The live buffer at (device, bus address), or null. */

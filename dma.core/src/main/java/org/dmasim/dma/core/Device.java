@@ -6,6 +6,7 @@ import java.util.Optional;
 import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.device.DmaRange;
 import org.dmasim.api.dma.DmaOps;
+import org.dmasim.dma.core.debug.DebugDevice;
 
 /**
  * A {@code struct device} as the DMA API sees it. Masks and {@code dma_parms} change through
@@ -20,7 +21,7 @@ import org.dmasim.api.dma.DmaOps;
  * ({@code of_amba_device_create}: "AMBA devices only support a single DMA mask") point it at
  * {@code coherent_dma_mask}, where setting either mask sets both.
  */
-final class Device implements DmaDevice {
+final class Device implements DebugDevice {
     /** {@code dma_get_max_seg_size()} when {@code dma_parms->max_segment_size} is 0: SZ_64K. */
     static final long DEFAULT_MAX_SEG_SIZE = 0x10000;
     /** {@code dma_get_seg_boundary()} when {@code dma_parms->segment_boundary_mask} is 0: ULONG_MAX. */
@@ -65,6 +66,8 @@ final class Device implements DmaDevice {
     volatile DmaOps dmaOps;
     /** {@code dev->dma_ops_bypass}. */
     volatile boolean opsBypass;
+    /** {@code dev->driver->name}: the bound driver, or null. */
+    private volatile String driver;
     /** The live streaming mappings: concurrent, no lock on the map and unmap paths. */
     private final DeviceMappings mappings = new DeviceMappings();
     /** Guards {@link #revoked}. */
@@ -207,10 +210,26 @@ final class Device implements DmaDevice {
         return Optional.ofNullable(hostBridge);
     }
 
-    /** {@code dev_driver_string()} for a device with no driver bound: the bus name. */
+    /** {@code dev_driver_string()}: the bound driver's name, else the bus's. */
     @Override
     public String driverString() {
+        String d = driver;
+        return d != null ? d : busName;
+    }
+
+    /** The bus as {@code dev_driver_string()} names it without a driver: platform, amba or pci. */
+    String busName() {
         return busName;
+    }
+
+    @Override
+    public String driverName() {
+        return driver;
+    }
+
+    /** {@code dev->driver = drv} ({@code really_probe}) or NULL ({@code device_unbind_cleanup}). */
+    void setDriver(String name) {
+        driver = name;
     }
 
     // ---- the device's streaming mappings ----

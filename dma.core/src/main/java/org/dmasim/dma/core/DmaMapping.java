@@ -20,6 +20,7 @@ import org.dmasim.api.dma.CoherentBuffer;
 import org.dmasim.api.dma.CoherentSource;
 import org.dmasim.api.dma.DeviceSpec;
 import org.dmasim.api.dma.DmaApi;
+import org.dmasim.api.dma.DmaApiDebug;
 import org.dmasim.api.dma.DmaDirection;
 import org.dmasim.api.dma.DmaOps;
 import org.dmasim.api.dma.SgTable;
@@ -27,6 +28,11 @@ import org.dmasim.api.dma.StreamingMapping;
 import org.dmasim.api.mem.KernelVm;
 import org.dmasim.api.mm.Gfp;
 import org.dmasim.api.mm.Page;
+import org.dmasim.dma.core.debug.DebugRules;
+import org.dmasim.dma.core.debug.DmaDebug;
+import org.dmasim.dma.core.debug.EntryType;
+import org.dmasim.dma.core.debug.KernelAreas;
+import org.dmasim.dma.core.debug.Misuse;
 
 /**
  * The DMA API of one platform ({@code kernel/dma/mapping.c} + {@code coherent.c}): the device
@@ -48,13 +54,41 @@ final class DmaMapping implements DmaApi, Revoker {
     private final DeviceFactory factory;
     private final AllocationTracker tracker = new AllocationTracker();
     private final Map<String, Device> devices = new LinkedHashMap<>();
+    /** DMA-API debugging, or null when the kernel is built without it (its hooks then cost one null test). */
+    private final DmaDebug debug;
+    private final KernelAreas areas;
+    /** The kernel's DMA-API debug names (the types refusals and revocation reports name). */
+    private final DebugRules rules;
+    private final Misuse misuse;
     private final StreamingApi streaming;
 
-    DmaMapping(DmaEnv env, DeviceFactory factory) {
+    /**
+     * @param debug the platform's DMA-API debugging, null for a kernel without CONFIG_DMA_API_DEBUG
+     * @param areas the kernel's address kinds and task stacks
+     * @param rules the platform's kernel's DMA-API debug texts
+     */
+    DmaMapping(DmaEnv env, DeviceFactory factory, DmaDebug debug, KernelAreas areas, DebugRules rules) {
         this.env = env;
         this.direct = new DirectOps(env);
         this.factory = factory;
+        this.debug = debug;
+        this.areas = areas;
+        this.rules = rules;
+        this.misuse = new Misuse(env.log(), debug);
         this.streaming = new StreamingApi(env, this);
+    }
+
+    /** The platform's DMA-API debugging, or null. */
+    DmaDebug debug() {
+        return debug;
+    }
+
+    Misuse misuse() {
+        return misuse;
+    }
+
+    KernelAreas areas() {
+        return areas;
     }
 
     /** Adds a device the factory made; false (and nothing changes) when the name is taken. */
@@ -267,7 +301,8 @@ final class DmaMapping implements DmaApi, Revoker {
         Device dev = own(d);
         DeviceInfoDTO info = new DeviceInfoDTO();
         info.name = dev.name();
-        info.bus = dev.driverString();
+        info.bus = dev.busName();
+        info.driver = dev.driverName();
         info.ofNode = dev.ofPath().orElse(null);
         info.hostBridge = dev.hostBridge().orElse(null);
         info.coherent = dev.coherent();
@@ -374,6 +409,7 @@ final class DmaMapping implements DmaApi, Revoker {
         }
         DeviceCoherentMem mem = dev.dmaMem;
         if (mem != null) {
+            // dma_alloc_from_dev_coherent() returns before debug_dma_alloc_coherent(): not tracked.
             Optional<CoherentBuffer> b = allocFromDevCoherent(dev, mem, size, attrs);
             b.ifPresent(buf -> tracker.add(new AllocationTracker.Coherent(direct, new DmaOps.Allocation(buf))));
             return b;
@@ -381,7 +417,11 @@ final class DmaMapping implements DmaApi, Revoker {
         gfp &= ~(Gfp.__GFP_DMA | Gfp.__GFP_DMA32 | Gfp.__GFP_HIGHMEM);
         DmaOps ops = allocOps(dev);
         int flags = gfp;
-        return record(ops, () -> ops.alloc(dev, size, flags, attrs));
+        Optional<CoherentBuffer> b = record(ops, () -> ops.alloc(dev, size, flags, attrs));
+        if (debug != null && b.isPresent()) {
+            debug.allocCoherent(dev, size, b.get().dmaHandle(), b.get().cpuAddr(), attrs);
+        }
+        return b;
     }
 
     /**
@@ -434,15 +474,15 @@ final class DmaMapping implements DmaApi, Revoker {
     public void free(DmaDevice d, long size, long cpuAddr, long dmaHandle, long attrs) {
         Device dev = own(d);
         DeviceCoherentMem mem = dev.dmaMem;
+        String call = Misuse.call("dma_free_coherent", size, cpuAddr, dmaHandle);
         if (mem != null && mem.containsCpu(cpuAddr)) {
-            // dma_release_from_dev_coherent: the region's bitmap alone decides.
+            // dma_release_from_dev_coherent: the region's bitmap decides, before (and without) DMA-API debug.
             int page = (int) ((cpuAddr - mem.cpuBase) >>> Page.PAGE_SHIFT);
             int order = Page.getOrder(size);
             if (!mem.isAllocated(page, order)) {
-                throw misuse(dev, String.format("dma_free_coherent: pages %d-%d of %s are not allocated"
-                    + " (bitmap_release_region would clear free bits)", page, page + (1 << order) - 1, mem.name));
+                throw misuse.poolPagesNotAllocated(dev, call, mem.name, page, page + (1 << order) - 1);
             }
-            AllocationTracker.Coherent c = checked(dev, size, cpuAddr, dmaHandle, "coherent");
+            AllocationTracker.Coherent c = matching(dev, size, cpuAddr, dmaHandle, true, call);
             mem.releaseRegion(page, order);
             forget(c);
             return;
@@ -450,7 +490,11 @@ final class DmaMapping implements DmaApi, Revoker {
         if (cpuAddr == 0) {
             return;
         }
-        AllocationTracker.Coherent c = checked(dev, size, cpuAddr, dmaHandle, "coherent");
+        AllocationTracker.Verdict v = tracker.judge(dev, size, cpuAddr, dmaHandle, true);
+        if (debug != null && v != AllocationTracker.Verdict.REVOKED) {
+            debug.freeCoherent(dev, size, cpuAddr, dmaHandle, v == AllocationTracker.Verdict.MATCHES);
+        }
+        AllocationTracker.Coherent c = matching(dev, size, cpuAddr, dmaHandle, true, call);
         c.ops().free(dev, c.allocation(), attrs);
         forget(c);
     }
@@ -478,8 +522,16 @@ final class DmaMapping implements DmaApi, Revoker {
             return Optional.empty();
         }
         DmaOps ops = allocOps(dev);
-        return record(ops, () -> ops.allocPages(dev, Page.pageAlign(size), DmaDirection.BIDIRECTIONAL, gfp)
-            .map(a -> new DmaOps.Allocation(asRequested(a.buffer(), size, kind), a.backend(), a.cookie())));
+        Optional<CoherentBuffer> b = record(ops, () -> ops.allocPages(dev, Page.pageAlign(size),
+            DmaDirection.BIDIRECTIONAL, gfp).map(a -> new DmaOps.Allocation(asRequested(a.buffer(), size, kind),
+                a.backend(), a.cookie())));
+        if (debug != null && b.isPresent()) {
+            // dma_alloc_pages: debug_dma_map_page(dev, page, 0, size, dir, *dma_handle, 0), a single entry
+            // waiting for a dma_mapping_error() that drivers of these pages never call.
+            debug.mapPage(dev, Page.pfnDown(b.get().phys()), 0, size, DmaDirection.BIDIRECTIONAL, b.get().dmaHandle(), 0,
+                "dma_alloc_pages");
+        }
+        return b;
     }
 
     /** The buffer as the caller asked for it (dma_alloc_pages page-aligns what it passes the ops). */
@@ -490,32 +542,25 @@ final class DmaMapping implements DmaApi, Revoker {
 
     @Override
     public void freePages(DmaDevice d, long size, long cpuAddr, long dmaHandle) {
-        freeLinear(d, size, cpuAddr, dmaHandle);
+        freeLinear(d, size, cpuAddr, dmaHandle, "dma_free_pages");
     }
 
     @Override
     public void freeNoncoherent(DmaDevice d, long size, long cpuAddr, long dmaHandle) {
-        freeLinear(d, size, cpuAddr, dmaHandle);
+        freeLinear(d, size, cpuAddr, dmaHandle, "dma_free_noncoherent");
     }
 
-    private void freeLinear(DmaDevice d, long size, long cpuAddr, long dmaHandle) {
+    private void freeLinear(DmaDevice d, long size, long cpuAddr, long dmaHandle, String fn) {
         Device dev = own(d);
-        AllocationTracker.Coherent c = checked(dev, size, cpuAddr, dmaHandle, "single");
+        String call = Misuse.call(fn, size, cpuAddr, dmaHandle);
+        AllocationTracker.Verdict v = tracker.judge(dev, size, cpuAddr, dmaHandle, false);
+        if (debug != null && v != AllocationTracker.Verdict.REVOKED) {
+            // dma_free_pages: debug_dma_unmap_page() before the pages go back.
+            debug.unmapPage(dev, dmaHandle, size, DmaDirection.BIDIRECTIONAL, v == AllocationTracker.Verdict.MATCHES);
+        }
+        AllocationTracker.Coherent c = matching(dev, size, cpuAddr, dmaHandle, false, call);
         c.ops().freePages(dev, c.allocation(), DmaDirection.BIDIRECTIONAL);
         forget(c);
-    }
-
-    private long cpuToPhys(long cpu) {
-        KernelVm vm = env.vm();
-        long pfn = vm.pageStructToPfn(cpu);
-        if (pfn >= 0) {
-            return Page.pfnPhys(pfn);
-        }
-        try {
-            return vm.toPhys(cpu);
-        } catch (IllegalArgumentException e) {
-            return 0;
-        }
     }
 
     // ---- mmap ----
@@ -589,20 +634,47 @@ final class DmaMapping implements DmaApi, Revoker {
         }
     }
 
-    private IllegalArgumentException misuse(Device dev, String msg) {
-        String line = dev.driverString() + " " + dev.name() + ": " + msg;
-        env.log().err(line);
-        return new IllegalArgumentException(line);
+    /**
+     * The record a free refers to, or the refusal of a free that does not match it
+     * ({@link AllocationTracker#judge}).
+     */
+    private AllocationTracker.Coherent matching(Device dev, long size, long cpuAddr, long dma, boolean coherent,
+        String call) {
+        AllocationTracker.Verdict v = tracker.judge(dev, size, cpuAddr, dma, coherent);
+        if (v == AllocationTracker.Verdict.MATCHES) {
+            AllocationTracker.Coherent c = tracker.find(dev.name(), dma);
+            if (c != null) {
+                return c;
+            }
+            v = AllocationTracker.Verdict.NOT_ALLOCATED; // freed by another thread meanwhile
+        }
+        AllocationTracker.Coherent c = tracker.find(dev.name(), dma);
+        throw switch (v) {
+            case INVALID_ADDRESS -> misuse.invalidAddress(dev, call);
+            case REVOKED -> refuseRevoked(dev, dma);
+            case WRONG_FUNCTION -> misuse.wrongFunction(dev, call, dma, bufferType(c.buffer()),
+                typeName(coherent ? EntryType.COHERENT : EntryType.SINGLE));
+            case WRONG_SIZE -> misuse.differentSize(dev, call, dma, c.buffer().size(), size);
+            case WRONG_CPU_ADDRESS -> misuse.differentCpuAddress(dev, call, dma, c.buffer().cpuAddr(), cpuAddr);
+            default -> misuse.notAllocated(dev, call, dma);
+        };
     }
 
-    /** Runs a DMA-API debug check; a failed check is also printed, as WARN() would. */
-    private AllocationTracker.Coherent checked(Device dev, long size, long cpuAddr, long dma, String type) {
-        try {
-            return tracker.check(dev, size, cpuAddr, dma, type, this::cpuToPhys);
-        } catch (IllegalArgumentException e) {
-            report(e.getMessage());
-            throw e;
-        }
+    private IllegalArgumentException refuseRevoked(Device dev, long dma) {
+        String text = dev.driverString() + " " + dev.name() + String.format(": the buffer at device address 0x%016x was"
+            + " revoked when %s was forced out; nothing is freed", dma, tracker.revokedBy(dev.name(), dma));
+        env.log().dmasim(text);
+        return new IllegalArgumentException(text);
+    }
+
+    /** The name DMA-API debugging gives an entry type under this platform's kernel. */
+    String typeName(EntryType type) {
+        return rules.typeName(type);
+    }
+
+    /** A coherent buffer's type as DMA-API debugging names it: coherent, or single for dma_alloc_pages'. */
+    String bufferType(CoherentBuffer b) {
+        return typeName(AllocationTracker.isCoherent(b) ? EntryType.COHERENT : EntryType.SINGLE);
     }
 
     /** Logs a refusal: the kernel's WARN line, or a {@code dmasim:} remark. */
@@ -687,10 +759,13 @@ final class DmaMapping implements DmaApi, Revoker {
         streaming.syncSg("dma_sync_sg_for_device", own(dev), sg, nents, dir, false);
     }
 
-    /** {@code dma_mapping_error}. */
+    /** {@code dma_mapping_error}: DMA-API debugging notes that the driver asked. */
     @Override
-    public int mappingError(DmaDevice dev, DmaAddr dmaHandle) {
-        own(dev);
+    public int mappingError(DmaDevice d, DmaAddr dmaHandle) {
+        Device dev = own(d);
+        if (debug != null) {
+            debug.mappingError(dev, dmaHandle.value());
+        }
         return dmaHandle.isMappingError() ? -Errno.ENOMEM : 0;
     }
 
@@ -746,13 +821,13 @@ final class DmaMapping implements DmaApi, Revoker {
         }
         List<AllocationTracker.Coherent> buffers = tracker.revoke(instance);
         for (Device d : all) {
-            List<String[]> leaked = new ArrayList<>();
+            List<Leaked> leaked = new ArrayList<>();
             for (Mapping m : d.mappings()) {
                 if (m.holds(instance)) {
                     m.ops.revoke(m);
                     d.revoke(m, instance.id());
-                    leaked.add(new String[] {hex(m.dmaHandle), Long.toString(m.size), m.dir.kernelName(),
-                        m.kind.debugName()});
+                    forgetDebugEntries(m);
+                    leaked.add(new Leaked(m.dmaHandle, m.size, m.dir, typeName(StreamingApi.entryType(m.kind))));
                     report.accept("dmasim: " + m + " revoked: " + instance.id() + " was forced out");
                 }
             }
@@ -761,23 +836,114 @@ final class DmaMapping implements DmaApi, Revoker {
                     continue;
                 }
                 CoherentBuffer b = c.buffer();
-                leaked.add(new String[] {hex(b.dmaHandle()), Long.toString(b.size()),
-                    DmaDirection.BIDIRECTIONAL.kernelName(), AllocationTracker.debugType(b)});
+                if (debug != null) {
+                    boolean coherent = AllocationTracker.isCoherent(b);
+                    debug.forget(d, coherent ? EntryType.COHERENT : EntryType.SINGLE, b.dmaHandle(), b.size(),
+                        DmaDirection.BIDIRECTIONAL, 0);
+                }
+                leaked.add(new Leaked(b.dmaHandle(), b.size(), DmaDirection.BIDIRECTIONAL, bufferType(b)));
                 report.accept(String.format("dmasim: %s %s buffer dma 0x%x (%d bytes, %s) revoked: %s was forced out",
-                    d.name(), AllocationTracker.debugType(b), b.dmaHandle(), b.size(), b.source().label(),
-                    instance.id()));
+                    d.name(), bufferType(b), b.dmaHandle(), b.size(), b.source().label(), instance.id()));
             }
             if (!leaked.isEmpty()) {
-                String[] one = leaked.get(leaked.size() - 1);
-                report.accept("DMA-API: " + d.driverString() + " " + d.name() + ": device driver has pending DMA"
-                    + " allocations while released from device [count=" + leaked.size() + "]");
-                report.accept("One of leaked entries details: [device address=" + one[0] + "] [size=" + one[1]
-                    + " bytes] [mapped with " + one[2] + "] [mapped as " + one[3] + "]");
+                Leaked one = leaked.get(leaked.size() - 1);
+                DmaDebug.leakReport(d, leaked.size(), one.dma(), one.size(), one.dir(), one.type()).forEach(report);
             }
         }
     }
 
-    private static String hex(long v) {
-        return String.format("0x%016x", v);
+    /** One revoked mapping or buffer, as the leak report describes it. */
+    private record Leaked(long dma, long size, DmaDirection dir, String type) {
+    }
+
+    /** A revoked mapping is gone without an unmap: its DMA-API debug entries go with it. */
+    private void forgetDebugEntries(Mapping m) {
+        if (debug == null) {
+            return;
+        }
+        EntryType type = StreamingApi.entryType(m.kind);
+        if (m.kind != StreamingMapping.Kind.SG) {
+            debug.forget(m.dev, type, m.dmaHandle, m.size, m.dir, 0);
+            return;
+        }
+        for (int i = 0; i < m.sgMappedEnts(); i++) {
+            debug.forget(m.dev, type, m.sg().dmaAddress(i), m.sg().dmaLength(i), m.dir, m.sgCallEnts());
+        }
+    }
+
+    // ---- drivers and DMA-API debugging ----
+
+    @Override
+    public Optional<DmaApiDebug> dmaDebug() {
+        return Optional.ofNullable(debug);
+    }
+
+    @Override
+    public void bindDriver(DmaDevice d, String driver) {
+        Device dev = own(d);
+        if (driver == null || driver.isBlank() || driver.chars().anyMatch(Character::isWhitespace)) {
+            throw new IllegalArgumentException("driver name '" + driver + "' for " + dev.name() + " (expected: a"
+                + " driver's name, without white space, e.g. e1000e)");
+        }
+        synchronized (dev) {
+            String bound = dev.driverName();
+            if (bound != null) {
+                throw new IllegalArgumentException(dev.busName() + " " + dev.name() + ": driver " + bound + " is bound"
+                    + " already (-EBUSY); unbind it before binding " + driver);
+            }
+            dev.setDriver(driver);
+        }
+    }
+
+    /**
+     * {@code device_release_driver}: {@code dev->driver} goes to NULL, then the bus notifiers run
+     * ({@code BUS_NOTIFY_UNBOUND_DRIVER}); DMA-API debugging is one of them on the PCI bus.
+     */
+    @Override
+    public List<String> unbindDriver(DmaDevice d) {
+        Device dev = own(d);
+        String was;
+        synchronized (dev) {
+            was = dev.driverName();
+            if (was == null) {
+                throw new IllegalArgumentException(dev.busName() + " " + dev.name() + ": no driver is bound"
+                    + " (nothing to unbind)");
+            }
+            dev.setDriver(null);
+        }
+        List<String> out = new ArrayList<>();
+        boolean notified = dev.bus() == DmaDevice.Bus.PCI;
+        if (debug != null && notified) {
+            out.addAll(debug.driverUnbound(dev));
+        }
+        int live = dev.mappings().size() + tracker.of(dev.name()).size();
+        if (live > 0 && out.isEmpty()) {
+            String why;
+            if (debug == null || !debug.active()) {
+                why = "without DMA-API debugging Linux does not notice";
+            } else if (!notified) {
+                why = "DMA-API debugging listens to driver unbinds on the PCI bus only (6.1 calls dma_debug_add_bus"
+                    + " for it alone), so Linux says nothing";
+            } else {
+                why = "DMA-API debugging did not print it: num_errors was used up or driver_filter is set (it counts"
+                    + " in error_count), or it does not track these (per-device pool buffers, NO_KERNEL_MAPPING ones)";
+            }
+            String text = dev.busName() + " " + dev.name() + ": driver " + was + " unbound with " + live + " live DMA"
+                + " mapping" + (live == 1 ? "" : "s") + " and buffers, left as they are (leaked, as Linux leaks them; "
+                + why + ")";
+            env.log().dmasim(text);
+            out.add("dmasim: " + text);
+        }
+        return out;
+    }
+
+    @Override
+    public Optional<String> driver(DmaDevice d) {
+        return Optional.ofNullable(own(d).driverName());
+    }
+
+    @Override
+    public CpuAddr taskStack() {
+        return new CpuAddr(areas.taskStack());
     }
 }

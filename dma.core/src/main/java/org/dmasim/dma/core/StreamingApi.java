@@ -13,6 +13,9 @@ import org.dmasim.api.dma.DmaOps;
 import org.dmasim.api.dma.SgTable;
 import org.dmasim.api.dma.StreamingMapping.Kind;
 import org.dmasim.api.mm.Page;
+import org.dmasim.dma.core.debug.DmaDebug;
+import org.dmasim.dma.core.debug.EntryType;
+import org.dmasim.dma.core.debug.Misuse;
 
 /**
  * The streaming entry points of {@code kernel/dma/mapping.c} (and {@code dma_map_single_attrs}
@@ -23,12 +26,17 @@ import org.dmasim.api.mm.Page;
  * <p>Checks, as the kernel makes them: an invalid direction is {@code BUG_ON(!valid_dma_direction(dir))}
  * (refused here, nothing changes); a device without a DMA mask gets
  * {@code WARN_ON_ONCE(!dev->dma_mask)} and DMA_MAPPING_ERROR (0 segments for a list); a vmalloc
- * address given to {@code dma_map_single} is rejected with the kernel's warning. What DMA-API
- * debug would catch on an unmap (an address never mapped or already unmapped,
- * DMA_MAPPING_ERROR, another size, another API family, another list length) is refused with its
- * message and changes nothing, as frees of coherent memory are. The rest of DMA-API debug (map
- * error checks, directions, syncs outside a mapping, cacheline overlaps) hooks in at the same
- * places: after a successful map, before an unmap, around each sync.
+ * address given to {@code dma_map_single} is rejected with the kernel's warning. An unmap that
+ * does not match a recorded mapping (an address never mapped or already unmapped,
+ * DMA_MAPPING_ERROR, another size, another API family, another list length) is refused and
+ * changes nothing ({@link Misuse}), as frees of coherent memory are.
+ *
+ * <p>DMA-API debugging ({@link DmaDebug}, when the kernel has it) is called where mapping.c calls
+ * it: {@code debug_dma_map_single} before the map, {@code debug_dma_map_page}/{@code _sg}/
+ * {@code _resource} after it, {@code debug_dma_unmap_page}/{@code _resource} after the ops'
+ * unmap and {@code debug_dma_unmap_sg} before it, the sync hooks after the ops' sync. An unmap
+ * dmasim refuses still goes through the debug hook, which reports what the kernel would and
+ * keeps its entry.
  *
  * <p>Hot path of a map and unmap of a buffer that needs no bounce: the ops read once, one
  * {@link Mapping} allocated, one insert into and one removal from the device's
@@ -40,6 +48,9 @@ final class StreamingApi {
     /** dma-direct as ops (what records name) and as code (what the fast path calls). */
     private final DmaOps direct;
     private final DirectStreaming streaming;
+    /** DMA-API debugging, or null: every hook is behind one test of this final field. */
+    private final DmaDebug debug;
+    private final Misuse misuse;
     /** {@code pageOffset - physOffset}: a linear-map address less this is its physical address. */
     private final long linearDelta;
     private final Set<String> warnedOnce = ConcurrentHashMap.newKeySet();
@@ -49,6 +60,8 @@ final class StreamingApi {
         this.api = api;
         this.direct = api.direct();
         this.streaming = api.direct().streaming();
+        this.debug = api.debug();
+        this.misuse = api.misuse();
         long firstRam = env.memory().isEmpty() ? 0 : env.memory().get(0).base();
         this.linearDelta = env.memory().isEmpty() ? 0 : env.vm().linearAddress(firstRam) - firstRam;
     }
@@ -91,33 +104,55 @@ final class StreamingApi {
     DmaAddr mapSingle(Device dev, CpuAddr cpuAddr, long size, DmaDirection dir, long attrs) {
         long kva = cpuAddr.value();
         if (!env.vm().isLinear(kva)) {
-            return mapSingleNotLinear(dev, kva);
+            return mapSingleNotLinear(dev, kva, size);
+        }
+        if (debug != null) {
+            debug.mapSingle(dev, kva, size);
         }
         long phys = kva - linearDelta;
-        return mapPage(dev, Page.pfnDown(phys), phys & (Page.PAGE_SIZE - 1), size, dir, attrs);
+        return mapPage("dma_map_single_attrs", dev, Page.pfnDown(phys), phys & (Page.PAGE_SIZE - 1), size, dir, attrs);
     }
 
-    /** A vmalloc address (rejected as the kernel rejects it) or no kernel address at all (refused). */
-    private DmaAddr mapSingleNotLinear(Device dev, long kva) {
+    /**
+     * A vmalloc address (rejected as the kernel rejects it, before DMA-API debugging sees it) or no
+     * address dmasim can map at all (DMA-API debugging says {@code invalid area} first; dmasim
+     * then refuses, as {@code virt_to_page} would hand dma-direct a page that is not there).
+     */
+    private DmaAddr mapSingleNotLinear(Device dev, long kva, long size) {
         if (env.vm().isVmalloc(kva)) {
             if (warnedOnce.add("dma_map_single_attrs")) {
                 env.log().warn(dev.driverString() + " " + dev.name() + ": rejecting DMA map of vmalloc memory");
             }
             return DmaAddr.MAPPING_ERROR;
         }
-        throw new IllegalArgumentException(String.format("dma_map_single(%s): CPU address 0x%x is not a linear-map"
-            + " address of this platform (expected: what page_address/kmalloc return; virt_to_page would give a"
-            + " struct page that does not exist)", dev.name(), kva));
+        if (debug != null) {
+            debug.mapSingle(dev, kva, size);
+        }
+        String what = api.areas().isUnsimulatedImage(kva)
+            ? " is in the kernel image's mapping (__START_KERNEL_map), which dmasim does not simulate (Linux would map"
+                + " the image's page without a word: DMA-API debugging's text/rodata check compares the page's"
+                + " linear-map address and cannot see it)"
+            : " is not a linear-map address of this platform (expected: what page_address/kmalloc return;"
+                + " virt_to_page would give a struct page that does not exist)";
+        throw new IllegalArgumentException(String.format("dma_map_single(%s): CPU address 0x%x%s", dev.name(), kva,
+            what));
     }
 
     /** {@code dma_map_page_attrs}. */
     DmaAddr mapPage(Device dev, long pfn, long offset, long size, DmaDirection dir, long attrs) {
+        return mapPage("dma_map_page_attrs", dev, pfn, offset, size, dir, attrs);
+    }
+
+    private DmaAddr mapPage(String fn, Device dev, long pfn, long offset, long size, DmaDirection dir, long attrs) {
         checkDirection("dma_map_page_attrs", dev, dir);
         checkSize("dma_map_page_attrs", dev, size);
         if (noDmaMask("dma_map_page_attrs", dev)) {
             return DmaAddr.MAPPING_ERROR;
         }
         long dma = map(dev, Kind.SINGLE, Page.pfnPhys(pfn) + offset, size, dir, attrs);
+        if (debug != null) {
+            debug.mapPage(dev, pfn, offset, size, dir, dma, attrs, fn);
+        }
         return dma == DmaOps.DMA_MAPPING_ERROR ? DmaAddr.MAPPING_ERROR : new DmaAddr(dma);
     }
 
@@ -129,6 +164,9 @@ final class StreamingApi {
             return DmaAddr.MAPPING_ERROR;
         }
         long dma = map(dev, Kind.RESOURCE, phys.value(), size, dir, attrs);
+        if (debug != null) {
+            debug.mapResource(dev, phys.value(), size, dir, dma, attrs);
+        }
         return dma == DmaOps.DMA_MAPPING_ERROR ? DmaAddr.MAPPING_ERROR : new DmaAddr(dma);
     }
 
@@ -210,6 +248,9 @@ final class StreamingApi {
             m.setSgMappedEnts(ents);
             m.dmaHandle = sg.dmaAddress(0);
             dev.addMapping(m);
+            if (debug != null) {
+                debug.mapSg(dev, sg, nents, ents, dir, attrs);
+            }
             return ents;
         }
         m.releaseHoldings();
@@ -234,10 +275,13 @@ final class StreamingApi {
         long dma = handle.value();
         Mapping m = dev.takeMapping(dma, kind, size);
         if (m == null) {
-            m = slowTake(dev, dma, size, kind);
+            m = slowTake(fn, dev, dma, size, dir, kind);
         }
         if (m.ops == direct && kind == Kind.SINGLE && !m.holdsAnything()) {
             streaming.unmapPage(m, dma, size, dir, attrs); // dma_direct_unmap_page, nothing held
+            if (debug != null) {
+                debug.unmapPage(dev, dma, size, dir, true);
+            }
             return;
         }
         try {
@@ -249,13 +293,41 @@ final class StreamingApi {
         } finally {
             m.releaseHoldings();
         }
+        if (debug != null) {
+            debugUnmap(dev, kind, dma, size, dir, true);
+        }
     }
 
-    /** The unmap's mapping when the fast path did not find it, or the reason it is refused. */
-    private Mapping slowTake(Device dev, long dma, long size, Kind kind) {
-        String prefix = "DMA-API: " + dev.driverString() + " " + dev.name() + ": ";
+    /** {@code debug_dma_unmap_page} or {@code debug_dma_unmap_resource}. */
+    private void debugUnmap(Device dev, Kind kind, long dma, long size, DmaDirection dir, boolean executed) {
+        if (debug == null) {
+            return;
+        }
+        if (kind == Kind.RESOURCE) {
+            debug.unmapResource(dev, dma, size, dir, executed);
+        } else {
+            debug.unmapPage(dev, dma, size, dir, executed);
+        }
+    }
+
+    /** The type DMA-API debugging records a mapping of this kind as. */
+    static EntryType entryType(Kind kind) {
+        return switch (kind) {
+            case SINGLE -> EntryType.SINGLE;
+            case SG -> EntryType.SG;
+            case RESOURCE -> EntryType.RESOURCE;
+        };
+    }
+
+    /**
+     * The unmap's mapping when the fast path did not find it, or the refusal of an unmap that
+     * matches no mapping (DMA-API debugging reports it first, keeping its entries).
+     */
+    private Mapping slowTake(String fn, Device dev, long dma, long size, DmaDirection dir, Kind kind) {
+        String call = Misuse.call(fn, dma, size, dir.kernelName());
         if (dma == DmaOps.DMA_MAPPING_ERROR) {
-            throw refuse(prefix + "device driver tries to free an invalid DMA memory address");
+            debugUnmap(dev, kind, dma, size, dir, false);
+            throw misuse.invalidAddress(dev, call);
         }
         Mapping[] at = dev.mappingsAt(dma);
         Mapping m = bestFit(at, size, kind);
@@ -264,21 +336,21 @@ final class StreamingApi {
             if (gone != null) {
                 throw refuse(revokedMessage(dev, gone, "unmap"));
             }
-            throw refuse(prefix + String.format("device driver tries to free DMA memory it has not allocated"
-                + " [device address=0x%016x] [size=%d bytes]", dma, size));
+            debugUnmap(dev, kind, dma, size, dir, false);
+            throw at.length == 0 ? misuse.notMapped(dev, call, dma, size)
+                : misuse.noneMatches(dev, call, dma, at.length, size, api.typeName(entryType(kind)));
         }
         if (m.kind != kind) {
-            throw refuse(prefix + String.format("device driver frees DMA memory with wrong function [device address="
-                + "0x%016x] [size=%d bytes] [mapped as %s] [unmapped as %s]", dma, size, m.kind.debugName(),
-                kind.debugName()));
+            debugUnmap(dev, kind, dma, size, dir, false);
+            throw misuse.wrongFunction(dev, call, dma, api.typeName(entryType(m.kind)), api.typeName(entryType(kind)));
         }
         if (m.size != size) {
-            throw refuse(prefix + String.format("device driver frees DMA memory with different size [device address="
-                + "0x%016x] [map size=%d bytes] [unmap size=%d bytes]", dma, m.size, size));
+            debugUnmap(dev, kind, dma, size, dir, false);
+            throw misuse.differentSize(dev, call, dma, m.size, size);
         }
         if (!dev.removeMapping(m)) {
-            throw refuse(prefix + String.format("device driver tries to free DMA memory it has not allocated"
-                + " [device address=0x%016x] [size=%d bytes]", dma, size));
+            debugUnmap(dev, kind, dma, size, dir, false);
+            throw misuse.notMapped(dev, call, dma, size);
         }
         return m;
     }
@@ -300,7 +372,7 @@ final class StreamingApi {
         return null;
     }
 
-    /** {@code dma_unmap_sg_attrs} with the nents of the map call. */
+    /** {@code dma_unmap_sg_attrs} with the nents of the map call: DMA-API debugging first, then the ops. */
     void unmapSg(Device dev, SgTable sg, int nents, DmaDirection dir, long attrs) {
         checkDirection("dma_unmap_sg_attrs", dev, dir);
         Mapping m = sgMapping(dev, sg);
@@ -309,18 +381,20 @@ final class StreamingApi {
             if (gone != null) {
                 throw refuse(revokedMessage(dev, gone, "dma_unmap_sg"));
             }
-            throw refuse("DMA-API: " + dev.driverString() + " " + dev.name() + ": " + String.format("device driver tries"
-                + " to free DMA memory it has not allocated [device address=0x%016x] [size=%d bytes]",
-                sg.dmaAddress(0), sg.dmaLength(0)));
         }
-        if (nents != m.sgCallEnts()) {
-            throw refuse("DMA-API: " + dev.driverString() + " " + dev.name() + ": device driver frees DMA sg list with"
-                + " different entry count [map count=" + m.sgCallEnts() + "] [unmap count=" + nents + "]");
+        boolean matches = m != null && nents == m.sgCallEnts();
+        if (debug != null) {
+            debug.unmapSg(dev, sg, nents, dir, matches);
+        }
+        String call = Misuse.call("dma_unmap_sg_attrs", "sg", nents, dir.kernelName());
+        if (m == null) {
+            throw misuse.notMapped(dev, call, sg.dmaAddress(0), sg.dmaLength(0));
+        }
+        if (!matches) {
+            throw misuse.differentEntryCount(dev, call, m.sgCallEnts(), nents);
         }
         if (!dev.removeMapping(m)) {
-            throw refuse("DMA-API: " + dev.driverString() + " " + dev.name() + ": " + String.format("device driver tries"
-                + " to free DMA memory it has not allocated [device address=0x%016x] [size=%d bytes]",
-                sg.dmaAddress(0), sg.dmaLength(0)));
+            throw misuse.notMapped(dev, call, sg.dmaAddress(0), sg.dmaLength(0));
         }
         try {
             m.ops.unmapSg(m, nents, dir, attrs);
@@ -364,6 +438,9 @@ final class StreamingApi {
         } else {
             ops.syncSingleForDevice(m, dev, dma, size, dir);
         }
+        if (debug != null) {
+            debug.syncSingle(dev, dma, size, dir, forCpu);
+        }
     }
 
     /** {@code dma_sync_sg_for_cpu/device} with the map's nents. */
@@ -387,6 +464,9 @@ final class StreamingApi {
             m.ops.syncSgForCpu(m, nents, dir);
         } else {
             m.ops.syncSgForDevice(m, nents, dir);
+        }
+        if (debug != null) {
+            debug.syncSg(dev, sg, nents, dir, forCpu);
         }
     }
 
