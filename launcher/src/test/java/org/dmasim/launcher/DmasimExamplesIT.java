@@ -35,9 +35,18 @@ class DmasimExamplesIT {
 
     @Test
     void userDmaExampleMatchesTheReadme() throws Exception {
-        String command = "$ ./dmasim run --profile qemu-virt-arm64-testdevs examples/user-dma.gosh";
-        Result r = new DmasimProcess(dir).run("run", "--profile", "qemu-virt-arm64-testdevs",
-            "../examples/user-dma.gosh");
+        runMatchesTheReadme("qemu-virt-arm64-testdevs", "examples/user-dma.gosh");
+    }
+
+    @Test
+    void nicStaleRxExampleMatchesTheReadme() throws Exception {
+        runMatchesTheReadme("qemu-virt-arm64-testdevs", "examples/nic-stale-rx.gosh");
+    }
+
+    /** {@code ./dmasim run --profile PROFILE SCRIPT} prints exactly the README's block for it, nothing on stderr. */
+    private void runMatchesTheReadme(String profile, String script) throws Exception {
+        String command = "$ ./dmasim run --profile " + profile + " " + script;
+        Result r = new DmasimProcess(dir).run("run", "--profile", profile, "../" + script);
         assertEquals("", r.err());
         assertEquals(0, r.status());
         assertEquals(readmeBlock(command), r.out());
