@@ -103,4 +103,20 @@ class NicCommandsTest {
         nic.remove("", "dma-test-nc");
         assertTrue(dma.mappings().isEmpty());
     }
+
+    @Test
+    void aMaskWiderThanTheEngineTruncatesItsAddressesIntoABusError() {
+        nic.probe("", "32", "64", "", "", "2", "2048", "", "dma-test-nc");
+        // the rings lie above 4 GiB on this board: bit 32 does not exist on the engine's bus
+        String halted = "dma-test-nc: DMA bus error at 0x1000 (0x100001000: the device drives 32 address bits),"
+            + " 16 bytes: no RAM at phys 0x1000 (decode error)";
+        assertEquals("receive(dma-test-nc, aa, 100) = dropped: the device is halted (" + halted + ")",
+            text(nic.receive("", "dma-test-nc", "aa", "100")));
+        assertEquals("wire: nothing sent (device halted: " + halted + ")\nxmit(dma-test-nc, aa, 100) = NETDEV_TX_OK",
+            text(nic.xmit("", "dma-test-nc", "aa", "100")));
+        String stats = text(nic.stats("", "dma-test-nc"));
+        assertTrue(stats.contains("\n     rx_missed: 1\n"), stats);
+        assertTrue(stats.contains("\n     dma_bus_errors: 1\n     dma_truncated_accesses: 1\n"), stats);
+        assertTrue(stats.endsWith("\n     fatal_bus_error: " + halted), stats);
+    }
 }
