@@ -67,18 +67,18 @@ public class BlkCommands {
         @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(ShellArgs.PLATFORM) String platform,
         @Parameter(names = {"--bits"}, absentValue = "64") @Descriptor(ShellArgs.BITS) String bits,
         @Parameter(names = {"--mask"}, absentValue = "") @Descriptor(ShellArgs.MASK) String mask,
-        @Parameter(names = {"--max-seg"}, absentValue = "") @Descriptor(ShellArgs.MAX_SEG + " (default 64K)") String maxSeg,
+        @Parameter(names = {"--max-seg"}, absentValue = "") @Descriptor(ShellArgs.MAX_SEG + " (default 64K)") String size,
         @Parameter(names = {"--boundary"}, absentValue = "") @Descriptor(ShellArgs.BOUNDARY + " (default 0xffff)") String boundary,
-        @Parameter(names = {"--max-transfer"}, absentValue = "256K") @Descriptor("bytes one request moves at most") String maxTransfer,
-        @Parameter(names = {"--capacity"}, absentValue = "131072") @Descriptor("sectors on the medium") String capacity,
-        @Parameter(names = {"--bug"}, absentValue = "") @Descriptor(ShellArgs.BUGS) String bug,
+        @Parameter(names = {"--max-transfer"}, absentValue = "256K") @Descriptor("bytes one request moves at most") String bytes,
+        @Parameter(names = {"--capacity"}, absentValue = "131072") @Descriptor("sectors on the medium") String sectors,
+        @Parameter(names = {"--bug"}, absentValue = "") @Descriptor(ShellArgs.BUGS) String bugs,
         @Descriptor(ShellArgs.DEVICE) String device) {
         Platform p = ShellArgs.platform(platforms, platform);
         BlockConfig defaults = BlockConfig.of(64);
-        BusLimits limits = ShellArgs.limits(bits, maxSeg, boundary, defaults.limits());
-        BlockConfig config = new BlockConfig(limits, ShellArgs.size("capacity", capacity),
-            ShellArgs.size("max-transfer", maxTransfer), ShellArgs.maskBits(mask, limits.addressBits()),
-            ShellArgs.bugs(bug));
+        BusLimits limits = ShellArgs.limits(bits, size, boundary, defaults.limits());
+        BlockConfig config = new BlockConfig(limits, ShellArgs.size("capacity", sectors),
+            ShellArgs.size("max-transfer", bytes), ShellArgs.maskBits(mask, limits.addressBits()),
+            ShellArgs.bugs(bugs));
         models.probeBlock(p, device, config);
         return ResultDTO.of(p.name(), "probe", List.of(device), String.format("sg-block: %d sectors, %s bytes per"
             + " request, %d-bit engine, DMA mask %d bits, max segment %s, boundary %s, bugs: %s",
@@ -100,17 +100,17 @@ public class BlkCommands {
         + " the descriptors and the device's verdict; 0 or -errno")
     public ResultDTO write(
         @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(ShellArgs.PLATFORM) String platform,
-        @Parameter(names = {"--offset"}, absentValue = "0") @Descriptor(OFFSET) String offset,
+        @Parameter(names = {"--offset"}, absentValue = "0") @Descriptor(OFFSET) String bytes,
         @Descriptor(ShellArgs.DEVICE) String device, @Descriptor(SECTOR) String sector,
         @Descriptor(ShellArgs.DATA) String data, @Descriptor("bytes, whole sectors") String len) {
         Platform p = ShellArgs.platform(platforms, platform);
         SgBlockDriver blk = driver(p, device);
-        byte[] bytes = ShellArgs.bytes(data, len, MAX_BUFFER);
+        byte[] payload = ShellArgs.bytes(data, len, MAX_BUFFER);
         long first = ShellArgs.size("sector", sector);
-        Buffer buf = Buffer.alloc(blk, ShellArgs.within("offset", offset, 0, Page.PAGE_SIZE - 1), bytes.length);
+        Buffer buf = Buffer.alloc(blk, ShellArgs.within("offset", bytes, 0, Page.PAGE_SIZE - 1), payload.length);
         try {
-            buf.vm.cpuWrite(buf.vm.linearAddress(buf.phys()), bytes);
-            int r = blk.transfer(true, first, SgTable.one(buf.phys(), bytes.length));
+            buf.vm.cpuWrite(buf.vm.linearAddress(buf.phys()), payload);
+            int r = blk.transfer(true, first, SgTable.one(buf.phys(), payload.length));
             List<String> lines = trace(blk);
             return ResultDTO.number(p.name(), "write", List.of(device, sector, data, len), r, false).printed(lines);
         } finally {
@@ -122,14 +122,14 @@ public class BlkCommands {
         + " the descriptors, the device's verdict and the bytes the CPU reads; 0 or -errno")
     public ResultDTO read(
         @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(ShellArgs.PLATFORM) String platform,
-        @Parameter(names = {"--offset"}, absentValue = "0") @Descriptor(OFFSET) String offset,
+        @Parameter(names = {"--offset"}, absentValue = "0") @Descriptor(OFFSET) String bytes,
         @Descriptor(ShellArgs.DEVICE) String device, @Descriptor(SECTOR) String sector,
         @Descriptor("bytes, whole sectors") String len) {
         Platform p = ShellArgs.platform(platforms, platform);
         SgBlockDriver blk = driver(p, device);
         int n = (int) ShellArgs.within("len", len, 1, MAX_BUFFER);
         long first = ShellArgs.size("sector", sector);
-        Buffer buf = Buffer.alloc(blk, ShellArgs.within("offset", offset, 0, Page.PAGE_SIZE - 1), n);
+        Buffer buf = Buffer.alloc(blk, ShellArgs.within("offset", bytes, 0, Page.PAGE_SIZE - 1), n);
         try {
             int r = blk.transfer(false, first, SgTable.one(buf.phys(), n));
             List<String> lines = trace(blk);

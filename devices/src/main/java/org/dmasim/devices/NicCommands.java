@@ -57,17 +57,17 @@ public class NicCommands {
         @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(ShellArgs.PLATFORM) String platform,
         @Parameter(names = {"--bits"}, absentValue = "64") @Descriptor(ShellArgs.BITS) String bits,
         @Parameter(names = {"--mask"}, absentValue = "") @Descriptor(ShellArgs.MASK) String mask,
-        @Parameter(names = {"--max-seg"}, absentValue = "") @Descriptor(ShellArgs.MAX_SEG) String maxSeg,
+        @Parameter(names = {"--max-seg"}, absentValue = "") @Descriptor(ShellArgs.MAX_SEG) String size,
         @Parameter(names = {"--boundary"}, absentValue = "") @Descriptor(ShellArgs.BOUNDARY) String boundary,
         @Parameter(names = {"--ring"}, absentValue = "16") @Descriptor("descriptors per ring: a power of two, 2..4096") String ring,
-        @Parameter(names = {"--buffer"}, absentValue = "2048") @Descriptor("bytes per RX buffer, 64..65535") String buffer,
-        @Parameter(names = {"--bug"}, absentValue = "") @Descriptor(ShellArgs.BUGS) String bug,
+        @Parameter(names = {"--buffer"}, absentValue = "2048") @Descriptor("bytes per RX buffer, 64..65535") String bytes,
+        @Parameter(names = {"--bug"}, absentValue = "") @Descriptor(ShellArgs.BUGS) String bugs,
         @Descriptor(ShellArgs.DEVICE) String device) {
         Platform p = ShellArgs.platform(platforms, platform);
-        BusLimits limits = ShellArgs.limits(bits, maxSeg, boundary, BusLimits.of(64));
+        BusLimits limits = ShellArgs.limits(bits, size, boundary, BusLimits.of(64));
         NicConfig config = new NicConfig(limits, (int) ShellArgs.within("ring", ring, 2, 4096),
-            (int) ShellArgs.within("buffer", buffer, 64, MAX_FRAME), ShellArgs.maskBits(mask, limits.addressBits()),
-            ShellArgs.bugs(bug));
+            (int) ShellArgs.within("buffer", bytes, 64, MAX_FRAME), ShellArgs.maskBits(mask, limits.addressBits()),
+            ShellArgs.bugs(bugs));
         models.probeNic(p, device, config);
         return ResultDTO.of(p.name(), "probe", List.of(device), String.format("ring-nic: %d RX + %d TX descriptors,"
             + " %d-byte RX buffers, %d-bit engine, DMA mask %d bits, bugs: %s", config.ringSize(), config.ringSize(),

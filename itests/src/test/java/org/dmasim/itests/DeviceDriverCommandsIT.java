@@ -97,7 +97,7 @@ public class DeviceDriverCommandsIT extends DmasimTestSupport {
         awaitState("devbad", State.BOOTED);
         try (CommandSession s = session()) {
             assertEquals("usage: nic:xmit DEVICE DATA [LEN] [-p PLATFORM]", failure(s, "nic:xmit -p devbad dma-test-nc"));
-            assertEquals("usage: blk:read DEVICE SECTOR LEN [-p PLATFORM] [--offset OFFSET]",
+            assertEquals("usage: blk:read DEVICE SECTOR LEN [-p PLATFORM] [--offset BYTES]",
                 failure(s, "blk:read -p devbad dma-test-nc 0"));
             assertEquals("nic: no driver bound to 'dma-test-nc' on platform 'devbad' (bind one with nic:probe"
                 + " dma-test-nc)", failure(s, "nic:poll -p devbad dma-test-nc"));
