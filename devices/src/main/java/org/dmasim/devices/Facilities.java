@@ -4,6 +4,7 @@ import org.dmasim.api.dma.DmaApi;
 import org.dmasim.api.mem.CpuCache;
 import org.dmasim.api.mem.KernelVm;
 import org.dmasim.api.mm.MmRules;
+import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.platform.Platform;
 import org.dmasim.api.slab.Kmalloc;
 
@@ -26,6 +27,10 @@ record Facilities(Platform platform) {
 
     KernelVm vm() {
         return dma().kernelVm();
+    }
+
+    PageAllocator pages() {
+        return need(PageAllocator.class, "mm.buddy");
     }
 
     Kmalloc kmalloc() {

@@ -35,6 +35,8 @@ final class RingNic {
     private int txHead;
     private int rxHead;
     private final List<byte[]> wire = new ArrayList<>();
+    /** Per RX descriptor, the frame the engine last wrote into its buffer (null after an error): for the simulation's user. */
+    private final byte[][] rxWritten;
     long rxMissed;
     /** The fatal error that halted both engines, or null. */
     String halted;
@@ -44,6 +46,7 @@ final class RingNic {
         this.txRing = txRing;
         this.rxRing = rxRing;
         this.ringSize = ringSize;
+        this.rxWritten = new byte[ringSize][];
     }
 
     private DmaAddr slot(DmaAddr ring, int index) {
@@ -108,12 +111,14 @@ final class RingNic {
         }
         int status = Desc.DONE;
         int len = 0;
+        rxWritten[rxHead & (ringSize - 1)] = null;
         if (frame.length > d.bufLen()) {
             status |= Desc.ERR;
         } else {
             try {
                 bus.write(new DmaAddr(d.buffer()), frame);
                 len = frame.length;
+                rxWritten[rxHead & (ringSize - 1)] = frame.clone();
             } catch (DeviceError e) {
                 status |= Desc.ERR;
             }
@@ -121,6 +126,21 @@ final class RingNic {
         writeBackOrHalt(rxRing, rxHead, new Desc(d.buffer(), d.bufLen(), len, status));
         rxHead++;
         return true;
+    }
+
+    /** The frame the RX engine last wrote for descriptor {@code index}, or null when it wrote none. */
+    synchronized byte[] written(int index) {
+        byte[] f = rxWritten[index & (ringSize - 1)];
+        return f == null ? null : f.clone();
+    }
+
+    /** The engines' own ring positions (their head registers). */
+    synchronized int txHead() {
+        return txHead;
+    }
+
+    synchronized int rxHead() {
+        return rxHead;
     }
 
     synchronized List<byte[]> wire() {

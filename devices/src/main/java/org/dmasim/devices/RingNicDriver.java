@@ -60,6 +60,7 @@ final class RingNicDriver implements NetDriver {
     private long txErrors;
     private long rxPackets;
     private long rxErrors;
+    private long staleRxLines;
     private boolean removed;
 
     private RingNicDriver(Facilities platform, DmaDevice dev, NicConfig config, Runnable unbind) {
@@ -189,7 +190,23 @@ final class RingNicDriver implements NetDriver {
     }
 
     @Override
-    public synchronized List<byte[]> poll(int budget) {
+    public List<byte[]> poll(int budget) {
+        return pollReceived(budget).stream().map(Received::frame).toList();
+    }
+
+    /**
+     * One frame the NAPI poll handed up, as the simulation's user sees it: the RX slot it came
+     * from, the bytes the driver read, the bytes the device had written there, and the cache lines
+     * the driver's read returned stale (a cached copy while RAM held the device's bytes).
+     */
+    record Received(int slot, byte[] frame, byte[] written, long staleLines) {
+        boolean asWritten() {
+            return java.util.Arrays.equals(frame, written);
+        }
+    }
+
+    /** {@link #poll}, telling for each frame what the device wrote and what the CPU read stale. */
+    synchronized List<Received> pollReceived(int budget) {
         live();
         DmaApi dma = platform.dma();
         while (txClean != txTail) {
@@ -208,7 +225,7 @@ final class RingNicDriver implements NetDriver {
             }
             txClean++;
         }
-        List<byte[]> frames = new ArrayList<>();
+        List<Received> frames = new ArrayList<>();
         while (frames.size() < budget) {
             int slot = rxNext & (config.ringSize() - 1);
             Desc d = readDesc(rxRing, slot);
@@ -221,7 +238,11 @@ final class RingNicDriver implements NetDriver {
                 if (!config.bugs().contains(DriverBug.MISSING_RX_SYNC_FOR_CPU)) {
                     dma.syncSingleForCpu(dev, rxDma[slot], d.frameLen(), DmaDirection.FROM_DEVICE);
                 }
-                frames.add(platform.vm().cpuRead(rxBuf[slot], d.frameLen()));
+                long staleBefore = platform.cache().stats().staleCpuReads();
+                byte[] frame = platform.vm().cpuRead(rxBuf[slot], d.frameLen());
+                long stale = platform.cache().stats().staleCpuReads() - staleBefore;
+                staleRxLines += stale;
+                frames.add(new Received(slot, frame, hw.written(slot), stale));
                 rxPackets++;
             }
             dma.syncSingleForDevice(dev, rxDma[slot], config.bufferSize(), DmaDirection.FROM_DEVICE);
@@ -229,6 +250,32 @@ final class RingNicDriver implements NetDriver {
             rxNext++;
         }
         return frames;
+    }
+
+    /** Cache lines the driver's reads of received frames returned stale, over its life. */
+    synchronized long staleRxLines() {
+        return staleRxLines;
+    }
+
+    /** Both rings as the driver and the device see them now. */
+    record Rings(int size, long txRingDma, long rxRingDma, int txTail, int txClean, int txHead, int rxNext,
+        int rxHead, List<Desc> tx, List<Desc> rx) {
+    }
+
+    synchronized Rings rings() {
+        live();
+        List<Desc> tx = new ArrayList<>();
+        List<Desc> rx = new ArrayList<>();
+        for (int i = 0; i < config.ringSize(); i++) {
+            tx.add(readDesc(txRing, i));
+            rx.add(readDesc(rxRing, i));
+        }
+        return new Rings(config.ringSize(), txRing.dmaHandle(), rxRing.dmaHandle(), txTail, txClean, hw.txHead(),
+            rxNext, hw.rxHead(), tx, rx);
+    }
+
+    NicConfig config() {
+        return config;
     }
 
     @Override

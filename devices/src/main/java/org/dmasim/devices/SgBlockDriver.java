@@ -79,22 +79,64 @@ final class SgBlockDriver implements BlockDriver {
         }
         long total = sg.totalLength(sg.origNents());
         if (total % BlockHw.SECTOR_SIZE != 0 || total > hw.maxTransferBytes()) {
-            return -Errno.EINVAL;
+            return traced(new Request(write, sector, List.of(), List.of(), null, -Errno.EINVAL));
         }
         DmaApi dma = platform.dma();
         DmaDirection dir = write ? DmaDirection.TO_DEVICE : DmaDirection.FROM_DEVICE;
         int nents = dma.mapSg(dev, sg, sg.origNents(), dir, 0);
         if (nents == 0) {
-            return -Errno.ENOMEM;
+            return traced(new Request(write, sector, List.of(), List.of(), null, -Errno.ENOMEM));
         }
         try {
             List<DmaDescriptor> descs = config.bugs().contains(DriverBug.IGNORES_SEGMENT_LIMITS)
                 ? merged(sg, nents) : descriptors(sg, nents, dev);
-            long r = waitFor(hw, hw.submit(write, sector, descs), TIMEOUT_MS);
-            return r >= 0 ? 0 : (int) r;
+            BlockCompletion c = hw.submit(write, sector, descs);
+            long r = waitFor(hw, c, TIMEOUT_MS);
+            return traced(new Request(write, sector, segments(sg, nents), descs, c, r >= 0 ? 0 : (int) r));
         } finally {
             dma.unmapSg(dev, sg, sg.origNents(), dir, 0);
         }
+    }
+
+    /** One DMA segment of a mapped request: {@code sg_dma_address}, {@code sg_dma_len}. */
+    record Segment(long dmaAddress, long dmaLength) {
+    }
+
+    /**
+     * The driver's last request as the simulation's user inspects it: the DMA segments
+     * {@code dma_map_sg} returned, the descriptors built from them, the device's completion (null
+     * when nothing was submitted) and what {@link #transfer} returned.
+     */
+    record Request(boolean write, long sector, List<Segment> segments, List<DmaDescriptor> descriptors,
+        BlockCompletion completion, int result) {
+    }
+
+    private volatile Request last;
+
+    private int traced(Request r) {
+        last = r;
+        return r.result();
+    }
+
+    /** The last request, if any was made. */
+    java.util.Optional<Request> lastRequest() {
+        return java.util.Optional.ofNullable(last);
+    }
+
+    Facilities facilities() {
+        return platform;
+    }
+
+    BlockConfig config() {
+        return config;
+    }
+
+    private static List<Segment> segments(SgTable sg, int nents) {
+        List<Segment> out = new ArrayList<>();
+        for (int i = 0; i < nents; i++) {
+            out.add(new Segment(sg.dmaAddress(i), sg.dmaLength(i)));
+        }
+        return out;
     }
 
     /**

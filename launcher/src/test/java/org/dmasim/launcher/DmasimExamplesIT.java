@@ -51,6 +51,7 @@ class DmasimExamplesIT {
         List<Run> runs = documentedRuns();
         assertTrue(runs.stream().anyMatch(r -> r.args().toString().contains("split-board.gosh")), runs.toString());
         assertTrue(runs.stream().anyMatch(r -> r.args().toString().contains("user-dma.gosh")), runs.toString());
+        assertTrue(runs.stream().anyMatch(r -> r.args().toString().contains("nic-stale-rx.gosh")), runs.toString());
         assertTrue(runs.stream().filter(r -> r.args().toString().contains("stale-sync.gosh")).count() == 2,
             "stale-sync.gosh on arm64 and on x86");
         for (Run run : runs) {
