@@ -198,10 +198,17 @@ final class DirectOps implements DmaOps {
         return SIZE_MAX;
     }
 
-    /** {@code dma_addressing_limited} (6.1): the mask or bus limit falls short of the required mask. */
+    /**
+     * {@code dma_addressing_limited}: the mask or bus limit falls short of the required mask; from
+     * 6.11 also a device whose {@code dma-ranges} leave some RAM unreachable (this table is
+     * dma-direct, so the kernel's "no dma_ops" condition holds).
+     */
     private boolean addressingLimited(DmaDevice d) {
         long limit = DmaAddress.minNotZero(d.dmaMask(), d.busDmaLimit());
-        return Long.compareUnsigned(limit, requiredMask(d)) < 0;
+        if (Long.compareUnsigned(limit, requiredMask(d)) < 0) {
+            return true;
+        }
+        return env.kernel().addressingLimitedWalksRam() && !env.allRamMapped(dev(d));
     }
 
     /** {@code swiotlb_max_mapping_size}: one segment of slots less the min_align_mask rounding. */

@@ -44,10 +44,15 @@ public final class DmaCoreBoot implements BootParticipant, ReservedMemHandler {
         return "dma.core";
     }
 
-    /** DMA-API debugging prints a few things differently per kernel ({@link DebugRules}). */
+    /**
+     * DMA-API debugging prints a few things differently per kernel ({@link DebugRules}), and
+     * dma-direct answers {@code dma_addressing_limited} differently ({@link DirectKernel}).
+     */
     @Override
     public Set<KernelVersion> kernels() {
-        return DebugRules.kernels();
+        Set<KernelVersion> both = new java.util.HashSet<>(DebugRules.kernels());
+        both.retainAll(DirectKernel.kernels());
+        return both;
     }
 
     @Override
@@ -117,7 +122,7 @@ public final class DmaCoreBoot implements BootParticipant, ReservedMemHandler {
             limits.configured(ZoneType.DMA), limits.configured(ZoneType.DMA32),
             ctx.memblock().endOfDram() >>> Page.PAGE_SHIFT,
             (int) ctx.spec().kconfig().number("CMA_ALIGNMENT"), ctx.memblock().memory(), ctx.log(),
-            ctx.spec().kconfig().enabled("DMA_BOUNCE_UNALIGNED_KMALLOC"));
+            ctx.spec().kconfig().enabled("DMA_BOUNCE_UNALIGNED_KMALLOC"), DirectKernel.of(ctx.spec().kernel()));
         DeviceFactory factory = new DeviceFactory(env, ctx.reservedMem(), ctx.deviceTree());
         DmaMapping api = new DmaMapping(env, factory, ctx.get(DmaDebug.class).orElse(null), kernelAreas(ctx),
             DebugRules.of(ctx.spec().kernel()));

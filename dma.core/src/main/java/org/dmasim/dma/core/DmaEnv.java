@@ -8,8 +8,10 @@ import org.dmasim.api.backend.RuntimeServices.Served;
 import org.dmasim.api.boot.Memblock;
 import org.dmasim.api.cma.CmaArea;
 import org.dmasim.api.cma.CmaAreas;
+import org.dmasim.api.device.DmaRange;
 import org.dmasim.api.dma.ArchDma;
 import org.dmasim.api.mem.KernelVm;
+import org.dmasim.api.mm.Page;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.platform.BootLog;
 import org.dmasim.api.pool.AtomicPools;
@@ -35,19 +37,20 @@ import org.dmasim.api.swiotlb.SwiotlbPool;
  * @param bounceUnalignedKmalloc CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC (6.5+, arm64): small buffers
  *     of non-coherent devices may be kmalloc objects sharing cache lines, and are bounced
  * @param kmallocNow the kmalloc caches serving now, for {@code kmalloc_size_roundup()} (a live view)
+ * @param kernel dma-direct's rules of the platform's kernel
  */
 record DmaEnv(ArchDma arch, KernelVm vm, PageAllocator buddy, Current<SwiotlbPool> swiotlbNow,
     Current<CmaAreas> cmaNow, Current<AtomicPools> poolsNow, long zoneDmaLimit, boolean zoneDma, boolean zoneDma32,
     long maxPfn, int cmaAlignment, List<Memblock.Region> memory, BootLog log, boolean bounceUnalignedKmalloc,
-    Current<Kmalloc> kmallocNow) {
+    Current<Kmalloc> kmallocNow, DirectKernel kernel) {
 
     /** The environment of one platform, whose replaceable backends are read from {@code services} at each call. */
     static DmaEnv of(ArchDma arch, KernelVm vm, PageAllocator buddy, RuntimeServices services, long zoneDmaLimit,
         boolean zoneDma, boolean zoneDma32, long maxPfn, int cmaAlignment, List<Memblock.Region> memory, BootLog log,
-        boolean bounceUnalignedKmalloc) {
+        boolean bounceUnalignedKmalloc, DirectKernel kernel) {
         return new DmaEnv(arch, vm, buddy, services.current(SwiotlbPool.class), services.current(CmaAreas.class),
             services.current(AtomicPools.class), zoneDmaLimit, zoneDma, zoneDma32, maxPfn, cmaAlignment, memory, log,
-            bounceUnalignedKmalloc, services.current(Kmalloc.class));
+            bounceUnalignedKmalloc, services.current(Kmalloc.class), kernel);
     }
 
     /**
@@ -120,6 +123,42 @@ record DmaEnv(ArchDma arch, KernelVm vm, PageAllocator buddy, Current<SwiotlbPoo
             }
         }
         return false;
+    }
+
+    /**
+     * {@code dma_direct_all_ram_mapped} (6.11+): whether every page of System RAM (memblock.memory
+     * without its no-map regions, as the RAM resources are registered) lies inside one of the
+     * device's {@code dma-ranges} windows; true for a device without a range map.
+     */
+    boolean allRamMapped(Device dev) {
+        List<DmaRange> windows = dev.dmaRanges();
+        if (windows.isEmpty()) {
+            return true;
+        }
+        for (Memblock.Region r : memory) {
+            if ((r.flags() & Memblock.NOMAP) != 0) {
+                continue;
+            }
+            // walk_system_ram_range hands over whole pages of the resource
+            long pfn = (r.base() + Page.PAGE_SIZE - 1) >>> Page.PAGE_SHIFT;
+            long endPfn = r.end() >>> Page.PAGE_SHIFT;
+            while (pfn < endPfn) {
+                long next = -1;
+                for (DmaRange w : windows) {
+                    long first = w.cpuStart() >>> Page.PAGE_SHIFT;
+                    long pages = w.size() >>> Page.PAGE_SHIFT;
+                    if (pfn >= first && pfn - first < pages) {
+                        next = first + pages;
+                        break;
+                    }
+                }
+                if (next < 0) {
+                    return false;
+                }
+                pfn = next;
+            }
+        }
+        return true;
     }
 
     /** Whether [phys, phys + size) is no-map memory (RAM the kernel does not map). */

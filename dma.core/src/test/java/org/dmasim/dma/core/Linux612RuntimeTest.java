@@ -39,6 +39,27 @@ class Linux612RuntimeTest {
         assertEquals(cacheAlignment, dma.cacheAlignment(), "128 = ARCH_DMA_MINALIGN (6.1), 64 = the cache line (6.12)");
     }
 
+    /**
+     * {@code dma_addressing_limited}: a device whose one window covers the high bank and as many
+     * bits as RAM needs (bus limit 0x7ffffffff = the required mask) but not the low bank. 6.1 only
+     * compares masks, calls it unlimited and its mappings unbounded; 6.11+ also walks System RAM
+     * against the window, finds the low bank outside it, and bounds its mappings by one swiotlb
+     * segment. The same board's devices without dma-ranges answer SIZE_MAX in both.
+     */
+    @ParameterizedTest(name = "Linux {0}")
+    @CsvSource({"6.1, -1", "6.12, 262144"})
+    void aWindowThatMissesABankLimitsAddressingFrom611(String kernel, long windowMaxMapping) {
+        DmaApi dma = Boots.dma(Boots.bootDts("window-high-bank.dts", PlatformConfig.KERNEL, kernel));
+        DmaDevice dev = dma.device("dma-high-bus:dma-high-dev").orElseThrow();
+        assertEquals(0, dma.setMask(dev, -1L));
+        assertEquals(0x7ffffffffL, dma.requiredMask(dev));
+        assertEquals(0x7ffffffffL, dev.busDmaLimit());
+        assertEquals(windowMaxMapping, dma.maxMappingSize(dev));
+        DmaDevice plain = dma.createDevice(org.dmasim.api.dma.DeviceSpec.platform("plain", false));
+        assertEquals(0, dma.setMask(plain, -1L));
+        assertEquals(-1L, dma.maxMappingSize(plain), "no range map: all RAM reachable in both kernels");
+    }
+
     @ParameterizedTest(name = "Linux {0}")
     @CsvSource({"6.1", "6.12"})
     void atomicPoolsKeepTheirSizes(String kernel) {
