@@ -26,6 +26,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -57,10 +58,15 @@ public class SwiotlbThreadsBenchmark {
         PageAllocator buddy;
         PhysMemory memory;
         final AtomicInteger nextCpu = new AtomicInteger();
+        /** The pool: the default 64 MiB, or a {@code swiotlb=<nslabs>} one (two areas either way). */
+        @Param({"default", "2048"})
+        public String swiotlb;
 
         @Setup(Level.Trial)
         public void boot() {
-            BootResult booted = Platforms.bootProfile("pc-x86_64", Map.of("cpus", 2), new DmaCoreBoot());
+            Map<String, Object> config = swiotlb.equals("default") ? Map.of("cpus", 2)
+                : Map.of("cpus", 2, "cmdline", "console=ttyS0 nokaslr swiotlb=" + swiotlb);
+            BootResult booted = Platforms.bootProfile("pc-x86_64", config, new DmaCoreBoot());
             dma = booted.lookup(DmaApi.class).orElseThrow();
             dev = dma.createDevice(DeviceSpec.pci("nic32"));
             dma.setMaskAndCoherent(dev, 0xffffffffL);
