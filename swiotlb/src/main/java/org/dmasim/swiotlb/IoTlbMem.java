@@ -67,17 +67,44 @@ import org.dmasim.api.swiotlb.SwiotlbStats;
  *
  * <p><b>Concurrency.</b> One lock per area, as 6.1's "Split up single swiotlb lock": mappings on
  * different simulated CPUs with as many areas share nothing but the per-device counters
- * ({@link LongAdder}s). The slot bytes of a mapping are only touched by its map, syncs and unmap,
+ * ({@link LongAdder}s): no pool-wide lock, counter or cache line ({@code io_tlb_used} is the areas'
+ * sum, read without their locks as 6.1's {@code mem_used} reads it; the pool-wide atomics of
+ * 6.12's debugfs are kept on a 6.12 platform only). The slot bytes of a mapping are only touched by its map, syncs and unmap,
  * which the caller orders (dma.core publishes a mapping before anyone else can see it).
  */
 final class IoTlbMem implements SwiotlbPool {
     static final long INVALID_PHYS_ADDR = -1L;
     private static final long PAGE_SIZE = 4096;
 
-    /** {@code struct io_tlb_area}. */
+    /**
+     * {@code struct io_tlb_area} ({@code ____cacheline_aligned_in_smp} in the kernel): changed
+     * under its own monitor; {@code used} is also read without it ({@link #used}), so it is
+     * stored with release semantics. Padded so that two areas' counters and locks never share a
+     * cache line (the objects are allocated one after the other).
+     */
     private static final class Area {
         long used;
         int index;
+        @SuppressWarnings("unused")
+        long pad1, pad2, pad3, pad4, pad5, pad6, pad7, pad8;
+
+        void addUsed(long delta) {
+            USED.setRelease(this, used + delta);
+        }
+
+        long usedNow() {
+            return (long) USED.getAcquire(this);
+        }
+    }
+
+    private static final java.lang.invoke.VarHandle USED;
+
+    static {
+        try {
+            USED = java.lang.invoke.MethodHandles.lookup().findVarHandle(Area.class, "used", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
 
     /** {@code mem->slots}, as three arrays. */
@@ -128,7 +155,11 @@ final class IoTlbMem implements SwiotlbPool {
     private volatile Slots slots;
     private final ConcurrentHashMap<String, DeviceCounters> devices = new ConcurrentHashMap<>();
     private final AtomicLong deviceOrder = new AtomicLong();
-    /** {@code total_used} and {@code used_hiwater}, kept as 6.6+ keeps them for debugfs (the areas' sum, without their locks). */
+    /**
+     * {@code total_used} and {@code used_hiwater}, kept as 6.6+ keeps them for debugfs when the
+     * platform's kernel does ({@link SwiotlbKernel#countsTotalUsed}); untouched on 6.1.
+     */
+    private final boolean countsTotalUsed;
     private final AtomicLong totalUsed = new AtomicLong();
     private final AtomicLong usedHiwater = new AtomicLong();
 
@@ -152,6 +183,7 @@ final class IoTlbMem implements SwiotlbPool {
         this.memory = memory;
         this.log = log;
         this.statics = statics;
+        this.countsTotalUsed = statics.kernel().countsTotalUsed();
         this.areas = new Area[this.nareas];
         for (int i = 0; i < this.nareas; i++) {
             areas[i] = new Area();
@@ -359,8 +391,10 @@ final class IoTlbMem implements SwiotlbPool {
                     && slot + nslots <= nslabs) {
                     take(s, area, slot, (int) nslots, allocSize, offset);
                     area.index = wrap((long) index + nslots);
-                    area.used += nslots;
-                    usedHiwater.accumulateAndGet(totalUsed.addAndGet(nslots), Math::max);
+                    area.addUsed(nslots);
+                    if (countsTotalUsed) {
+                        usedHiwater.accumulateAndGet(totalUsed.addAndGet(nslots), Math::max);
+                    }
                     return slot;
                 }
                 index = wrap(index + stride);
@@ -432,8 +466,10 @@ final class IoTlbMem implements SwiotlbPool {
             for (int i = index - 1; i >= 0 && offsetInSegment(i) != IO_TLB_SEGSIZE - 1 && s.list[i] != 0; i--) {
                 s.list[i] = ++count;
             }
-            area.used -= nslots;
-            totalUsed.addAndGet(-nslots);
+            area.addUsed(-nslots);
+            if (countsTotalUsed) {
+                totalUsed.addAndGet(-nslots);
+            }
         }
     }
 
@@ -521,13 +557,17 @@ final class IoTlbMem implements SwiotlbPool {
 
     // ---- views ----
 
-    /** {@code mem_used}: the areas' sum. */
+    /**
+     * {@code mem_used}: 6.1 sums the areas' counts without taking their locks (a count changing
+     * meanwhile is read before or after the change); 6.6+ reads {@code total_used}.
+     */
     long used() {
+        if (countsTotalUsed) {
+            return totalUsed.get();
+        }
         long used = 0;
         for (Area a : areas) {
-            synchronized (a) {
-                used += a.used;
-            }
+            used += a.usedNow();
         }
         return used;
     }

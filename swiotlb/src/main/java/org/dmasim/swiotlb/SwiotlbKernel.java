@@ -28,6 +28,11 @@ abstract class SwiotlbKernel {
     private static final ByKernel<SwiotlbKernel> BY_VERSION = ByKernel.of("swiotlb", Map.of(
         "6.1", new SwiotlbKernel() {
             @Override
+            boolean countsTotalUsed() {
+                return false;
+            }
+
+            @Override
             void debugfs(Map<String, String> files, IoTlbMem defaultPool, List<IoTlbMem> restricted) {
                 long defaultUsed = defaultPool.used();
                 if (defaultPool.nslabs() > 0) {
@@ -41,6 +46,11 @@ abstract class SwiotlbKernel {
             }
         },
         "6.12", new SwiotlbKernel() {
+            @Override
+            boolean countsTotalUsed() {
+                return true;
+            }
+
             @Override
             void debugfs(Map<String, String> files, IoTlbMem defaultPool, List<IoTlbMem> restricted) {
                 own(files, "swiotlb", defaultPool);
@@ -65,6 +75,14 @@ abstract class SwiotlbKernel {
     static Set<KernelVersion> kernels() {
         return BY_VERSION.kernels();
     }
+
+    /**
+     * Whether slot finds and releases also keep a pool-wide {@code total_used} and
+     * {@code used_hiwater} (6.6+ with CONFIG_DEBUG_FS, atomics every mapping touches); 6.1's
+     * {@code mem_used()} sums the areas' {@code used} counts without their locks instead, and the
+     * mapping path shares nothing between areas.
+     */
+    abstract boolean countsTotalUsed();
 
     /**
      * The files of {@code /sys/kernel/debug} this kernel's swiotlb makes, path to content: the

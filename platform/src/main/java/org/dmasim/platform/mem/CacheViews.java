@@ -53,6 +53,17 @@ final class CacheViews {
         void fillChunk(long pfn, int in, int n, byte value) {
             cache.cpuStore(pfn, in, n, null, 0, value);
         }
+
+        @Override
+        boolean copiesPageToPage() {
+            return cache.copiesPageToPage();
+        }
+
+        @Override
+        void copyChunk(long dstPfn, int dstIn, long srcPfn, int srcIn, int n, int loadedLine, int dstFrom,
+            int dstTo) {
+            cache.cpuCopy(dstPfn, dstIn, srcPfn, srcIn, n, loadedLine, dstFrom, dstTo);
+        }
     }
 
     /** Loads and stores through a non-cacheable mapping (MT_NORMAL_NC, device memory). */

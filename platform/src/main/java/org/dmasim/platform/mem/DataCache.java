@@ -183,6 +183,65 @@ public final class DataCache implements CpuCache {
         evictAfter(m);
     }
 
+    /** Whether CPU copies go page to page ({@link #cpuCopy}): without eviction. */
+    boolean copiesPageToPage() {
+        return evictor == null;
+    }
+
+    /**
+     * A CPU copy (memcpy through the linear map) of [srcIn, srcIn + n) of page srcPfn to
+     * [dstIn, dstIn + n) of page dstPfn: exactly {@link #cpuRead} into a buffer and
+     * {@link #cpuStore} of it (the same fills, stale-read counts, dirty lines), done page to page
+     * with one array copy under both pages' monitors, taken in pfn order (no other path holds two,
+     * so two copies cannot deadlock). Only without eviction ({@link #copiesPageToPage}): with it,
+     * a copy stays a load and a store, so that the evictor draws between them as it always did.
+     *
+     * @param loadedLine a page offset whose line the copy's previous piece loaded (its stale read,
+     *     if any, is counted there), or -1
+     * @param dstFrom the first byte of the page the whole copy stores to: a line the copy writes
+     *     whole needs no fill, even when this piece writes only part of it
+     * @param dstTo one past the last
+     */
+    void cpuCopy(long dstPfn, int dstIn, long srcPfn, int srcIn, int n, int loadedLine, int dstFrom, int dstTo) {
+        long sm = lines(srcIn, n);
+        long dm = lines(dstIn, n);
+        long whole = wholeLines(dstFrom, dstTo - dstFrom) & dm;
+        for (;;) {
+            LinePage s = pages.computeIfAbsent(srcPfn, LinePage::new);
+            LinePage d = dstPfn == srcPfn ? s : pages.computeIfAbsent(dstPfn, LinePage::new);
+            LinePage first = srcPfn <= dstPfn ? s : d;
+            LinePage second = first == s ? d : s;
+            synchronized (first) {
+                synchronized (second) {
+                    if (s.dead || d.dead) {
+                        continue;
+                    }
+                    long missing = sm & ~s.present;
+                    if (missing != 0) {
+                        fill(s, missing);
+                    }
+                    long suspect = sm & s.ramChanged & (loadedLine < 0 ? -1L : ~(1L << (loadedLine >>> LINE_SHIFT)));
+                    if (suspect != 0) {
+                        staleCpuReads.add(differing(s, suspect, srcIn, n));
+                    }
+                    long dmissing = dm & ~whole & ~d.present;
+                    if (dmissing != 0) {
+                        fill(d, dmissing);
+                    }
+                    if (s.data != null) {
+                        storeInto(d, dstIn, n, s.data, srcIn, (byte) 0);
+                    } else {
+                        storeInto(d, dstIn, n, null, 0, (byte) 0);
+                    }
+                    d.present |= dm;
+                    d.dirty |= dm;
+                    d.ramChanged &= ~whole;
+                    return;
+                }
+            }
+        }
+    }
+
     /** The bytes of a store into the page's cached copy (allocated only for a non-zero byte). */
     private static void storeInto(LinePage p, int in, int n, byte[] src, int off, byte value) {
         if (src != null) {

@@ -96,6 +96,26 @@ public final class SparseRam extends PagedMemory {
     }
 
     @Override
+    boolean copiesPageToPage() {
+        return true;
+    }
+
+    /** Page to page, as a read and a write would do it (zeros into an absent page keep it absent). */
+    @Override
+    void copyChunk(long dstPfn, int dstIn, long srcPfn, int srcIn, int n, int loadedLine, int dstFrom,
+        int dstTo) {
+        byte[] p = pages.get(srcPfn);
+        if (p != null) {
+            writeChunk(dstPfn, dstIn, p, srcIn, n);
+            return;
+        }
+        byte[] d = pages.get(dstPfn);
+        if (d != null) {
+            Arrays.fill(d, dstIn, dstIn + n, (byte) 0);
+        }
+    }
+
+    @Override
     void fillChunk(long pfn, int in, int n, byte value) {
         if (value == 0 && n == PAGE) {
             pages.remove(pfn);

@@ -136,6 +136,26 @@ class DataCacheModelTest {
         }
     }
 
+    /** Overlapping copies through the CPU and in RAM move the bytes as memmove does, both directions. */
+    @Test
+    void cpuMemmoveMovesTheBytes() {
+        Random r = new Random(7);
+        for (int[] c : new int[][] {{100, 300, 1000}, {300, 100, 1000}, {10, 4000, 9000}, {4000, 10, 9000},
+            {4090, 4100, 64}, {4100, 4090, 64}, {0, 1, SIZE - 1}, {1, 0, SIZE - 1}}) {
+            for (boolean viaRam : new boolean[] {false, true}) {
+                DataCache cache = DataCacheTest.cache(CacheEviction.NONE);
+                PhysMemory mem = viaRam ? cache.ram() : cache.cpu();
+                byte[] expected = new byte[SIZE];
+                r.nextBytes(expected);
+                mem.write(DataCacheTest.BUF, expected);
+                mem.copy(DataCacheTest.BUF + c[1], DataCacheTest.BUF + c[0], c[2]);
+                System.arraycopy(expected, c[0], expected, c[1], c[2]);
+                assertArrayEquals(expected, mem.read(DataCacheTest.BUF, SIZE), "memmove " + Arrays.toString(c)
+                    + (viaRam ? " in RAM" : " through the CPU"));
+            }
+        }
+    }
+
     @Test
     void randomOperationsMatchTheReferenceModel() {
         long seed = Long.getLong("dmasim.seed", System.nanoTime());
@@ -153,7 +173,7 @@ class DataCacheModelTest {
                 r.nextBytes(data);
             }
             String what = "op " + i + " seed " + seed;
-            switch (r.nextInt(10)) {
+            switch (r.nextInt(12)) {
                 case 0, 1 -> assertArrayEquals(m.cpuRead(a, n), cache.cpu().read(base + a, n), what);
                 case 2, 3 -> {
                     m.cpuWrite(a, data);
@@ -179,6 +199,22 @@ class DataCacheModelTest {
                 case 8 -> {
                     m.maintain(a, n, true, true);
                     cache.cleanInvalidate(base + a, n);
+                }
+                case 9 -> {
+                    // memcpy through the CPU (a bounce copy): a load of the whole source, then a
+                    // store; ranges apart (overlapping memmove: cpuMemmoveMovesTheBytes).
+                    int b = r.nextInt(SIZE - n + 1);
+                    if (b < a + n && a < b + n) {
+                        continue;
+                    }
+                    m.cpuWrite(b, m.cpuRead(a, n));
+                    cache.cpu().copy(base + b, base + a, n);
+                }
+                case 10 -> {
+                    int b = r.nextInt(SIZE - n + 1);
+                    // memmove in RAM itself (no cache involved): page to page in the sparse RAM.
+                    System.arraycopy(m.ram, a, m.ram, b, n);
+                    cache.ram().copy(base + b, base + a, n);
                 }
                 default -> {
                     // A zero fill through the CPU: the path that keeps pages without line bytes.
