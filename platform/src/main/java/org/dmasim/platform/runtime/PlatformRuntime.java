@@ -203,9 +203,12 @@ public final class PlatformRuntime implements RuntimeServices {
 
     private void retire(BackendLifecycle b, String why) {
         boolean released = b.retire();
+        // What it held at the swap: read before withdrawing its services, which takes long enough
+        // for busy consumers to drain it meanwhile.
+        long held = b.held();
         withdraw(o -> o.instance() == b);
         log.dmasim(b.id() + ": " + why + "; " + (released ? "it held nothing and is released"
-            : "draining: it takes no new work and serves the unmaps, syncs and frees of the " + b.held()
+            : "draining: it takes no new work and serves the unmaps, syncs and frees of the " + held
                 + " it holds"));
     }
 
