@@ -10,6 +10,9 @@ import java.util.Hashtable;
 import java.util.Map;
 import java.util.function.Predicate;
 import javax.inject.Inject;
+import org.dmasim.api.backend.BackendInstance;
+import org.dmasim.api.backend.BackendInstances;
+import org.dmasim.api.backend.BackendState;
 import org.dmasim.api.platform.Platform;
 import org.dmasim.api.platform.PlatformConfig;
 import org.ops4j.pax.exam.Configuration;
@@ -128,5 +131,64 @@ public abstract class DmasimTestSupport {
         }
         fail("bundle " + symbolicName + " is not installed");
         throw new AssertionError(); // not reached
+    }
+
+    /** The backend instances of platform {@code platform}: its {@link BackendInstances} service. */
+    protected BackendInstances backendInstances(String platform) throws InterruptedException {
+        return context.getService(service(BackendInstances.class, platform));
+    }
+
+    /** Waits for a service of {@code type} with {@code dmasim.platform=platform}, and returns its reference. */
+    protected <T> ServiceReference<T> service(Class<T> type, String platform) throws InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                var refs = context.getServiceReferences(type, "(" + Platform.PLATFORM_PROPERTY + "=" + platform + ")");
+                if (!refs.isEmpty()) {
+                    return refs.iterator().next();
+                }
+            } catch (InvalidSyntaxException e) {
+                throw new IllegalArgumentException(e);
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no " + type.getSimpleName() + " service of platform " + platform);
+    }
+
+    /** Waits until backend instance {@code id} is in {@code state}. */
+    protected static void awaitInstance(BackendInstances instances, String id, BackendState state)
+        throws InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (instances.instance(id).orElseThrow().state() != state) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(id + " did not become " + state + ": " + instances.instances());
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** Waits until some instance of backend {@code kind} is ACTIVE, and returns its id. */
+    protected static String awaitActive(BackendInstances instances, String kind) throws InterruptedException {
+        return awaitActive(instances, kind, null);
+    }
+
+    /**
+     * Waits until an instance of backend {@code kind} other than {@code replaced} (null: any) is
+     * ACTIVE, and returns its id.
+     */
+    protected static String awaitActive(BackendInstances instances, String kind, String replaced)
+        throws InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (true) {
+            String id = instances.active(kind).map(BackendInstance::id).orElse(null);
+            if (id != null && !id.equals(replaced)) {
+                return id;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no active " + kind + (replaced == null ? "" : " other than " + replaced)
+                    + ": " + instances.instances());
+            }
+            Thread.sleep(20);
+        }
     }
 }

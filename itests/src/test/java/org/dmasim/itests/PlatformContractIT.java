@@ -28,7 +28,6 @@ import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.Constants;
-import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.Configuration;
 
@@ -142,48 +141,6 @@ public class PlatformContractIT extends DmasimTestSupport {
         // ... and boots again when it is back.
         dmaCore.start();
         awaitState(ARM, State.BOOTED);
-    }
-
-    private BackendInstances backendInstances(String platform) throws InterruptedException {
-        return context.getService(service(BackendInstances.class, platform));
-    }
-
-    private <T> ServiceReference<T> service(Class<T> type, String platform) throws InterruptedException {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                var refs = context.getServiceReferences(type, "(" + Platform.PLATFORM_PROPERTY + "=" + platform + ")");
-                if (!refs.isEmpty()) {
-                    return refs.iterator().next();
-                }
-            } catch (InvalidSyntaxException e) {
-                throw new IllegalArgumentException(e);
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no " + type.getSimpleName() + " service of platform " + platform);
-    }
-
-    private static void awaitInstance(BackendInstances instances, String id, BackendState state)
-        throws InterruptedException {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (instances.instance(id).orElseThrow().state() != state) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(id + " did not become " + state + ": " + instances.instances());
-            }
-            Thread.sleep(20);
-        }
-    }
-
-    private static String awaitActive(BackendInstances instances, String kind) throws InterruptedException {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (instances.active(kind).isEmpty()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no active " + kind + ": " + instances.instances());
-            }
-            Thread.sleep(20);
-        }
-        return instances.active(kind).get().id();
     }
 
     /** The platform's kernel log lines (no dmasim remarks), as text. */

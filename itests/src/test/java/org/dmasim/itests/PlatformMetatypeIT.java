@@ -3,6 +3,7 @@ package org.dmasim.itests;
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.options;
 
@@ -29,7 +30,8 @@ import org.osgi.service.metatype.ObjectClassDefinition;
 /**
  * A platform's settings as Metatype-aware tools see them: the platform bundle describes its
  * factory configuration, every key with its type, cardinality and allowed values, and a
- * configuration written with the typed {@link PlatformConfig} builder boots. Adds Apache Felix
+ * configuration written with the typed {@link PlatformConfig} builder boots. The swiotlb backend
+ * describes its own configuration. Adds Apache Felix
  * Metatype to the usual runtime; dmasim itself does not need it.
  */
 @RunWith(PaxExam.class)
@@ -75,6 +77,21 @@ public class PlatformMetatypeIT extends DmasimTestSupport {
         AttributeDefinition backend = ads.get(PlatformConfig.BACKEND);
         assertEquals(Integer.MAX_VALUE, backend.getCardinality());
         assertTrue(backend.getDescription(), backend.getDescription().contains("backend.SUBSYSTEM"));
+    }
+
+    @Test
+    public void theSwiotlbBackendConfigurationIsDescribed() {
+        // One configuration (not a factory) for every platform: the size of pools made at run time.
+        MetaTypeInformation info = metaType.getMetaTypeInformation(bundle("org.dmasim.swiotlb"));
+        assertArrayEquals(new String[] {"org.dmasim.swiotlb"}, info.getPids());
+        ObjectClassDefinition ocd = info.getObjectClassDefinition("org.dmasim.swiotlb", null);
+        assertEquals("dmasim swiotlb backend", ocd.getName());
+        AttributeDefinition[] ads = ocd.getAttributeDefinitions(ObjectClassDefinition.ALL);
+        assertEquals(1, ads.length);
+        assertEquals("late.size", ads[0].getID());
+        assertEquals(AttributeDefinition.STRING, ads[0].getType());
+        assertNull("nothing is required (Metatype answers null)", ocd.getAttributeDefinitions(ObjectClassDefinition.REQUIRED));
+        assertTrue(ads[0].getDescription(), ads[0].getDescription().contains("swiotlb_init_late"));
     }
 
     @Test

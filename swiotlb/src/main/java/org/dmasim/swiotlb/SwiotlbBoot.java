@@ -1,6 +1,7 @@
 package org.dmasim.swiotlb;
 
 import java.util.EnumSet;
+import java.util.Map;
 import java.util.Set;
 import org.dmasim.api.boot.BootContext;
 import org.dmasim.api.boot.BootParticipant;
@@ -17,7 +18,10 @@ import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.platform.Arch;
 import org.dmasim.api.platform.KernelVersion;
 import org.dmasim.api.swiotlb.SwiotlbPool;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.Designate;
 
 /**
  * swiotlb's part in boot: {@code swiotlb_init_remap()} from {@code mem_init()} and, on x86_64,
@@ -35,15 +39,45 @@ import org.osgi.service.component.annotations.Component;
  * <p>It is also the {@code restricted-dma-pool} reserved-memory handler
  * ({@link RestrictedPoolReservedMem}): one registration offering both, so a platform never boots
  * with swiotlb present but its handler not yet bound.
+ *
+ * <p>Its configuration ({@value LateSize#PID}, {@link SwiotlbConfiguration}) sizes the pools
+ * made on a running platform ({@link LateSize}). An update changes this component's service
+ * properties, and the platforms replace their swiotlb instance: the new pool takes new mappings,
+ * the old one drains.
  */
-@Component(service = {BootParticipant.class, ReservedMemHandler.class},
+@Component(service = {BootParticipant.class, ReservedMemHandler.class}, configurationPid = LateSize.PID,
     property = BootParticipant.BACKEND_PROPERTY + "=swiotlb")
+@Designate(ocd = SwiotlbConfiguration.class)
 public final class SwiotlbBoot implements BootParticipant, ReservedMemHandler {
     static final long SLOT_METADATA_BYTES = 24;
     static final long AREA_METADATA_BYTES = 16;
     /** IO_TLB_MIN_SLABS: 1 MiB, the smallest pool worth booting with. */
     static final long IO_TLB_MIN_SLABS = (1L << 20) >>> SwiotlbPool.IO_TLB_SHIFT;
     private final RestrictedPoolReservedMem rmemSwiotlbSetup = new RestrictedPoolReservedMem();
+    private volatile LateSize lateSize;
+
+    /** Late pools of the command line's size. */
+    public SwiotlbBoot() {
+        this(Map.of());
+    }
+
+    /**
+     * @param configuration this backend's configuration ({@value LateSize#PID}): {@value LateSize#KEY}
+     *     sizes the pools made on a running platform
+     */
+    @Activate
+    public SwiotlbBoot(Map<String, Object> configuration) {
+        modified(configuration);
+    }
+
+    /**
+     * A new size for late pools. Under DS the service properties change with it and each platform
+     * replaces its instance; without a framework, call the platform run time's {@code replace} next.
+     */
+    @Modified
+    public void modified(Map<String, Object> configuration) {
+        lateSize = LateSize.of(configuration);
+    }
 
     @Override
     public String compatible() {
@@ -170,7 +204,7 @@ public final class SwiotlbBoot implements BootParticipant, ReservedMemHandler {
     @Override
     public void start(RuntimeContext ctx) {
         if (ctx.spec().kconfig().enabled("SWIOTLB")) {
-            SwiotlbRuntime.start(ctx);
+            SwiotlbRuntime.start(ctx, lateSize);
         }
     }
 

@@ -16,7 +16,8 @@ import org.dmasim.api.swiotlb.SwiotlbPool;
  * pool's memory back when its instance is released.
  *
  * <p>A pool made late follows {@code swiotlb_init_late(size, gfp, NULL)} (6.1): the size is the
- * command line's ({@code swiotlb=} or 64 MiB) rounded to whole segments; the pool is one block
+ * swiotlb backend's configured {@code late.size} ({@link LateSize}), else the command line's
+ * ({@code swiotlb=} or 64 MiB), rounded to whole segments; the pool is one block
  * from the page allocator, {@code order = get_order(nslabs << IO_TLB_SHIFT)}, tried with
  * __GFP_NOWARN and one order smaller after each failure while the block still holds more than
  * IO_TLB_MIN_SLABS (512) slots, so a 64 MiB request ends as a 4 MiB pool (order 10, the largest
@@ -43,12 +44,12 @@ final class SwiotlbRuntime {
      * Starts the platform's swiotlb instance and offers its pool: the slots of the pool the boot
      * (or {@code swiotlb_init_late}) placed, copying through the CPU's view of memory.
      */
-    static void start(RuntimeContext rt) {
+    static void start(RuntimeContext rt, LateSize lateSize) {
         Swiotlb boot = rt.get(Swiotlb.class).orElse(null);
         if (boot == null) {
             return; // swiotlb was not part of this kernel's boot (CONFIG_SWIOTLB=n)
         }
-        Swiotlb pool = rt.late() ? late(rt, boot) : boot;
+        Swiotlb pool = rt.late() ? late(rt, boot, lateSize) : boot;
         PageAllocator buddy = rt.require(PageAllocator.class);
         SwiotlbStatics statics = rt.get(SwiotlbStatics.class).orElseGet(() -> new SwiotlbStatics(SwiotlbKernel.of(rt.spec().kernel())));
         IoTlbMem mem = new IoTlbMem("swiotlb", pool.start(), pool.nslabs(), pool.nareas(), pool.forceBounce(),
@@ -57,16 +58,21 @@ final class SwiotlbRuntime {
         rt.offer(SwiotlbPool.class, mem, instance);
     }
 
-    /** {@code swiotlb_init_late}, or no pool when the boot kept none. */
-    static Swiotlb late(RuntimeContext rt, Swiotlb boot) {
+    /**
+     * {@code swiotlb_init_late}, or no pool when the boot kept none.
+     *
+     * @throws org.dmasim.api.platform.InvalidInputException when the configured size is one
+     *     {@code swiotlb_init_late} always fails on; nothing is allocated
+     */
+    static Swiotlb late(RuntimeContext rt, Swiotlb boot, LateSize lateSize) {
         if (boot.nslabs() == 0) {
             return Swiotlb.none(boot.forceBounce());
         }
         SwiotlbParams params = rt.require(SwiotlbParams.class);
         PageAllocator buddy = rt.require(PageAllocator.class);
         BootLog log = rt.log();
-        long nslabs = SwiotlbParams.align(params.nslabs, SwiotlbParams.IO_TLB_SEGSIZE);
-        int order = Page.getOrder(nslabs << SwiotlbPool.IO_TLB_SHIFT);
+        long nslabs = lateSize.nslabs().orElse(SwiotlbParams.align(params.nslabs, SwiotlbParams.IO_TLB_SEGSIZE));
+        int order = LateSize.order(nslabs);
         nslabs = SLABS_PER_PAGE << order;
         int gfp = Gfp.GFP_KERNEL | lowZone(rt);
         boolean retried = false;

@@ -78,6 +78,8 @@ public interface BootParticipant {
      * kernel's late init paths), so that stopping or replacing the backend drains its old
      * instance instead of re-booting the platform. Backends that own the platform's core state
      * (the architecture, the page allocator, dma.core's devices) cannot: losing one re-boots.
+     * When the service properties of such a participant change (its configuration was updated),
+     * each running platform that uses it starts a new instance the same way and the old one drains.
      *
      * @since 2.4
      */

@@ -118,6 +118,12 @@ final class DirectStreaming {
         Device dev = m.dev;
         boolean first = m.bouncePool() == null;
         if (!m.holdBounce(served.instance(), pool, 0)) {
+            Served<SwiotlbPool> now = env.swiotlbNow().get();
+            if (first && now != null && now.instance() != served.instance()) {
+                // Replaced between the look-up and the hold: the work goes to the instance serving
+                // now (a newer one each time, so this ends), as if the map had started a moment later.
+                return mapRange(m, phys, size);
+            }
             env.log().dmasim(String.format("%s %s: swiotlb instance %s takes no new work (or the list bounced through"
                 + " another): the bounce of [mem 0x%016x-0x%016x] fails with DMA_MAPPING_ERROR", dev.driverString(),
                 dev.name(), served.instance().id(), phys, phys + size - 1));

@@ -6,11 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.util.List;
+import java.util.Set;
 import org.dmasim.api.addr.CpuAddr;
 import org.dmasim.api.addr.DmaAddr;
 import org.dmasim.api.backend.BackendInstances;
+import org.dmasim.api.boot.BootContext;
+import org.dmasim.api.boot.BootParticipant;
+import org.dmasim.api.boot.BootPhase;
 import org.dmasim.api.boot.Errno;
+import org.dmasim.api.boot.RuntimeContext;
 import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.dma.BusFault;
 import org.dmasim.api.dma.DmaApi;
@@ -23,9 +30,11 @@ import org.dmasim.api.mem.KernelVm;
 import org.dmasim.api.mm.Gfp;
 import org.dmasim.api.mm.Page;
 import org.dmasim.api.mm.PageAllocator;
+import org.dmasim.api.platform.Arch;
 import org.dmasim.api.swiotlb.SwiotlbPool;
 import org.dmasim.api.swiotlb.SwiotlbStats;
 import org.dmasim.platform.boot.BootResult;
+import org.dmasim.platform.runtime.PlatformRuntime;
 import org.dmasim.swiotlb.SwiotlbBoot;
 import org.junit.jupiter.api.Test;
 
@@ -278,6 +287,60 @@ class StreamingSwiotlbTest {
         assertArrayEquals(pattern(3000, 9), vm.cpuRead(vm.linearAddress(buf), 3000), "the old pool served its unmap");
         assertEquals("RELEASED", instances.instance("swiotlb#1").orElseThrow().state().name(), "drained, released");
         dma.unmapSingle(nc, fresh, 3000, DmaDirection.TO_DEVICE, 0);
+        assertEquals(0, late.stats().used());
+    }
+
+    @Test
+    void aMapThatRacesAReplacementGoesToTheInstanceServingNow() {
+        // The pool a map looked up is replaced before the map takes its holding: here the swap
+        // happens inside the look-up's first question to the pool (forceBounce), which is as late
+        // as a concurrent swap can come.
+        PlatformRuntime runtime = boot.runtime().orElseThrow();
+        SwiotlbPool real = pool();
+        boolean[] swapped = {false};
+        SwiotlbPool racing = (SwiotlbPool) Proxy.newProxyInstance(SwiotlbPool.class.getClassLoader(),
+            new Class<?>[] {SwiotlbPool.class}, (proxy, method, args) -> {
+                if (method.getName().equals("forceBounce") && !swapped[0]) {
+                    swapped[0] = true;
+                    runtime.startLate(new SwiotlbBoot());
+                }
+                try {
+                    return method.invoke(real, args);
+                } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                }
+            });
+        runtime.startLate(new BootParticipant() {
+            @Override
+            public String name() {
+                return "swiotlb";
+            }
+
+            @Override
+            public Set<BootPhase> phases(Arch arch) {
+                return Set.of();
+            }
+
+            @Override
+            public void run(BootPhase phase, BootContext context) {
+            }
+
+            @Override
+            public void start(RuntimeContext rt) {
+                rt.offer(SwiotlbPool.class, racing, rt.newInstance("the boot pool, looked up by a racing map", () -> { }));
+            }
+        });
+
+        long buf = high(0);
+        vm.cpuWrite(vm.linearAddress(buf), pattern(1000, 11));
+        DmaAddr a = dma.mapSingle(nc, new CpuAddr(vm.linearAddress(buf)), 1000, DmaDirection.TO_DEVICE, 0);
+        assertTrue(swapped[0]);
+        assertFalse(a.isMappingError(), "the map was not lost to the swap");
+        SwiotlbPool late = pool();
+        assertTrue(late != real && late.isSwiotlbBuffer(a.value()), "it bounced through the pool serving now");
+        assertArrayEquals(pattern(1000, 11), deviceRead(nc, a, 1000));
+        assertFalse(boot.log().lines().stream().anyMatch(l -> l.text().contains("takes no new work")));
+        dma.unmapSingle(nc, a, 1000, DmaDirection.TO_DEVICE, 0);
         assertEquals(0, late.stats().used());
     }
 

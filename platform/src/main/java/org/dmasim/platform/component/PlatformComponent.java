@@ -54,7 +54,9 @@ import org.osgi.service.metatype.annotations.Designate;
  * {@code dmasim.platform}, {@code dmasim.backend} and {@code dmasim.instance}). A backend that
  * {@linkplain BootParticipant#startsLate starts late} may leave and come back while the platform
  * runs: its instance drains and the platform stays BOOTED; when it (or a replacement) arrives, a
- * new instance starts and takes the new work. Losing any other backend the platform uses re-boots
+ * new instance starts and takes the new work. When such a backend's configuration changes (its
+ * participant's service properties are updated), a new instance replaces the serving one the same
+ * way. Losing any other backend the platform uses re-boots
  * it once the backend is back, as before.
  */
 @Component(configurationPid = PlatformConfig.FACTORY_PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
@@ -83,7 +85,7 @@ public final class PlatformComponent {
     private PlatformInstance current;
 
     @Reference(name = "participant", service = BootParticipant.class, cardinality = ReferenceCardinality.MULTIPLE,
-        policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+        policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY, updated = "updatedParticipant")
     void bindParticipant(BootParticipant p, ServiceReference<BootParticipant> ref) {
         Object backend = ref.getProperty(BootParticipant.BACKEND_PROPERTY);
         Bound b = new Bound(backend == null ? p.name() : String.valueOf(backend), ref.getBundle());
@@ -98,6 +100,24 @@ public final class PlatformComponent {
             boot();
         } else if (usedBackends.contains(b.name()) && p.startsLate()) {
             startLate(p, b.name());
+        }
+    }
+
+    /**
+     * The participant's service properties changed: its backend's configuration was updated. One
+     * that starts late gets a new instance on this platform (the old one drains); any other
+     * backend's configuration is read at boot, and the next boot sees it.
+     */
+    void updatedParticipant(BootParticipant p, ServiceReference<BootParticipant> ref) {
+        Bound b = participants.get(p);
+        if (b != null) {
+            execute(() -> reconfigured(p, b));
+        }
+    }
+
+    private void reconfigured(BootParticipant p, Bound b) {
+        if (!waiting && usedBackends.contains(b.name()) && p.startsLate()) {
+            replace(p);
         }
     }
 
@@ -267,12 +287,23 @@ public final class PlatformComponent {
     }
 
     /** A late participant on the booted platform: its backend gets a new instance. */
-    private synchronized void startLate(BootParticipant p, String backend) {
+    private void startLate(BootParticipant p, String backend) {
+        onBootedRuntime(p, rt -> rt.startLate(p));
+    }
+
+    /** A late-starting participant was reconfigured: a new instance replaces its current one. */
+    private void replace(BootParticipant p) {
+        onBootedRuntime(p, rt -> rt.replace(p));
+    }
+
+    /** Runs {@code action} on the booted platform's run time, while {@code p} is still bound. */
+    private synchronized void onBootedRuntime(BootParticipant p,
+        java.util.function.Consumer<org.dmasim.platform.runtime.PlatformRuntime> action) {
         PlatformInstance booted = current;
         if (closed || booted == null || booted.state() != Platform.State.BOOTED || !participants.containsKey(p)) {
             return;
         }
-        booted.runtime().ifPresent(rt -> rt.startLate(p));
+        booted.runtime().ifPresent(action);
     }
 
     /** A participant that starts late left the booted platform: its instance drains. */

@@ -17,6 +17,7 @@ import org.dmasim.api.backend.RuntimeServices;
 import org.dmasim.api.boot.BootParticipant;
 import org.dmasim.api.boot.RuntimeContext;
 import org.dmasim.api.platform.BootLog;
+import org.dmasim.api.platform.InvalidInputException;
 import org.dmasim.api.platform.Platform;
 import org.dmasim.api.platform.PlatformSpec;
 
@@ -32,8 +33,9 @@ import org.dmasim.api.platform.PlatformSpec;
  *
  * <p>Life of an instance: a participant's {@link BootParticipant#start} creates it
  * ({@link RuntimeContext#newInstance}) and offers services with it. A later start of the same
- * backend (a replacement, or the backend coming back after a stop) retires the older instances
- * of that kind: they drain. {@link #retire(BootParticipant)} (the participant went away) retires
+ * backend (a replacement, the backend coming back after a stop, or {@link #replace} after its
+ * configuration changed) retires the older instances of that kind once the new one is offered:
+ * they drain, and new work never finds the backend missing in between. {@link #retire(BootParticipant)} (the participant went away) retires
  * its instances and withdraws its services; {@link #forceOut} revokes an instance's holdings and
  * releases it at once. The platform calls all of these from its own worker thread, one at a time;
  * {@link #active} and the views may be read from any thread.
@@ -150,18 +152,33 @@ public final class PlatformRuntime implements RuntimeServices {
                 return; // p already serves (the boot that saw it arrive started it)
             }
         }
+        startNew(p, "starting a new instance on the running platform");
+    }
+
+    /**
+     * {@code p}'s configuration changed: a new instance of its backend starts as a late one and
+     * takes new work; the instance serving until now (p's own, too) drains. Should the new one
+     * fail to start, the old one keeps serving.
+     */
+    public void replace(BootParticipant p) {
+        startNew(p, "configuration changed: starting a new instance on the running platform");
+    }
+
+    private void startNew(BootParticipant p, String why) {
         List<BackendLifecycle> older = new ArrayList<>();
         for (BackendLifecycle b : instances) {
             if (b.kind().equals(p.name()) && b.state() == BackendState.ACTIVE) {
                 older.add(b);
             }
         }
-        log.dmasim(p.name() + ": starting a new instance on the running platform");
+        log.dmasim(p.name() + ": " + why);
         try {
             p.start(new Context(p, true));
         } catch (RuntimeException e) {
-            log.dmasim(p.name() + ": the new instance could not start (" + org.dmasim.platform.boot.BootFailures.what(e)
-                + "); " + (older.isEmpty() ? "the platform runs without it" : "the old one keeps serving"));
+            String what = e instanceof InvalidInputException ? e.getMessage()
+                : org.dmasim.platform.boot.BootFailures.what(e);
+            log.dmasim(p.name() + ": the new instance could not start (" + what + "); "
+                + (older.isEmpty() ? "the platform runs without it" : "the old one keeps serving"));
             return;
         }
         for (BackendLifecycle b : older) {
@@ -186,9 +203,12 @@ public final class PlatformRuntime implements RuntimeServices {
 
     private void retire(BackendLifecycle b, String why) {
         boolean released = b.retire();
+        // What it held at the swap: read before withdrawing its services, which takes long enough
+        // for busy consumers to drain it meanwhile.
+        long held = b.held();
         withdraw(o -> o.instance() == b);
         log.dmasim(b.id() + ": " + why + "; " + (released ? "it held nothing and is released"
-            : "draining: it takes no new work and serves the unmaps, syncs and frees of the " + b.held()
+            : "draining: it takes no new work and serves the unmaps, syncs and frees of the " + held
                 + " it holds"));
     }
 

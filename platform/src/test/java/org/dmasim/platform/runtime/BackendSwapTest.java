@@ -1,6 +1,7 @@
 package org.dmasim.platform.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -75,6 +76,52 @@ class BackendSwapTest {
         rt.startLate(new SwiotlbBoot());
         assertEquals(0, noPool.lookup(SwiotlbPool.class).orElseThrow().nslabs());
         assertEquals("no bounce pool", rt.active("swiotlb").orElseThrow().description());
+    }
+
+    @Test
+    void aReconfiguredSwiotlbGetsAPoolOfTheConfiguredSizeAndTheServingOneDrains() {
+        SwiotlbBoot configured = new SwiotlbBoot(Map.of("late.size", "2M"));
+        runtime.startLate(configured);
+        // swiotlb_init_late(2 MiB): 1024 slots, order 9, which the page allocator has: no retry, no warning.
+        SwiotlbPool twoMb = boot.lookup(SwiotlbPool.class).orElseThrow();
+        assertEquals(1024, twoMb.nslabs());
+        assertTrue(boot.log().kernelText().contains(String.format("software IO TLB: mapped [mem 0x%016x-0x%016x] (2MB)",
+            twoMb.start(), twoMb.end())), boot.log().kernelText().toString());
+        assertFalse(boot.log().kernelText().stream().anyMatch(l -> l.contains("only able to allocate")));
+
+        // Its configuration changes again: the same participant replaces its own instance.
+        configured.modified(Map.of("late.size", "3M"));
+        runtime.replace(configured);
+        assertEquals("swiotlb#3", instances.active("swiotlb").orElseThrow().id());
+        assertEquals(BackendState.RELEASED, instances.instance("swiotlb#2").orElseThrow().state(), "held nothing");
+        assertEquals(2048, boot.lookup(SwiotlbPool.class).orElseThrow().nslabs(), "3 MiB is rounded up to a block: 4 MiB");
+        assertTrue(boot.log().lines().stream().anyMatch(l -> l.text().equals(
+            "swiotlb: configuration changed: starting a new instance on the running platform")));
+    }
+
+    @Test
+    void aLateSizeSwiotlbInitLateCannotSatisfyIsRefusedAndTheServingPoolStays() {
+        for (String bad : List.of("1M", "0x100000", "12Q", "big")) {
+            runtime.replace(new SwiotlbBoot(Map.of("late.size", bad)));
+            assertEquals("swiotlb#1", instances.active("swiotlb").orElseThrow().id(), bad);
+            assertEquals(32768, boot.lookup(SwiotlbPool.class).orElseThrow().nslabs(), bad);
+        }
+        List<String> refusals = boot.log().lines().stream().map(l -> l.text())
+            .filter(t -> t.startsWith("swiotlb: the new instance could not start")).toList();
+        assertEquals(4, refusals.size(), refusals.toString());
+        assertTrue(refusals.get(0).contains("swiotlb configuration org.dmasim.swiotlb: late.size = 1M: swiotlb_init_late"
+            + " fails with -ENOMEM for a pool of 1 MiB or less"), refusals.get(0));
+        assertTrue(refusals.get(0).endsWith("the old one keeps serving"), refusals.get(0));
+        assertTrue(refusals.get(2).contains("late.size = 12Q: invalid size '12Q'"), refusals.get(2));
+        assertTrue(refusals.get(3).contains("late.size = big: 'big' is not a size"), refusals.get(3));
+        assertTrue(refusals.stream().noneMatch(r -> r.contains("defect")), refusals.toString());
+    }
+
+    @Test
+    void aLateSizeBeyondTheLargestBlockEndsAsTheLargestBlockWithTheKernelsWarning() {
+        runtime.replace(new SwiotlbBoot(Map.of("late.size", "1G")));
+        assertEquals(2048, boot.lookup(SwiotlbPool.class).orElseThrow().nslabs());
+        assertTrue(boot.log().kernelText().contains("software IO TLB: only able to allocate 4 MB"));
     }
 
     @Test

@@ -1,0 +1,506 @@
+package org.dmasim.itests;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.dmasim.api.addr.CpuAddr;
+import org.dmasim.api.addr.DmaAddr;
+import org.dmasim.api.backend.BackendInstance;
+import org.dmasim.api.backend.BackendInstances;
+import org.dmasim.api.backend.BackendState;
+import org.dmasim.api.device.DmaDevice;
+import org.dmasim.api.dma.BusFault;
+import org.dmasim.api.dma.DeviceSpec;
+import org.dmasim.api.dma.DmaApi;
+import org.dmasim.api.dma.DmaDirection;
+import org.dmasim.api.mem.CpuCache;
+import org.dmasim.api.mem.KernelVm;
+import org.dmasim.api.mem.PhysMemory;
+import org.dmasim.api.mm.Gfp;
+import org.dmasim.api.mm.Page;
+import org.dmasim.api.mm.PageAllocator;
+import org.dmasim.api.platform.LogLine;
+import org.dmasim.api.platform.Platform;
+import org.dmasim.api.platform.Platform.State;
+import org.dmasim.api.platform.PlatformConfig;
+import org.dmasim.api.swiotlb.SwiotlbPool;
+import org.junit.After;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.Configuration;
+
+/**
+ * Hot swap under load, end to end: the swiotlb backend of a running platform is replaced by a
+ * pool of another size while two driver threads map, move checksummed payloads through a device
+ * and unmap; then the new pool is forced out with mappings still live.
+ *
+ * <p>The board is {@code arm64-split-4g}: RAM below 4 GiB and at 16 GiB, and a device whose driver
+ * set a 32-bit mask. Every buffer comes from the high bank, so every payload bounces through
+ * swiotlb. The replacement is the swiotlb backend's configuration ({@code org.dmasim.swiotlb},
+ * {@code late.size}): updating it makes a new pool the way {@code swiotlb_init_late} makes one,
+ * and the platform keeps running.
+ *
+ * <p>Each thread keeps {@value #IN_FLIGHT} mappings in flight and finishes the oldest after
+ * starting a new one, so mappings made by the old pool are live when the swap comes and are
+ * finished (device access, sync, unmap) after it. Payloads are random (seed printed; rerun one
+ * with {@code -Ddmasim.seed=N}); each direction is checked byte for byte: what the CPU wrote is what
+ * the device reads, what the device wrote is what the CPU reads after {@code
+ * dma_sync_single_for_cpu} and after the unmap.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class SwiotlbHotSwapIT extends DmasimTestSupport {
+    private static final String BOARD = "hotswap-board";
+    private static final long DMA_BIT_MASK_32 = 0xffffffffL;
+    private static final int PAGE = (int) Page.PAGE_SIZE;
+    /** Mappings each thread keeps live between its steps. */
+    private static final int IN_FLIGHT = 4;
+    /** Transfers each thread finishes before the swap may happen, and after it has happened. */
+    private static final int BEFORE_SWAP = 150;
+    private static final int AFTER_SWAP = 150;
+    private static final Pattern DRAINING = Pattern.compile(
+        "(swiotlb#\\d+): replaced; draining: .* of the (\\d+) it holds");
+
+    private Configuration swiotlbConfig;
+
+    @After
+    public void deleteSwiotlbConfiguration() throws Exception {
+        if (swiotlbConfig != null) {
+            swiotlbConfig.delete();
+        }
+    }
+
+    @Test
+    public void aResizedPoolTakesOverUnderLoadTheOldDrainsAndAForcedOutPoolLosesNothing() throws Exception {
+        long seed = Long.getLong("dmasim.seed", System.nanoTime());
+        System.out.println("SwiotlbHotSwapIT seed=" + seed + " (rerun with -Ddmasim.seed=" + seed + ")");
+
+        // 1. The board, with DMA-API debugging built in: every unmap and sync the drained pool
+        //    serves is checked as kernel/dma/debug.c checks it.
+        createPlatform(BOARD, Map.of(PlatformConfig.PROFILE, "arm64-split-4g",
+            PlatformConfig.KCONFIG, new String[] {"DMA_API_DEBUG=y"}));
+        ServiceReference<Platform> ref = awaitState(BOARD, State.BOOTED);
+        Object bootedServiceId = ref.getProperty(Constants.SERVICE_ID);
+        Board board = withPlatform(ref, Board::new);
+        BackendInstances instances = backendInstances(BOARD);
+
+        SwiotlbPool bootPool = board.swiotlb();
+        String bootTlb = instances.active("swiotlb").orElseThrow().id();
+        assertEquals("the boot's pool: 64 MiB below 4 GiB", 32768, bootPool.nslabs());
+
+        // 2. Two driver threads move payloads; once both are half way, the swiotlb backend is
+        //    reconfigured to a 2 MiB pool.
+        CountDownLatch halfWay = new CountDownLatch(2);
+        Swap swap = new Swap(instances.instance(bootTlb).orElseThrow(), bootPool);
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        List<Future<Tally>> drivers = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+            drivers.add(threads.submit(new Driver(board, new Random(seed + t), halfWay, swap)));
+        }
+        assertTrue("both drivers reached half way", halfWay.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+
+        swiotlbConfig = configAdmin.getConfiguration("org.dmasim.swiotlb", "?");
+        Dictionary<String, Object> resized = new Hashtable<>();
+        resized.put("late.size", "2M");
+        swiotlbConfig.update(resized);
+
+        String newTlb = awaitActive(instances, "swiotlb", bootTlb);
+        awaitInstance(instances, bootTlb, BackendState.DRAINING);
+        swap.done = true; // a map the drivers start from now on must land in the new pool
+        SwiotlbPool newPool = board.swiotlb();
+        assertEquals("swiotlb_init_late(2 MiB): 1024 slots", 1024, newPool.nslabs());
+        assertTrue(instances.instance(newTlb).orElseThrow().description().contains("(2MB), 1024 slots"));
+        assertTrue(board.log().contains(String.format("software IO TLB: mapped [mem 0x%016x-0x%016x] (2MB)",
+            newPool.start(), newPool.end())));
+
+        threads.shutdown();
+        assertTrue("the drivers finished", threads.awaitTermination(TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+        Tally total = new Tally();
+        for (Future<Tally> f : drivers) {
+            total.add(f.get());
+        }
+        System.out.println("SwiotlbHotSwapIT: " + total);
+
+        // The old instance was draining with the mappings the drivers held at the swap (counted
+        // as they were finished: made in the old pool, finished while it drained; at least the
+        // one each driver kept across the swap), served each one's syncs and unmap with the
+        // payloads intact (below), and was released by the last unmap.
+        assertTrue("mappings were live in the old pool at the swap: " + total.drained, total.drained >= 2);
+        System.out.println("SwiotlbHotSwapIT: " + bootTlb + " held " + heldWhenReplaced(board, bootTlb)
+            + " mappings when it was replaced");
+        BackendInstance old = instances.instance(bootTlb).orElseThrow();
+        assertEquals(BackendState.RELEASED, old.state());
+        assertFalse(old.forcedOut());
+        assertEquals(0, old.held());
+        assertTrue(board.platformLog().stream().anyMatch(l -> l.text().startsWith(String.format(
+            "software IO TLB: pool [mem 0x%016x-0x%016x] released", bootPool.start(), bootPool.end()))));
+
+        // New mappings went to the new pool; nothing was lost or corrupted.
+        assertTrue("each driver mapped after the swap", total.afterSwap >= 2 * AFTER_SWAP);
+        assertEquals("maps started after the swap that landed elsewhere", 0, total.misplaced(newPool));
+        assertTrue("the old pool served maps before the swap", total.inPool(bootPool) > 0);
+        assertEquals("maps that failed", 0, total.mapErrors);
+        assertEquals("bytes the other side saw wrong", 0, total.corruptedBytes);
+        assertEquals("every transfer finished: both of its payloads checked", total.payloadBytes(), total.checkedBytes);
+        assertEquals("every slot of the new pool is back", 0, newPool.stats().used());
+        assertEquals("DMA-API debugging found nothing to report", 0,
+            board.dma.dmaDebug().orElseThrow().errorCount());
+        assertEquals("the platform never re-booted", bootedServiceId,
+            platformReference(BOARD).getProperty(Constants.SERVICE_ID));
+
+        // 3. Forced out with live mappings: what the device wrote reaches the CPU, the mappings
+        //    are revoked and reported as DMA-API debug reports a driver leaving with live DMA,
+        //    and the device's later access faults instead of reaching memory.
+        long[] bufs = board.highPages(3);
+        byte[] received = pattern(new Random(seed ^ 0x5a5a), 3000);
+        byte[] sent = pattern(new Random(seed ^ 0xa5a5), 1500);
+        DmaAddr rx = board.map(bufs[0], 3000, DmaDirection.FROM_DEVICE);
+        board.deviceWrite(rx, received);
+        board.cpuWrite(bufs[1], sent);
+        DmaAddr tx = board.map(bufs[1], 1500, DmaDirection.TO_DEVICE);
+        DmaAddr bidi = board.map(bufs[2], 4096, DmaDirection.BIDIRECTIONAL);
+        board.deviceWrite(bidi.plus(100), sent);
+        assertEquals(3, instances.instance(newTlb).orElseThrow().held());
+
+        List<String> report = instances.forceOut(newTlb);
+        String dev = board.dev.name();
+        assertTrue(String.join("\n", report), report.contains("DMA-API: platform " + dev
+            + ": device driver has pending DMA allocations while released from device [count=3]"));
+        // The details of one of them, whichever the walk meets (as in the kernel, any one).
+        List<String> leaked = List.of(leakedEntry(rx, 3000, "DMA_FROM_DEVICE"), leakedEntry(tx, 1500, "DMA_TO_DEVICE"),
+            leakedEntry(bidi, 4096, "DMA_BIDIRECTIONAL"));
+        assertEquals(String.join("\n", report), 1, report.stream().filter(leaked::contains).count());
+        assertEquals("one line per revoked mapping", 3, report.stream().filter(l -> l.contains(" revoked: " + newTlb
+            + " was forced out")).count());
+        assertTrue(board.log().contains("DMA-API: platform " + dev
+            + ": device driver has pending DMA allocations while released from device [count=3]"));
+
+        assertArrayEquals("nothing lost: the bounce buffer was copied back", received, board.cpuRead(bufs[0], 3000));
+        assertArrayEquals("the device's write reached the CPU", sent, slice(board.cpuRead(bufs[2], 4096), 100, 1500));
+        BackendInstance forced = instances.instance(newTlb).orElseThrow();
+        assertEquals(BackendState.RELEASED, forced.state());
+        assertTrue(forced.forcedOut());
+
+        BusFault fault = assertThrows(BusFault.class, () -> board.deviceRead(rx, 16));
+        assertTrue(fault.getMessage(), fault.getMessage().contains("revoked mapping (" + newTlb + " was forced out)"));
+        assertThrows(BusFault.class, () -> board.deviceWrite(tx.plus(8), sent));
+        IllegalArgumentException unmap = assertThrows(IllegalArgumentException.class,
+            () -> board.dma.unmapSingle(board.dev, rx, 3000, DmaDirection.FROM_DEVICE, 0));
+        assertTrue(unmap.getMessage(), unmap.getMessage().contains("was revoked when " + newTlb + " was forced out"));
+        assertThrows(IllegalArgumentException.class,
+            () -> board.dma.syncSingleForCpu(board.dev, bidi, 4096, DmaDirection.BIDIRECTIONAL));
+        assertTrue("no live mappings left", board.dma.mappings().isEmpty());
+
+        // Without a swiotlb instance the high bank is out of the device's reach ...
+        assertTrue(board.dma.mapSingle(board.dev, board.kva(bufs[0]), 64, DmaDirection.TO_DEVICE, 0)
+            .isMappingError());
+
+        // ... until the backend's configuration changes again: a new pool, and the device is back.
+        resized.put("late.size", "4M");
+        swiotlbConfig.update(resized);
+        String back = awaitActive(instances, "swiotlb", newTlb);
+        assertEquals(2048, board.swiotlb().nslabs());
+        board.cpuWrite(bufs[0], received);
+        DmaAddr again = board.map(bufs[0], 3000, DmaDirection.TO_DEVICE);
+        assertArrayEquals(received, board.deviceRead(again, 3000));
+        board.dma.unmapSingle(board.dev, again, 3000, DmaDirection.TO_DEVICE, 0);
+        assertEquals(0, instances.instance(back).orElseThrow().held());
+        assertEquals(bootedServiceId, platformReference(BOARD).getProperty(Constants.SERVICE_ID));
+    }
+
+    /** DMA-API debug's description of a leaked streaming mapping. */
+    private static String leakedEntry(DmaAddr a, int size, String dir) {
+        return String.format("One of leaked entries details: [device address=0x%016x] [size=%d bytes] [mapped with %s]"
+            + " [mapped as single]", a.value(), size, dir);
+    }
+
+    /**
+     * The holdings the old instance had when the new one replaced it, as the platform logged them
+     * ({@code swiotlb#1: replaced; draining: ... of the N it holds}).
+     */
+    private static long heldWhenReplaced(Board board, String id) {
+        for (LogLine l : board.platformLog()) {
+            Matcher m = DRAINING.matcher(l.text());
+            if (m.find() && m.group(1).equals(id)) {
+                return Long.parseLong(m.group(2));
+            }
+        }
+        throw new AssertionError(id + " was not replaced while holding mappings: " + board.platformLog());
+    }
+
+    // ---- the drivers ----
+
+    /** When the swap happened, as the drivers see it. */
+    private static final class Swap {
+        final BackendInstance old;
+        final SwiotlbPool oldPool;
+        /** Set once the new instance is ACTIVE and the old one DRAINING. */
+        volatile boolean done;
+
+        Swap(BackendInstance old, SwiotlbPool oldPool) {
+            this.old = old;
+            this.oldPool = oldPool;
+        }
+    }
+
+    /** One mapping in flight: what was mapped, and what the device was given or wrote. */
+    private record Transfer(long phys, int size, DmaDirection dir, DmaAddr handle, byte[] first, boolean afterSwap) {
+    }
+
+    /** What a driver counted. */
+    private static final class Tally {
+        long mapErrors;
+        long corruptedBytes;
+        long checkedBytes;
+        long afterSwap;
+        long drained;
+        final List<Transfer> transfers = new ArrayList<>();
+
+        void add(Tally t) {
+            mapErrors += t.mapErrors;
+            corruptedBytes += t.corruptedBytes;
+            checkedBytes += t.checkedBytes;
+            afterSwap += t.afterSwap;
+            drained += t.drained;
+            transfers.addAll(t.transfers);
+        }
+
+        /** Two payloads a transfer: one each way, or two the same way with a sync between. */
+        long payloadBytes() {
+            return transfers.stream().mapToLong(x -> 2L * x.size()).sum();
+        }
+
+        long inPool(SwiotlbPool pool) {
+            return transfers.stream().filter(x -> pool.isSwiotlbBuffer(x.handle().value())).count();
+        }
+
+        long misplaced(SwiotlbPool newPool) {
+            return transfers.stream().filter(x -> x.afterSwap() && !newPool.isSwiotlbBuffer(x.handle().value())).count();
+        }
+
+        @Override
+        public String toString() {
+            return transfers.size() + " transfers (" + afterSwap + " mapped after the swap, " + drained
+                + " finished by the draining pool), " + checkedBytes + " bytes checked, " + corruptedBytes
+                + " corrupted, " + mapErrors + " map errors";
+        }
+    }
+
+    /**
+     * A driver thread: maps a buffer (a random payload at a random offset of one of its pages,
+     * either direction), lets the device read or write it at once, and finishes the mapping
+     * {@value #IN_FLIGHT} maps later: a second payload each way with a sync in between, then the
+     * unmap, every byte checked.
+     */
+    private static final class Driver implements java.util.concurrent.Callable<Tally> {
+        private final Board board;
+        private final Random rng;
+        private final CountDownLatch halfWay;
+        private final Swap swap;
+        private final long[] pages;
+        private final Tally tally = new Tally();
+
+        Driver(Board board, Random rng, CountDownLatch halfWay, Swap swap) {
+            this.board = board;
+            this.rng = rng;
+            this.halfWay = halfWay;
+            this.swap = swap;
+            this.pages = board.highPages(IN_FLIGHT + 2); // the last one for the mapping across the swap
+        }
+
+        @Override
+        public Tally call() {
+            Deque<Transfer> inFlight = new ArrayDeque<>();
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            int afterSwap = 0;
+            Transfer acrossTheSwap = null;
+            for (int k = 0; k < BEFORE_SWAP || afterSwap < AFTER_SWAP; k++) {
+                if (k == BEFORE_SWAP) {
+                    // One mapping made before the swap can happen and finished only after it has
+                    // happened: whatever the timing, the old pool drains at least this one.
+                    acrossTheSwap = start(pages[pages.length - 1]);
+                    halfWay.countDown();
+                }
+                if (acrossTheSwap != null && swap.done) {
+                    finish(acrossTheSwap);
+                    acrossTheSwap = null;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("no swap within " + TIMEOUT.toSeconds() + " s; " + tally);
+                }
+                Transfer t = start(pages[k % (pages.length - 1)]);
+                if (t != null) {
+                    inFlight.add(t);
+                    afterSwap += t.afterSwap() ? 1 : 0;
+                }
+                if (inFlight.size() > IN_FLIGHT) {
+                    finish(inFlight.poll());
+                }
+            }
+            if (acrossTheSwap != null) {
+                finish(acrossTheSwap);
+            }
+            while (!inFlight.isEmpty()) {
+                finish(inFlight.poll());
+            }
+            return tally;
+        }
+
+        private Transfer start(long page) {
+            int size = 1 + rng.nextInt(PAGE);
+            long phys = page + rng.nextInt(PAGE - size + 1);
+            DmaDirection dir = rng.nextBoolean() ? DmaDirection.TO_DEVICE : DmaDirection.FROM_DEVICE;
+            byte[] first = pattern(rng, size);
+            boolean afterSwap = swap.done;
+            if (dir == DmaDirection.TO_DEVICE) {
+                board.cpuWrite(phys, first);
+            }
+            DmaAddr a = board.dma.mapSingle(board.dev, board.kva(phys), size, dir, 0);
+            if (board.dma.mappingError(board.dev, a) != 0) {
+                tally.mapErrors++;
+                return null;
+            }
+            if (dir == DmaDirection.TO_DEVICE) {
+                check(first, board.deviceRead(a, size));
+            } else {
+                board.deviceWrite(a, first);
+            }
+            Transfer t = new Transfer(phys, size, dir, a, first, afterSwap);
+            tally.transfers.add(t);
+            tally.afterSwap += afterSwap ? 1 : 0;
+            return t;
+        }
+
+        private void finish(Transfer t) {
+            if (swap.oldPool.isSwiotlbBuffer(t.handle().value()) && swap.old.state() == BackendState.DRAINING) {
+                tally.drained++;
+            }
+            byte[] second = pattern(rng, t.size());
+            if (t.dir() == DmaDirection.TO_DEVICE) {
+                board.cpuWrite(t.phys(), second);
+                board.dma.syncSingleForDevice(board.dev, t.handle(), t.size(), t.dir());
+                check(second, board.deviceRead(t.handle(), t.size()));
+                board.dma.unmapSingle(board.dev, t.handle(), t.size(), t.dir(), 0);
+            } else {
+                board.dma.syncSingleForCpu(board.dev, t.handle(), t.size(), t.dir());
+                check(t.first(), board.cpuRead(t.phys(), t.size()));
+                board.dma.syncSingleForDevice(board.dev, t.handle(), t.size(), t.dir());
+                board.deviceWrite(t.handle(), second);
+                board.dma.unmapSingle(board.dev, t.handle(), t.size(), t.dir(), 0);
+                check(second, board.cpuRead(t.phys(), t.size()));
+            }
+        }
+
+        private void check(byte[] expected, byte[] seen) {
+            tally.checkedBytes += seen.length;
+            for (int i = 0; i < expected.length; i++) {
+                if (i >= seen.length || expected[i] != seen[i]) {
+                    tally.corruptedBytes++;
+                }
+            }
+        }
+    }
+
+    // ---- the board as a driver sees it ----
+
+    /** The platform's DMA API, its CPU and device views of memory, and one 32-bit device. */
+    private static final class Board {
+        final Platform platform;
+        final DmaApi dma;
+        final KernelVm vm;
+        final PhysMemory devicePort;
+        final PageAllocator buddy;
+        final DmaDevice dev;
+
+        Board(Platform p) {
+            this.platform = p;
+            this.dma = p.lookup(DmaApi.class).orElseThrow();
+            this.vm = dma.kernelVm();
+            this.buddy = p.lookup(PageAllocator.class).orElseThrow();
+            this.dev = dma.createDevice(DeviceSpec.platform("hotswap-dma32", false));
+            assertEquals(0, dma.setMaskAndCoherent(dev, DMA_BIT_MASK_32));
+            this.devicePort = p.lookup(CpuCache.class).orElseThrow().device(dev.coherent());
+        }
+
+        SwiotlbPool swiotlb() {
+            return platform.lookup(SwiotlbPool.class).orElseThrow();
+        }
+
+        List<String> log() {
+            return platform.bootLog().kernelText();
+        }
+
+        List<LogLine> platformLog() {
+            return platform.bootLog().lines();
+        }
+
+        /** Pages of the bank above 4 GiB, which the device reaches only through swiotlb. */
+        long[] highPages(int n) {
+            long[] out = new long[n];
+            for (int i = 0; i < n; i++) {
+                out[i] = Page.pfnPhys(buddy.allocPages(Gfp.GFP_KERNEL, 0));
+                assertTrue("a high page: " + Long.toHexString(out[i]), out[i] > DMA_BIT_MASK_32);
+            }
+            return out;
+        }
+
+        CpuAddr kva(long phys) {
+            return new CpuAddr(vm.linearAddress(phys));
+        }
+
+        DmaAddr map(long phys, int size, DmaDirection dir) {
+            DmaAddr a = dma.mapSingle(dev, kva(phys), size, dir, 0);
+            assertEquals(0, dma.mappingError(dev, a));
+            return a;
+        }
+
+        void cpuWrite(long phys, byte[] b) {
+            vm.cpuWrite(vm.linearAddress(phys), b);
+        }
+
+        byte[] cpuRead(long phys, int n) {
+            return vm.cpuRead(vm.linearAddress(phys), n);
+        }
+
+        byte[] deviceRead(DmaAddr a, int n) {
+            return devicePort.read(dma.deviceAccess(dev, a, n).value(), n);
+        }
+
+        void deviceWrite(DmaAddr a, byte[] b) {
+            devicePort.write(dma.deviceAccess(dev, a, b.length).value(), b, 0, b.length);
+        }
+    }
+
+    private static byte[] pattern(Random rng, int n) {
+        byte[] b = new byte[n];
+        rng.nextBytes(b);
+        return b;
+    }
+
+    private static byte[] slice(byte[] b, int from, int len) {
+        return java.util.Arrays.copyOfRange(b, from, from + len);
+    }
+}
