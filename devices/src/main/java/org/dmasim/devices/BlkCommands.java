@@ -58,8 +58,7 @@ public class BlkCommands {
     volatile List<Platform> platforms;
 
     private SgBlockDriver driver(Platform p, String device) {
-        return (SgBlockDriver) models.block(p, device).orElseThrow(() -> new IllegalArgumentException("blk: no driver"
-            + " bound to '" + device + "' on platform '" + p.name() + "' (bind one with blk:probe " + device + ")"));
+        return (SgBlockDriver) ShellArgs.bound(models.block(p, device), "blk", p, device);
     }
 
     @Descriptor("probe the scatter-gather block driver on a device: DMA mask, dma_set_max_seg_size, dma_set_seg_boundary")
@@ -195,8 +194,8 @@ public class BlkCommands {
         SgBlockDriver blk = driver(p, device);
         BlockHw hw = blk.hw();
         StringBuilder sb = new StringBuilder("sg-block statistics:\n");
-        NicCommands.stat(sb, "requests_completed", hw.requestsCompleted());
-        NicCommands.appendBus(sb, hw.bus().stats());
+        StatLines.stat(sb, "requests_completed", hw.requestsCompleted());
+        StatLines.appendBus(sb, hw.bus().stats());
         return TextDTO.of(p.name(), "stats", sb.toString());
     }
 }

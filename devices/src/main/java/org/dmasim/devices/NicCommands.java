@@ -1,5 +1,8 @@
 package org.dmasim.devices;
 
+import static org.dmasim.devices.StatLines.appendBus;
+import static org.dmasim.devices.StatLines.stat;
+
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.felix.service.command.Descriptor;
@@ -48,8 +51,7 @@ public class NicCommands {
     volatile List<Platform> platforms;
 
     private RingNicDriver driver(Platform p, String device) {
-        return (RingNicDriver) models.nic(p, device).orElseThrow(() -> new IllegalArgumentException("nic: no driver"
-            + " bound to '" + device + "' on platform '" + p.name() + "' (bind one with nic:probe " + device + ")"));
+        return (RingNicDriver) ShellArgs.bound(models.nic(p, device), "nic", p, device);
     }
 
     @Descriptor("probe the ring NIC driver on a device: RX/TX rings in coherent memory, RX buffers mapped once")
@@ -249,19 +251,6 @@ public class NicCommands {
         stat(sb, "rx_stale_cache_lines", nic.staleRxLines());
         nic.hardwareError().ifPresent(e -> sb.append("     fatal_bus_error: ").append(e).append('\n'));
         return TextDTO.of(p.name(), "stats", sb.toString());
-    }
-
-    /** The engine's bus counters, in the same {@code name: value} lines. */
-    static void appendBus(StringBuilder sb, BusMaster.Stats bus) {
-        stat(sb, "dma_bytes_read", bus.bytesRead());
-        stat(sb, "dma_bytes_written", bus.bytesWritten());
-        stat(sb, "dma_bus_errors", bus.busErrors());
-        stat(sb, "dma_truncated_accesses", bus.truncatedAccesses());
-        stat(sb, "dma_refused_descriptors", bus.refusedDescriptors());
-    }
-
-    static void stat(StringBuilder sb, String name, long value) {
-        sb.append("     ").append(name).append(": ").append(value).append('\n');
     }
 
     private static List<String> args(String device, String data, String len) {

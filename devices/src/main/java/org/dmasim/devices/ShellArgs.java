@@ -6,6 +6,7 @@ import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.dmasim.api.platform.Memparse;
@@ -49,6 +50,12 @@ final class ShellArgs {
         return all.stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow(() ->
             new IllegalArgumentException("no platform named '" + name + "' (platforms: "
                 + (all.isEmpty() ? "none" : names) + ")"));
+    }
+
+    /** The driver bound to a device, or an error naming the probe of the scope that binds one. */
+    static <T> T bound(Optional<T> driver, String scope, Platform p, String device) {
+        return driver.orElseThrow(() -> new IllegalArgumentException(scope + ": no driver bound to '" + device
+            + "' on platform '" + p.name() + "' (bind one with " + scope + ":probe " + device + ")"));
     }
 
     /** A size or a number: 4096, 0x1000 or 4K. */

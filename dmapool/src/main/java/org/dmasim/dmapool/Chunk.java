@@ -17,4 +17,9 @@ class Chunk {
         this.vaddr = buffer.cpuAddr();
         this.dma = buffer.dmaHandle();
     }
+
+    /** Whether the bus address lies in this chunk of {@code allocation} bytes ({@code pool_find_page}'s test). */
+    final boolean holds(long dmaAddr, int allocation) {
+        return Long.compareUnsigned(dmaAddr, dma) >= 0 && Long.compareUnsigned(dmaAddr - dma, allocation) < 0;
+    }
 }

@@ -20,6 +20,17 @@ final class Misuse {
         return new IllegalArgumentException(line);
     }
 
+    /** A pool call after dma_pool_destroy: no kernel version notices the use of the freed pool. */
+    static IllegalArgumentException useAfterDestroy(DmaPoolHost host, DmaDevice dev, String func, String pool) {
+        return unnoticed(host, dev, func + " " + pool + ": pool was destroyed", "the kernel would use the freed pool");
+    }
+
+    /** A second dma_pool_destroy: no kernel version notices the double free of the pool. */
+    static IllegalArgumentException destroyTwice(DmaPoolHost host, DmaDevice dev, String pool) {
+        return unnoticed(host, dev, "dma_pool_destroy " + pool + ": pool already destroyed",
+            "the kernel would free the pool a second time");
+    }
+
     /** The kernel would not detect this; {@code consequence} says what it would do. */
     static IllegalArgumentException unnoticed(DmaPoolHost host, DmaDevice dev, String text, String consequence) {
         String line = KernelFmt.devPrefix(dev) + text + " [dmasim: refused; " + consequence + "]";

@@ -271,7 +271,7 @@ final class PoolV6_1 implements DmaPoolEngine {
     }
 
     private boolean contains(Page page, long dma) {
-        return Long.compareUnsigned(dma, page.dma) >= 0 && Long.compareUnsigned(dma - page.dma, layout.allocation) < 0;
+        return page.holds(dma, layout.allocation);
     }
 
     /** Bytes of the block at off that lie inside its chunk (all of them unless 6.1 overruns). */
@@ -284,8 +284,7 @@ final class PoolV6_1 implements DmaPoolEngine {
         lock.lock();
         try {
             if (dead) {
-                throw Misuse.unnoticed(host, dev, "dma_pool_destroy " + name + ": pool already destroyed",
-                    "the kernel would free the pool a second time");
+                throw Misuse.destroyTwice(host, dev, name);
             }
             dead = true;
             for (int p = nrPages - 1; p >= 0; p--) {
@@ -311,8 +310,7 @@ final class PoolV6_1 implements DmaPoolEngine {
 
     private void live(String func) {
         if (dead) {
-            throw Misuse.unnoticed(host, dev, func + " " + name + ": pool was destroyed",
-                "the kernel would use the freed pool");
+            throw Misuse.useAfterDestroy(host, dev, func, name);
         }
     }
 

@@ -263,7 +263,7 @@ final class PoolV6_4 implements DmaPoolEngine {
     }
 
     private boolean contains(Chunk chunk, long dma) {
-        return Long.compareUnsigned(dma, chunk.dma) >= 0 && Long.compareUnsigned(dma - chunk.dma, layout.allocation) < 0;
+        return chunk.holds(dma, layout.allocation);
     }
 
     @Override
@@ -271,8 +271,7 @@ final class PoolV6_4 implements DmaPoolEngine {
         lock.lock();
         try {
             if (dead) {
-                throw Misuse.unnoticed(host, dev, "dma_pool_destroy " + name + ": pool already destroyed",
-                    "the kernel would free the pool a second time");
+                throw Misuse.destroyTwice(host, dev, name);
             }
             dead = true;
             boolean leak = lock.active > 0;
@@ -295,8 +294,7 @@ final class PoolV6_4 implements DmaPoolEngine {
 
     private void live(String func) {
         if (dead) {
-            throw Misuse.unnoticed(host, dev, func + " " + name + ": pool was destroyed",
-                "the kernel would use the freed pool");
+            throw Misuse.useAfterDestroy(host, dev, func, name);
         }
     }
 

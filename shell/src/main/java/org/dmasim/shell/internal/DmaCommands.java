@@ -172,24 +172,31 @@ public class DmaCommands {
         return ResultDTO.number(p.name(), "dma_get_cache_alignment", List.of(), api(p).cacheAlignment(), true);
     }
 
+    /** One of the mapping size limits, as the commands ask for them. */
+    @FunctionalInterface
+    private interface SizeLimit {
+        long of(DmaApi api, DmaDevice dev);
+    }
+
+    private ResultDTO mappingSize(String platform, String function, String device, SizeLimit limit) {
+        Platform p = platform(platform);
+        DmaApi api = api(p);
+        long v = limit.of(api, device(api, device));
+        return ResultDTO.of(p.name(), function, List.of(device), ShellFormatter.sizeOrMax(v));
+    }
+
     @Descriptor("the largest streaming mapping, SIZE_MAX when unlimited")
     public ResultDTO dma_max_mapping_size(
         @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
         @Descriptor(Args.DEVICE) String device) {
-        Platform p = platform(platform);
-        DmaApi api = api(p);
-        long v = api.maxMappingSize(device(api, device));
-        return ResultDTO.of(p.name(), "dma_max_mapping_size", List.of(device), ShellFormatter.sizeOrMax(v));
+        return mappingSize(platform, "dma_max_mapping_size", device, DmaApi::maxMappingSize);
     }
 
     @Descriptor("the largest streaming mapping that costs no more than smaller ones, SIZE_MAX when unlimited")
     public ResultDTO dma_opt_mapping_size(
         @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
         @Descriptor(Args.DEVICE) String device) {
-        Platform p = platform(platform);
-        DmaApi api = api(p);
-        long v = api.optMappingSize(device(api, device));
-        return ResultDTO.of(p.name(), "dma_opt_mapping_size", List.of(device), ShellFormatter.sizeOrMax(v));
+        return mappingSize(platform, "dma_opt_mapping_size", device, DmaApi::optMappingSize);
     }
 
     /** One of the DmaApi allocators, as the commands call them. */
@@ -210,7 +217,16 @@ public class DmaCommands {
                 String.join(", ", args))));
     }
 
-    private static ResultDTO freed(AllocationDTO a, String function) {
+    /** One of the DmaApi frees, as the commands call them with what the allocation returned. */
+    @FunctionalInterface
+    private interface Freer {
+        void free(DmaApi api, DmaDevice dev, AllocationDTO a);
+    }
+
+    /** Frees what an allocation command returned and shows the call as the kernel's free takes it. */
+    private ResultDTO free(AllocationDTO a, String function, Freer how) {
+        DmaApi api = api(platform(a.platform));
+        how.free(api, device(api, a.device), a);
         return ResultDTO.of(a.platform, function, List.of(a.device, ShellFormatter.hex(a.size),
             String.format("%#018x", a.cpu), ShellFormatter.hex(a.dma)), null);
     }
@@ -247,9 +263,8 @@ public class DmaCommands {
 
     @Descriptor("free what dma_alloc_coherent returned")
     public ResultDTO dma_free_coherent(@Descriptor(Args.ALLOCATION) AllocationDTO allocation) {
-        DmaApi api = api(platform(allocation.platform));
-        api.free(device(api, allocation.device), allocation.size, allocation.cpu, allocation.dma, allocation.attrs);
-        return freed(allocation, allocation.attrs == 0 ? "dma_free_coherent" : "dma_free_attrs");
+        return free(allocation, allocation.attrs == 0 ? "dma_free_coherent" : "dma_free_attrs",
+            (api, dev, a) -> api.free(dev, a.size, a.cpu, a.dma, a.attrs));
     }
 
     @Descriptor("free what dma_alloc_coherent returned")
@@ -275,9 +290,7 @@ public class DmaCommands {
 
     @Descriptor("free what dma_alloc_pages returned")
     public ResultDTO dma_free_pages(@Descriptor(Args.ALLOCATION) AllocationDTO allocation) {
-        DmaApi api = api(platform(allocation.platform));
-        api.freePages(device(api, allocation.device), allocation.size, allocation.cpu, allocation.dma);
-        return freed(allocation, "dma_free_pages");
+        return free(allocation, "dma_free_pages", (api, dev, a) -> api.freePages(dev, a.size, a.cpu, a.dma));
     }
 
     @Descriptor("memory the driver syncs itself")
@@ -290,9 +303,8 @@ public class DmaCommands {
 
     @Descriptor("free what dma_alloc_noncoherent returned")
     public ResultDTO dma_free_noncoherent(@Descriptor(Args.ALLOCATION) AllocationDTO allocation) {
-        DmaApi api = api(platform(allocation.platform));
-        api.freeNoncoherent(device(api, allocation.device), allocation.size, allocation.cpu, allocation.dma);
-        return freed(allocation, "dma_free_noncoherent");
+        return free(allocation, "dma_free_noncoherent",
+            (api, dev, a) -> api.freeNoncoherent(dev, a.size, a.cpu, a.dma));
     }
 
     @Descriptor("the pfns a user mapping of an allocation gets, or the errno")

@@ -1,0 +1,159 @@
+package org.dmasim.shell.internal;
+
+import static org.dmasim.shell.internal.Streaming.bounce;
+import static org.dmasim.shell.internal.Streaming.capturing;
+import static org.dmasim.shell.internal.Streaming.given;
+import static org.dmasim.shell.internal.Streaming.run;
+import static org.dmasim.shell.internal.Streaming.withAttrs;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
+import org.dmasim.api.device.DmaDevice;
+import org.dmasim.api.dma.DmaApi;
+import org.dmasim.api.dma.DmaDirection;
+import org.dmasim.api.dma.SgTable;
+import org.dmasim.api.mem.KernelVm;
+import org.dmasim.api.platform.Platform;
+import org.dmasim.shell.format.ResultDTO;
+import org.dmasim.shell.format.SgMappingDTO;
+import org.dmasim.shell.format.ShellFormatter;
+import org.dmasim.shell.internal.Streaming.Bounce;
+import org.dmasim.shell.internal.Streaming.Target;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+
+/**
+ * Gogo scope {@code dma}: scatter-gather lists, {@code dma_map_sg} and the unmap and syncs that
+ * take the very list the map filled in. The map returns an {@link SgMappingDTO}, each entry with
+ * its DMA segment and the swiotlb slot it bounced to.
+ */
+@Component(service = SgCommands.class, property = {
+    "osgi.command.scope=dma",
+    "osgi.command.function=dma_map_sg",
+    "osgi.command.function=dma_unmap_sg",
+    "osgi.command.function=dma_sync_sg_for_cpu",
+    "osgi.command.function=dma_sync_sg_for_device"
+})
+public class SgCommands {
+    @Reference(name = "platform", cardinality = ReferenceCardinality.MULTIPLE,
+        policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    volatile List<Platform> platforms;
+
+    @Descriptor("map a scatter-gather list, each entry ADDR:LEN (a kernel virtual address, as sg_set_buf takes it);"
+        + " entries map one by one, each bouncing on its own; $sg = ... keeps it for dma_unmap_sg $sg")
+    public SgMappingDTO dma_map_sg(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(Args.DEVICE) String device, @Descriptor(Args.DIR) String dir,
+        @Descriptor("the entries, ADDR:LEN joined by ',' (e.g. 0xffff000080000000:4096,0xffff000080010000:100)")
+        String entries) {
+        return dma_map_sg(platform, device, dir, entries, "0");
+    }
+
+    @Descriptor("map a scatter-gather list, each entry ADDR:LEN (a kernel virtual address, as sg_set_buf takes it);"
+        + " entries map one by one, each bouncing on its own; $sg = ... keeps it for dma_unmap_sg $sg")
+    public SgMappingDTO dma_map_sg(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(Args.DEVICE) String device, @Descriptor(Args.DIR) String dir,
+        @Descriptor("the entries, ADDR:LEN joined by ',' (e.g. 0xffff000080000000:4096,0xffff000080010000:100)")
+        String entries, @Descriptor(Args.ATTRS) String attrs) {
+        Target t = Target.of(platforms, platform, device);
+        DmaDirection d = DmaDirection.parse(dir);
+        long a = Args.attrs(attrs);
+        SgTable sg = sgTable(t.api().kernelVm(), entries);
+        List<String> printed = new ArrayList<>();
+        int n = capturing(t.platform(), printed, () -> t.api().mapSg(t.dev(), sg, sg.origNents(), d, a));
+        SgMappingDTO g = new SgMappingDTO();
+        g.platform = t.platform().name();
+        g.device = t.dev().name();
+        g.function = "dma_map_sg";
+        g.args = withAttrs(List.of(device, d.kernelName(), entries), a, attrs);
+        g.dir = d.kernelName();
+        g.attrs = a;
+        g.nents = sg.origNents();
+        g.returned = n;
+        g.table = sg;
+        g.entries = entries(t.platform(), t.api(), t.dev(), sg, n);
+        g.printed = List.copyOf(printed);
+        return g;
+    }
+
+    private static List<SgMappingDTO.Entry> entries(Platform p, DmaApi api, DmaDevice dev, SgTable sg, int mapped) {
+        List<SgMappingDTO.Entry> out = new ArrayList<>();
+        for (int i = 0; i < sg.origNents(); i++) {
+            Bounce b = i < mapped ? bounce(p, api, dev, sg.dmaAddress(i), sg.dmaLength(i)) : null;
+            out.add(new SgMappingDTO.Entry(sg.phys(i), sg.length(i), sg.dmaAddress(i), sg.dmaLength(i),
+                b == null ? null : b.pool(), b == null ? -1 : b.slot()));
+        }
+        return out;
+    }
+
+    /** {@code sg_init_table} + {@code sg_set_buf} per ADDR:LEN entry. */
+    static SgTable sgTable(KernelVm vm, String entries) {
+        String[] parts = entries.strip().split(",");
+        long[] phys = new long[parts.length];
+        long[] len = new long[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            String[] al = parts[i].strip().split(":");
+            if (al.length != 2) {
+                throw new IllegalArgumentException("dma_map_sg: entry " + i + " '" + parts[i].strip()
+                    + "' (expected ADDR:LEN, e.g. 0xffff000080000000:4096)");
+            }
+            long addr = Args.number("entry " + i + " address", al[0]);
+            if (!vm.isLinear(addr)) {
+                throw new IllegalArgumentException(String.format("dma_map_sg: entry %d: %#x is not a linear-map address"
+                    + " (sg_set_buf needs one: virt_to_page of a vmalloc or unknown address is no page)", i, addr));
+            }
+            phys[i] = vm.toPhys(addr);
+            len[i] = Args.number("entry " + i + " length", al[1]);
+        }
+        return SgTable.of(phys, len);
+    }
+
+    /** The unmap or a sync of a list the map filled in, with the map's nents and direction. */
+    private ResultDTO sgCall(SgMappingDTO g, String function, String attrs) {
+        given(g, "list");
+        Target t = Target.of(platforms, g.platform, g.device);
+        if (g.table == null) {
+            throw new IllegalArgumentException(function + ": the list of " + g.device + " is not one dma:dma_map_sg made"
+                + " in this session (pass the object the map returned)");
+        }
+        DmaDirection d = DmaDirection.parse(g.dir);
+        long a = Args.attrs(attrs);
+        List<String> printed = new ArrayList<>();
+        run(t.platform(), printed, () -> {
+            switch (function) {
+                case "dma_unmap_sg" -> t.api().unmapSg(t.dev(), g.table, g.nents, d, a);
+                case "dma_sync_sg_for_cpu" -> t.api().syncSgForCpu(t.dev(), g.table, g.nents, d);
+                default -> t.api().syncSgForDevice(t.dev(), g.table, g.nents, d);
+            }
+        });
+        List<String> args = List.of(g.device, "sg " + ShellFormatter.hex(g.table.dmaAddress(0)),
+            Integer.toString(g.nents), g.dir);
+        return ResultDTO.of(t.platform().name(), function, withAttrs(args, a, attrs), null).printed(printed);
+    }
+
+    @Descriptor("unmap what dma_map_sg returned, with the map's nents")
+    public ResultDTO dma_unmap_sg(@Descriptor(Args.SG) SgMappingDTO sg) {
+        return sgCall(sg, "dma_unmap_sg", "0");
+    }
+
+    @Descriptor("unmap what dma_map_sg returned, with the map's nents")
+    public ResultDTO dma_unmap_sg(@Descriptor(Args.SG) SgMappingDTO sg, @Descriptor(Args.ATTRS) String attrs) {
+        return sgCall(sg, "dma_unmap_sg", attrs);
+    }
+
+    @Descriptor("give a mapped list to the CPU: cache maintenance, then bounce buffers copied back")
+    public ResultDTO dma_sync_sg_for_cpu(@Descriptor(Args.SG) SgMappingDTO sg) {
+        return sgCall(sg, "dma_sync_sg_for_cpu", "0");
+    }
+
+    @Descriptor("give a mapped list back to the device: bounce buffers copied out, then cache maintenance")
+    public ResultDTO dma_sync_sg_for_device(@Descriptor(Args.SG) SgMappingDTO sg) {
+        return sgCall(sg, "dma_sync_sg_for_device", "0");
+    }
+}
