@@ -61,8 +61,8 @@ final class CacheViews {
 
         @Override
         void copyChunk(long dstPfn, int dstIn, long srcPfn, int srcIn, int n, int loadedLine, int dstFrom,
-            int dstTo) {
-            cache.cpuCopy(dstPfn, dstIn, srcPfn, srcIn, n, loadedLine, dstFrom, dstTo);
+            int dstTo, int srcFrom, int srcTo) {
+            cache.cpuCopy(dstPfn, dstIn, srcPfn, srcIn, n, loadedLine, dstFrom, dstTo, srcFrom, srcTo);
         }
     }
 

@@ -201,8 +201,13 @@ public final class DataCache implements CpuCache {
      * @param dstFrom the first byte of the page the whole copy stores to: a line the copy writes
      *     whole needs no fill, even when this piece writes only part of it
      * @param dstTo one past the last
+     * @param srcFrom the first byte of the page the whole copy loads from
+     * @param srcTo one past the last: a line split between this piece and the next (the pieces
+     *     follow the destination's page boundaries) is judged stale on every byte the copy loads
+     *     from it, here, and the next piece skips it
      */
-    void cpuCopy(long dstPfn, int dstIn, long srcPfn, int srcIn, int n, int loadedLine, int dstFrom, int dstTo) {
+    void cpuCopy(long dstPfn, int dstIn, long srcPfn, int srcIn, int n, int loadedLine, int dstFrom, int dstTo,
+        int srcFrom, int srcTo) {
         long sm = lines(srcIn, n);
         long dm = lines(dstIn, n);
         long whole = wholeLines(dstFrom, dstTo - dstFrom) & dm;
@@ -222,7 +227,9 @@ public final class DataCache implements CpuCache {
                     }
                     long suspect = sm & s.ramChanged & (loadedLine < 0 ? -1L : ~(1L << (loadedLine >>> LINE_SHIFT)));
                     if (suspect != 0) {
-                        staleCpuReads.add(differing(s, suspect, srcIn, n));
+                        int from = Math.max(srcFrom, srcIn & -LINE);
+                        int to = Math.min(srcTo, (srcIn + n + LINE - 1) & -LINE);
+                        staleCpuReads.add(differing(s, suspect, from, to - from));
                     }
                     long dmissing = dm & ~whole & ~d.present;
                     if (dmissing != 0) {

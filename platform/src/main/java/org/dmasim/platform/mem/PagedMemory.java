@@ -81,8 +81,12 @@ abstract class PagedMemory implements PhysMemory {
      *     loaded already (counted there), or -1
      * @param dstFrom the first byte of the page the whole copy stores to (at most {@code dstIn})
      * @param dstTo one past its last (at least {@code dstIn + n})
+     * @param srcFrom the first byte of the source page the whole copy loads (at most {@code srcIn})
+     * @param srcTo one past its last (at least {@code srcIn + n}): a line this piece shares with the
+     *     next one is judged on all the bytes the copy loads from it, as one load of the source would
      */
-    void copyChunk(long dstPfn, int dstIn, long srcPfn, int srcIn, int n, int loadedLine, int dstFrom, int dstTo) {
+    void copyChunk(long dstPfn, int dstIn, long srcPfn, int srcIn, int n, int loadedLine, int dstFrom, int dstTo,
+        int srcFrom, int srcTo) {
         throw new UnsupportedOperationException("copyChunk without copiesPageToPage");
     }
 
@@ -125,8 +129,12 @@ abstract class PagedMemory implements PhysMemory {
         long page = d & -PAGE;
         int dstFrom = (int) (Math.max(dstPhys, page) - page);
         int dstTo = (int) (Math.min(dstPhys + len, page + PAGE) - page);
+        long srcPhys = s - (d - dstPhys);
+        long srcPage = s & -PAGE;
+        int srcFrom = (int) (Math.max(srcPhys, srcPage) - srcPage);
+        int srcTo = (int) (Math.min(srcPhys + len, srcPage + PAGE) - srcPage);
         copyChunk(d >>> Page.PAGE_SHIFT, (int) (d & (PAGE - 1)), s >>> Page.PAGE_SHIFT, (int) (s & (PAGE - 1)), n,
-            loaded, dstFrom, dstTo);
+            loaded, dstFrom, dstTo, srcFrom, srcTo);
     }
 
     /** Through a bounded buffer: memmove semantics come from copying in the safe direction. */

@@ -103,7 +103,7 @@ public final class SparseRam extends PagedMemory {
     /** Page to page, as a read and a write would do it (zeros into an absent page keep it absent). */
     @Override
     void copyChunk(long dstPfn, int dstIn, long srcPfn, int srcIn, int n, int loadedLine, int dstFrom,
-        int dstTo) {
+        int dstTo, int srcFrom, int srcTo) {
         byte[] p = pages.get(srcPfn);
         if (p != null) {
             writeChunk(dstPfn, dstIn, p, srcIn, n);
