@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.device.DmaRange;
+import org.dmasim.api.dma.DmaDirection;
 import org.dmasim.api.dma.DmaOps;
 import org.dmasim.dma.core.debug.DebugDevice;
 
@@ -69,7 +70,7 @@ final class Device implements DebugDevice {
     /** {@code dev->driver->name}: the bound driver, or null. */
     private volatile String driver;
     /** The live streaming mappings: concurrent, no lock on the map and unmap paths. */
-    private final DeviceMappings mappings = new DeviceMappings();
+    private final DeviceMappings mappings = new DeviceMappings(this);
     /** Guards {@link #revoked}. */
     private final Object revokedLock = new Object();
     /**
@@ -237,6 +238,25 @@ final class Device implements DebugDevice {
     /** Registers a mapping under its bus address (each DMA segment's, for a list). */
     void addMapping(Mapping m) {
         mappings.add(m);
+    }
+
+    /** Records a dma-direct single mapping that holds nothing (no object: {@link DirectSingleTable}). */
+    void addDirectSingle(long dma, long phys, long size, DmaDirection dir, long attrs) {
+        mappings.addDirectSingle(dma, phys, size, dir, attrs);
+    }
+
+    /**
+     * The unmap fast path of a dma-direct single mapping that holds nothing: removes it when it is
+     * the only mapping at {@code dma} the calling thread recorded and of {@code size}; false (and
+     * nothing changes) otherwise.
+     */
+    boolean takeDirectSingle(long dma, long size) {
+        return mappings.takeDirectSingle(dma, size);
+    }
+
+    /** dma-direct as the registering DMA API names it in records. */
+    DmaOps directOps() {
+        return ((DmaMapping) owner).direct();
     }
 
     /** Unregisters a mapping; false when another call removed it first. */

@@ -53,27 +53,44 @@ final class DirectStreaming {
         return mapRange(m, m.phys, m.size);
     }
 
+    /**
+     * {@code dma_direct_map_page} when it maps without bouncing: the bus address, the cache
+     * maintenance done. DMA_MAPPING_ERROR, nothing done, when the buffer would bounce or the map
+     * fails: {@link #mapPage} of a {@link Mapping} does that (and says why).
+     */
+    long mapUnbounced(Device dev, long phys, long size, DmaDirection dir, long attrs) {
+        long dma = DmaAddress.physToDma(dev, phys);
+        if (!direct(dev, dma, size, dir, env.tlbMem(dev))) {
+            return DmaOps.DMA_MAPPING_ERROR;
+        }
+        if (!dev.coherent() && (attrs & DmaAttrs.SKIP_CPU_SYNC) == 0) {
+            env.arch().syncDmaForDevice(phys, size, dir);
+        }
+        return dma;
+    }
+
+    /** Whether dma-direct maps [dma, dma + size) as it is: no forced bounce, the device reaches it, no kmalloc bounce. */
+    private boolean direct(Device dev, long dma, long size, DmaDirection dir, SwiotlbPool pool) {
+        return (pool == null || !pool.forceBounce()) && capable(dev, dma, size) && !kmallocNeedsBounce(dev, size, dir);
+    }
+
     private long mapRange(Mapping m, long phys, long size) {
         Device dev = m.dev;
         long dma = DmaAddress.physToDma(dev, phys);
         Served<SwiotlbPool> served = env.swiotlbNow().get();
         SwiotlbPool pool = DmaEnv.tlbMem(dev, served);
-        if (pool != null && pool.forceBounce()) {
+        if (direct(dev, dma, size, m.dir, pool)) {
+            if (!dev.coherent() && (m.attrs & DmaAttrs.SKIP_CPU_SYNC) == 0) {
+                env.arch().syncDmaForDevice(phys, size, m.dir);
+            }
+            return dma;
+        }
+        if (pool != null && (pool.forceBounce() || pool.nslabs() > 0)) {
             return swiotlbMap(m, served, pool, phys, size);
         }
-        boolean capable = capable(dev, dma, size);
-        if (!capable || kmallocNeedsBounce(dev, size, m.dir)) {
-            if (pool != null && pool.nslabs() > 0) {
-                return swiotlbMap(m, served, pool, phys, size);
-            }
-            warnOnce("dma_direct_map_page", dev.driverString() + " " + dev.name() + ": " + overflow("DMA addr", dev,
-                dma, size));
-            return DmaOps.DMA_MAPPING_ERROR;
-        }
-        if (!dev.coherent() && (m.attrs & DmaAttrs.SKIP_CPU_SYNC) == 0) {
-            env.arch().syncDmaForDevice(phys, size, m.dir);
-        }
-        return dma;
+        warnOnce("dma_direct_map_page", dev.driverString() + " " + dev.name() + ": " + overflow("DMA addr", dev,
+            dma, size));
+        return DmaOps.DMA_MAPPING_ERROR;
     }
 
     /**
@@ -171,6 +188,13 @@ final class DirectStreaming {
             if (pool.isSwiotlbBuffer(phys)) {
                 pool.tblUnmapSingle(m.dev, phys, size, dir, attrs | DmaAttrs.SKIP_CPU_SYNC);
             }
+        }
+    }
+
+    /** {@code dma_direct_unmap_page} of a mapping that did not bounce: the sync for the CPU (unless SKIP_CPU_SYNC). */
+    void unmapUnbounced(Device dev, long dma, long size, DmaDirection dir, long attrs) {
+        if ((attrs & DmaAttrs.SKIP_CPU_SYNC) == 0 && !dev.coherent()) {
+            env.arch().syncDmaForCpu(DmaAddress.dmaToPhys(dev, dma), size, dir);
         }
     }
 

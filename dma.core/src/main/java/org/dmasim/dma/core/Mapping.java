@@ -13,9 +13,11 @@ import org.dmasim.api.swiotlb.SwiotlbPool;
  * dma.core's record of one streaming mapping (DMA-API debug's {@code dma_debug_entry} plus who
  * made it). Created before the ops' map call with the request; the ops fill in the backend it
  * holds; dma.core sets the bus address when the map succeeded and registers the record in the
- * device's {@link MappingTable}, whose compare-and-set publishes what the map call wrote.
+ * device's {@link MappingTable}, whose compare-and-set publishes what the map call wrote. A
+ * dma-direct single mapping that holds nothing is recorded without an object
+ * ({@link DirectSingleTable}); views and slow paths see it as a {@code Mapping} made on the spot.
  *
- * <p>Small on purpose (one is allocated per map): what only lists need ({@link ListPart}) and
+ * <p>Small on purpose (one is allocated per map that holds something): what only lists need ({@link ListPart}) and
  * what only held or revoked mappings need ({@link Held}) live in objects of their own, made when
  * needed.
  */
@@ -50,6 +52,12 @@ final class Mapping implements StreamingMapping {
     final long size;
     final long attrs;
     long dmaHandle = DmaOps.DMA_MAPPING_ERROR;
+    /**
+     * For a view of a mapping {@link DirectSingleTable} records (made when a slow path or a view
+     * needs an object): the entry it shows, which removing this view removes. Null for a mapping
+     * recorded as this object.
+     */
+    DirectSingleTable.Stamp compact;
     private final ListPart list;
     private Held held;
 

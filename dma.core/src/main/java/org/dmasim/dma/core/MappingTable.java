@@ -263,6 +263,26 @@ final class MappingTable {
         }
     }
 
+    /** Whether a mapping is registered at {@code key} (no allocation unless the table is growing). */
+    boolean anyAt(long key) {
+        Object[] t = slots;
+        int mask = t.length - 1;
+        int i = hash(key) & mask;
+        for (int probe = 0; probe < t.length; probe++, i = (i + 1) & mask) {
+            Object v = SLOT.getAcquire(t, i);
+            if (v == null) {
+                return false;
+            }
+            if (v == MOVED) {
+                return at(key).length > 0;
+            }
+            if (v != TOMBSTONE && keyOf(v) == key) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The mappings registered at {@code key} (in probe order). */
     Mapping[] at(long key) {
         while (true) {

@@ -38,9 +38,10 @@ import org.dmasim.dma.core.debug.Misuse;
  * dmasim refuses still goes through the debug hook, which reports what the kernel would and
  * keeps its entry.
  *
- * <p>Hot path of a map and unmap of a buffer that needs no bounce: the ops read once, one
- * {@link Mapping} allocated, one insert into and one removal from the device's
- * {@link MappingTable}, each under the device's lock.
+ * <p>Hot path of a map and unmap of a buffer that needs no bounce (dma-direct): the ops read once,
+ * one entry into and out of the calling thread's {@link DirectSingleTable}, no lock, no
+ * compare-and-set, no {@link Mapping} allocated. Everything else (bounces, ops of their own,
+ * lists, resources) is a {@link Mapping} in a {@link MappingTable}.
  */
 final class StreamingApi {
     private final DmaEnv env;
@@ -172,9 +173,17 @@ final class StreamingApi {
 
     private long map(Device dev, Kind kind, long phys, long size, DmaDirection dir, long attrs) {
         DmaOps ops = api.mapOps(dev);
+        if (ops == direct && kind == Kind.SINGLE && DirectSingleTable.fits(attrs)) {
+            // dma-direct, called as mapping.c calls dma_direct_map_page; recorded without an object.
+            long dma = streaming.mapUnbounced(dev, phys, size, dir, attrs);
+            if (dma != DmaOps.DMA_MAPPING_ERROR) {
+                dev.addDirectSingle(dma, phys, size, dir, attrs);
+                return dma;
+            }
+        }
         Mapping m = new Mapping(dev, kind, phys, size, dir, attrs, ops, null, 0);
         if (ops == direct && kind == Kind.SINGLE) {
-            // dma-direct, called as mapping.c calls dma_direct_map_page: no ops table in between.
+            // dma-direct bouncing (or failing): the mapping holds the swiotlb instance.
             long dma = streaming.mapPage(m);
             if (dma != DmaOps.DMA_MAPPING_ERROR) {
                 m.dmaHandle = dma;
@@ -273,6 +282,13 @@ final class StreamingApi {
     void unmap(String fn, Device dev, DmaAddr handle, long size, DmaDirection dir, long attrs, Kind kind) {
         checkDirection(fn, dev, dir);
         long dma = handle.value();
+        if (kind == Kind.SINGLE && dev.takeDirectSingle(dma, size)) {
+            streaming.unmapUnbounced(dev, dma, size, dir, attrs); // dma_direct_unmap_page, nothing bounced
+            if (debug != null) {
+                debug.unmapPage(dev, dma, size, dir, true);
+            }
+            return;
+        }
         Mapping m = dev.takeMapping(dma, kind, size);
         if (m == null) {
             m = slowTake(fn, dev, dma, size, dir, kind);

@@ -109,7 +109,7 @@ class MappingTableTest {
     void twoThreadsMapAndUnmapEachOthersMappingsWithoutLosingOne() throws Exception {
         long seed = Long.getLong("dmasim.seed", System.nanoTime());
         System.out.println("MappingTableTest concurrent seed=" + seed + " (rerun with -Ddmasim.seed=" + seed + ")");
-        DeviceMappings mappings = new DeviceMappings();
+        DeviceMappings mappings = new DeviceMappings(null);
         java.util.concurrent.ConcurrentLinkedQueue<Mapping> shared = new java.util.concurrent.ConcurrentLinkedQueue<>();
         java.util.concurrent.atomic.AtomicLong removed = new java.util.concurrent.atomic.AtomicLong();
         int perThread = Boolean.getBoolean("dmasim.longTests") ? 500_000 : 50_000;
