@@ -39,7 +39,7 @@ class BackendLifecycleStressTest {
     private void round(int round, long seed, boolean force, int spinsBeforeEnd, long roundSeed) throws Exception {
         String where = "seed " + seed + ", round " + round + (force ? " (force-out)" : " (retire)");
         AtomicInteger releases = new AtomicInteger();
-        AtomicLong standing = new AtomicLong();
+        AtomicLong standing = new AtomicLong(); // only checked on a drain: a force-out revokes what stands
         AtomicInteger releasedWhileStanding = new AtomicInteger();
         BackendLifecycle l = new BackendLifecycle("k", "k#1", "", () -> {
             if (standing.get() != 0) {
@@ -97,9 +97,8 @@ class BackendLifecycleStressTest {
             Thread.onSpinWait();
         }
         if (force) {
-            standing.set(0); // a force-out revokes whatever stands
-            ended.set(true);
             assertTrue(l.forceOut() >= 0, where);
+            ended.set(true);
         } else {
             l.retire();
             ended.set(true);
