@@ -79,14 +79,15 @@ final class IoTlbMem implements SwiotlbPool {
     /**
      * {@code struct io_tlb_area} ({@code ____cacheline_aligned_in_smp} in the kernel): changed
      * under its own monitor; {@code used} is also read without it ({@link #used}), so it is
-     * stored with release semantics. Padded so that two areas' counters and locks never share a
-     * cache line (the objects are allocated one after the other).
+     * stored with release semantics. Padded by 128 bytes so that two areas' counters and locks
+     * (the monitor is the object's header) never share a cache line nor an adjacent-line prefetch
+     * pair (the objects are allocated one after the other).
      */
     private static final class Area {
         long used;
         int index;
         @SuppressWarnings("unused")
-        long pad1, pad2, pad3, pad4, pad5, pad6, pad7, pad8;
+        long pad1, pad2, pad3, pad4, pad5, pad6, pad7, pad8, pad9, pad10, pad11, pad12, pad13, pad14, pad15, pad16;
 
         void addUsed(long delta) {
             USED.setRelease(this, used + delta);
@@ -249,7 +250,7 @@ final class IoTlbMem implements SwiotlbPool {
 
     /** {@code nr_slots}: slots for {@code bytes} (unsigned). */
     static long nrSlots(long bytes) {
-        return Long.divideUnsigned(bytes, IO_TLB_SIZE) + (Long.remainderUnsigned(bytes, IO_TLB_SIZE) != 0 ? 1 : 0);
+        return (bytes >>> IO_TLB_SHIFT) + ((bytes & (IO_TLB_SIZE - 1)) != 0 ? 1 : 0);
     }
 
     /** {@code get_max_slots}: the slots between two segment boundaries of the device. */
@@ -325,8 +326,9 @@ final class IoTlbMem implements SwiotlbPool {
         long tlbAddr = start + ((long) index << IO_TLB_SHIFT) + offset;
         // Unconditional, whatever the direction: a device that writes less than the whole buffer
         // must not hand stale bounce bytes (another mapping's data) back to the original.
-        bounce(dev, tlbAddr, mappingSize, DmaDirection.TO_DEVICE);
-        counters(dev).maps.increment();
+        DeviceCounters c = counters(dev);
+        bounce(dev, c, tlbAddr, mappingSize, DmaDirection.TO_DEVICE);
+        c.maps.increment();
         return tlbAddr;
     }
 
@@ -410,9 +412,18 @@ final class IoTlbMem implements SwiotlbPool {
             s.list[i] = 0;
             s.allocSize[i] = allocSize - (offset + ((long) (i - slot) << IO_TLB_SHIFT));
         }
-        int count = 0;
-        for (int i = slot - 1; i >= 0 && offsetInSegment(i) != IO_TLB_SEGSIZE - 1 && s.list[i] != 0; i--) {
-            s.list[i] = ++count;
+        renumberBefore(s.list, slot, 0);
+    }
+
+    /**
+     * The free slots just before {@code slot} in its segment continue the free-run count backwards
+     * from {@code count}: {@code count + 1}, {@code count + 2}, ... up to a used slot or the segment's
+     * first slot.
+     */
+    private static void renumberBefore(int[] list, int slot, int count) {
+        int segmentStart = slot - offsetInSegment(slot);
+        for (int i = slot - 1; i >= segmentStart && list[i] != 0; i--) {
+            list[i] = ++count;
         }
     }
 
@@ -463,9 +474,7 @@ final class IoTlbMem implements SwiotlbPool {
                 s.origAddr[i] = INVALID_PHYS_ADDR;
                 s.allocSize[i] = 0;
             }
-            for (int i = index - 1; i >= 0 && offsetInSegment(i) != IO_TLB_SEGSIZE - 1 && s.list[i] != 0; i--) {
-                s.list[i] = ++count;
-            }
+            renumberBefore(s.list, index, count);
             area.addUsed(-nslots);
             if (countsTotalUsed) {
                 totalUsed.addAndGet(-nslots);
@@ -504,6 +513,11 @@ final class IoTlbMem implements SwiotlbPool {
 
     /** {@code swiotlb_bounce}: {@code size} bytes between the bounce buffer at {@code tlbAddr} and the original. */
     private void bounce(DmaDevice dev, long tlbAddr, long size, DmaDirection dir) {
+        bounce(dev, null, tlbAddr, size, dir);
+    }
+
+    /** The same, counted on {@code counters} (the device's, looked up once by the caller), or on the device's when null. */
+    private void bounce(DmaDevice dev, DeviceCounters counters, long tlbAddr, long size, DmaDirection dir) {
         if (!isSwiotlbBuffer(tlbAddr)) {
             return;
         }
@@ -543,7 +557,7 @@ final class IoTlbMem implements SwiotlbPool {
         if (size == 0) {
             return;
         }
-        DeviceCounters c = counters(dev);
+        DeviceCounters c = counters != null ? counters : counters(dev);
         if (dir == DmaDirection.TO_DEVICE) {
             memory.copy(tlbAddr, orig, size);
             c.copiesOut.increment();

@@ -1,9 +1,12 @@
 package org.dmasim.api.backend;
 
-import java.util.concurrent.atomic.AtomicLong;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import org.dmasim.api.platform.SimCpu;
 
 /**
- * The state machine every backend instance follows, and its holding count, in one atomic word.
+ * The state machine every backend instance follows, and its holding count, kept per simulated
+ * CPU so that mappings on different CPUs never write the same cache line.
  *
  * <pre>
  *            retire()                 last unhold()
@@ -12,23 +15,75 @@ import java.util.concurrent.atomic.AtomicLong;
  *      +--------------------+---- forceOut() ------------+
  * </pre>
  *
- * <p>Layout of {@code word}: bits 0-1 the state's ordinal, bits 2-63 the holdings. A holding
- * is only taken while ACTIVE ({@link #tryHold}, a compare-and-set loop), so a retired instance
- * never gains work; the release action runs exactly once, on the thread whose transition reached
- * RELEASED (the last {@link #unhold} of a draining instance, {@link #retire} of an idle one, or
- * {@link #forceOut}). Holdings revoked by a force-out are not counted back: their owners'
- * {@link #unhold} after it changes nothing.
+ * <p><b>Layout.</b> {@code state}, a volatile int written three times in the instance's life and
+ * read by every call; and {@code cells}, one padded 128-byte cell per stripe (the calling
+ * thread's simulated CPU, {@link SimCpu}, modulo {@value #STRIPES}), each holding two counters
+ * that only grow: the holdings taken on that CPU and the holdings given back on it. A holding
+ * may be given back on another CPU than the one that took it (an unmap on another queue), so one
+ * cell's difference means nothing; the holdings live are the sum of all takes less the sum of all
+ * gives. This is the kernel's {@code percpu_ref} idea (per-CPU counts while live, an exact count
+ * only once killed), without RCU: the drain below replaces the grace period.
+ *
+ * <p><b>Reading the count.</b> {@link #live} reads every cell's gives first, then every cell's
+ * takes. Each counter only grows and no holding is given back before it was taken, so the gives
+ * read are at most the gives at the moment {@code m} between the two passes and the takes read
+ * at least the takes then: the result is an upper bound of the holdings live at {@code m}, exact
+ * when nothing runs concurrently. Zero read therefore means nothing was live at {@code m}; a
+ * negative result means more holdings were given back than taken at {@code m} (a caller's
+ * defect, certain).
+ *
+ * <p><b>Taking</b> ({@link #tryHold}): read the state (not ACTIVE: refuse), count the take in
+ * the caller's cell, read the state again. Still ACTIVE: the holding stands. Otherwise a retire or
+ * force-out came in between: the take is undone by counting a give ({@link #unhold}'s path, which
+ * may be the one that releases) and the call refuses, so no holding is ever granted once DRAINING
+ * began. All these accesses are volatile (sequentially consistent): a take whose second read saw
+ * ACTIVE precedes the write of DRAINING, so every count read after that write includes it.
+ *
+ * <p><b>Draining and the release</b>, exactly once: {@link #retire} writes DRAINING and then
+ * reads the count; every {@link #unhold} counts its give and then, when it reads DRAINING, reads
+ * the count. Whoever reads zero moves DRAINING to RELEASED with a compare-and-set, and only the
+ * winner runs the release action. Safe: after DRAINING no take stands, so zero live at one moment
+ * stays zero (an undone take adds and removes one, and never stands). Live: the last event that
+ * changes the counters after DRAINING is a give (a holder's unhold or an undone take) or, when
+ * nothing was held, the retire itself; its own read of the count starts after every change, reads
+ * an exact zero and releases. An unhold that read ACTIVE after counting its give was counted
+ * before DRAINING was written, so the retire's read sees it.
+ *
+ * <p><b>Force-out</b> ({@link #forceOut}) moves any state but RELEASED to RELEASED, then reads
+ * what was live (exact when the holders are quiet, as the platform's force-out has them); gives
+ * after RELEASED are counted and change nothing. A give without a take is caught when the
+ * caller's own cell shows more gives than takes and the count of all cells is then negative: it
+ * is undone (counted as a take, so the counters keep growing) and refused.
  */
 public final class BackendLifecycle implements BackendInstance {
-    private static final long STATE_MASK = 3;
-    private static final long ONE = 4;
+    /** Stripes: a power of two; simulated CPUs beyond it share cells (correct, only slower). */
+    static final int STRIPES = 16;
+    /** Longs per cell: 128 bytes, so neither a cell's line nor its neighbour (adjacent-line prefetch) is shared. */
+    private static final int CELL = 16;
+    private static final int TAKEN = 0;
+    private static final int GIVEN = 1;
+    private static final int ACTIVE = 0;
+    private static final int DRAINING = 1;
+    private static final int RELEASED = 2;
     private static final BackendState[] STATES = BackendState.values();
+    private static final VarHandle COUNTERS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(BackendLifecycle.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final String kind;
     private final String id;
     private final String description;
     private final Runnable release;
-    private final AtomicLong word = new AtomicLong(BackendState.ACTIVE.ordinal());
+    /** Cell i at [(i + 1) * CELL, (i + 2) * CELL): a cell's worth of padding before the first and after the last. */
+    private final long[] cells = new long[(STRIPES + 2) * CELL];
+    private volatile int state = ACTIVE;
     private volatile boolean forcedOut;
 
     /**
@@ -60,12 +115,12 @@ public final class BackendLifecycle implements BackendInstance {
 
     @Override
     public BackendState state() {
-        return STATES[(int) (word.get() & STATE_MASK)];
+        return STATES[state];
     }
 
     @Override
     public long held() {
-        return word.get() >>> 2;
+        return state == RELEASED ? 0 : Math.max(0, live());
     }
 
     @Override
@@ -73,81 +128,103 @@ public final class BackendLifecycle implements BackendInstance {
         return forcedOut;
     }
 
+    /** The calling thread's cell: the index of its first counter. */
+    private static int cell() {
+        return ((SimCpu.current() & (STRIPES - 1)) + 1) * CELL;
+    }
+
+    /** Gives of all cells, then takes of all cells: an upper bound of the holdings live between the passes. */
+    private long live() {
+        long given = 0;
+        for (int c = CELL; c < (STRIPES + 1) * CELL; c += CELL) {
+            given += (long) COUNTERS.getVolatile(cells, c + GIVEN);
+        }
+        long taken = 0;
+        for (int c = CELL; c < (STRIPES + 1) * CELL; c += CELL) {
+            taken += (long) COUNTERS.getVolatile(cells, c + TAKEN);
+        }
+        return taken - given;
+    }
+
     @Override
     public boolean tryHold() {
-        while (true) {
-            long w = word.get();
-            if ((w & STATE_MASK) != BackendState.ACTIVE.ordinal()) {
-                return false;
-            }
-            if (word.compareAndSet(w, w + ONE)) {
-                return true;
-            }
+        if (state != ACTIVE) {
+            return false;
         }
+        int c = cell();
+        COUNTERS.getAndAdd(cells, c + TAKEN, 1L);
+        if (state == ACTIVE) {
+            return true;
+        }
+        give(c); // retired or forced out meanwhile: the take never stood
+        return false;
     }
 
     @Override
     public void unhold() {
-        while (true) {
-            long w = word.get();
-            long state = w & STATE_MASK;
-            if (state == BackendState.RELEASED.ordinal()) {
-                return; // revoked by a force-out: nothing to give back
-            }
-            if (w < ONE) {
+        int c = cell();
+        long given = (long) COUNTERS.getAndAdd(cells, c + GIVEN, 1L) + 1;
+        int s = state;
+        if (s == RELEASED) {
+            return; // revoked by a force-out (or the drain's stray undone take): nothing to give back
+        }
+        if (given > (long) COUNTERS.getVolatile(cells, c + TAKEN) || s == DRAINING) {
+            long live = live();
+            if (live < 0 && state != RELEASED) {
+                COUNTERS.getAndAdd(cells, c + TAKEN, 1L); // undone: the counters only grow
                 throw new IllegalStateException(id + ": unhold without a holding (holdings are counted by tryHold)");
             }
-            long next = w - ONE;
-            boolean last = state == BackendState.DRAINING.ordinal() && next >>> 2 == 0;
-            if (last) {
-                next = BackendState.RELEASED.ordinal();
-            }
-            if (word.compareAndSet(w, next)) {
-                if (last) {
-                    release.run();
-                }
-                return;
+            if (live == 0 && s == DRAINING) {
+                releaseOnce();
             }
         }
     }
 
+    /** A give that must not fail: an undone take. */
+    private void give(int c) {
+        COUNTERS.getAndAdd(cells, c + GIVEN, 1L);
+        if (state == DRAINING && live() == 0) {
+            releaseOnce();
+        }
+    }
+
+    /** DRAINING → RELEASED and the release action, for the one caller whose compare-and-set wins. */
+    private boolean releaseOnce() {
+        if (STATE.compareAndSet(this, DRAINING, RELEASED)) {
+            release.run();
+            return true;
+        }
+        return false;
+    }
+
     /**
-     * Takes the instance out of service: ACTIVE → DRAINING, or straight to RELEASED when nothing is
-     * held. Does nothing to an instance that is already draining or released.
+     * Takes the instance out of service: ACTIVE → DRAINING, released at once when nothing is held.
+     * Does nothing to an instance that is already draining or released.
      *
-     * @return whether this call released it
+     * @return whether this call released it (false also when a give running alongside released it)
      */
     public boolean retire() {
-        while (true) {
-            long w = word.get();
-            if ((w & STATE_MASK) != BackendState.ACTIVE.ordinal()) {
-                return false;
-            }
-            boolean idle = w >>> 2 == 0;
-            long next = idle ? BackendState.RELEASED.ordinal() : (w & ~STATE_MASK) | BackendState.DRAINING.ordinal();
-            if (word.compareAndSet(w, next)) {
-                if (idle) {
-                    release.run();
-                }
-                return idle;
-            }
+        if (!STATE.compareAndSet(this, ACTIVE, DRAINING)) {
+            return false;
         }
+        return live() == 0 && releaseOnce();
     }
 
     /**
      * Releases the instance now, whatever it holds. The caller has revoked every holding first
      * (copied bounce data back, marked the mappings revoked, reported them).
      *
-     * @return the holdings that were still live, or -1 when the instance was already released
+     * @return the holdings that were still live (exact when no holder runs alongside), or -1 when
+     *     the instance was already released
      */
     public long forceOut() {
         while (true) {
-            long w = word.get();
-            if ((w & STATE_MASK) == BackendState.RELEASED.ordinal()) {
+            int s = state;
+            if (s == RELEASED) {
                 return -1;
             }
-            if (word.compareAndSet(w, BackendState.RELEASED.ordinal())) {
-                long live = w >>> 2;
+            if (STATE.compareAndSet(this, s, RELEASED)) {
+                long live = Math.max(0, live());
                 forcedOut = live > 0;
                 release.run();
                 return live;

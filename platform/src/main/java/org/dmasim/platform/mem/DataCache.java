@@ -131,10 +131,21 @@ public final class DataCache implements CpuCache {
 
     // ---- the CPU through a cacheable mapping ----
 
+    /**
+     * The page's entry, made when the CPU first touches it. A plain look-up first: the map's
+     * {@code computeIfAbsent} locks the bin when the page is not its first entry, a write to a
+     * line other CPUs' look-ups read.
+     */
+    private LinePage cached(long pfn) {
+        Long key = pfn;
+        LinePage p = pages.get(key);
+        return p != null ? p : pages.computeIfAbsent(key, LinePage::new);
+    }
+
     void cpuRead(long pfn, int in, byte[] dst, int off, int n) {
         long m = lines(in, n);
         for (;;) {
-            LinePage p = pages.computeIfAbsent(pfn, LinePage::new);
+            LinePage p = cached(pfn);
             synchronized (p) {
                 if (p.dead) {
                     continue;
@@ -163,7 +174,7 @@ public final class DataCache implements CpuCache {
         long m = lines(in, n);
         long whole = wholeLines(in, n);
         for (;;) {
-            LinePage p = pages.computeIfAbsent(pfn, LinePage::new);
+            LinePage p = cached(pfn);
             synchronized (p) {
                 if (p.dead) {
                     continue;
@@ -212,8 +223,8 @@ public final class DataCache implements CpuCache {
         long dm = lines(dstIn, n);
         long whole = wholeLines(dstFrom, dstTo - dstFrom) & dm;
         for (;;) {
-            LinePage s = pages.computeIfAbsent(srcPfn, LinePage::new);
-            LinePage d = dstPfn == srcPfn ? s : pages.computeIfAbsent(dstPfn, LinePage::new);
+            LinePage s = cached(srcPfn);
+            LinePage d = dstPfn == srcPfn ? s : cached(dstPfn);
             LinePage first = srcPfn <= dstPfn ? s : d;
             LinePage second = first == s ? d : s;
             synchronized (first) {

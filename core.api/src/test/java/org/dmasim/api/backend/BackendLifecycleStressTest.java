@@ -1,0 +1,166 @@
+package org.dmasim.api.backend;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.dmasim.api.platform.SimCpu;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The per-CPU holding counts under contention: threads on different simulated CPUs take
+ * holdings and give them back on their own CPU or hand them to another CPU's thread (an unmap on
+ * another queue), while the instance is retired or forced out at a random moment. Checked each
+ * round: the release runs exactly once; on a drain, never while a holding stands and no holding
+ * is granted once the retire returned. A fresh seed each run, printed; rerun one with
+ * {@code -Ddmasim.seed=N}.
+ */
+class BackendLifecycleStressTest {
+    private static final int THREADS = 3;
+
+    @Test
+    void perCpuHoldingsDrainAndReleaseExactlyOnce() throws Exception {
+        long seed = Long.getLong("dmasim.seed", System.nanoTime());
+        System.out.println("BackendLifecycleStressTest seed=" + seed + " (rerun with -Ddmasim.seed=" + seed + ")");
+        Random random = new Random(seed);
+        for (int round = 0; round < 150; round++) {
+            boolean force = random.nextInt(4) == 0;
+            round(round, seed, force, random.nextInt(2000), random.nextLong());
+        }
+    }
+
+    private void round(int round, long seed, boolean force, int spinsBeforeEnd, long roundSeed) throws Exception {
+        String where = "seed " + seed + ", round " + round + (force ? " (force-out)" : " (retire)");
+        AtomicInteger releases = new AtomicInteger();
+        AtomicLong standing = new AtomicLong(); // only checked on a drain: a force-out revokes what stands
+        AtomicInteger releasedWhileStanding = new AtomicInteger();
+        BackendLifecycle l = new BackendLifecycle("k", "k#1", "", () -> {
+            if (standing.get() != 0) {
+                releasedWhileStanding.incrementAndGet();
+            }
+            releases.incrementAndGet();
+        });
+        AtomicBoolean ended = new AtomicBoolean();
+        AtomicInteger grantedAfterEnd = new AtomicInteger();
+        AtomicInteger grantedAfterRelease = new AtomicInteger();
+        @SuppressWarnings("unchecked")
+        ConcurrentLinkedQueue<Boolean>[] handedTo = new ConcurrentLinkedQueue[THREADS];
+        for (int t = 0; t < THREADS; t++) {
+            handedTo[t] = new ConcurrentLinkedQueue<>();
+        }
+        CountDownLatch go = new CountDownLatch(1);
+        Thread[] ts = new Thread[THREADS];
+        for (int t = 0; t < THREADS; t++) {
+            int cpu = t;
+            Random r = new Random(roundSeed + t);
+            ts[t] = new Thread(() -> {
+                SimCpu.bind(cpu);
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i = 0; i < 400; i++) {
+                    boolean endedBefore = ended.get();
+                    if (l.tryHold()) {
+                        standing.incrementAndGet();
+                        if (endedBefore) {
+                            grantedAfterEnd.incrementAndGet();
+                        }
+                        if (!force && releases.get() != 0) {
+                            grantedAfterRelease.incrementAndGet();
+                        }
+                        if (r.nextBoolean()) {
+                            handedTo[(cpu + 1 + r.nextInt(THREADS - 1)) % THREADS].add(Boolean.TRUE);
+                        } else {
+                            standing.decrementAndGet();
+                            l.unhold();
+                        }
+                    }
+                    for (Boolean b; (b = handedTo[cpu].poll()) != null; ) {
+                        standing.decrementAndGet();
+                        l.unhold();
+                    }
+                }
+            });
+            ts[t].start();
+        }
+        go.countDown();
+        for (int i = 0; i < spinsBeforeEnd; i++) {
+            Thread.onSpinWait();
+        }
+        if (force) {
+            assertTrue(l.forceOut() >= 0, where);
+            ended.set(true);
+        } else {
+            l.retire();
+            ended.set(true);
+        }
+        for (Thread t : ts) {
+            t.join();
+        }
+        SimCpu.on(THREADS, () -> {
+            for (ConcurrentLinkedQueue<Boolean> q : handedTo) {
+                for (Boolean b; (b = q.poll()) != null; ) {
+                    standing.decrementAndGet();
+                    l.unhold();
+                }
+            }
+            return null;
+        });
+        assertEquals(BackendState.RELEASED, l.state(), where);
+        assertEquals(1, releases.get(), where + ": the release ran once");
+        assertEquals(0, l.held(), where);
+        assertEquals(0, grantedAfterEnd.get(), where + ": holdings granted after the retire or force-out returned");
+        if (!force) {
+            assertEquals(0, grantedAfterRelease.get(), where + ": holdings granted after the release");
+            assertEquals(0, releasedWhileStanding.get(), where + ": released while a holding stood");
+            assertFalse(l.forcedOut(), where);
+        }
+    }
+
+    @Test
+    void holdingsGivenBackOnAnotherCpuDrainTheInstance() {
+        AtomicInteger releases = new AtomicInteger();
+        BackendLifecycle l = new BackendLifecycle("k", "k#1", "", releases::incrementAndGet);
+        SimCpu.on(0, () -> l.tryHold() && l.tryHold());
+        assertEquals(2, l.held());
+        SimCpu.on(5, () -> {
+            l.unhold();
+            return null;
+        });
+        assertEquals(1, l.held(), "a give on another CPU counts against a take on CPU 0");
+        assertFalse(l.retire());
+        assertEquals(BackendState.DRAINING, l.state());
+        SimCpu.on(BackendLifecycle.STRIPES + 3, () -> {
+            l.unhold();
+            return null;
+        });
+        assertEquals(BackendState.RELEASED, l.state());
+        assertEquals(1, releases.get());
+        assertFalse(SimCpu.on(0, l::tryHold));
+    }
+
+    @Test
+    void aGiveWithoutATakeIsRefusedOnAnyCpu() {
+        BackendLifecycle l = new BackendLifecycle("k", "k#1", "", () -> { });
+        SimCpu.on(0, l::tryHold);
+        SimCpu.on(1, () -> {
+            l.unhold();
+            return null;
+        });
+        assertThrows(IllegalStateException.class, () -> SimCpu.on(2, () -> {
+            l.unhold();
+            return null;
+        }));
+        assertEquals(0, l.held(), "the refused give changed nothing");
+        assertTrue(l.retire(), "idle: released by the retire");
+    }
+}
