@@ -137,6 +137,22 @@ class StreamingBadInputStateTest {
     }
 
     /**
+     * Size 0 is only a kernel bug where it reaches swiotlb ({@code BUG_ON(!nslots)}): a buffer the
+     * device reaches maps in 6.1 ({@code dma_capable} of an empty range holds) and unmaps, with no
+     * slot taken.
+     */
+    @Test
+    void aSizeOfZeroTheDeviceReachesMapsDirectly() {
+        long low = Page.pfnPhys(buddy.allocPages(Gfp.GFP_KERNEL | Gfp.GFP_DMA, 0));
+        DmaAddr a = dma.mapSingle(nc, new CpuAddr(vm.linearAddress(low)), 0, DmaDirection.TO_DEVICE, 0);
+        assertEquals(low, a.value());
+        assertEquals(1, dma.mappings().size());
+        dma.unmapSingle(nc, a, 0, DmaDirection.TO_DEVICE, 0);
+        assertTrue(dma.mappings().isEmpty());
+        assertEquals(0, pool.stats().used());
+    }
+
+    /**
      * {@code swiotlb=noforce}: a buffer above the 32-bit device's reach is DMA_MAPPING_ERROR after
      * the overflow warning, and nothing else changes: no mapping, no cache maintenance (the
      * kernel returns before {@code arch_sync_dma_for_device}), no bytes moved.
