@@ -274,14 +274,17 @@ final class DirectStreaming {
 
     /**
      * {@code dma_direct_map_resource}: the physical address is the bus address (6.1 does not
-     * translate it); one the device cannot reach gets {@code dev_err_once} plus a WARN and
-     * DMA_MAPPING_ERROR. Never bounced.
+     * translate it); one the device cannot reach gets {@code dev_err_once} (an error, where
+     * {@code dma_direct_map_page}'s same words are a warning) plus a WARN and DMA_MAPPING_ERROR.
+     * Never bounced, whatever swiotlb offers.
      */
     long mapResource(Mapping m) {
         long dma = m.phys;
         if (!capable(m.dev, dma, m.size)) {
-            warnOnce("dma_direct_map_resource", m.dev.driverString() + " " + m.dev.name() + ": "
-                + overflow("DMA addr", m.dev, dma, m.size));
+            if (warnedOnce.add("dma_direct_map_resource")) {
+                env.log().err(m.dev.driverString() + " " + m.dev.name() + ": " + overflow("DMA addr", m.dev, dma,
+                    m.size));
+            }
             return DmaOps.DMA_MAPPING_ERROR;
         }
         return dma;
