@@ -32,7 +32,14 @@ final class PlatformWaiter implements AutoCloseable {
             tracker = new ServiceTracker<>(context, FrameworkUtil.createFilter(filter), null) {
                 @Override
                 public Platform addingService(ServiceReference<Platform> reference) {
-                    Platform p = super.addingService(reference);
+                    Platform p;
+                    try {
+                        p = super.addingService(reference);
+                    } catch (IllegalStateException e) {
+                        // an event delivered while the framework stops this bundle: its context is
+                        // invalid; Felix would print the exception as a dispatch error on stdout
+                        return null;
+                    }
                     synchronized (lock) {
                         current = p;
                         lock.notifyAll();
@@ -53,7 +60,11 @@ final class PlatformWaiter implements AutoCloseable {
                         }
                         lock.notifyAll();
                     }
-                    super.removedService(reference, service);
+                    try {
+                        super.removedService(reference, service);
+                    } catch (IllegalStateException e) {
+                        // the context went invalid while the framework stops: nothing left to unget
+                    }
                 }
             };
         } catch (InvalidSyntaxException e) {
