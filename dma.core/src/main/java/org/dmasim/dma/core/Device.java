@@ -6,7 +6,9 @@ import java.util.Optional;
 import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.device.DmaRange;
 import org.dmasim.api.dma.DmaDirection;
+import org.dmasim.api.backend.RuntimeServices.Served;
 import org.dmasim.api.dma.DmaOps;
+import org.dmasim.api.swiotlb.SwiotlbPool;
 import org.dmasim.dma.core.debug.DebugDevice;
 
 /**
@@ -36,6 +38,14 @@ final class Device implements DebugDevice {
     private final String busName;
     private final boolean coherent;
     private final List<DmaRange> ranges;
+    /** No {@code dma-ranges}: the bus address is the physical address (no range walk on the map path). */
+    private final boolean identityBus;
+    /**
+     * Coherent and without {@code dma-ranges}: dma-direct maps such a device's buffer at its
+     * physical address with no cache maintenance and no kmalloc bounce (the common PC case, tested
+     * once on the map fast path instead of three times).
+     */
+    final boolean plainDirect;
     private final List<Long> memoryRegions;
     private final long busDmaLimit;
     private final String ofPath;
@@ -44,6 +54,12 @@ final class Device implements DebugDevice {
     private final boolean singleMask;
     private volatile long dmaMask;
     private volatile long coherentDmaMask;
+    /**
+     * {@code min_not_zero(*dev->dma_mask, bus_dma_limit)}, the last bus address a streaming map may
+     * reach ({@code dma_capable}), or 0 when the device has no DMA mask: worked out whenever a
+     * mask changes, so that the map fast path reads one field instead of two masks and a limit.
+     */
+    private volatile long mapLimit;
     /** {@code dev->dma_parms}: 0 means "not set", the getters then give the kernel's default. */
     private volatile long maxSegmentSize;
     private volatile long segmentBoundaryMask;
@@ -59,6 +75,11 @@ final class Device implements DebugDevice {
      * found through the swiotlb instance serving at each call, never kept.
      */
     volatile String restrictedPool;
+    /**
+     * The last swiotlb instance whose pool for this device was seen not to force bouncing, or null
+     * (no swiotlb: nothing forces); what the map fast path compares the serving instance with.
+     */
+    volatile Served<SwiotlbPool> directServed;
     /** {@code dev->dma_mem}: per-device coherent memory, or null. */
     volatile DeviceCoherentMem dmaMem;
     /** The DMA API that registered the device (what {@code own} checks without a lock). */
@@ -95,10 +116,13 @@ final class Device implements DebugDevice {
         this.busName = busName;
         this.coherent = cfg.coherent();
         this.ranges = List.copyOf(cfg.ranges());
+        this.identityBus = ranges.isEmpty();
+        this.plainDirect = identityBus && coherent;
         this.memoryRegions = List.copyOf(memoryRegions);
         this.busDmaLimit = cfg.busDmaLimit();
         this.dmaMask = cfg.dmaMask();
         this.coherentDmaMask = cfg.coherentMask();
+        updateMapLimit();
         this.ofPath = ofPath;
         this.hostBridge = hostBridge;
         this.singleMask = singleMask;
@@ -123,13 +147,27 @@ final class Device implements DebugDevice {
         return singleMask ? coherentDmaMask : dmaMask;
     }
 
-    /** {@code *dev->dma_mask = mask}. */
-    void setDmaMask(long mask) {
+    /** {@code *dev->dma_mask = mask} (under the device's lock: the mask and {@link #mapLimit} change together). */
+    synchronized void setDmaMask(long mask) {
         if (singleMask) {
             coherentDmaMask = mask;
         } else {
             dmaMask = mask;
         }
+        updateMapLimit();
+    }
+
+    private void updateMapLimit() {
+        long mask = dmaMask();
+        mapLimit = mask == 0 ? 0 : DmaAddress.minNotZero(mask, busDmaLimit);
+    }
+
+    /**
+     * The last bus address a streaming map may reach ({@code min_not_zero(*dma_mask,
+     * bus_dma_limit)}, never 0 for a device with a mask), or 0 when it has no DMA mask.
+     */
+    long mapLimit() {
+        return mapLimit;
     }
 
     @Override
@@ -137,8 +175,9 @@ final class Device implements DebugDevice {
         return coherentDmaMask;
     }
 
-    void setCoherentDmaMask(long mask) {
+    synchronized void setCoherentDmaMask(long mask) {
         coherentDmaMask = mask;
+        updateMapLimit(); // one value with the DMA mask on an AMBA device
     }
 
     /** Whether {@code dev->dma_mask} points at {@code coherent_dma_mask}. */
@@ -159,6 +198,11 @@ final class Device implements DebugDevice {
     @Override
     public List<DmaRange> dmaRanges() {
         return ranges;
+    }
+
+    /** {@code phys_to_dma_direct}: {@link DmaAddress#physToDma} without the walk when there are no ranges. */
+    long physToDma(long phys) {
+        return identityBus ? phys : DmaRange.physToDma(ranges, phys);
     }
 
     @Override

@@ -24,8 +24,13 @@ final class DeviceMappings {
     private record Shard(Thread owner, MappingTable table, DirectSingleTable singles) {
     }
 
+    /** Stands for "no shard yet" in {@link #first}: its owner is no thread. */
+    private static final Shard NONE = new Shard(null, null, null);
+
     private final Device dev;
     private volatile Shard[] shards = new Shard[0];
+    /** {@code shards[0]}, or {@link #NONE}: one load and one test on the map and unmap fast paths. */
+    private volatile Shard first = NONE;
 
     DeviceMappings(Device dev) {
         this.dev = dev;
@@ -33,9 +38,9 @@ final class DeviceMappings {
 
     /** The calling thread's shard (small enough to inline: the first shard, most often). */
     private Shard mine() {
-        Shard[] all = shards;
+        Shard f = first;
         Thread me = Thread.currentThread();
-        return all.length > 0 && all[0].owner == me ? all[0] : find(all, me);
+        return f.owner == me ? f : find(shards, me);
     }
 
     private Shard find(Shard[] all, Thread me) {
@@ -56,14 +61,19 @@ final class DeviceMappings {
             if (!now[i].owner.isAlive()) {
                 Shard[] next = now.clone();
                 next[i] = new Shard(me, now[i].table, now[i].singles);
-                shards = next;
+                publish(next);
                 return next[i];
             }
         }
         Shard[] next = java.util.Arrays.copyOf(now, now.length + 1);
         next[now.length] = new Shard(me, new MappingTable(), new DirectSingleTable());
-        shards = next;
+        publish(next);
         return next[now.length];
+    }
+
+    private void publish(Shard[] next) {
+        shards = next;
+        first = next[0];
     }
 
     /** Records a dma-direct single mapping that holds nothing, in the calling thread's shard. */

@@ -53,7 +53,8 @@ import org.dmasim.api.dma.DmaDirection;
  */
 final class DirectSingleTable {
     /** Attributes the control word has room for (every DMA_ATTR_* of the kernel). */
-    private static final long ATTRS_LIMIT = 1L << 16;
+    private static final int ATTRS_BITS = 16;
+    private static final long ATTRS_LIMIT = 1L << ATTRS_BITS;
     private static final int STRIDE = 4;
     private static final int KEY = 1;
     private static final int PHYS = 2;
@@ -101,6 +102,14 @@ final class DirectSingleTable {
         return attrs >= 0 && attrs < ATTRS_LIMIT;
     }
 
+    /**
+     * Whether a mapping of {@code size} (a size_t: 0 or more) with these attributes fits a control
+     * word: one test, not three, as the map fast path wants it (every test is a branch there).
+     */
+    static boolean fits(long size, long attrs) {
+        return ((size | attrs) >>> 63 | attrs >>> ATTRS_BITS) == 0;
+    }
+
     private static boolean live(long ctrl) {
         return (ctrl & 3) == LIVE;
     }
@@ -120,6 +129,19 @@ final class DirectSingleTable {
 
     /** Records a mapping (the owner thread only); its control word, which {@link #remove} takes. */
     long add(long dma, long phys, long size, DmaDirection dir, long attrs) {
+        // Small enough to inline: the home slot is empty (the last unmap emptied it, most often)
+        // and taking it leaves the table at most three quarters full.
+        long[] c = cells;
+        int slots = c.length / STRIDE;
+        int b = (hash(dma) & (slots - 1)) * STRIDE;
+        if ((long) CELL.getOpaque(c, b) == EMPTY && (used + 1) * 4 <= slots * 3) {
+            used++;
+            return fill(c, b, dma, phys, size, dir, attrs);
+        }
+        return addProbing(dma, phys, size, dir, attrs);
+    }
+
+    private long addProbing(long dma, long phys, long size, DmaDirection dir, long attrs) {
         long[] c = cells;
         int mask = c.length / STRIDE - 1;
         int i = hash(dma) & mask;
@@ -127,13 +149,7 @@ final class DirectSingleTable {
             int b = i * STRIDE;
             long ctrl = (long) CELL.getOpaque(c, b);
             if (ctrl == EMPTY || ctrl == TOMBSTONE) {
-                VarHandle.storeStoreFence(); // the slot's emptying is seen before its new cells
-                c[b + KEY] = dma;
-                c[b + PHYS] = phys;
-                c[b + SIZE] = size;
-                long word = (++stamps << STAMP_SHIFT) | (attrs << ATTRS_SHIFT) | ((long) dir.ordinal() << DIR_SHIFT)
-                    | LIVE;
-                CELL.setRelease(c, b, word);
+                long word = fill(c, b, dma, phys, size, dir, attrs);
                 if (ctrl == EMPTY && ++used * 4 > (mask + 1) * 3) {
                     rebuild(c);
                 }
@@ -143,11 +159,38 @@ final class DirectSingleTable {
         }
     }
 
+    /** Writes a new entry into the free slot at cell {@code b}; its live control word. */
+    private long fill(long[] c, int b, long dma, long phys, long size, DmaDirection dir, long attrs) {
+        VarHandle.storeStoreFence(); // the slot's emptying is seen before its new cells
+        c[b + KEY] = dma;
+        c[b + PHYS] = phys;
+        c[b + SIZE] = size;
+        long word = (++stamps << STAMP_SHIFT) | (attrs << ATTRS_SHIFT) | ((long) dir.ordinal() << DIR_SHIFT) | LIVE;
+        CELL.setRelease(c, b, word);
+        return word;
+    }
+
     /**
      * The owner's unmap: removes the entry at {@code dma} when it is the only one there and of
      * {@code size}; false (nothing changes) otherwise.
      */
     boolean takeOwn(long dma, long size) {
+        // Small enough to inline: the entry in its home slot, alone there (the slot after it is
+        // empty, so the key's run ends with it) and with no tombstone before it to clean.
+        long[] c = cells;
+        int wrap = c.length - 1;
+        int b = (hash(dma) & (c.length / STRIDE - 1)) * STRIDE;
+        if (live((long) CELL.getOpaque(c, b)) && c[b + KEY] == dma && c[b + SIZE] == size
+            && (long) CELL.getOpaque(c, (b + STRIDE) & wrap) == EMPTY
+            && (long) CELL.getOpaque(c, (b - STRIDE) & wrap) != TOMBSTONE) {
+            CELL.setRelease(c, b, EMPTY);
+            used--;
+            return true;
+        }
+        return takeOwnProbing(dma, size);
+    }
+
+    private boolean takeOwnProbing(long dma, long size) {
         long[] c = cells;
         int mask = c.length / STRIDE - 1;
         int i = hash(dma) & mask;

@@ -56,17 +56,56 @@ final class DirectStreaming {
     /**
      * {@code dma_direct_map_page} when it maps without bouncing: the bus address, the cache
      * maintenance done. DMA_MAPPING_ERROR, nothing done, when the buffer would bounce or the map
-     * fails: {@link #mapPage} of a {@link Mapping} does that (and says why).
+     * fails, or the device has no DMA mask: {@link #mapPage} of a {@link Mapping} does that (and
+     * says why), the caller warns of the mask.
+     *
+     * <p>The fast path of every unbounced map, so kept small enough to inline (every test is a
+     * branch the JIT must keep): {@code dma_capable}'s limit is one field of the device (worked
+     * out when a mask changes), the bus address needs no range walk without {@code dma-ranges},
+     * and the pool is asked whether it forces bouncing only when the serving swiotlb instance
+     * changed ({@link #poolMapsDirect}).
      */
     long mapUnbounced(Device dev, long phys, long size, DmaDirection dir, long attrs) {
-        long dma = DmaAddress.physToDma(dev, phys);
-        if (!direct(dev, dma, size, dir, env.tlbMem(dev))) {
+        long limit = dev.mapLimit(); // 0: no DMA mask
+        if (dev.plainDirect) {
+            // The bus address is phys (DMA_MAPPING_ERROR itself, -1, fails the limit test or is
+            // returned as a failure: either way the caller's slow path decides).
+            return limit != 0 && Long.compareUnsigned(phys + size - 1, limit) <= 0 && poolMapsDirect(dev) ? phys
+                : DmaOps.DMA_MAPPING_ERROR;
+        }
+        long dma = dev.physToDma(phys);
+        if (limit == 0 || !poolMapsDirect(dev) || dma == DmaOps.DMA_MAPPING_ERROR
+            || Long.compareUnsigned(dma + size - 1, limit) > 0 || kmallocNeedsBounce(dev, size, dir)) {
             return DmaOps.DMA_MAPPING_ERROR;
         }
         if (!dev.coherent() && (attrs & DmaAttrs.SKIP_CPU_SYNC) == 0) {
             env.arch().syncDmaForDevice(phys, size, dir);
         }
         return dma;
+    }
+
+    /**
+     * Whether the device's pool ({@code dev->dma_io_tlb_mem}) in the swiotlb instance serving now
+     * (or none) does not force bouncing. {@code mem->force_bounce} is set when a pool is
+     * initialised and never changes, so the answer is fixed per serving instance: the device keeps
+     * the last instance that said no ({@link Device#directServed}; null, the initial value, is "no
+     * swiotlb", which forces nothing), and a map asks the pool again only after another instance
+     * took over. A device with a {@code restricted-dma-pool} never keeps one: its pool forces.
+     */
+    private boolean poolMapsDirect(Device dev) {
+        Served<SwiotlbPool> served = env.swiotlbNow().get();
+        return served == dev.directServed || poolMapsDirect(dev, served);
+    }
+
+    private boolean poolMapsDirect(Device dev, Served<SwiotlbPool> served) {
+        SwiotlbPool pool = DmaEnv.tlbMem(dev, served);
+        if (pool != null && pool.forceBounce()) {
+            return false;
+        }
+        if (dev.restrictedPool == null) {
+            dev.directServed = served; // any thread may store it: every value stored is a correct answer
+        }
+        return true;
     }
 
     /** Whether dma-direct maps [dma, dma + size) as it is: no forced bounce, the device reaches it, no kmalloc bounce. */

@@ -695,7 +695,7 @@ final class DmaMapping implements DmaApi, Revoker {
 
     @Override
     public void unmapSingle(DmaDevice dev, DmaAddr dmaHandle, long size, DmaDirection dir, long attrs) {
-        streaming.unmap("dma_unmap_single_attrs", own(dev), dmaHandle, size, dir, attrs, StreamingMapping.Kind.SINGLE);
+        streaming.unmapSingle("dma_unmap_single_attrs", own(dev), dmaHandle, size, dir, attrs);
     }
 
     @Override
@@ -705,7 +705,7 @@ final class DmaMapping implements DmaApi, Revoker {
 
     @Override
     public void unmapPage(DmaDevice dev, DmaAddr dmaHandle, long size, DmaDirection dir, long attrs) {
-        streaming.unmap("dma_unmap_page_attrs", own(dev), dmaHandle, size, dir, attrs, StreamingMapping.Kind.SINGLE);
+        streaming.unmapSingle("dma_unmap_page_attrs", own(dev), dmaHandle, size, dir, attrs);
     }
 
     @Override

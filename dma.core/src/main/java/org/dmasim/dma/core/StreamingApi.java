@@ -12,6 +12,7 @@ import org.dmasim.api.dma.DmaDirection;
 import org.dmasim.api.dma.DmaOps;
 import org.dmasim.api.dma.SgTable;
 import org.dmasim.api.dma.StreamingMapping.Kind;
+import org.dmasim.api.mem.KernelVm;
 import org.dmasim.api.mm.Page;
 import org.dmasim.dma.core.debug.DmaDebug;
 import org.dmasim.dma.core.debug.EntryType;
@@ -45,6 +46,8 @@ import org.dmasim.dma.core.debug.Misuse;
  */
 final class StreamingApi {
     private final DmaEnv env;
+    /** The kernel's address space (a field of its own: one load less on the fast path). */
+    private final KernelVm vm;
     private final DmaMapping api;
     /** dma-direct as ops (what records name) and as code (what the fast path calls). */
     private final DmaOps direct;
@@ -58,6 +61,7 @@ final class StreamingApi {
 
     StreamingApi(DmaEnv env, DmaMapping api) {
         this.env = env;
+        this.vm = env.vm();
         this.api = api;
         this.direct = api.direct();
         this.streaming = api.direct().streaming();
@@ -101,10 +105,47 @@ final class StreamingApi {
     /**
      * {@code dma_map_single_attrs}: a vmalloc address is rejected (dev_WARN_ONCE, DMA_MAPPING_ERROR);
      * a linear-map address goes to {@code dma_map_page_attrs} with its page and offset.
+     *
+     * <p>Shaped for the JIT: the common case (see {@link #mapDirect}) is the first lines, and
+     * everything else is one call to {@link #mapSingleChecked}, so that the compiled method stays
+     * small enough for C2 to inline into the driver's call; then the {@link DmaAddr} made here
+     * never leaves the caller's frame and a map allocates nothing.
      */
     DmaAddr mapSingle(Device dev, CpuAddr cpuAddr, long size, DmaDirection dir, long attrs) {
         long kva = cpuAddr.value();
-        if (!env.vm().isLinear(kva)) {
+        if (vm.isLinear(kva)) {
+            long dma = mapDirect(dev, kva - linearDelta, size, dir, attrs);
+            if (dma != DmaOps.DMA_MAPPING_ERROR) {
+                return new DmaAddr(dma);
+            }
+        }
+        return mapSingleChecked(dev, kva, size, dir, attrs);
+    }
+
+    /**
+     * The fast path of {@code dma_map_single}/{@code dma_map_page}: the bus address when the call
+     * can only end as a dma-direct map without a bounce (no DMA-API debugging, a valid direction
+     * and size, a DMA mask, no ops, attributes a {@link DirectSingleTable} records) and
+     * {@link DirectStreaming#mapUnbounced} maps it, recorded in the calling thread's table;
+     * DMA_MAPPING_ERROR, nothing done, for anything else, which the caller then sends through the
+     * full checks ({@link #mapPage(String, Device, long, long, long, DmaDirection, long)}), where
+     * every warning, refusal and hook happens in the kernel's order. None of the tests here has
+     * a side effect, so making them twice changes nothing.
+     */
+    private long mapDirect(Device dev, long phys, long size, DmaDirection dir, long attrs) {
+        if (debug != null || !DmaDirection.valid(dir) || !DirectSingleTable.fits(size, attrs) || dev.dmaOps != null) {
+            return DmaOps.DMA_MAPPING_ERROR;
+        }
+        long dma = streaming.mapUnbounced(dev, phys, size, dir, attrs);
+        if (dma != DmaOps.DMA_MAPPING_ERROR) {
+            dev.addDirectSingle(dma, phys, size, dir, attrs);
+        }
+        return dma;
+    }
+
+    /** {@link #mapSingle} when {@link #mapDirect} did not map: every check and hook, in the kernel's order. */
+    private DmaAddr mapSingleChecked(Device dev, long kva, long size, DmaDirection dir, long attrs) {
+        if (!vm.isLinear(kva)) {
             return mapSingleNotLinear(dev, kva, size);
         }
         if (debug != null) {
@@ -139,8 +180,12 @@ final class StreamingApi {
             what));
     }
 
-    /** {@code dma_map_page_attrs}. */
+    /** {@code dma_map_page_attrs}: the fast path of {@link #mapSingle}, then the full checks. */
     DmaAddr mapPage(Device dev, long pfn, long offset, long size, DmaDirection dir, long attrs) {
+        long dma = mapDirect(dev, Page.pfnPhys(pfn) + offset, size, dir, attrs);
+        if (dma != DmaOps.DMA_MAPPING_ERROR) {
+            return new DmaAddr(dma);
+        }
         return mapPage("dma_map_page_attrs", dev, pfn, offset, size, dir, attrs);
     }
 
@@ -274,6 +319,22 @@ final class StreamingApi {
     }
 
     // ---- unmap ----
+
+    /**
+     * {@code dma_unmap_single_attrs} and {@code dma_unmap_page_attrs}. Shaped for the JIT as
+     * {@link #mapSingle} is: the common case (no DMA-API debugging, a valid direction, the calling
+     * thread's own direct mapping alone at its address and of this size) is removed and synced here,
+     * small enough to inline into the caller; anything else goes through {@link #unmap}, which
+     * makes every check and refusal (the fast path's tests change nothing when they fail).
+     */
+    void unmapSingle(String fn, Device dev, DmaAddr handle, long size, DmaDirection dir, long attrs) {
+        long dma = handle.value();
+        if (debug == null && DmaDirection.valid(dir) && dev.takeDirectSingle(dma, size)) {
+            streaming.unmapUnbounced(dev, dma, size, dir, attrs); // dma_direct_unmap_page, nothing bounced
+            return;
+        }
+        unmap(fn, dev, handle, size, dir, attrs, Kind.SINGLE);
+    }
 
     /**
      * {@code dma_unmap_page_attrs} (and {@code _single}, {@code dma_unmap_resource}): to the ops
