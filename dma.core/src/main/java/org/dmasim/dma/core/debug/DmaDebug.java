@@ -1,10 +1,8 @@
 package org.dmasim.dma.core.debug;
 
-import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.function.ToLongFunction;
 import org.dmasim.api.dma.DmaApiDebug;
@@ -56,8 +54,6 @@ import org.dmasim.api.platform.KernelCmdline;
 public final class DmaDebug implements DmaApiDebug {
     static final long DMA_MAPPING_ERROR = -1L;
     private static final String PR_FMT = ErrorReports.PR_FMT;
-    private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
-    private static final CodeSource DMA_CORE = codeSource(DmaDebug.class);
 
     private final DebugRules rules;
     private final BootLog log;
@@ -224,19 +220,7 @@ public final class DmaDebug implements DmaApiDebug {
             }
         }
         return new DebugEntry(dev, type, devAddr, size, dir, sgCallEnts, sgMappedEnts, pfn, offset, mapErr, madeBy,
-            caller());
-    }
-
-    /** The first frame outside dma.core's own code (the driver, a test, a shell command) and the thread. */
-    private static String caller() {
-        String frame = WALKER.walk(s -> s.filter(f -> !Objects.equals(codeSource(f.getDeclaringClass()), DMA_CORE))
-            .findFirst().map(f -> f.getClassName() + "." + f.getMethodName() + "(" + f.getFileName() + ":"
-                + f.getLineNumber() + ")").orElse("an unknown caller"));
-        return frame + " on thread \"" + Thread.currentThread().getName() + "\"";
-    }
-
-    private static CodeSource codeSource(Class<?> c) {
-        return c.getProtectionDomain().getCodeSource();
+            DebugEntry.callerNow());
     }
 
     /** {@code add_dma_entry}: into the hash and the cacheline map; an overlap is an error unless SKIP_CPU_SYNC. */
