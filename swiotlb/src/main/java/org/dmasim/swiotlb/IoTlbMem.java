@@ -5,9 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.device.DmaRange;
 import org.dmasim.api.dma.DmaAttrs;
@@ -28,8 +26,9 @@ import org.dmasim.api.swiotlb.SwiotlbStats;
  * {@code allocSize} (the bytes of the mapping from this slot to its end) and {@code list} (the
  * free-run counter: the free slots from this one to the next used slot or the end of its segment;
  * 0 for a used slot). The slots are cut into {@code nareas} areas of {@code area_nslabs} each; an
- * area has its own lock, its {@code used} count and its cursor {@code index}. The arrays are made
- * on the first mapping, so a booted platform that never bounces pays nothing for them.
+ * area ({@link IoTlbArea}) has its own lock, its {@code used} count and its cursor {@code index}.
+ * The arrays are made on the first mapping, so a booted platform that never bounces pays nothing
+ * for them.
  *
  * <p><b>Finding slots</b> ({@code swiotlb_find_slots}): the search starts in the area of the
  * calling thread's simulated CPU ({@code raw_smp_processor_id() & (nareas - 1)}, {@link SimCpu})
@@ -67,46 +66,15 @@ import org.dmasim.api.swiotlb.SwiotlbStats;
  *
  * <p><b>Concurrency.</b> One lock per area, as 6.1's "Split up single swiotlb lock": mappings on
  * different simulated CPUs with as many areas share nothing but the per-device counters
- * ({@link LongAdder}s): no pool-wide lock, counter or cache line ({@code io_tlb_used} is the areas'
- * sum, read without their locks as 6.1's {@code mem_used} reads it; the pool-wide atomics of
- * 6.12's debugfs are kept on a 6.12 platform only). The slot bytes of a mapping are only touched by its map, syncs and unmap,
- * which the caller orders (dma.core publishes a mapping before anyone else can see it).
+ * ({@link BounceCounters}): no pool-wide lock, counter or cache line ({@code io_tlb_used} is the
+ * areas' sum, read without their locks as 6.1's {@code mem_used} reads it; the pool-wide atomics
+ * of 6.12's debugfs are kept on a 6.12 platform only). The slot bytes of a mapping are only
+ * touched by its map, syncs and unmap, which the caller orders (dma.core publishes a mapping
+ * before anyone else can see it).
  */
 final class IoTlbMem implements SwiotlbPool {
     static final long INVALID_PHYS_ADDR = -1L;
     private static final long PAGE_SIZE = 4096;
-
-    /**
-     * {@code struct io_tlb_area} ({@code ____cacheline_aligned_in_smp} in the kernel): changed
-     * under its own monitor; {@code used} is also read without it ({@link #used}), so it is
-     * stored with release semantics. Padded by 128 bytes so that two areas' counters and locks
-     * (the monitor is the object's header) never share a cache line nor an adjacent-line prefetch
-     * pair (the objects are allocated one after the other).
-     */
-    private static final class Area {
-        long used;
-        int index;
-        @SuppressWarnings("unused")
-        long pad1, pad2, pad3, pad4, pad5, pad6, pad7, pad8, pad9, pad10, pad11, pad12, pad13, pad14, pad15, pad16;
-
-        void addUsed(long delta) {
-            USED.setRelease(this, used + delta);
-        }
-
-        long usedNow() {
-            return (long) USED.getAcquire(this);
-        }
-    }
-
-    private static final java.lang.invoke.VarHandle USED;
-
-    static {
-        try {
-            USED = java.lang.invoke.MethodHandles.lookup().findVarHandle(Area.class, "used", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     /** {@code mem->slots}, as three arrays. */
     private static final class Slots {
@@ -125,24 +93,6 @@ final class IoTlbMem implements SwiotlbPool {
         }
     }
 
-    /** What one device did with the pool. */
-    private static final class DeviceCounters {
-        final long order;
-        final String device;
-        final LongAdder maps = new LongAdder();
-        final LongAdder failed = new LongAdder();
-        final LongAdder unmaps = new LongAdder();
-        final LongAdder copiesOut = new LongAdder();
-        final LongAdder bytesOut = new LongAdder();
-        final LongAdder copiesBack = new LongAdder();
-        final LongAdder bytesBack = new LongAdder();
-
-        DeviceCounters(long order, String device) {
-            this.order = order;
-            this.device = device;
-        }
-    }
-
     private final String name;
     private final long start;
     private final long nslabs;
@@ -152,10 +102,10 @@ final class IoTlbMem implements SwiotlbPool {
     private final PhysMemory memory;
     private final BootLog log;
     private final SwiotlbStatics statics;
-    private final Area[] areas;
+    private final IoTlbArea[] areas;
     private volatile Slots slots;
-    private final ConcurrentHashMap<String, DeviceCounters> devices = new ConcurrentHashMap<>();
-    private final AtomicLong deviceOrder = new AtomicLong();
+    /** dmasim's per-device statistics, not part of {@code io_tlb_mem}. */
+    private final BounceCounters counters = new BounceCounters();
     /**
      * {@code total_used} and {@code used_hiwater}, kept as 6.6+ keeps them for debugfs when the
      * platform's kernel does ({@link SwiotlbKernel#countsTotalUsed}); untouched on 6.1.
@@ -185,9 +135,9 @@ final class IoTlbMem implements SwiotlbPool {
         this.log = log;
         this.statics = statics;
         this.countsTotalUsed = statics.kernel().countsTotalUsed();
-        this.areas = new Area[this.nareas];
+        this.areas = new IoTlbArea[this.nareas];
         for (int i = 0; i < this.nareas; i++) {
-            areas[i] = new Area();
+            areas[i] = new IoTlbArea();
         }
     }
 
@@ -280,12 +230,8 @@ final class IoTlbMem implements SwiotlbPool {
         return d.driverString() + " " + d.name() + ": ";
     }
 
-    private DeviceCounters counters(DmaDevice d) {
-        DeviceCounters c = devices.get(d.name());
-        if (c == null) {
-            c = devices.computeIfAbsent(d.name(), n -> new DeviceCounters(deviceOrder.getAndIncrement(), n));
-        }
-        return c;
+    private BounceCounters.Device counters(DmaDevice d) {
+        return counters.of(d);
     }
 
     // ---- map ----
@@ -326,7 +272,7 @@ final class IoTlbMem implements SwiotlbPool {
         long tlbAddr = start + ((long) index << IO_TLB_SHIFT) + offset;
         // Unconditional, whatever the direction: a device that writes less than the whole buffer
         // must not hand stale bounce bytes (another mapping's data) back to the original.
-        DeviceCounters c = counters(dev);
+        BounceCounters.Device c = counters(dev);
         bounce(dev, c, tlbAddr, mappingSize, DmaDirection.TO_DEVICE);
         c.maps.increment();
         return tlbAddr;
@@ -370,7 +316,7 @@ final class IoTlbMem implements SwiotlbPool {
         iotlbAlignMask &= ~alignMask;
         long stride = maxSlots(Math.max(alignMask, iotlbAlignMask));
         Slots s = slots();
-        Area area = areas[areaIndex];
+        IoTlbArea area = areas[areaIndex];
         synchronized (area) {
             if (nslots > areaNslabs - area.used) {
                 return -1;
@@ -407,7 +353,7 @@ final class IoTlbMem implements SwiotlbPool {
     }
 
     /** The found run becomes used; the free slots before it in the segment are renumbered. */
-    private static void take(Slots s, Area area, int slot, int nslots, long allocSize, long offset) {
+    private static void take(Slots s, IoTlbArea area, int slot, int nslots, long allocSize, long offset) {
         for (int i = slot; i < slot + nslots; i++) {
             s.list[i] = 0;
             s.allocSize[i] = allocSize - (offset + ((long) (i - slot) << IO_TLB_SHIFT));
@@ -465,7 +411,7 @@ final class IoTlbMem implements SwiotlbPool {
         Slots s = slots();
         long offset = alignOffset(dev, tlbAddr);
         int nslots = (int) nrSlots(s.allocSize[index] + offset);
-        Area area = areas[index / areaNslabs];
+        IoTlbArea area = areas[index / areaNslabs];
         synchronized (area) {
             int end = index + nslots;
             int count = end < alignUp(index + 1, IO_TLB_SEGSIZE) && end < nslabs ? s.list[end] : 0;
@@ -517,7 +463,7 @@ final class IoTlbMem implements SwiotlbPool {
     }
 
     /** The same, counted on {@code counters} (the device's, looked up once by the caller), or on the device's when null. */
-    private void bounce(DmaDevice dev, DeviceCounters counters, long tlbAddr, long size, DmaDirection dir) {
+    private void bounce(DmaDevice dev, BounceCounters.Device counters, long tlbAddr, long size, DmaDirection dir) {
         if (!isSwiotlbBuffer(tlbAddr)) {
             return;
         }
@@ -557,7 +503,7 @@ final class IoTlbMem implements SwiotlbPool {
         if (size == 0) {
             return;
         }
-        DeviceCounters c = counters != null ? counters : counters(dev);
+        BounceCounters.Device c = counters != null ? counters : counters(dev);
         if (dir == DmaDirection.TO_DEVICE) {
             memory.copy(tlbAddr, orig, size);
             c.copiesOut.increment();
@@ -580,7 +526,7 @@ final class IoTlbMem implements SwiotlbPool {
             return totalUsed.get();
         }
         long used = 0;
-        for (Area a : areas) {
+        for (IoTlbArea a : areas) {
             used += a.usedNow();
         }
         return used;
@@ -614,21 +560,13 @@ final class IoTlbMem implements SwiotlbPool {
         List<SwiotlbStats.Area> as = new ArrayList<>();
         long used = 0;
         for (int i = 0; i < nareas; i++) {
-            Area a = areas[i];
+            IoTlbArea a = areas[i];
             synchronized (a) {
                 as.add(new SwiotlbStats.Area(i, (long) i * areaNslabs, areaNslabs, a.used, a.index));
                 used += a.used;
             }
         }
-        List<DeviceCounters> cs = new ArrayList<>(devices.values());
-        cs.sort((x, y) -> Long.compare(x.order, y.order));
-        List<SwiotlbStats.DeviceBounces> ds = new ArrayList<>();
-        for (DeviceCounters c : cs) {
-            long maps = c.maps.sum();
-            ds.add(new SwiotlbStats.DeviceBounces(c.device, maps, c.failed.sum(), maps - c.unmaps.sum(),
-                c.copiesOut.sum(), c.bytesOut.sum(), c.copiesBack.sum(), c.bytesBack.sum()));
-        }
-        return new SwiotlbStats(name, start, nslabs, used, as, ds);
+        return new SwiotlbStats(name, start, nslabs, used, as, counters.snapshot());
     }
 
     @Override

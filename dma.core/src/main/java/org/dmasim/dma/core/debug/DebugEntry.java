@@ -1,5 +1,7 @@
 package org.dmasim.dma.core.debug;
 
+import java.security.CodeSource;
+import java.util.Objects;
 import org.dmasim.api.dma.DmaDirection;
 import org.dmasim.api.mm.Page;
 
@@ -16,6 +18,8 @@ import org.dmasim.api.mm.Page;
 final class DebugEntry {
     /** L1_CACHE_SHIFT: 64-byte lines on arm64 and x86_64. */
     static final int L1_CACHE_SHIFT = 6;
+    private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+    private static final CodeSource DMA_CORE = codeSource(DmaDebug.class);
 
     final DebugDevice dev;
     final EntryType type;
@@ -51,6 +55,22 @@ final class DebugEntry {
         this.mapErr = mapErr;
         this.madeBy = madeBy;
         this.caller = caller;
+    }
+
+    /**
+     * What dmasim saves where {@code dma_entry_alloc} saves the stack ({@code stack_trace_save}):
+     * the first frame outside dma.core's own code (the driver, a test, a shell command) and the
+     * thread.
+     */
+    static String callerNow() {
+        String frame = WALKER.walk(s -> s.filter(f -> !Objects.equals(codeSource(f.getDeclaringClass()), DMA_CORE))
+            .findFirst().map(f -> f.getClassName() + "." + f.getMethodName() + "(" + f.getFileName() + ":"
+                + f.getLineNumber() + ")").orElse("an unknown caller"));
+        return frame + " on thread \"" + Thread.currentThread().getName() + "\"";
+    }
+
+    private static CodeSource codeSource(Class<?> c) {
+        return c.getProtectionDomain().getCodeSource();
     }
 
     /** A reference for a lookup: what an unmap or sync says about the mapping it means. */

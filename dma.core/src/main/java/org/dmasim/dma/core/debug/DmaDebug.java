@@ -1,12 +1,10 @@
 package org.dmasim.dma.core.debug;
 
-import java.security.CodeSource;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.function.ToLongFunction;
 import org.dmasim.api.dma.DmaApiDebug;
 import org.dmasim.api.dma.DmaAttrs;
 import org.dmasim.api.dma.DmaDirection;
@@ -30,23 +28,21 @@ import org.dmasim.api.platform.KernelCmdline;
  * from the page allocator. An unmap or sync describes the mapping it means in a reference entry
  * and compares it with what the hash finds.
  *
- * <p><b>Checks.</b> At map time: memory from the stack or outside the linear map, list segments
- * longer or wider than the device's {@code dma_parms} allow (DMA_API_DEBUG_SG), a first cacheline
- * another live mapping holds. At unmap and free time: an address never mapped (or
- * DMA_MAPPING_ERROR), another size, another API family, another CPU address, another list length,
- * another direction, a single or resource mapping whose map error was never checked. At sync
- * time: a range no mapping holds, another direction, the device's read-only and write-only
- * mappings synced the wrong way, another list length. At driver unbind (PCI only, the bus 6.1's
- * {@code dma_debug_add_bus} is called for): mappings and buffers left behind.
+ * <p><b>Checks</b> ({@link DebugChecks}). At map time: memory from the stack or outside the
+ * linear map, list segments longer or wider than the device's {@code dma_parms} allow
+ * (DMA_API_DEBUG_SG), a first cacheline another live mapping holds. At unmap and free time: an
+ * address never mapped (or DMA_MAPPING_ERROR), another size, another API family, another CPU
+ * address, another list length, another direction, a single or resource mapping whose map error
+ * was never checked. At sync time: a range no mapping holds, another direction, the device's
+ * read-only and write-only mappings synced the wrong way, another list length. At driver unbind
+ * (PCI only, the bus 6.1's {@code dma_debug_add_bus} is called for): mappings and buffers left
+ * behind.
  *
- * <p><b>Reports</b> ({@code err_printk}): {@code error_count} counts every error; the first
- * {@code num_errors} (1) are printed, or all while {@code all_errors} is set, and only those of
- * the driver in {@code driver_filter} when one is set (a filtered error still uses up
- * {@code num_errors}). A printed error is the WARN's message line, {@code DMA-API: <driver or
- * bus> <device>: ...}, and for errors about a known entry {@code DMA-API: Mapped at:} followed by
- * a {@code dmasim:} remark naming the call that made the entry and its caller where the kernel
- * prints five stack frames. The rest of the WARN (the {@code WARNING: CPU: ...} line, registers,
- * call trace) is not simulated. {@code %p} addresses print as with {@code no_hash_pointers}.
+ * <p><b>Reports</b> ({@link ErrorReports}, {@code err_printk}): every error counted, the first
+ * {@code num_errors} printed (all with {@code all_errors}), only the {@code driver_filter}'s
+ * driver's. The rest of the WARN (the {@code WARNING: CPU: ...} line, registers, call trace) is
+ * not simulated. {@code %p} addresses print as with {@code no_hash_pointers}. The debugfs files
+ * are {@link DebugFs}.
  *
  * <p><b>Not modelled:</b> {@code check_for_illegal_area} (see {@link KernelAreas}: it cannot
  * fire on arm64 or x86_64) and the radix tree's {@code -ENOMEM}.
@@ -57,39 +53,26 @@ import org.dmasim.api.platform.KernelCmdline;
  */
 public final class DmaDebug implements DmaApiDebug {
     static final long DMA_MAPPING_ERROR = -1L;
-    private static final String PR_FMT = "DMA-API: ";
-    private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
-    private static final CodeSource DMA_CORE = codeSource(DmaDebug.class);
+    private static final String PR_FMT = ErrorReports.PR_FMT;
 
     private final DebugRules rules;
     private final BootLog log;
     private final boolean sgChecks;
-    /** Set by {@link #init}: the kernel's address kinds, and the pool of entries. */
+    /** Set by {@link #init}: the kernel's address kinds, the pool of entries, and the checks that need both. */
     private KernelAreas areas;
     private EntryPool pool;
+    private DebugChecks checks;
     /** {@code nr_prealloc_entries}, a u32 ({@code dma_debug_entries=}). */
     private int nrPrealloc = EntryPool.PREALLOC_DMA_DEBUG_ENTRIES;
     private final EntryHash hash = new EntryHash();
     private final ActiveCachelines cachelines = new ActiveCachelines();
-    private final DriverFilter filter = new DriverFilter();
     /** Guards the hash, the cachelines and the pool ({@code dma_entry_hash} locks, {@code radix_lock}, {@code free_entries_lock}). */
     private final Object lock = new Object();
-    /** Guards the report counters, so that an error's lines stay together. */
-    private final Object reportLock = new Object();
-
-    /**
-     * What the current unmap or free hook of each thread printed, kept for {@link Misuse} to put in
-     * front of a refusal (a shell shows the refusal, not the kernel log); null while no such hook runs.
-     */
-    private final ThreadLocal<List<String>> unmapReport = new ThreadLocal<>();
+    private final ErrorReports reports;
+    private final DebugFs debugFs;
 
     private volatile boolean globalDisable;
     private volatile boolean initialized;
-    /** u32s, under {@link #reportLock}. */
-    private int errorCount;
-    private int showAllErrors;
-    private int showNumErrors = 1;
-    private boolean exceededWarned;
 
     /**
      * DMA-API debugging as the kernel has it before its {@code __setup} handlers ran; it checks
@@ -102,6 +85,8 @@ public final class DmaDebug implements DmaApiDebug {
         this.rules = rules;
         this.log = log;
         this.sgChecks = sgChecks;
+        this.reports = new ErrorReports(log);
+        this.debugFs = new DebugFs(this, reports, log);
     }
 
     // ---- boot ----
@@ -128,7 +113,7 @@ public final class DmaDebug implements DmaApiDebug {
                     OptionalLong n = getOption(p.value());
                     nrPrealloc = n.isPresent() ? (int) n.getAsLong() : EntryPool.PREALLOC_DMA_DEBUG_ENTRIES;
                 }
-                case "dma_debug_driver" -> filter.setup(p.value()).forEach(l -> log.info(PR_FMT + l));
+                case "dma_debug_driver" -> reports.filter.setup(p.value()).forEach(l -> log.info(PR_FMT + l));
                 default -> {
                 }
             }
@@ -147,6 +132,7 @@ public final class DmaDebug implements DmaApiDebug {
             this.areas = kernelAreas;
             this.pool = new EntryPool(buddy, gfpAtomic);
             pool.setPrealloc(nrPrealloc);
+            this.checks = new DebugChecks(hash, reports, rules, sgChecks, kernelAreas);
         }
         if (globalDisable) {
             return;
@@ -181,62 +167,9 @@ public final class DmaDebug implements DmaApiDebug {
 
     // ---- reports ----
 
-    /**
-     * {@code err_printk}: counts the error and prints it when the driver filter and the limits
-     * let it through.
-     *
-     * @return the kernel lines printed (none when suppressed)
-     */
+    /** {@code err_printk}, see {@link ErrorReports}. */
     private List<String> errPrintk(DebugDevice dev, DebugEntry entry, String message) {
-        synchronized (reportLock) {
-            errorCount++;
-            List<String> printed = List.of();
-            if (filter.passes(dev) && (showAllErrors != 0 || showNumErrors != 0)) {
-                printed = warn(dev, entry, message);
-            }
-            if (showAllErrors == 0 && showNumErrors != 0) {
-                showNumErrors--;
-            }
-            List<String> collecting = unmapReport.get();
-            if (collecting != null) {
-                collecting.addAll(printed);
-            }
-            return printed;
-        }
-    }
-
-    /** The WARN's message (one kernel line per line of the format) and {@code dump_entry_trace}. */
-    private List<String> warn(DebugDevice dev, DebugEntry entry, String message) {
-        List<String> out = new ArrayList<>(messageLines(dev, message));
-        if (entry != null) {
-            out.add(PR_FMT + "Mapped at:");
-        }
-        out.forEach(log::warn);
-        if (entry != null) {
-            log.dmasim(" " + entry.madeBy + " from " + entry.caller + " (the kernel prints the innermost five frames"
-                + " of the mapping's stack here)");
-        }
-        return out;
-    }
-
-    /** {@code err_printk}'s WARN text: {@code DMA-API: <driver or bus> <device>: } before the first line. */
-    private static List<String> messageLines(DebugDevice dev, String message) {
-        String[] lines = message.split("\n");
-        List<String> out = new ArrayList<>(lines.length);
-        for (int i = 0; i < lines.length; i++) {
-            out.add(i == 0 ? PR_FMT + dev.driverString() + " " + dev.name() + ": " + lines[i] : lines[i]);
-        }
-        return out;
-    }
-
-    /**
-     * {@code dma_debug_device_change}'s report of a device released with live entries, worded as
-     * the kernel words it: {@code count} entries, the details of {@code last} (the last one found).
-     */
-    private static String pendingAllocations(int count, long dma, long size, String dir, String type) {
-        return String.format("device driver has pending DMA allocations while released from device [count=%d]\n"
-            + "One of leaked entries details: [device address=0x%016x] [size=%s bytes] [mapped with %s] [mapped as %s]",
-            count, dma, u(size), dir, type);
+        return reports.errPrintk(dev, entry, message);
     }
 
     /**
@@ -249,7 +182,8 @@ public final class DmaDebug implements DmaApiDebug {
      */
     public static List<String> leakReport(DebugDevice dev, int count, long dma, long size, DmaDirection dir,
         String type) {
-        return messageLines(dev, pendingAllocations(count, dma, size, dir(dir), type));
+        return ErrorReports.messageLines(dev, ErrorReports.pendingAllocations(count, dma, size, DebugRules.dirName(dir),
+            type));
     }
 
     /** {@code %p} as with {@code no_hash_pointers}: 16 hex digits, no 0x. */
@@ -259,14 +193,6 @@ public final class DmaDebug implements DmaApiDebug {
 
     private static String u(long v) {
         return Long.toUnsignedString(v);
-    }
-
-    private String type(EntryType t) {
-        return rules.typeName(t);
-    }
-
-    private static String dir(DmaDirection d) {
-        return DebugRules.dirName(d);
     }
 
     // ---- entries ----
@@ -294,19 +220,7 @@ public final class DmaDebug implements DmaApiDebug {
             }
         }
         return new DebugEntry(dev, type, devAddr, size, dir, sgCallEnts, sgMappedEnts, pfn, offset, mapErr, madeBy,
-            caller());
-    }
-
-    /** The first frame outside dma.core's own code (the driver, a test, a shell command) and the thread. */
-    private static String caller() {
-        String frame = WALKER.walk(s -> s.filter(f -> !Objects.equals(codeSource(f.getDeclaringClass()), DMA_CORE))
-            .findFirst().map(f -> f.getClassName() + "." + f.getMethodName() + "(" + f.getFileName() + ":"
-                + f.getLineNumber() + ")").orElse("an unknown caller"));
-        return frame + " on thread \"" + Thread.currentThread().getName() + "\"";
-    }
-
-    private static CodeSource codeSource(Class<?> c) {
-        return c.getProtectionDomain().getCodeSource();
+            DebugEntry.callerNow());
     }
 
     /** {@code add_dma_entry}: into the hash and the cacheline map; an overlap is an error unless SKIP_CPU_SYNC. */
@@ -314,23 +228,11 @@ public final class DmaDebug implements DmaApiDebug {
         int rc;
         synchronized (lock) {
             hash.add(e);
-            rc = cachelines.insert(e, () -> exceeded(e.cacheline()));
+            rc = cachelines.insert(e, () -> reports.exceeded(e.cacheline()));
         }
         if (rc == ActiveCachelines.EEXIST && (attrs & DmaAttrs.SKIP_CPU_SYNC) == 0) {
             errPrintk(e.dev, e, "cacheline tracking EEXIST, overlapping mappings aren't supported");
         }
-    }
-
-    /** {@code active_cacheline_inc_overlap}'s WARN_ONCE. */
-    private void exceeded(long cln) {
-        synchronized (reportLock) {
-            if (exceededWarned) {
-                return;
-            }
-            exceededWarned = true;
-        }
-        log.warn(String.format(PR_FMT + "exceeded %d overlapping mappings of cacheline 0x%016x",
-            ActiveCachelines.MAX_OVERLAP, cln));
     }
 
     /** {@code hash_bucket_del} + {@code dma_entry_free}. */
@@ -376,16 +278,8 @@ public final class DmaDebug implements DmaApiDebug {
         if (e == null) {
             return;
         }
-        checkForStack(dev, pfn, offset);
+        checks.forStack(dev, pfn, offset);
         addEntry(e, attrs);
-    }
-
-    /** {@code check_for_stack}. */
-    private void checkForStack(DebugDevice dev, long pfn, long offset) {
-        String stack = areas.stackMessage(pfn, offset);
-        if (stack != null) {
-            errPrintk(dev, null, stack);
-        }
     }
 
     /**
@@ -413,7 +307,7 @@ public final class DmaDebug implements DmaApiDebug {
             return;
         }
         for (int i = 0; i < nents; i++) {
-            checkForStack(dev, sg.phys(i) >>> Page.PAGE_SHIFT, sg.phys(i) & (Page.PAGE_SIZE - 1));
+            checks.forStack(dev, sg.phys(i) >>> Page.PAGE_SHIFT, sg.phys(i) & (Page.PAGE_SIZE - 1));
         }
         for (int i = 0; i < mappedEnts; i++) {
             DebugEntry e = newEntry(dev, EntryType.SG, sg.dmaAddress(i), sg.dmaLength(i), dir, nents, mappedEnts,
@@ -422,26 +316,8 @@ public final class DmaDebug implements DmaApiDebug {
             if (e == null) {
                 return;
             }
-            checkSgSegment(dev, sg.length(i), sg.dmaAddress(i), sg.dmaLength(i));
+            checks.sgSegment(dev, sg.length(i), sg.dmaAddress(i), sg.dmaLength(i));
             addEntry(e, attrs);
-        }
-    }
-
-    /** {@code check_sg_segment} (CONFIG_DMA_API_DEBUG_SG): the device's max segment size and boundary. */
-    private void checkSgSegment(DebugDevice dev, long length, long dmaAddress, long dmaLength) {
-        if (!sgChecks) {
-            return;
-        }
-        long maxSeg = dev.maxSegmentSize() & 0xffffffffL;
-        if (length > maxSeg) {
-            errPrintk(dev, null, "mapping sg segment longer than device claims to support [len=" + length + "] [max="
-                + maxSeg + "]");
-        }
-        long boundary = dev.segmentBoundary();
-        long end = dmaAddress + dmaLength - 1;
-        if (((dmaAddress ^ end) & ~boundary) != 0) {
-            errPrintk(dev, null, String.format("mapping sg segment across boundary [start=0x%016x] [end=0x%016x]"
-                + " [boundary=0x%016x]", dmaAddress, end, boundary));
         }
     }
 
@@ -466,10 +342,7 @@ public final class DmaDebug implements DmaApiDebug {
             return;
         }
         synchronized (lock) {
-            DebugEntry e = hash.firstUnchecked(dev, dma);
-            if (e != null) {
-                e.mapErr = MapErr.CHECKED;
-            }
+            checks.mappingErrorLocked(dev, dma);
         }
     }
 
@@ -482,7 +355,7 @@ public final class DmaDebug implements DmaApiDebug {
      *     then kept, as the mapping is)
      */
     public void unmapPage(DebugDevice dev, long dma, long size, DmaDirection dir, boolean executed) {
-        collectingReport(executed, () -> unmapPageChecks(dev, dma, size, dir, executed));
+        reports.collecting(executed, () -> unmapPageChecks(dev, dma, size, dir, executed));
     }
 
     private void unmapPageChecks(DebugDevice dev, long dma, long size, DmaDirection dir, boolean executed) {
@@ -493,7 +366,7 @@ public final class DmaDebug implements DmaApiDebug {
 
     /** {@code debug_dma_unmap_resource}. */
     public void unmapResource(DebugDevice dev, long dma, long size, DmaDirection dir, boolean executed) {
-        collectingReport(executed, () -> unmapResourceChecks(dev, dma, size, dir, executed));
+        reports.collecting(executed, () -> unmapResourceChecks(dev, dma, size, dir, executed));
     }
 
     private void unmapResourceChecks(DebugDevice dev, long dma, long size, DmaDirection dir, boolean executed) {
@@ -508,7 +381,7 @@ public final class DmaDebug implements DmaApiDebug {
      * found).
      */
     public void unmapSg(DebugDevice dev, SgTable sg, int nelems, DmaDirection dir, boolean executed) {
-        collectingReport(executed, () -> unmapSgChecks(dev, sg, nelems, dir, executed));
+        reports.collecting(executed, () -> unmapSgChecks(dev, sg, nelems, dir, executed));
     }
 
     private void unmapSgChecks(DebugDevice dev, SgTable sg, int nelems, DmaDirection dir, boolean executed) {
@@ -546,7 +419,7 @@ public final class DmaDebug implements DmaApiDebug {
      * (the kernel cannot find a page otherwise).
      */
     public void freeCoherent(DebugDevice dev, long size, long cpuAddr, long dma, boolean executed) {
-        collectingReport(executed, () -> freeCoherentChecks(dev, size, cpuAddr, dma, executed));
+        reports.collecting(executed, () -> freeCoherentChecks(dev, size, cpuAddr, dma, executed));
     }
 
     private void freeCoherentChecks(DebugDevice dev, long size, long cpuAddr, long dma, boolean executed) {
@@ -558,81 +431,20 @@ public final class DmaDebug implements DmaApiDebug {
     }
 
     /**
-     * Runs an unmap or free hook's checks collecting what they print, kept for a refusal of the
-     * call ({@link #takeUnmapReport}) and dropped when the call goes through.
-     */
-    private void collectingReport(boolean executed, Runnable checks) {
-        unmapReport.set(new ArrayList<>());
-        try {
-            checks.run();
-        } finally {
-            if (executed) {
-                unmapReport.remove();
-            }
-        }
-    }
-
-    /**
      * The lines the calling thread's last unmap or free hook printed (none when nothing was
      * printed, or no such hook ran since the last call); they are handed out once.
      */
     public List<String> takeUnmapReport() {
-        List<String> lines = unmapReport.get();
-        unmapReport.remove();
-        return lines == null ? List.of() : lines;
+        return reports.takeUnmapReport();
     }
 
-    /** {@code check_unmap}. */
+    /** {@code check_unmap}, then the entry's removal when the unmap goes through. */
     private void checkUnmap(DebugEntry ref, boolean executed) {
-        DebugDevice dev = ref.dev;
         synchronized (lock) {
-            DebugEntry e = hash.findExact(ref);
-            if (e == null) {
-                mappingErrorLocked(dev, ref.devAddr); // the dma_mapping_error() this branch asks
-                if (ref.devAddr == DMA_MAPPING_ERROR) {
-                    errPrintk(dev, null, "device driver tries to free an invalid DMA memory address");
-                } else {
-                    errPrintk(dev, null, String.format("device driver tries to free DMA memory it has not allocated"
-                        + " [device address=0x%016x] [size=%s bytes]", ref.devAddr, u(ref.size)));
-                }
-                return;
-            }
-            if (ref.size != e.size) {
-                errPrintk(dev, e, String.format("device driver frees DMA memory with different size [device address="
-                    + "0x%016x] [map size=%s bytes] [unmap size=%s bytes]", ref.devAddr, u(e.size), u(ref.size)));
-            }
-            if (ref.type != e.type) {
-                errPrintk(dev, e, String.format("device driver frees DMA memory with wrong function [device address="
-                    + "0x%016x] [size=%s bytes] [mapped as %s] [unmapped as %s]", ref.devAddr, u(ref.size),
-                    type(e.type), type(ref.type)));
-            } else if (e.type == EntryType.COHERENT && ref.physAddr() != e.physAddr()) {
-                errPrintk(dev, e, String.format("device driver frees DMA memory with different CPU address [device"
-                    + " address=0x%016x] [size=%s bytes] [cpu alloc address=0x%016x] [cpu free address=0x%016x]",
-                    ref.devAddr, u(ref.size), e.physAddr(), ref.physAddr()));
-            }
-            if (ref.sgCallEnts != 0 && ref.type == EntryType.SG && ref.sgCallEnts != e.sgCallEnts) {
-                errPrintk(dev, e, "device driver frees DMA sg list with different entry count [map count="
-                    + e.sgCallEnts + "] [unmap count=" + ref.sgCallEnts + "]");
-            }
-            if (ref.dir != e.dir) {
-                errPrintk(dev, e, String.format("device driver frees DMA memory with different direction [device"
-                    + " address=0x%016x] [size=%s bytes] [mapped with %s] [unmapped with %s]", ref.devAddr,
-                    u(ref.size), dir(e.dir), dir(ref.dir)));
-            }
-            if (e.mapErr == MapErr.NOT_CHECKED) {
-                errPrintk(dev, e, String.format("device driver failed to check map error[device address=0x%016x]"
-                    + " [size=%s bytes] [mapped as %s]", ref.devAddr, u(ref.size), type(e.type)));
-            }
-            if (executed) {
+            DebugEntry e = checks.unmapLocked(ref);
+            if (e != null && executed) {
                 dropLocked(e);
             }
-        }
-    }
-
-    private void mappingErrorLocked(DebugDevice dev, long dma) {
-        DebugEntry e = hash.firstUnchecked(dev, dma);
-        if (e != null) {
-            e.mapErr = MapErr.CHECKED;
         }
     }
 
@@ -665,37 +477,8 @@ public final class DmaDebug implements DmaApiDebug {
 
     /** {@code check_sync}. */
     private void checkSync(DebugEntry ref, boolean toCpu) {
-        DebugDevice dev = ref.dev;
         synchronized (lock) {
-            DebugEntry e = hash.findContaining(ref);
-            if (e == null) {
-                errPrintk(dev, null, String.format("device driver tries to sync DMA memory it has not allocated"
-                    + " [device address=0x%016x] [size=%s bytes]", ref.devAddr, u(ref.size)));
-                return;
-            }
-            if (Long.compareUnsigned(ref.size, e.size) > 0) {
-                errPrintk(dev, e, String.format("device driver syncs DMA memory outside allocated range [device"
-                    + " address=0x%016x] [allocation size=%s bytes] [sync offset+size=%s]", e.devAddr, u(e.size),
-                    u(ref.size)));
-            }
-            if (e.dir == DmaDirection.BIDIRECTIONAL) {
-                return;
-            }
-            String with = String.format("[device address=0x%016x] [size=%s bytes] [mapped with %s] [synced with %s]",
-                ref.devAddr, u(e.size), dir(e.dir), dir(ref.dir));
-            if (ref.dir != e.dir) {
-                errPrintk(dev, e, "device driver syncs DMA memory with different direction " + with);
-            }
-            if (toCpu && e.dir != DmaDirection.FROM_DEVICE && ref.dir != DmaDirection.TO_DEVICE) {
-                errPrintk(dev, e, "device driver syncs device read-only DMA memory for cpu " + with);
-            }
-            if (!toCpu && e.dir != DmaDirection.TO_DEVICE && ref.dir != DmaDirection.FROM_DEVICE) {
-                errPrintk(dev, e, "device driver syncs device write-only DMA memory to device " + with);
-            }
-            if (ref.sgCallEnts != 0 && ref.type == EntryType.SG && ref.sgCallEnts != e.sgCallEnts) {
-                errPrintk(dev, e, "device driver syncs DMA sg list with different entry count [map count="
-                    + e.sgCallEnts + "] [sync count=" + ref.sgCallEnts + "]");
-            }
+            checks.syncLocked(ref, toCpu);
         }
     }
 
@@ -725,7 +508,8 @@ public final class DmaDebug implements DmaApiDebug {
             return List.of();
         }
         DebugEntry e = last[0];
-        return errPrintk(dev, e, pendingAllocations(count[0], e.devAddr, e.size, dir(e.dir), type(e.type)));
+        return errPrintk(dev, e, ErrorReports.pendingAllocations(count[0], e.devAddr, e.size, DebugRules.dirName(e.dir),
+            rules.typeName(e.type)));
     }
 
     /**
@@ -741,7 +525,7 @@ public final class DmaDebug implements DmaApiDebug {
         }
     }
 
-    // ---- debugfs ----
+    // ---- debugfs (see DebugFs) ----
 
     @Override
     public boolean disabled() {
@@ -750,55 +534,17 @@ public final class DmaDebug implements DmaApiDebug {
 
     @Override
     public long errorCount() {
-        synchronized (reportLock) {
-            return Integer.toUnsignedLong(errorCount);
-        }
+        return reports.errorCount();
     }
 
     @Override
     public String read(String file) {
-        return switch (file) {
-            case "disabled" -> globalDisable ? "Y\n" : "N\n";
-            case "error_count" -> errorCount() + "\n";
-            case "all_errors" -> u32(() -> showAllErrors);
-            case "num_errors" -> u32(() -> showNumErrors);
-            case "num_free_entries" -> pooled(EntryPool::numFree);
-            case "min_free_entries" -> pooled(EntryPool::minFree);
-            case "nr_total_entries" -> pooled(EntryPool::nrTotal);
-            case "driver_filter" -> filter.read();
-            case "dump" -> {
-                StringBuilder sb = new StringBuilder();
-                dump().forEach(l -> sb.append(l).append('\n'));
-                yield sb.toString();
-            }
-            default -> throw noSuchFile(file);
-        };
-    }
-
-    private String u32(java.util.function.IntSupplier field) {
-        synchronized (reportLock) {
-            return Integer.toUnsignedString(field.getAsInt()) + "\n";
-        }
-    }
-
-    private String pooled(java.util.function.ToLongFunction<EntryPool> field) {
-        synchronized (lock) {
-            return (pool == null ? 0 : field.applyAsLong(pool)) + "\n";
-        }
-    }
-
-    private static IllegalArgumentException noSuchFile(String file) {
-        return new IllegalArgumentException("/sys/kernel/debug/dma-api/" + file + ": No such file or directory"
-            + " (dma-api has: " + String.join(", ", FILES) + ")");
+        return debugFs.read(file);
     }
 
     @Override
     public Map<String, String> debugfs() {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (String f : FILES) {
-            out.put(f, read(f));
-        }
-        return out;
+        return debugFs.all();
     }
 
     @Override
@@ -812,32 +558,17 @@ public final class DmaDebug implements DmaApiDebug {
 
     @Override
     public List<String> write(String file, String value) {
-        switch (file) {
-            case "all_errors", "num_errors" -> {
-                long v = kstrtoull(file, value);
-                synchronized (reportLock) {
-                    if (file.equals("all_errors")) {
-                        showAllErrors = (int) v;
-                    } else {
-                        showNumErrors = (int) v;
-                    }
-                }
-                return List.of();
-            }
-            case "driver_filter" -> {
-                List<String> printed = filter.write(value).stream().map(l -> PR_FMT + l).toList();
-                printed.forEach(log::info);
-                return printed;
-            }
-            default -> {
-                if (FILES.contains(file)) {
-                    throw new IllegalArgumentException("/sys/kernel/debug/dma-api/" + file + ": write error: Invalid"
-                        + " argument (-EINVAL): the file is read-only (mode 0444)");
-                }
-                throw noSuchFile(file);
-            }
+        return debugFs.write(file, value);
+    }
+
+    /** A count of the entry pool's, 0 before {@link #init} made the pool. */
+    long pooled(ToLongFunction<EntryPool> field) {
+        synchronized (lock) {
+            return pool == null ? 0 : field.applyAsLong(pool);
         }
     }
+
+    // ---- the kernel's number parsers (lib/cmdline.c, lib/kstrtox.c), for the command line and debugfs ----
 
     /**
      * {@code simple_attr_write}'s parse: at most 23 bytes, then {@code kstrtoull(buf, 0)} (an
