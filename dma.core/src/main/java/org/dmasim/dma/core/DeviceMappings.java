@@ -87,7 +87,7 @@ final class DeviceMappings {
      */
     boolean takeDirectSingle(long dma, long size) {
         Shard s = mine();
-        return !s.table.anyAt(dma) && s.singles.takeOwn(dma, size);
+        return !s.table.ownerSeesAnyAt(dma) && s.singles.takeOwn(dma, size);
     }
 
     /** A direct entry as a {@link Mapping}: what views and slow paths work with. */

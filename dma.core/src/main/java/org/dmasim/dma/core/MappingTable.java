@@ -263,6 +263,15 @@ final class MappingTable {
         }
     }
 
+    /**
+     * {@link #anyAt} for the owner thread only, which alone writes {@link #used}: when no slot of
+     * the current array was ever taken (the shard of a thread that maps only plain dma-direct
+     * buffers), the answer is no without a probe (one field load on the unmap fast path).
+     */
+    boolean ownerSeesAnyAt(long key) {
+        return used != 0 && anyAt(key);
+    }
+
     /** Whether a mapping is registered at {@code key} (no allocation unless the table is growing). */
     boolean anyAt(long key) {
         Object[] t = slots;

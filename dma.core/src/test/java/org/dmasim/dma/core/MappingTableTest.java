@@ -73,6 +73,7 @@ class MappingTableTest {
         int total = 0;
         for (Map.Entry<Long, List<Mapping>> e : model.entrySet()) {
             Mapping[] at = table.at(e.getKey());
+            assertEquals(!e.getValue().isEmpty(), table.ownerSeesAnyAt(e.getKey()), "seed " + seed + " op " + op);
             assertEquals(e.getValue().size(), at.length, "seed " + seed + " op " + op + " key " + e.getKey());
             Map<Mapping, Boolean> ids = new IdentityHashMap<>();
             for (Mapping m : at) {
@@ -89,6 +90,20 @@ class MappingTableTest {
             total += at.length;
         }
         assertEquals(total, table.all().size());
+    }
+
+    @Test
+    void theOwnersShortcutAgreesWithAProbeBeforeAndAfterTheFirstMapping() {
+        MappingTable table = new MappingTable();
+        assertFalse(table.ownerSeesAnyAt(0x5000), "a table never written holds nothing");
+        Mapping a = mapping(0x5000, 0x1000);
+        table.add(a);
+        assertTrue(table.ownerSeesAnyAt(0x5000));
+        assertFalse(table.ownerSeesAnyAt(0x6000), "another address: the probe answers");
+        assertTrue(table.remove(0x5000, a));
+        assertFalse(table.ownerSeesAnyAt(0x5000), "a tombstone is not a mapping");
+        table.add(a); // into the tombstone: the shortcut must not take the table for empty
+        assertTrue(table.ownerSeesAnyAt(0x5000));
     }
 
     @Test
