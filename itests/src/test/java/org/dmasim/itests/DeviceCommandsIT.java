@@ -1,17 +1,13 @@
 package org.dmasim.itests;
 
+import static org.dmasim.itests.GogoSessions.run;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import javax.inject.Inject;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
-import org.apache.felix.service.command.Converter;
 import org.dmasim.api.platform.Platform.State;
 import org.dmasim.api.platform.PlatformConfig;
 import org.junit.Test;
@@ -78,12 +74,7 @@ public class DeviceCommandsIT extends DmasimTestSupport {
     }
 
     private CommandSession session() {
-        PrintStream ps = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-        return processor.createSession(new ByteArrayInputStream(new byte[0]), ps, ps);
+        return GogoSessions.open(processor);
     }
 
-    private static String run(CommandSession s, String line) throws Exception {
-        Object result = s.execute(line);
-        return result == null ? "" : s.format(result, Converter.INSPECT).toString();
-    }
 }

@@ -1,20 +1,16 @@
 package org.dmasim.itests;
 
+import static org.dmasim.itests.GogoSessions.run;
+import static org.dmasim.itests.GogoSessions.failure;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import javax.inject.Inject;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
-import org.apache.felix.service.command.Converter;
 import org.dmasim.api.platform.Platform.State;
 import org.dmasim.api.platform.PlatformConfig;
-import org.dmasim.shell.format.ShellErrors;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.junit.PaxExam;
@@ -94,21 +90,7 @@ public class DmaDebugCommandsIT extends DmasimTestSupport {
     }
 
     private CommandSession session() {
-        PrintStream ps = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-        return processor.createSession(new ByteArrayInputStream(new byte[0]), ps, ps);
+        return GogoSessions.open(processor);
     }
 
-    private static String run(CommandSession s, String line) throws Exception {
-        Object result = s.execute(line);
-        return result == null ? "" : s.format(result, Converter.INSPECT).toString();
-    }
-
-    private static String failure(CommandSession s, String line) {
-        try {
-            s.execute(line);
-        } catch (Exception e) {
-            return ShellErrors.message(e, s);
-        }
-        throw new AssertionError(line + " must fail");
-    }
 }

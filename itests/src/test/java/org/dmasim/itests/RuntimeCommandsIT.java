@@ -1,14 +1,11 @@
 package org.dmasim.itests;
 
+import static org.dmasim.itests.GogoSessions.run;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +13,6 @@ import java.util.regex.Pattern;
 import javax.inject.Inject;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
-import org.apache.felix.service.command.Converter;
 import org.dmasim.api.platform.Platform.State;
 import org.dmasim.api.platform.PlatformConfig;
 import org.dmasim.shell.format.CommandHelp;
@@ -140,12 +136,12 @@ public class RuntimeCommandsIT extends DmasimTestSupport {
             assertEquals("dma_unmap_single(" + dev + ", 0xb4000000, 0x100, DMA_BIDIRECTIONAL)",
                 run(s, "dma:dma_unmap_single $m"));
             // Without DMA-API debugging the kernel would not notice; dmasim refuses and says what Linux would do.
-            assertTrue(error(s, "dma:dma_unmap_single $m").startsWith("platform " + dev + ": dma_unmap_single_attrs("
+            assertTrue(GogoSessions.failure(s, "dma:dma_unmap_single $m").startsWith("platform " + dev + ": dma_unmap_single_attrs("
                 + "0xb4000000, 0x100, DMA_BIDIRECTIONAL): nothing of this device is mapped at 0xb4000000 (never mapped,"
                 + " or unmapped already): refused, nothing changed"));
-            assertTrue(error(s, "dma:dma_map_single -p split " + dev + " ($k addr) 16 DMA_NONE").contains(
+            assertTrue(GogoSessions.failure(s, "dma:dma_map_single -p split " + dev + " ($k addr) 16 DMA_NONE").contains(
                 "kernel BUG at kernel/dma/mapping.c (BUG_ON(!valid_dma_direction(dir))); nothing was mapped"));
-            assertTrue(error(s, "dma:dma_map_single -p split " + dev + " ($k addr) 0 DMA_TO_DEVICE").contains(
+            assertTrue(GogoSessions.failure(s, "dma:dma_map_single -p split " + dev + " ($k addr) 0 DMA_TO_DEVICE").contains(
                 "kernel BUG at kernel/dma/swiotlb.c (BUG_ON(!nslots)); nothing was mapped"));
             assertEquals("/sys/kernel/debug/swiotlb/io_tlb_nslabs: 32768\n/sys/kernel/debug/swiotlb/io_tlb_used: 0",
                 run(s, "swiotlb:swiotlb_debugfs -p split"));
@@ -158,31 +154,22 @@ public class RuntimeCommandsIT extends DmasimTestSupport {
             assertTrue(run(s, "dma:dma_sync_sg_for_device $sg").startsWith("dma_sync_sg_for_device(" + dev + ", sg 0x"));
             assertTrue(run(s, "dma:dma_unmap_sg $sg").matches("dma_unmap_sg\\(" + Pattern.quote(dev)
                 + ", sg 0x[0-9a-f]+, 2, DMA_TO_DEVICE\\)"));
-            assertTrue(error(s, "dma:dma_unmap_sg $sg").startsWith("platform " + dev + ": dma_unmap_sg_attrs(sg, 2,"
+            assertTrue(GogoSessions.failure(s, "dma:dma_unmap_sg $sg").startsWith("platform " + dev + ": dma_unmap_sg_attrs(sg, 2,"
                 + " DMA_TO_DEVICE): nothing of this device is mapped at"));
             assertEquals("/sys/kernel/debug/swiotlb/io_tlb_nslabs: 32768\n/sys/kernel/debug/swiotlb/io_tlb_used: 0",
                 run(s, "swiotlb:swiotlb_debugfs -p split"));
             assertEquals("usage: dma:dma_map_single DEVICE ADDR SIZE DIR [ATTRS] [-p PLATFORM]",
-                error(s, "dma:dma_map_single " + dev));
+                GogoSessions.failure(s, "dma:dma_map_single " + dev));
             assertEquals("usage: dma:dma_unmap_single MAPPING [ATTRS]\n"
-                + "usage: dma:dma_unmap_single DEVICE DMA_ADDR SIZE DIR [-p PLATFORM]", error(s, "dma:dma_unmap_single"));
-            assertEquals("usage: swiotlb:swiotlb_pools [-p PLATFORM]", error(s, "swiotlb:swiotlb_pools split"));
-            assertTrue(error(s, "dma:dma_unmap_sg $nothing").startsWith("no list given"));
+                + "usage: dma:dma_unmap_single DEVICE DMA_ADDR SIZE DIR [-p PLATFORM]", GogoSessions.failure(s, "dma:dma_unmap_single"));
+            assertEquals("usage: swiotlb:swiotlb_pools [-p PLATFORM]", GogoSessions.failure(s, "swiotlb:swiotlb_pools split"));
+            assertTrue(GogoSessions.failure(s, "dma:dma_unmap_sg $nothing").startsWith("no list given"));
         } finally {
             split.delete(); // the first test names no platform: leave only its own
             for (int i = 0; i < 500 && platformReference("split") != null; i++) {
                 Thread.sleep(10);
             }
         }
-    }
-
-    private static String error(CommandSession s, String line) {
-        try {
-            s.execute(line);
-        } catch (Exception e) {
-            return ShellErrors.message(e, s);
-        }
-        throw new AssertionError(line + " must fail");
     }
 
     /** What no message a user reads may contain: Java class names, Gogo's coercion text, "internal error". */
@@ -239,14 +226,8 @@ public class RuntimeCommandsIT extends DmasimTestSupport {
         }
     }
 
-    /** A session as a script gets one: no input, output into a buffer nobody reads (results are formatted). */
     private CommandSession session() {
-        PrintStream ps = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-        return processor.createSession(new ByteArrayInputStream(new byte[0]), ps, ps);
+        return GogoSessions.open(processor);
     }
 
-    private static String run(CommandSession s, String line) throws Exception {
-        Object result = s.execute(line);
-        return result == null ? "" : s.format(result, Converter.INSPECT).toString();
-    }
 }
