@@ -202,6 +202,8 @@ public final class PlatformRuntime implements RuntimeServices {
     }
 
     private void retire(BackendLifecycle b, String why) {
+        // Out of the live views first: whoever sees the instance DRAINING must not find it serving.
+        hide(b);
         boolean released = b.retire();
         // What it held at the swap: read before withdrawing its services, which takes long enough
         // for busy consumers to drain it meanwhile.
@@ -230,6 +232,7 @@ public final class PlatformRuntime implements RuntimeServices {
         List<String> lines = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         BackendLifecycle target = b;
+        hide(target);
         for (Revoker r : revokers) {
             r.revoke(target, warnings::add);
         }
@@ -276,11 +279,20 @@ public final class PlatformRuntime implements RuntimeServices {
     }
 
     /** Per type: the newest offer whose instance is ACTIVE, into the live views. */
+    private void recompute() {
+        recompute(null);
+    }
+
+    /** The live views without {@code leaving}, an instance about to stop taking work. */
+    private void hide(BackendLifecycle leaving) {
+        recompute(leaving);
+    }
+
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private synchronized void recompute() {
+    private synchronized void recompute(BackendLifecycle leaving) {
         Map<Class<?>, Served<?>> next = new HashMap<>();
         for (Offer o : offers) {
-            if (o.instance().state() == BackendState.ACTIVE) {
+            if (o.instance() != leaving && o.instance().state() == BackendState.ACTIVE) {
                 next.put(o.type(), new Served<>(o.service(), o.instance()));
             }
         }
