@@ -1,5 +1,7 @@
 package org.dmasim.cma;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.dmasim.api.boot.BootContext;
 import org.dmasim.api.boot.Errno;
@@ -141,9 +143,25 @@ final class CmaInit {
     static void initReservedAreas(CmaRegistry reg, BootContext ctx) {
         NodeLayout layout = ctx.require(NodeLayout.class);
         PageAllocator buddy = ctx.require(PageAllocator.class);
+        // The areas whose pages the page allocator has by now (activated or given back), by pfn.
+        List<HandedOver> handedOver = new ArrayList<>();
         for (Cma cma : reg.all()) {
             long base = cma.basePfn();
             long end = base + cma.count();
+            Optional<HandedOver> earlier = handedOver.stream().filter(o -> o.base() < end && base < o.end()).findFirst();
+            if (earlier.isPresent()) {
+                // Two reserved-memory areas on the same pages (the "OVERLAP DETECTED!" above): Linux
+                // activates or gives back both, freeing the shared pages into its free lists twice.
+                HandedOver o = earlier.get();
+                ctx.log().dmasim(String.format("CMA area %s [mem %#018x-%#018x] overlaps CMA area %s [mem %#018x-%#018x],"
+                    + " whose pages the page allocator already has: Linux %s would free them a second time and"
+                    + " corrupt its free lists; dmasim leaves %s without pages and its memory reserved", cma.name(),
+                    base << Page.PAGE_SHIFT, (end << Page.PAGE_SHIFT) - 1, o.name(), o.base() << Page.PAGE_SHIFT,
+                    (o.end() << Page.PAGE_SHIFT) - 1, ctx.spec().kernel(), cma.name()));
+                cma.drop();
+                continue;
+            }
+            handedOver.add(new HandedOver(cma.name(), base, end));
             Optional<NodeLayout.ZoneSpan> zone = layout.zoneOf(base);
             boolean oneZone = zone.isPresent() && zone.get().contains(end - 1);
             long ramPages = ramPages(ctx, base, end);
@@ -164,6 +182,10 @@ final class CmaInit {
             }
             cma.activate(buddy);
         }
+    }
+
+    /** The pfns [base, end) of an area whose pages went to the page allocator, either way. */
+    private record HandedOver(String name, long base, long end) {
     }
 
     /** The pages of [start, end) that memblock.memory holds. */

@@ -2,8 +2,10 @@ package org.dmasim.platform.of;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.dmasim.api.boot.BootContext;
 import org.dmasim.api.boot.Errno;
 import org.dmasim.api.boot.Memblock;
@@ -37,6 +39,8 @@ final class ReservedMemRegions {
     private final int sc;
     /** What the architecture reserved before the scan: the kernel image and the DTB. */
     private final List<Memblock.Region> early;
+    /** The regions given back so far (their reservations are gone, nothing to keep of them). */
+    private final Set<DtNode> givenBack = new HashSet<>();
 
     ReservedMemRegions(BootContext ctx, DeviceTree dt, String formatPrefix) {
         this.ctx = ctx;
@@ -247,21 +251,45 @@ final class ReservedMemRegions {
     }
 
     /**
-     * {@code memblock_phys_free} of a region no driver took also frees whatever of the kernel
-     * image or the DTB the region overlapped; Linux would then hand pages of its own image
-     * to the page allocator and corrupt them later. dmasim keeps those reservations and says so.
+     * {@code memblock_phys_free} of a region no driver took also frees whatever it overlapped of
+     * the kernel image, the DTB or another reserved-memory region's {@code reg}; Linux would then
+     * hand those pages to the page allocator while their owner still uses them (its own image, or
+     * a CMA area that later frees them again). dmasim keeps those reservations and says so.
      */
     private void keepEarlyReservations(ReservedMem rmem) {
-        long end = rmem.base() + rmem.size();
+        // What memblock_phys_free frees: a size reaching past the end of the address space is cut
+        // there (memblock_cap_size), so the overlap test must not see a wrapped end.
+        long end = cappedEnd(rmem.base(), rmem.size());
+        givenBack.add(rmem.node());
         for (Memblock.Region r : early) {
-            if (Long.compareUnsigned(r.base(), end) < 0 && Long.compareUnsigned(rmem.base(), r.end()) < 0) {
-                ctx.memblock().reserve(r.base(), r.size());
-                ctx.log().dmasim(String.format("%s: region %s [mem %#018x-%#018x] overlaps [mem %#018x-%#018x], reserved"
-                    + " before the scan (the kernel image or the DTB); Linux %s frees that too when no driver takes the"
-                    + " region, handing its own pages to the page allocator; dmasim keeps them reserved", dt.source(),
-                    rmem.node().path(), rmem.base(), end - 1, r.base(), r.end() - 1, ctx.spec().kernel()));
+            keepIfOverlapping(rmem, end, r.base(), r.end(), "reserved before the scan (the kernel image or the DTB)");
+        }
+        for (DtNode other : parent().map(DtNode::children).orElse(List.of())) {
+            if (givenBack.contains(other) || !other.isAvailable() || other.has("no-map") || other.property("reg").isEmpty()
+                || other.property("reg").get().length() % ((ac + sc) * 4) != 0) {
+                continue; // no-map regions are a flag on memory, which memblock_phys_free leaves alone
+            }
+            for (long[] e : regEntries(other)) {
+                if (e[1] != 0) {
+                    keepIfOverlapping(rmem, end, e[0], cappedEnd(e[0], e[1]), "the reservation of " + other.path());
+                }
             }
         }
+    }
+
+    private void keepIfOverlapping(ReservedMem rmem, long end, long base, long otherEnd, String what) {
+        if (Long.compareUnsigned(base, end) < 0 && Long.compareUnsigned(rmem.base(), otherEnd) < 0) {
+            ctx.memblock().reserve(base, otherEnd - base);
+            ctx.log().dmasim(String.format("%s: region %s [mem %#018x-%#018x] overlaps [mem %#018x-%#018x], %s; Linux %s"
+                + " frees that too when no driver takes the region, handing pages still in use to the page allocator;"
+                + " dmasim keeps them reserved", dt.source(), rmem.node().path(), rmem.base(), end - 1, base,
+                otherEnd - 1, what, ctx.spec().kernel()));
+        }
+    }
+
+    /** The end memblock works up to: a size past the end of the address space is cut there (memblock_cap_size). */
+    private static long cappedEnd(long base, long size) {
+        return Long.compareUnsigned(size, -1L - base) > 0 ? -1L : base + size;
     }
 
     /**

@@ -17,6 +17,7 @@ import org.dmasim.api.boot.BootParticipant;
 import org.dmasim.api.boot.BootPhase;
 import org.dmasim.api.boot.EarlyParam;
 import org.dmasim.api.boot.Errno;
+import org.dmasim.api.cma.CmaAreas;
 import org.dmasim.api.platform.Arch;
 import org.dmasim.api.platform.InvalidInputException;
 import org.dmasim.api.platform.LogLine;
@@ -138,6 +139,69 @@ class BadInputTest {
         assertTrue(remarks(r).stream().anyMatch(l -> l.startsWith(f + ": region /reserved-memory/fw@40000000 [mem"
             + " 0x0000000040000000-0x0000000044000fff] overlaps [mem 0x0000000040210000-")), remarks(r).toString());
         assertTrue(kernel(r).contains("Freeing unused kernel memory: 6464K"), "the image's init pages were still reserved");
+    }
+
+    /** A size past the end of the address space is cut there, as memblock does, not wrapped around. */
+    @Test
+    void aGivenBackRegionWhoseSizeRunsPastTheAddressSpaceStillKeepsTheImage() throws Exception {
+        Path f = dts(" reserved-memory { #address-cells = <2>; #size-cells = <2>; ranges;\n"
+            + "  fw@40001000 { compatible = \"shared-dma-pool\"; reusable; reg = <0 0x40001000 0xffffffff 0xffffffff>; };\n"
+            + " };\n");
+        BootResult r = boot(Map.of(PlatformConfig.DTB, f.toString(), PlatformConfig.KERNEL_BASE, "0x40200000"));
+        assertTrue(r.ok(), () -> r.failure().orElse(""));
+        assertTrue(kernel(r).contains("OF: reserved mem: node fw@40001000 compatible matching fail"), kernel(r).toString());
+        assertTrue(remarks(r).stream().anyMatch(l -> l.startsWith(f + ": region /reserved-memory/fw@40001000 [mem"
+            + " 0x0000000040001000-0xfffffffffffffffe] overlaps [mem 0x0000000040210000-")), remarks(r).toString());
+        assertTrue(kernel(r).contains("Freeing unused kernel memory: 6464K"), "the image's init pages were still reserved");
+        // Where no boot loader setting says otherwise, such a region leaves no room for the Image at all.
+        String refusal = Platforms.boot(Map.of(PlatformConfig.DTB, f.toString())).failure().orElse("");
+        assertTrue(refusal.contains("no 2 MiB aligned range of 32 MiB in RAM clear of reserved regions for the kernel"
+            + " Image (give kernel.base)"), refusal);
+    }
+
+    /** Given back, a region also frees what it shares with another region's reservation: not here. */
+    @Test
+    void aGivenBackRegionDoesNotFreeTheReservationOfARegionItOverlaps() throws Exception {
+        Path f = dts(" reserved-memory { #address-cells = <2>; #size-cells = <2>; ranges;\n"
+            + "  cma@60000000 { compatible = \"shared-dma-pool\"; reusable; reg = <0 0x60000000 0 0x4000000>; };\n"
+            + "  fw@62001000 { compatible = \"shared-dma-pool\"; reusable; reg = <0 0x62001000 0 0x400000>; };\n };\n");
+        BootResult r = boot(Map.of(PlatformConfig.DTB, f.toString()));
+        assertTrue(r.ok(), () -> r.failure().orElse(""));
+        assertTrue(kernel(r).stream().anyMatch(l -> l.startsWith("OF: reserved mem: OVERLAP DETECTED!")), kernel(r).toString());
+        assertTrue(kernel(r).contains("OF: reserved mem: node fw@62001000 compatible matching fail"));
+        assertTrue(remarks(r).stream().anyMatch(l -> l.startsWith(f + ": region /reserved-memory/fw@62001000 [mem"
+            + " 0x0000000062001000-0x0000000062400fff] overlaps [mem 0x0000000060000000-0x0000000063ffffff], the reservation"
+            + " of /reserved-memory/cma@60000000;")), remarks(r).toString());
+        assertTrue(kernel(r).contains("Reserved memory: created CMA memory pool at 0x0000000060000000, size 64 MiB"));
+        assertTrue(kernel(r).stream().noneMatch(l -> l.contains("could not be activated")), "the area keeps all its pages");
+    }
+
+    /** Two CMA areas on the same pages: Linux frees the shared pages twice; dmasim activates the first only. */
+    @Test
+    void overlappingCmaAreasDoNotHandTheSamePagesToTheAllocatorTwice() throws Exception {
+        Path f = dts(" reserved-memory { #address-cells = <2>; #size-cells = <2>; ranges;\n"
+            + "  a@60000000 { compatible = \"shared-dma-pool\"; reusable; reg = <0 0x60000000 0 0x4000000>; };\n"
+            + "  b@62000000 { compatible = \"shared-dma-pool\"; reusable; reg = <0 0x62000000 0 0x4000000>; };\n"
+            + "  c@ff800000 { compatible = \"shared-dma-pool\"; reusable; reg = <0 0xff800000 0 0x1000000>; };\n"
+            + "  d@ffc00000 { compatible = \"shared-dma-pool\"; reusable; reg = <0 0xffc00000 0 0x400000>; };\n };\n");
+        BootResult r = boot(Map.of(PlatformConfig.DTB, f.toString()));
+        assertTrue(r.ok(), () -> r.failure().orElse(""));
+        List<String> k = kernel(r);
+        assertTrue(k.stream().anyMatch(l -> l.startsWith("OF: reserved mem: OVERLAP DETECTED!")), k.toString());
+        // Activated: the pages of a go to the allocator as MIGRATE_CMA; b would free half of them again.
+        assertTrue(remarks(r).contains("CMA area b@62000000 [mem 0x0000000062000000-0x0000000065ffffff] overlaps CMA area"
+            + " a@60000000 [mem 0x0000000060000000-0x0000000063ffffff], whose pages the page allocator already has: Linux"
+            + " 6.1 would free them a second time and corrupt its free lists; dmasim leaves b@62000000 without pages and"
+            + " its memory reserved"), remarks(r).toString());
+        // Across the 4 GiB zone boundary: c cannot be activated and gives its pages back; d would free them again.
+        assertTrue(k.contains("cma: CMA area c@ff800000 could not be activated"), k.toString());
+        assertTrue(remarks(r).stream().anyMatch(l -> l.startsWith("CMA area d@ffc00000 [mem 0x00000000ffc00000-"
+            + "0x00000000ffffffff] overlaps CMA area c@ff800000 [mem 0x00000000ff800000-0x00000001007fffff]")),
+            remarks(r).toString());
+        CmaAreas areas = r.lookup(CmaAreas.class).orElseThrow();
+        assertEquals(16384, areas.byName("a@60000000").orElseThrow().count());
+        assertEquals(0, areas.byName("b@62000000").orElseThrow().count());
+        assertEquals(0, areas.byName("d@ffc00000").orElseThrow().count());
     }
 
     @Test
