@@ -158,6 +158,27 @@ public class RuntimeCommandsIT extends DmasimTestSupport {
                 + " DMA_TO_DEVICE): nothing of this device is mapped at"));
             assertEquals("/sys/kernel/debug/swiotlb/io_tlb_nslabs: 32768\n/sys/kernel/debug/swiotlb/io_tlb_used: 0",
                 run(s, "swiotlb:swiotlb_debugfs -p split"));
+            // The sgtable wrappers: 0 and sgt->nents; the unmap and syncs pass orig_nents.
+            String sgt = run(s, "sgt = dma:dma_map_sgtable -p split " + dev + " DMA_BIDIRECTIONAL \"${a}:256,${a}:32\"");
+            assertTrue(sgt, sgt.matches("(?s)dma_map_sgtable\\(" + Pattern.quote(dev) + ", DMA_BIDIRECTIONAL, .*\\) = 0"
+                + " \\(sgt->nents = 2\\)\n"
+                + "sg\\[0\\] phys 0x400000000 len 0x100 -> dma 0x[0-9a-f]+ len 0x100 \\(bounced: swiotlb slot \\d+\\)\n"
+                + "sg\\[1\\] phys 0x400000000 len 0x20 -> dma 0x[0-9a-f]+ len 0x20 \\(bounced: swiotlb slot \\d+\\)"));
+            assertEquals("/sys/kernel/debug/swiotlb/io_tlb_nslabs: 32768\n/sys/kernel/debug/swiotlb/io_tlb_used: 2",
+                run(s, "swiotlb:swiotlb_debugfs -p split"));
+            assertTrue(run(s, "dma:dma_sync_sgtable_for_cpu $sgt").startsWith("dma_sync_sgtable_for_cpu(" + dev + ", sgt 0x"));
+            assertTrue(run(s, "dma:dma_sync_sgtable_for_device $sgt").startsWith("dma_sync_sgtable_for_device(" + dev
+                + ", sgt 0x"));
+            assertTrue(run(s, "dma:dma_unmap_sgtable $sgt").matches("dma_unmap_sgtable\\(" + Pattern.quote(dev)
+                + ", sgt 0x[0-9a-f]+, DMA_BIDIRECTIONAL\\)"));
+            assertTrue(GogoSessions.failure(s, "dma:dma_unmap_sgtable $sgt").startsWith("platform " + dev
+                + ": dma_unmap_sg_attrs(sg, 2, DMA_BIDIRECTIONAL): nothing of this device is mapped at"));
+            // More than swiotlb's largest mapping (256 KiB) cannot bounce: dma-direct's -EIO, nothing mapped.
+            String failed = run(s, "dma:dma_map_sgtable -p split " + dev + " DMA_TO_DEVICE \"${a}:0x80000\"");
+            assertTrue(failed, failed.matches("(?s).*dma_map_sgtable\\(" + Pattern.quote(dev) + ", DMA_TO_DEVICE, .*\\)"
+                + " = -5\nsg\\[0\\] phys 0x400000000 len 0x80000"));
+            assertEquals("/sys/kernel/debug/swiotlb/io_tlb_nslabs: 32768\n/sys/kernel/debug/swiotlb/io_tlb_used: 0",
+                run(s, "swiotlb:swiotlb_debugfs -p split"));
             assertEquals("usage: dma:dma_map_single DEVICE ADDR SIZE DIR [ATTRS] [-p PLATFORM]",
                 GogoSessions.failure(s, "dma:dma_map_single " + dev));
             assertEquals("usage: dma:dma_unmap_single MAPPING [ATTRS]\n"

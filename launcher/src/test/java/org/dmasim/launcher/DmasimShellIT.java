@@ -77,6 +77,53 @@ class DmasimShellIT {
         assertTrue(help.contains("\ndmasim commands (help NAME shows a command's parameters and options;"), help);
         assertTrue(help.indexOf("  dma:dma_alloc_coherent ") < help.indexOf("Gogo shell commands:"), help);
         assertFalse(help.matches("(?s).*\\b(java|org)\\.[a-z]+\\..*"), help);
+        // Every positional parameter has a name a user can read (a bundle built without -parameters shows ARG1).
+        assertFalse(help.matches("(?s).*\\bARG\\d\\b.*"), help);
+    }
+
+    /**
+     * {@code dmasim --help} names every dmasim command the shell has, under its scope: a command
+     * added to a bundle without a line in the launcher's help fails here.
+     */
+    @Test
+    void dashDashHelp_namesEveryCommandTheShellHas() throws Exception {
+        Result r = shell("help\n");
+        assertEquals(0, r.status(), r.err());
+        String overview = r.out().substring(0, r.out().indexOf("Gogo shell commands:"));
+        java.util.Set<String> shell = new java.util.TreeSet<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^  ([a-z_]+:[a-z_0-9]+)").matcher(overview);
+        while (m.find()) {
+            shell.add(m.group(1));
+        }
+        assertTrue(shell.size() > 100 && shell.contains("dma:dma_map_sgtable") && shell.contains("userdma:xfer"),
+            shell.toString());
+
+        String usage = new DmasimProcess(dir).run("--help").out();
+        java.util.Set<String> listed = new java.util.TreeSet<>();
+        String scope = null;
+        for (String line : usage.substring(usage.indexOf("Shell and script commands")).lines().skip(1).toList()) {
+            if (line.isBlank()) {
+                break;
+            }
+            java.util.regex.Matcher head = java.util.regex.Pattern.compile("^  ([a-z_]+):(.*)").matcher(line);
+            String names = line;
+            if (head.matches()) {
+                scope = head.group(1);
+                names = head.group(2);
+            }
+            names = names.replaceAll("\\(.*?\\)|^\\s+[a-z ]+:", " "); // remarks and sub-headings
+            for (String n : names.split("[,\\s]+")) {
+                if (!n.isEmpty()) {
+                    listed.add(scope + ":" + n);
+                }
+            }
+        }
+        java.util.Set<String> missing = new java.util.TreeSet<>(shell);
+        missing.removeAll(listed);
+        assertTrue(missing.isEmpty(), "dmasim --help does not name " + missing);
+        java.util.Set<String> stale = new java.util.TreeSet<>(listed);
+        stale.removeAll(shell);
+        assertTrue(stale.isEmpty(), "dmasim --help names commands the shell does not have: " + stale);
     }
 
     @Test

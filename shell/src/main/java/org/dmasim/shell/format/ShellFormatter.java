@@ -313,15 +313,21 @@ public final class ShellFormatter {
         return columns(rows);
     }
 
-    /** {@code dma_map_sg(dev, DIR, entries) = N}, then one line per entry: CPU side, DMA side, bounce. */
+    /**
+     * {@code dma_map_sg(dev, DIR, entries) = N} (or {@code dma_map_sgtable(...) = 0 (sgt->nents = N)}),
+     * then one line per entry: CPU side, DMA side, bounce.
+     */
     public static String format(SgMappingDTO g) {
         StringBuilder sb = new StringBuilder();
         g.printed.forEach(l -> sb.append(l).append('\n'));
         sb.append(call(g.function, g.args)).append(" = ").append(g.returned);
+        if (g.function.equals("dma_map_sgtable") && g.returned == 0) {
+            sb.append(" (sgt->nents = ").append(g.segments).append(')');
+        }
         for (int i = 0; i < g.entries.size(); i++) {
             SgMappingDTO.Entry e = g.entries.get(i);
             sb.append(String.format("%nsg[%d] phys %#x len %s", i, e.phys(), hex(e.length())));
-            if (i < g.returned) {
+            if (i < g.segments) {
                 sb.append(String.format(" -> dma %#x len %s (%s)", e.dma(), hex(e.dmaLength()),
                     bounce(e.bouncePool(), e.slot())));
             }

@@ -28,16 +28,22 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
- * Gogo scope {@code dma}: scatter-gather lists, {@code dma_map_sg} and the unmap and syncs that
- * take the very list the map filled in. The map returns an {@link SgMappingDTO}, each entry with
- * its DMA segment and the swiotlb slot it bounced to.
+ * Gogo scope {@code dma}: scatter-gather lists, {@code dma_map_sg} and {@code dma_map_sgtable}
+ * and the unmaps and syncs that take the very list the map filled in. The map returns an
+ * {@link SgMappingDTO}, each entry with its DMA segment and the swiotlb slot it bounced to. The
+ * sgtable forms are the kernel's wrappers: the map returns 0 or a negative errno and sets the
+ * table's {@code nents}; the unmap and syncs pass {@code orig_nents}.
  */
 @Component(service = SgCommands.class, property = {
     "osgi.command.scope=dma",
     "osgi.command.function=dma_map_sg",
     "osgi.command.function=dma_unmap_sg",
     "osgi.command.function=dma_sync_sg_for_cpu",
-    "osgi.command.function=dma_sync_sg_for_device"
+    "osgi.command.function=dma_sync_sg_for_device",
+    "osgi.command.function=dma_map_sgtable",
+    "osgi.command.function=dma_unmap_sgtable",
+    "osgi.command.function=dma_sync_sgtable_for_cpu",
+    "osgi.command.function=dma_sync_sgtable_for_device"
 })
 public class SgCommands {
     @Reference(name = "platform", cardinality = ReferenceCardinality.MULTIPLE,
@@ -64,7 +70,7 @@ public class SgCommands {
         Target t = Target.of(platforms, platform, device);
         DmaDirection d = DmaDirection.parse(dir);
         long a = Args.attrs(attrs);
-        SgTable sg = sgTable(t.api().kernelVm(), entries);
+        SgTable sg = sgTable("dma_map_sg", t.api().kernelVm(), entries);
         List<String> printed = new ArrayList<>();
         int n = capturing(t.platform(), printed, () -> t.api().mapSg(t.dev(), sg, sg.origNents(), d, a));
         SgMappingDTO g = new SgMappingDTO();
@@ -76,8 +82,49 @@ public class SgCommands {
         g.attrs = a;
         g.nents = sg.origNents();
         g.returned = n;
+        g.segments = n;
         g.table = sg;
         g.entries = entries(t.platform(), t.api(), t.dev(), sg, n);
+        g.printed = List.copyOf(printed);
+        return g;
+    }
+
+    @Descriptor("map a scatter-gather table, each entry ADDR:LEN (a kernel virtual address, as sg_set_buf takes it):"
+        + " 0 and the table's nents, or -EINVAL/-ENOMEM/-EIO; $sgt = ... keeps it for dma_unmap_sgtable $sgt")
+    public SgMappingDTO dma_map_sgtable(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(Args.DEVICE) String device, @Descriptor(Args.DIR) String dir,
+        @Descriptor("the entries, ADDR:LEN joined by ',' (e.g. 0xffff000080000000:4096,0xffff000080010000:100)")
+        String entries) {
+        return dma_map_sgtable(platform, device, dir, entries, "0");
+    }
+
+    @Descriptor("map a scatter-gather table, each entry ADDR:LEN (a kernel virtual address, as sg_set_buf takes it):"
+        + " 0 and the table's nents, or -EINVAL/-ENOMEM/-EIO; $sgt = ... keeps it for dma_unmap_sgtable $sgt")
+    public SgMappingDTO dma_map_sgtable(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(Args.DEVICE) String device, @Descriptor(Args.DIR) String dir,
+        @Descriptor("the entries, ADDR:LEN joined by ',' (e.g. 0xffff000080000000:4096,0xffff000080010000:100)")
+        String entries, @Descriptor(Args.ATTRS) String attrs) {
+        Target t = Target.of(platforms, platform, device);
+        DmaDirection d = DmaDirection.parse(dir);
+        long a = Args.attrs(attrs);
+        SgTable sgt = sgTable("dma_map_sgtable", t.api().kernelVm(), entries);
+        List<String> printed = new ArrayList<>();
+        int ret = capturing(t.platform(), printed, () -> t.api().mapSgtable(t.dev(), sgt, d, a));
+        int segments = ret == 0 ? sgt.nents() : 0;
+        SgMappingDTO g = new SgMappingDTO();
+        g.platform = t.platform().name();
+        g.device = t.dev().name();
+        g.function = "dma_map_sgtable";
+        g.args = withAttrs(List.of(device, d.kernelName(), entries), a, attrs);
+        g.dir = d.kernelName();
+        g.attrs = a;
+        g.nents = sgt.origNents();
+        g.returned = ret;
+        g.segments = segments;
+        g.table = sgt;
+        g.entries = entries(t.platform(), t.api(), t.dev(), sgt, segments);
         g.printed = List.copyOf(printed);
         return g;
     }
@@ -93,20 +140,20 @@ public class SgCommands {
     }
 
     /** {@code sg_init_table} + {@code sg_set_buf} per ADDR:LEN entry. */
-    static SgTable sgTable(KernelVm vm, String entries) {
+    static SgTable sgTable(String function, KernelVm vm, String entries) {
         String[] parts = entries.strip().split(",");
         long[] phys = new long[parts.length];
         long[] len = new long[parts.length];
         for (int i = 0; i < parts.length; i++) {
             String[] al = parts[i].strip().split(":");
             if (al.length != 2) {
-                throw new IllegalArgumentException("dma_map_sg: entry " + i + " '" + parts[i].strip()
+                throw new IllegalArgumentException(function + ": entry " + i + " '" + parts[i].strip()
                     + "' (expected ADDR:LEN, e.g. 0xffff000080000000:4096)");
             }
             long addr = Args.number("entry " + i + " address", al[0]);
             if (!vm.isLinear(addr)) {
-                throw new IllegalArgumentException(String.format("dma_map_sg: entry %d: %#x is not a linear-map address"
-                    + " (sg_set_buf needs one: virt_to_page of a vmalloc or unknown address is no page)", i, addr));
+                throw new IllegalArgumentException(String.format("%s: entry %d: %#x is not a linear-map address"
+                    + " (sg_set_buf needs one: virt_to_page of a vmalloc or unknown address is no page)", function, i, addr));
             }
             phys[i] = vm.toPhys(addr);
             len[i] = Args.number("entry " + i + " length", al[1]);
@@ -119,21 +166,26 @@ public class SgCommands {
         given(g, "list");
         Target t = Target.of(platforms, g.platform, g.device);
         if (g.table == null) {
-            throw new IllegalArgumentException(function + ": the list of " + g.device + " is not one dma:dma_map_sg made"
-                + " in this session (pass the object the map returned)");
+            throw new IllegalArgumentException(function + ": the list of " + g.device + " is not one dma:dma_map_sg or"
+                + " dma:dma_map_sgtable made in this session (pass the object the map returned)");
         }
         DmaDirection d = DmaDirection.parse(g.dir);
         long a = Args.attrs(attrs);
         List<String> printed = new ArrayList<>();
         run(t.platform(), printed, () -> {
+            // The sgtable forms pass the table's orig_nents, the very count the map was given.
             switch (function) {
                 case "dma_unmap_sg" -> t.api().unmapSg(t.dev(), g.table, g.nents, d, a);
+                case "dma_unmap_sgtable" -> t.api().unmapSgtable(t.dev(), g.table, d, a);
                 case "dma_sync_sg_for_cpu" -> t.api().syncSgForCpu(t.dev(), g.table, g.nents, d);
+                case "dma_sync_sgtable_for_cpu" -> t.api().syncSgForCpu(t.dev(), g.table, g.table.origNents(), d);
+                case "dma_sync_sgtable_for_device" -> t.api().syncSgForDevice(t.dev(), g.table, g.table.origNents(), d);
                 default -> t.api().syncSgForDevice(t.dev(), g.table, g.nents, d);
             }
         });
-        List<String> args = List.of(g.device, "sg " + ShellFormatter.hex(g.table.dmaAddress(0)),
-            Integer.toString(g.nents), g.dir);
+        List<String> args = function.contains("sgtable")
+            ? List.of(g.device, "sgt " + ShellFormatter.hex(g.table.dmaAddress(0)), g.dir)
+            : List.of(g.device, "sg " + ShellFormatter.hex(g.table.dmaAddress(0)), Integer.toString(g.nents), g.dir);
         return ResultDTO.of(t.platform().name(), function, withAttrs(args, a, attrs), null).printed(printed);
     }
 
@@ -155,5 +207,25 @@ public class SgCommands {
     @Descriptor("give a mapped list back to the device: bounce buffers copied out, then cache maintenance")
     public ResultDTO dma_sync_sg_for_device(@Descriptor(Args.SG) SgMappingDTO sg) {
         return sgCall(sg, "dma_sync_sg_for_device", "0");
+    }
+
+    @Descriptor("unmap what dma_map_sgtable returned (the table's orig_nents, as the kernel's wrapper passes)")
+    public ResultDTO dma_unmap_sgtable(@Descriptor(Args.SG) SgMappingDTO sgt) {
+        return sgCall(sgt, "dma_unmap_sgtable", "0");
+    }
+
+    @Descriptor("unmap what dma_map_sgtable returned (the table's orig_nents, as the kernel's wrapper passes)")
+    public ResultDTO dma_unmap_sgtable(@Descriptor(Args.SG) SgMappingDTO sgt, @Descriptor(Args.ATTRS) String attrs) {
+        return sgCall(sgt, "dma_unmap_sgtable", attrs);
+    }
+
+    @Descriptor("give a mapped table to the CPU: cache maintenance, then bounce buffers copied back")
+    public ResultDTO dma_sync_sgtable_for_cpu(@Descriptor(Args.SG) SgMappingDTO sgt) {
+        return sgCall(sgt, "dma_sync_sgtable_for_cpu", "0");
+    }
+
+    @Descriptor("give a mapped table back to the device: bounce buffers copied out, then cache maintenance")
+    public ResultDTO dma_sync_sgtable_for_device(@Descriptor(Args.SG) SgMappingDTO sgt) {
+        return sgCall(sgt, "dma_sync_sgtable_for_device", "0");
     }
 }

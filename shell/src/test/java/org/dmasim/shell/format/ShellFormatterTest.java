@@ -322,11 +322,29 @@ class ShellFormatterTest {
         g.function = "dma_map_sg";
         g.args = List.of("dma-test-nc", "DMA_FROM_DEVICE", "a:4096,b:100");
         g.returned = 1;
+        g.segments = 1;
         g.entries = List.of(new SgMappingDTO.Entry(0x80000000L, 4096, 0x80000000L, 4096, null, -1),
             new SgMappingDTO.Entry(0x90000000L, 100, 0, 0, null, -1));
         assertEquals("dma_map_sg(dma-test-nc, DMA_FROM_DEVICE, a:4096,b:100) = 1\n"
             + "sg[0] phys 0x80000000 len 0x1000 -> dma 0x80000000 len 0x1000 (direct)\n"
             + "sg[1] phys 0x90000000 len 0x64", ShellFormatter.formatAny(g));
+    }
+
+    /** dma_map_sgtable returns 0 or -errno and sets sgt->nents: both shown; no segment after a failure. */
+    @Test
+    void sgtableMapping_zeroAndNentsOrTheErrno() {
+        SgMappingDTO g = new SgMappingDTO();
+        g.function = "dma_map_sgtable";
+        g.args = List.of("dma-test-nc", "DMA_TO_DEVICE", "a:4096");
+        g.segments = 1;
+        g.entries = List.of(new SgMappingDTO.Entry(0x80000000L, 4096, 0xf8000000L, 4096, "swiotlb", 0));
+        assertEquals("dma_map_sgtable(dma-test-nc, DMA_TO_DEVICE, a:4096) = 0 (sgt->nents = 1)\n"
+            + "sg[0] phys 0x80000000 len 0x1000 -> dma 0xf8000000 len 0x1000 (bounced: swiotlb slot 0)",
+            ShellFormatter.formatAny(g));
+        g.returned = -5;
+        g.segments = 0;
+        assertEquals("dma_map_sgtable(dma-test-nc, DMA_TO_DEVICE, a:4096) = -5\n"
+            + "sg[0] phys 0x80000000 len 0x1000", ShellFormatter.formatAny(g));
     }
 
     @Test
