@@ -38,6 +38,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * run: the target is at least half arraycopy's bandwidth at 64 KiB, i.e. a map+unmap costs at
  * most twice the arraycopy's time. The buffer holds random bytes, so the copies move real data
  * through the memory model (the CPU cache model of x86: coherent, every copy a cacheable one).
+ *
+ * <p>A second baseline, {@code arraycopyRing*}, copies the same bytes into a ring as large as the
+ * pool, moving on by the copy's size each time, as swiotlb's next-fit cursor moves through the
+ * pool: the memory traffic the kernel's algorithm makes on any machine. With the default 64 MiB
+ * pool neither the bounce buffers nor that ring stay in the caches, so the bounce is compared with
+ * both: with the hot arraycopy as the issue words it, and with the ring for what the memory costs.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -59,6 +65,9 @@ public class SwiotlbBounceBenchmark {
     private CpuAddr small;
     private final byte[] src = new byte[BIG];
     private final byte[] dst = new byte[BIG];
+    /** As large as the pool; {@link #at} moves through it as the cursor moves through the slots. */
+    private byte[] ring;
+    private int at;
 
     @Setup
     public void boot() {
@@ -79,6 +88,10 @@ public class SwiotlbBounceBenchmark {
             throw new IllegalStateException("the 64 KiB buffer was not bounced: " + probe);
         }
         dma.unmapSingle(dev, probe, BIG, DmaDirection.TO_DEVICE, 0);
+        ring = new byte[(int) (pool.nslabs() << SwiotlbPool.IO_TLB_SHIFT)];
+        for (int i = 0; i < ring.length; i += BIG) {
+            System.arraycopy(src, 0, ring, i, BIG); // touched once, as the pool's pages are
+        }
     }
 
     /** A ZONE_NORMAL (above 4 GiB) buffer of random bytes, by its linear-map address. */
@@ -117,5 +130,24 @@ public class SwiotlbBounceBenchmark {
     public byte[] arraycopy4k() {
         System.arraycopy(src, 0, dst, 0, SMALL);
         return dst;
+    }
+
+    private byte[] ringCopy(int size) {
+        System.arraycopy(src, 0, ring, at, size);
+        at += size;
+        if (at + size > ring.length) {
+            at = 0;
+        }
+        return ring;
+    }
+
+    @Benchmark
+    public byte[] arraycopyRing64k() {
+        return ringCopy(BIG);
+    }
+
+    @Benchmark
+    public byte[] arraycopyRing4k() {
+        return ringCopy(SMALL);
     }
 }

@@ -2,7 +2,6 @@ package org.dmasim.platform.mem;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import org.dmasim.api.mem.CacheEviction;
 import org.dmasim.api.mem.CacheLine;
@@ -16,11 +15,11 @@ import org.dmasim.api.mm.Page;
  * {@link SparseRam}. With no eviction (the default) it has no capacity limit: a line stays until
  * cache maintenance removes it, the deterministic worst case for a driver that forgets a sync.
  *
- * <p><b>Layout.</b> A concurrent map from pfn to a {@link LinePage}, only for pages with at least
+ * <p><b>Layout.</b> A {@link PageTable} from pfn to a {@link LinePage}, only for pages with at least
  * one cached line: three 64-bit bitmaps (present, dirty, RAM changed behind the cache) and the
  * page's cached bytes, allocated on the first non-zero byte (a buffer zeroed through the cache
  * costs its bitmaps only). A page costs nothing until the CPU touches it; a line lookup is one
- * map lookup per page and bit operations per line, so a 64 KiB copy through the cache costs 16
+ * table lookup (two array loads) per page and bit operations per line, so a 64 KiB copy through the cache costs 16
  * lookups and 16 array copies.
  *
  * <p><b>Operations</b>, each on the pages its range touches, under the page's monitor:
@@ -39,7 +38,7 @@ import org.dmasim.api.mm.Page;
  * <li>A snooping device: reads take dirty cached bytes over RAM; writes go to RAM and into the
  *     cached copies.</li>
  * </ol>
- * Counters are {@link LongAdder}s, so threads on different pages share nothing but the map.
+ * Counters are {@link LongAdder}s, so threads on different pages share nothing they write.
  *
  * <p><b>Eviction</b> ({@link Evictor}) runs after an access has released its page, so it never
  * holds two pages' monitors at once.
@@ -52,7 +51,7 @@ public final class DataCache implements CpuCache {
     private final SparseRam ram;
     private final CacheEviction eviction;
     private final Evictor evictor;
-    private final ConcurrentHashMap<Long, LinePage> pages = new ConcurrentHashMap<>();
+    private final PageTable<LinePage> pages;
 
     private final LongAdder fills = new LongAdder();
     private final LongAdder cleaned = new LongAdder();
@@ -70,6 +69,7 @@ public final class DataCache implements CpuCache {
 
     public DataCache(SparseRam ram, CacheEviction eviction) {
         this.ram = ram;
+        this.pages = ram.newTable();
         this.eviction = eviction;
         this.evictor = eviction.enabled() ? new Evictor(eviction) : null;
     }
@@ -131,15 +131,10 @@ public final class DataCache implements CpuCache {
 
     // ---- the CPU through a cacheable mapping ----
 
-    /**
-     * The page's entry, made when the CPU first touches it. A plain look-up first: the map's
-     * {@code computeIfAbsent} locks the bin when the page is not its first entry, a write to a
-     * line other CPUs' look-ups read.
-     */
+    /** The page's entry, made when the CPU first touches it. */
     private LinePage cached(long pfn) {
-        Long key = pfn;
-        LinePage p = pages.get(key);
-        return p != null ? p : pages.computeIfAbsent(key, LinePage::new);
+        LinePage p = pages.get(pfn);
+        return p != null ? p : pages.computeIfAbsent(pfn, LinePage::new);
     }
 
     void cpuRead(long pfn, int in, byte[] dst, int off, int n) {
@@ -433,10 +428,10 @@ public final class DataCache implements CpuCache {
         long lastPfn = (end - 1) >>> Page.PAGE_SHIFT;
         if (lastPfn - firstPfn >= 4L * pages.size() + 16) {
             // A range much larger than what is cached (a CMA buffer's clean): visit the cache, not the range.
-            for (Long pfn : new ArrayList<>(pages.keySet())) {
-                if (pfn >= firstPfn && pfn <= lastPfn) {
-                    maintainPage(pfn, maskIn(pfn, phys, end, firstPfn, lastPfn), op);
-                }
+            List<Long> present = new ArrayList<>();
+            pages.forEach(firstPfn, lastPfn, (pfn, p) -> present.add(pfn));
+            for (long pfn : present) {
+                maintainPage(pfn, maskIn(pfn, phys, end, firstPfn, lastPfn), op);
             }
             return;
         }
@@ -570,7 +565,7 @@ public final class DataCache implements CpuCache {
     public CacheStats stats() {
         long present = 0;
         long dirty = 0;
-        List<LinePage> snapshot = new ArrayList<>(pages.values());
+        List<LinePage> snapshot = pages.values();
         for (LinePage p : snapshot) {
             synchronized (p) {
                 present += Long.bitCount(p.present);
@@ -583,13 +578,13 @@ public final class DataCache implements CpuCache {
 
     /** Pages with cached lines (for the memory budget and tests). */
     public int cachedPages() {
-        return pages.size();
+        return (int) pages.size();
     }
 
     /** Bytes of cached line data held: a page's 4 KiB once it caches a non-zero byte. */
     public long cachedDataBytes() {
         long bytes = 0;
-        for (LinePage p : new ArrayList<>(pages.values())) {
+        for (LinePage p : pages.values()) {
             synchronized (p) {
                 bytes += p.data == null ? 0 : p.data.length;
             }

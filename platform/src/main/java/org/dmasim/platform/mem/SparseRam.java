@@ -2,7 +2,6 @@ package org.dmasim.platform.mem;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import org.dmasim.api.boot.Memblock;
 import org.dmasim.api.mm.Page;
 
@@ -10,19 +9,20 @@ import org.dmasim.api.mm.Page;
  * The contents of simulated RAM.
  *
  * <p>Layout: the RAM extents (memblock.memory at the end of early boot, sorted, as parallel
- * {@code base[]}/{@code end[]} arrays for a binary search) and a hash map from pfn to a 4 KiB
+ * {@code base[]}/{@code end[]} arrays for a binary search) and a {@link PageTable} from pfn to a 4 KiB
  * {@code byte[]} for each page that holds something other than zeros. A page enters the map on
  * its first non-zero store and leaves it when a zero fill covers it entirely, so a 1 TiB
  * platform whose drivers touched 10 pages costs 10 arrays. Absent pages read as zeros: the
  * simulator makes no attempt to model the garbage a real page holds after boot.
  *
- * <p>Concurrency: the map is concurrent; stores to the same page from two threads race the way
+ * <p>Concurrency: the table is concurrent; stores to the same page from two threads race the way
  * two CPUs writing one page do (the last store of each byte wins).
  */
 public final class SparseRam extends PagedMemory {
     private final long[] base;
     private final long[] end;
-    private final ConcurrentHashMap<Long, byte[]> pages = new ConcurrentHashMap<>();
+    private final PageTable<byte[]> pages;
+    private final List<Memblock.Region> memory;
 
     public SparseRam(List<Memblock.Region> memory) {
         base = new long[memory.size()];
@@ -31,6 +31,13 @@ public final class SparseRam extends PagedMemory {
             base[i] = memory.get(i).base();
             end[i] = memory.get(i).end();
         }
+        this.memory = List.copyOf(memory);
+        pages = new PageTable<>(memory);
+    }
+
+    /** An empty table for the pfns of this RAM (what the CPU cache keeps per page). */
+    <T> PageTable<T> newTable() {
+        return new PageTable<>(memory);
     }
 
     @Override
