@@ -218,7 +218,7 @@ final class ReservedMemRegions {
                 ctx.memblock().clearNomap(rmem.base(), rmem.size());
             } else {
                 ctx.memblock().free(rmem.base(), rmem.size());
-                keepEarlyReservations(rmem);
+                keepOtherReservations(rmem);
             }
         } else {
             ctx.reservedMem().add(rmem);
@@ -256,7 +256,7 @@ final class ReservedMemRegions {
      * hand those pages to the page allocator while their owner still uses them (its own image, or
      * a CMA area that later frees them again). dmasim keeps those reservations and says so.
      */
-    private void keepEarlyReservations(ReservedMem rmem) {
+    private void keepOtherReservations(ReservedMem rmem) {
         // What memblock_phys_free frees: a size reaching past the end of the address space is cut
         // there (memblock_cap_size), so the overlap test must not see a wrapped end.
         long end = cappedEnd(rmem.base(), rmem.size());

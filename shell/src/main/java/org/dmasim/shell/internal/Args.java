@@ -23,6 +23,7 @@ final class Args {
     static final String PLATFORM = "platform name (default: the only one)";
     static final String DIR = "DMA_TO_DEVICE, DMA_FROM_DEVICE or DMA_BIDIRECTIONAL (TO_DEVICE, 1, ... too)";
     static final String MAPPING = "what the map command returned, e.g. $m after m = dma:dma_map_single ...";
+    static final String SG_ENTRIES = "the entries, ADDR:LEN joined by ',' (e.g. 0xffff000080000000:4096,0xffff000080010000:100)";
     static final String SG = "what dma:dma_map_sg or dma:dma_map_sgtable returned, e.g. $sg after sg = dma:dma_map_sg ...";
     static final String DMA_ADDR = "a bus address (dma_addr_t) the device uses, e.g. what a map returned";
 

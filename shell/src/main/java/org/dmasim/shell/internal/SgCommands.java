@@ -55,9 +55,8 @@ public class SgCommands {
     public SgMappingDTO dma_map_sg(
         @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
         @Descriptor(Args.DEVICE) String device, @Descriptor(Args.DIR) String dir,
-        @Descriptor("the entries, ADDR:LEN joined by ',' (e.g. 0xffff000080000000:4096,0xffff000080010000:100)")
-        String entries) {
-        return dma_map_sg(platform, device, dir, entries, "0");
+        @Descriptor(Args.SG_ENTRIES) String entries) {
+        return map("dma_map_sg", platform, device, dir, entries, "0");
     }
 
     @Descriptor("map a scatter-gather list, each entry ADDR:LEN (a kernel virtual address, as sg_set_buf takes it);"
@@ -65,66 +64,62 @@ public class SgCommands {
     public SgMappingDTO dma_map_sg(
         @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
         @Descriptor(Args.DEVICE) String device, @Descriptor(Args.DIR) String dir,
-        @Descriptor("the entries, ADDR:LEN joined by ',' (e.g. 0xffff000080000000:4096,0xffff000080010000:100)")
-        String entries, @Descriptor(Args.ATTRS) String attrs) {
+        @Descriptor(Args.SG_ENTRIES) String entries, @Descriptor(Args.ATTRS) String attrs) {
+        return map("dma_map_sg", platform, device, dir, entries, attrs);
+    }
+
+    @Descriptor("map a scatter-gather table, each entry ADDR:LEN (a kernel virtual address, as sg_set_buf takes it):"
+        + " 0 and the table's nents, or -EINVAL/-ENOMEM/-EIO; $sgt = ... keeps it for dma_unmap_sgtable $sgt")
+    public SgMappingDTO dma_map_sgtable(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(Args.DEVICE) String device, @Descriptor(Args.DIR) String dir,
+        @Descriptor(Args.SG_ENTRIES) String entries) {
+        return map("dma_map_sgtable", platform, device, dir, entries, "0");
+    }
+
+    @Descriptor("map a scatter-gather table, each entry ADDR:LEN (a kernel virtual address, as sg_set_buf takes it):"
+        + " 0 and the table's nents, or -EINVAL/-ENOMEM/-EIO; $sgt = ... keeps it for dma_unmap_sgtable $sgt")
+    public SgMappingDTO dma_map_sgtable(
+        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
+        @Descriptor(Args.DEVICE) String device, @Descriptor(Args.DIR) String dir,
+        @Descriptor(Args.SG_ENTRIES) String entries, @Descriptor(Args.ATTRS) String attrs) {
+        return map("dma_map_sgtable", platform, device, dir, entries, attrs);
+    }
+
+    /**
+     * {@code dma_map_sg} (returns the DMA segments, 0 on failure) or {@code dma_map_sgtable}
+     * (returns 0 and sets the table's nents, or a negative errno) of a list made from the entries.
+     */
+    private SgMappingDTO map(String function, String platform, String device, String dir, String entries,
+        String attrs) {
         Target t = Target.of(platforms, platform, device);
         DmaDirection d = DmaDirection.parse(dir);
         long a = Args.attrs(attrs);
-        SgTable sg = sgTable("dma_map_sg", t.api().kernelVm(), entries);
+        SgTable sg = sgTable(function, t.api().kernelVm(), entries);
         List<String> printed = new ArrayList<>();
-        int n = capturing(t.platform(), printed, () -> t.api().mapSg(t.dev(), sg, sg.origNents(), d, a));
+        boolean table = function.equals("dma_map_sgtable");
+        int returned = capturing(t.platform(), printed, () -> table ? t.api().mapSgtable(t.dev(), sg, d, a)
+            : t.api().mapSg(t.dev(), sg, sg.origNents(), d, a));
+        int segments = !table ? returned : returned == 0 ? sg.nents() : 0;
+        return mapped(t, function, List.of(device, d.kernelName(), entries), d, a, attrs, sg, returned, segments,
+            printed);
+    }
+
+    /** What a map of a list returned: the call, the list the map filled in, each entry's DMA side. */
+    private static SgMappingDTO mapped(Target t, String function, List<String> args, DmaDirection d, long a,
+        String attrs, SgTable sg, int returned, int segments, List<String> printed) {
         SgMappingDTO g = new SgMappingDTO();
         g.platform = t.platform().name();
         g.device = t.dev().name();
-        g.function = "dma_map_sg";
-        g.args = withAttrs(List.of(device, d.kernelName(), entries), a, attrs);
+        g.function = function;
+        g.args = withAttrs(args, a, attrs);
         g.dir = d.kernelName();
         g.attrs = a;
         g.nents = sg.origNents();
-        g.returned = n;
-        g.segments = n;
-        g.table = sg;
-        g.entries = entries(t.platform(), t.api(), t.dev(), sg, n);
-        g.printed = List.copyOf(printed);
-        return g;
-    }
-
-    @Descriptor("map a scatter-gather table, each entry ADDR:LEN (a kernel virtual address, as sg_set_buf takes it):"
-        + " 0 and the table's nents, or -EINVAL/-ENOMEM/-EIO; $sgt = ... keeps it for dma_unmap_sgtable $sgt")
-    public SgMappingDTO dma_map_sgtable(
-        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
-        @Descriptor(Args.DEVICE) String device, @Descriptor(Args.DIR) String dir,
-        @Descriptor("the entries, ADDR:LEN joined by ',' (e.g. 0xffff000080000000:4096,0xffff000080010000:100)")
-        String entries) {
-        return dma_map_sgtable(platform, device, dir, entries, "0");
-    }
-
-    @Descriptor("map a scatter-gather table, each entry ADDR:LEN (a kernel virtual address, as sg_set_buf takes it):"
-        + " 0 and the table's nents, or -EINVAL/-ENOMEM/-EIO; $sgt = ... keeps it for dma_unmap_sgtable $sgt")
-    public SgMappingDTO dma_map_sgtable(
-        @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
-        @Descriptor(Args.DEVICE) String device, @Descriptor(Args.DIR) String dir,
-        @Descriptor("the entries, ADDR:LEN joined by ',' (e.g. 0xffff000080000000:4096,0xffff000080010000:100)")
-        String entries, @Descriptor(Args.ATTRS) String attrs) {
-        Target t = Target.of(platforms, platform, device);
-        DmaDirection d = DmaDirection.parse(dir);
-        long a = Args.attrs(attrs);
-        SgTable sgt = sgTable("dma_map_sgtable", t.api().kernelVm(), entries);
-        List<String> printed = new ArrayList<>();
-        int ret = capturing(t.platform(), printed, () -> t.api().mapSgtable(t.dev(), sgt, d, a));
-        int segments = ret == 0 ? sgt.nents() : 0;
-        SgMappingDTO g = new SgMappingDTO();
-        g.platform = t.platform().name();
-        g.device = t.dev().name();
-        g.function = "dma_map_sgtable";
-        g.args = withAttrs(List.of(device, d.kernelName(), entries), a, attrs);
-        g.dir = d.kernelName();
-        g.attrs = a;
-        g.nents = sgt.origNents();
-        g.returned = ret;
+        g.returned = returned;
         g.segments = segments;
-        g.table = sgt;
-        g.entries = entries(t.platform(), t.api(), t.dev(), sgt, segments);
+        g.table = sg;
+        g.entries = entries(t.platform(), t.api(), t.dev(), sg, segments);
         g.printed = List.copyOf(printed);
         return g;
     }
