@@ -12,7 +12,6 @@ import org.dmasim.api.addr.PhysAddr;
 import org.dmasim.api.backend.BackendInstance;
 import org.dmasim.api.backend.Revoker;
 import org.dmasim.api.boot.Errno;
-import org.dmasim.api.cma.CmaArea;
 import org.dmasim.api.device.DeviceInfoDTO;
 import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.dma.BusFault;
@@ -299,102 +298,7 @@ final class DmaMapping implements DmaApi, Revoker {
     @Override
     public DeviceInfoDTO deviceInfo(DmaDevice d) {
         Device dev = own(d);
-        DeviceInfoDTO info = new DeviceInfoDTO();
-        info.name = dev.name();
-        info.bus = dev.busName();
-        info.driver = dev.driverName();
-        info.ofNode = dev.ofPath().orElse(null);
-        info.hostBridge = dev.hostBridge().orElse(null);
-        info.coherent = dev.coherent();
-        info.dmaMask = dev.dmaMask();
-        info.coherentDmaMask = dev.coherentDmaMask();
-        info.singleMask = dev.singleMask();
-        info.busDmaLimit = dev.busDmaLimit();
-        info.dmaRanges = dev.dmaRanges().stream().map(DeviceInfoDTO.DmaRangeDTO::of).toList();
-        info.maxSegmentSize = dev.maxSegmentSize();
-        info.segmentBoundaryMask = dev.segmentBoundary();
-        info.minAlignMask = dev.minAlignMask();
-        info.requiredMask = requiredMask(dev);
-        info.cmaArea = cmaArea(dev);
-        info.coherentPool = coherentPool(dev.dmaMem);
-        info.dmaOps = Optional.ofNullable(dev.dmaOps).map(DmaOps::name).orElse(DmaOps.DIRECT);
-        info.swiotlbActive = env.swiotlbActive(dev);
-        info.swiotlbForceBounce = env.swiotlbForceBounce(dev);
-        info.maxMappingSize = maxMappingSize(dev);
-        info.optMappingSize = optMappingSize(dev);
-        List<Mapping> live = dev.mappings();
-        info.mappings = live.size();
-        info.backends = backends(dev, live);
-        return info;
-    }
-
-    /** The instances serving the device now, then the others that hold something of it. */
-    private List<DeviceInfoDTO.BackendDTO> backends(Device dev, List<Mapping> live) {
-        Map<BackendInstance, long[]> forDevice = new LinkedHashMap<>();
-        Optional.ofNullable(dev.dmaOps).flatMap(DmaOps::instance).ifPresent(b -> forDevice.put(b, new long[1]));
-        env.swiotlb().ifPresent(s -> forDevice.put(s.instance(), new long[1]));
-        if (dev.cmaAreaName != null || env.defaultCma().isPresent()) {
-            env.cma().ifPresent(s -> forDevice.put(s.instance(), new long[1]));
-        }
-        if (!dev.coherent() && env.arch().directRemap()) {
-            env.atomicPools().ifPresent(s -> forDevice.put(s.instance(), new long[1]));
-        }
-        for (Mapping m : live) {
-            count(forDevice, m.backendOrNull());
-            count(forDevice, m.opsInstance());
-        }
-        for (AllocationTracker.Coherent c : tracker.of(dev.name())) {
-            count(forDevice, c.allocation().backend().orElse(null));
-            count(forDevice, c.ops().instance().orElse(null));
-        }
-        List<DeviceInfoDTO.BackendDTO> out = new ArrayList<>();
-        forDevice.forEach((b, n) -> {
-            DeviceInfoDTO.BackendDTO d = new DeviceInfoDTO.BackendDTO();
-            d.kind = b.kind();
-            d.id = b.id();
-            d.state = b.state().name();
-            d.description = b.description();
-            d.held = b.held();
-            d.heldForDevice = n[0];
-            out.add(d);
-        });
-        return out;
-    }
-
-    private static void count(Map<BackendInstance, long[]> counts, BackendInstance b) {
-        if (b != null) {
-            counts.computeIfAbsent(b, k -> new long[1])[0]++;
-        }
-    }
-
-    /** {@code dev_get_cma_area}: the device's own area, else the default one (of the CMA instance serving now). */
-    private DeviceInfoDTO.CmaAreaDTO cmaArea(Device dev) {
-        String ownName = dev.cmaAreaName;
-        CmaArea own = ownName == null ? null
-            : env.cma().flatMap(s -> s.service().byName(ownName)).orElse(null);
-        CmaArea area = ownName != null ? own : env.defaultCma().orElse(null);
-        if (area == null) {
-            return null;
-        }
-        DeviceInfoDTO.CmaAreaDTO c = new DeviceInfoDTO.CmaAreaDTO();
-        c.name = area.name();
-        c.base = Page.pfnPhys(area.basePfn());
-        c.size = area.count() << Page.PAGE_SHIFT;
-        c.perDevice = own != null;
-        return c;
-    }
-
-    private static DeviceInfoDTO.CoherentPoolDTO coherentPool(DeviceCoherentMem mem) {
-        if (mem == null) {
-            return null;
-        }
-        DeviceInfoDTO.CoherentPoolDTO p = new DeviceInfoDTO.CoherentPoolDTO();
-        p.name = mem.name;
-        p.phys = mem.physBase;
-        p.deviceBase = mem.deviceBase;
-        p.size = mem.size();
-        p.used = (long) mem.usedPages() << Page.PAGE_SHIFT;
-        return p;
+        return new DeviceView(env, tracker).of(dev, requiredMask(dev), maxMappingSize(dev), optMappingSize(dev));
     }
 
     // ---- coherent memory ----
@@ -809,9 +713,9 @@ final class DmaMapping implements DmaApi, Revoker {
     // ---- forced-out backends (Revoker) ----
 
     /**
-     * Revokes what dma.core recorded as holding {@code instance}: streaming mappings (their ops make
-     * the data safe first, {@link DmaOps#revoke}) and coherent buffers. Each device that held some
-     * is reported as {@code dma_debug_device_change} reports a driver unbound with live DMA.
+     * Revokes what dma.core recorded as holding {@code instance} ({@link Revocation}): streaming
+     * mappings and coherent buffers, each device that held some reported as a driver unbound with
+     * live DMA.
      */
     @Override
     public void revoke(BackendInstance instance, Consumer<String> report) {
@@ -819,56 +723,7 @@ final class DmaMapping implements DmaApi, Revoker {
         synchronized (this) {
             all = new ArrayList<>(devices.values());
         }
-        List<AllocationTracker.Coherent> buffers = tracker.revoke(instance);
-        for (Device d : all) {
-            List<Leaked> leaked = new ArrayList<>();
-            for (Mapping m : d.mappings()) {
-                if (m.holds(instance)) {
-                    m.ops.revoke(m);
-                    d.revoke(m, instance.id());
-                    forgetDebugEntries(m);
-                    leaked.add(new Leaked(m.dmaHandle, m.size, m.dir, typeName(StreamingApi.entryType(m.kind))));
-                    report.accept("dmasim: " + m + " revoked: " + instance.id() + " was forced out");
-                }
-            }
-            for (AllocationTracker.Coherent c : buffers) {
-                if (!c.buffer().device().equals(d.name())) {
-                    continue;
-                }
-                CoherentBuffer b = c.buffer();
-                if (debug != null) {
-                    boolean coherent = AllocationTracker.isCoherent(b);
-                    debug.forget(d, coherent ? EntryType.COHERENT : EntryType.SINGLE, b.dmaHandle(), b.size(),
-                        DmaDirection.BIDIRECTIONAL, 0);
-                }
-                leaked.add(new Leaked(b.dmaHandle(), b.size(), DmaDirection.BIDIRECTIONAL, bufferType(b)));
-                report.accept(String.format("dmasim: %s %s buffer dma 0x%x (%d bytes, %s) revoked: %s was forced out",
-                    d.name(), bufferType(b), b.dmaHandle(), b.size(), b.source().label(), instance.id()));
-            }
-            if (!leaked.isEmpty()) {
-                Leaked one = leaked.get(leaked.size() - 1);
-                DmaDebug.leakReport(d, leaked.size(), one.dma(), one.size(), one.dir(), one.type()).forEach(report);
-            }
-        }
-    }
-
-    /** One revoked mapping or buffer, as the leak report describes it. */
-    private record Leaked(long dma, long size, DmaDirection dir, String type) {
-    }
-
-    /** A revoked mapping is gone without an unmap: its DMA-API debug entries go with it. */
-    private void forgetDebugEntries(Mapping m) {
-        if (debug == null) {
-            return;
-        }
-        EntryType type = StreamingApi.entryType(m.kind);
-        if (m.kind != StreamingMapping.Kind.SG) {
-            debug.forget(m.dev, type, m.dmaHandle, m.size, m.dir, 0);
-            return;
-        }
-        for (int i = 0; i < m.sgMappedEnts(); i++) {
-            debug.forget(m.dev, type, m.sg().dmaAddress(i), m.sg().dmaLength(i), m.dir, m.sgCallEnts());
-        }
+        new Revocation(this, tracker, debug).revoke(all, instance, report);
     }
 
     // ---- drivers and DMA-API debugging ----
