@@ -310,9 +310,14 @@ final class DeviceFactory {
 
     /**
      * {@code dma_init_coherent_memory}: memremap(MEMREMAP_WC) of the region. memremap refuses to
-     * alias System RAM with a non-cacheable mapping, so the region must be no-map memory.
+     * alias System RAM with a non-cacheable mapping, so the region must be no-map memory. A region
+     * of no bytes (a dynamic reserved-memory node of {@code size = <0 0>}, which 6.1 "allocates"
+     * and announces as a pool of 0 MiB) is -EINVAL without a word, as the kernel's first test.
      */
     Optional<DeviceCoherentMem> initCoherentMemory(String name, long phys, long deviceBase, long size) {
+        if (size == 0) {
+            return Optional.empty();
+        }
         if ((phys & (Page.PAGE_SIZE - 1)) != 0 || (size & (Page.PAGE_SIZE - 1)) != 0) {
             env.log().dmasim(String.format("dma_init_coherent_memory(%#x, %#x): dmasim simulates page aligned regions"
                 + " only", phys, size));
