@@ -19,8 +19,8 @@ import org.dmasim.api.mm.Page;
  * one cached line: three 64-bit bitmaps (present, dirty, RAM changed behind the cache) and the
  * page's cached bytes, allocated on the first non-zero byte (a buffer zeroed through the cache
  * costs its bitmaps only). A page costs nothing until the CPU touches it; a line lookup is one
- * table lookup (two array loads) per page and bit operations per line, so a 64 KiB copy through the cache costs 16
- * lookups and 16 array copies.
+ * table lookup (two array loads) per page and bit operations per line, so a 64 KiB copy through
+ * the cache costs 16 lookups and 16 array copies.
  *
  * <p><b>Operations</b>, each on the pages its range touches, under the page's monitor:
  * <ol>
