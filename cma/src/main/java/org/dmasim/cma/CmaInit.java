@@ -148,13 +148,14 @@ final class CmaInit {
         for (Cma cma : reg.all()) {
             long base = cma.basePfn();
             long end = base + cma.count();
-            Optional<HandedOver> earlier = handedOver.stream().filter(o -> o.base() < end && base < o.end()).findFirst();
+            Optional<HandedOver> earlier = handedOver.stream().filter(o -> o.base() < end && base < o.end())
+                .findFirst();
             if (earlier.isPresent()) {
                 // Two reserved-memory areas on the same pages (the "OVERLAP DETECTED!" above): Linux
                 // activates or gives back both, freeing the shared pages into its free lists twice.
                 HandedOver o = earlier.get();
-                ctx.log().dmasim(String.format("CMA area %s [mem %#018x-%#018x] overlaps CMA area %s [mem %#018x-%#018x],"
-                    + " whose pages the page allocator already has: Linux %s would free them a second time and"
+                ctx.log().dmasim(String.format("CMA area %s [mem %#018x-%#018x] overlaps CMA area %s"
+                    + " [mem %#018x-%#018x], whose pages the page allocator already has: Linux %s would free them a second time and"
                     + " corrupt its free lists; dmasim leaves %s without pages and its memory reserved", cma.name(),
                     base << Page.PAGE_SHIFT, (end << Page.PAGE_SHIFT) - 1, o.name(), o.base() << Page.PAGE_SHIFT,
                     (o.end() << Page.PAGE_SHIFT) - 1, ctx.spec().kernel(), cma.name()));

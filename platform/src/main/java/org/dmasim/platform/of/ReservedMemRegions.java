@@ -265,8 +265,8 @@ final class ReservedMemRegions {
             keepIfOverlapping(rmem, end, r.base(), r.end(), "reserved before the scan (the kernel image or the DTB)");
         }
         for (DtNode other : parent().map(DtNode::children).orElse(List.of())) {
-            if (givenBack.contains(other) || !other.isAvailable() || other.has("no-map") || other.property("reg").isEmpty()
-                || other.property("reg").get().length() % ((ac + sc) * 4) != 0) {
+            if (givenBack.contains(other) || !other.isAvailable() || other.has("no-map")
+                || other.property("reg").isEmpty() || other.property("reg").get().length() % ((ac + sc) * 4) != 0) {
                 continue; // no-map regions are a flag on memory, which memblock_phys_free leaves alone
             }
             for (long[] e : regEntries(other)) {
@@ -280,9 +280,9 @@ final class ReservedMemRegions {
     private void keepIfOverlapping(ReservedMem rmem, long end, long base, long otherEnd, String what) {
         if (Long.compareUnsigned(base, end) < 0 && Long.compareUnsigned(rmem.base(), otherEnd) < 0) {
             ctx.memblock().reserve(base, otherEnd - base);
-            ctx.log().dmasim(String.format("%s: region %s [mem %#018x-%#018x] overlaps [mem %#018x-%#018x], %s; Linux %s"
-                + " frees that too when no driver takes the region, handing pages still in use to the page allocator;"
-                + " dmasim keeps them reserved", dt.source(), rmem.node().path(), rmem.base(), end - 1, base,
+            ctx.log().dmasim(String.format("%s: region %s [mem %#018x-%#018x] overlaps [mem %#018x-%#018x], %s;"
+                + " Linux %s frees that too when no driver takes the region, handing pages still in use to the page"
+                + " allocator; dmasim keeps them reserved", dt.source(), rmem.node().path(), rmem.base(), end - 1, base,
                 otherEnd - 1, what, ctx.spec().kernel()));
         }
     }

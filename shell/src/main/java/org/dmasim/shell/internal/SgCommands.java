@@ -148,7 +148,8 @@ public class SgCommands {
             long addr = Args.number("entry " + i + " address", al[0]);
             if (!vm.isLinear(addr)) {
                 throw new IllegalArgumentException(String.format("%s: entry %d: %#x is not a linear-map address"
-                    + " (sg_set_buf needs one: virt_to_page of a vmalloc or unknown address is no page)", function, i, addr));
+                    + " (sg_set_buf needs one: virt_to_page of a vmalloc or unknown address is no page)", function, i,
+                    addr));
             }
             phys[i] = vm.toPhys(addr);
             len[i] = Args.number("entry " + i + " length", al[1]);
