@@ -173,17 +173,12 @@ record KernelImage(long base, long dtbBase, long dtbSize) {
         return String.format("the end of RAM (%#x)", mb.endOfDram());
     }
 
-    /** The end memblock reserves up to: a size past the end of the address space is cut there (memblock_cap_size). */
-    private static long cappedEnd(long base, long size) {
-        return Long.compareUnsigned(size, -1L - base) > 0 ? -1L : base + size;
-    }
-
     /** The tree's static reservations: /memreserve/ entries and /reserved-memory children with a reg. */
     static List<Taken> takenRanges(DeviceTree dt) {
         List<Taken> out = new ArrayList<>();
         for (DeviceTree.MemReserve r : dt.memReserves()) {
             if (r.size() != 0) {
-                out.add(new Taken("/memreserve/ entry", r.address(), cappedEnd(r.address(), r.size())));
+                out.add(new Taken("/memreserve/ entry", r.address(), Memblock.cappedEnd(r.address(), r.size())));
             }
         }
         Optional<DtNode> rm = dt.find("/reserved-memory");
@@ -198,7 +193,7 @@ record KernelImage(long base, long dtbBase, long dtbSize) {
                 for (long[] e : DtNode.entries(reg.get(), ac, sc)) {
                     if (e[1] != 0) {
                         out.add(new Taken((c.has("no-map") ? "no-map region " : "reserved region ") + c.name(), e[0],
-                            cappedEnd(e[0], e[1])));
+                            Memblock.cappedEnd(e[0], e[1])));
                     }
                 }
             }

@@ -23,6 +23,16 @@ public interface Memblock {
     int MIRROR = 2;
     int NOMAP = 4;
 
+    /**
+     * The end of [base, base + size) as {@code memblock_cap_size} leaves it: a size that runs past
+     * the end of the physical address space stops there instead of wrapping around.
+     *
+     * @since 2.7
+     */
+    static long cappedEnd(long base, long size) {
+        return Long.compareUnsigned(size, -1L - base) > 0 ? -1L : base + size;
+    }
+
     /** One region; {@code end()} is exclusive. */
     record Region(long base, long size, int flags) {
         public long end() {

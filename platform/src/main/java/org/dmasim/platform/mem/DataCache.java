@@ -1,6 +1,5 @@
 package org.dmasim.platform.mem;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 import org.dmasim.api.mem.CacheEviction;
@@ -428,11 +427,8 @@ public final class DataCache implements CpuCache {
         long lastPfn = (end - 1) >>> Page.PAGE_SHIFT;
         if (lastPfn - firstPfn >= 4L * pages.size() + 16) {
             // A range much larger than what is cached (a CMA buffer's clean): visit the cache, not the range.
-            List<Long> present = new ArrayList<>();
-            pages.forEach(firstPfn, lastPfn, (pfn, p) -> present.add(pfn));
-            for (long pfn : present) {
-                maintainPage(pfn, maskIn(pfn, phys, end, firstPfn, lastPfn), op);
-            }
+            pages.forEach(firstPfn, lastPfn,
+                (pfn, p) -> maintainPage(pfn, maskIn(pfn, phys, end, firstPfn, lastPfn), op));
             return;
         }
         for (long pfn = firstPfn; pfn <= lastPfn; pfn++) {

@@ -139,36 +139,25 @@ final class PageTable<T> {
 
     /** Forgets the page of {@code pfn}, whatever it is. */
     void remove(long pfn) {
-        Object[] c = chunkOf(pfn);
-        if (c == null) {
-            return;
-        }
-        int slot = (int) ((pfn - firstPfn[extent(pfn)]) & (CHUNK - 1));
-        if (SLOT.getAndSet(c, slot, null) != null) {
-            size.decrement();
+        T page;
+        while ((page = get(pfn)) != null && !remove(pfn, page)) {
+            Thread.onSpinWait(); // replaced meanwhile: forget the new one
         }
     }
 
     /** Forgets the page of {@code pfn} if it is {@code page}; whether it did. */
     boolean remove(long pfn, T page) {
-        Object[] c = chunkOf(pfn);
-        if (c == null || page == null) {
+        int e = extent(pfn);
+        if (e < 0 || page == null) {
             return false;
         }
-        int slot = (int) ((pfn - firstPfn[extent(pfn)]) & (CHUNK - 1));
-        if (SLOT.compareAndSet(c, slot, page, null)) {
+        long i = pfn - firstPfn[e];
+        Object[] c = (Object[]) CHUNK_REF.getAcquire(chunks[e], (int) (i >>> CHUNK_SHIFT));
+        if (c != null && SLOT.compareAndSet(c, (int) (i & (CHUNK - 1)), page, null)) {
             size.decrement();
             return true;
         }
         return false;
-    }
-
-    private Object[] chunkOf(long pfn) {
-        int e = extent(pfn);
-        if (e < 0) {
-            return null;
-        }
-        return (Object[]) CHUNK_REF.getAcquire(chunks[e], (int) ((pfn - firstPfn[e]) >>> CHUNK_SHIFT));
     }
 
     /** Pages kept (exact when nothing changes meanwhile). */

@@ -2,6 +2,7 @@ package org.dmasim.platform.memblock;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.dmasim.api.boot.Memblock;
 import org.dmasim.api.boot.Memblock.Region;
 
 /**
@@ -61,8 +62,7 @@ final class RegionArray {
 
     /** Clamps size so that base + size does not wrap, as memblock_cap_size() does. */
     static long capSize(long base, long size) {
-        long max = -1L - base;
-        return Long.compareUnsigned(size, max) > 0 ? max : size;
+        return Memblock.cappedEnd(base, size) - base;
     }
 
     /**

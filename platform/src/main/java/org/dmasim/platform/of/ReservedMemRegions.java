@@ -259,7 +259,7 @@ final class ReservedMemRegions {
     private void keepOtherReservations(ReservedMem rmem) {
         // What memblock_phys_free frees: a size reaching past the end of the address space is cut
         // there (memblock_cap_size), so the overlap test must not see a wrapped end.
-        long end = cappedEnd(rmem.base(), rmem.size());
+        long end = Memblock.cappedEnd(rmem.base(), rmem.size());
         givenBack.add(rmem.node());
         for (Memblock.Region r : early) {
             keepIfOverlapping(rmem, end, r.base(), r.end(), "reserved before the scan (the kernel image or the DTB)");
@@ -271,7 +271,7 @@ final class ReservedMemRegions {
             }
             for (long[] e : regEntries(other)) {
                 if (e[1] != 0) {
-                    keepIfOverlapping(rmem, end, e[0], cappedEnd(e[0], e[1]), "the reservation of " + other.path());
+                    keepIfOverlapping(rmem, end, e[0], Memblock.cappedEnd(e[0], e[1]), "the reservation of " + other.path());
                 }
             }
         }
@@ -285,11 +285,6 @@ final class ReservedMemRegions {
                 + " allocator; dmasim keeps them reserved", dt.source(), rmem.node().path(), rmem.base(), end - 1, base,
                 otherEnd - 1, what, ctx.spec().kernel()));
         }
-    }
-
-    /** The end memblock works up to: a size past the end of the address space is cut there (memblock_cap_size). */
-    private static long cappedEnd(long base, long size) {
-        return Long.compareUnsigned(size, -1L - base) > 0 ? -1L : base + size;
     }
 
     /**

@@ -41,6 +41,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 })
 public class UserDmaCommands {
     private static final String PLATFORM = "the platform (default: the only one)";
+    private static final String USER_ADDR = "user address (or the result of userdma:mmap or userdma:malloc)";
 
     @Reference
     UserDma userdma;
@@ -131,7 +132,7 @@ public class UserDmaCommands {
 
     @Descriptor("the process stores TEXT at ADDR (repeated to LEN bytes when LEN is given)")
     public ResultDTO poke(@Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(PLATFORM) String platform,
-        @Descriptor("the process") String process, @Descriptor("user address (or the result of userdma:mmap or userdma:malloc)") Object addr,
+        @Descriptor("the process") String process, @Descriptor(USER_ADDR) Object addr,
         @Descriptor("the bytes, as text") String text, @Descriptor("bytes to store") String len) {
         Platform p = platform(platform);
         byte[] t = text.getBytes(StandardCharsets.UTF_8);
@@ -145,7 +146,7 @@ public class UserDmaCommands {
 
     @Descriptor("the process loads LEN bytes at ADDR (shown as text)")
     public ResultDTO peek(@Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(PLATFORM) String platform,
-        @Descriptor("the process") String process, @Descriptor("user address (or the result of userdma:mmap or userdma:malloc)") Object addr,
+        @Descriptor("the process") String process, @Descriptor(USER_ADDR) Object addr,
         @Descriptor("bytes") String len) {
         Platform p = platform(platform);
         byte[] b = proc(p, process).read(new UserAddr(address(addr)), (int) number("len", len));
@@ -162,7 +163,7 @@ public class UserDmaCommands {
 
     @Descriptor("the page frames a user range maps")
     public ResultDTO pfns(@Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(PLATFORM) String platform,
-        @Descriptor("the process") String process, @Descriptor("user address (or the result of userdma:mmap or userdma:malloc)") Object addr,
+        @Descriptor("the process") String process, @Descriptor(USER_ADDR) Object addr,
         @Descriptor("bytes") String len) {
         Platform p = platform(platform);
         List<String> hex = proc(p, process).pfns(new UserAddr(address(addr)), number("len", len)).stream()
@@ -189,7 +190,7 @@ public class UserDmaCommands {
     @Descriptor("zero-copy write: pin the user buffer, map it as an sg list, the device moves it to SECTOR")
     public ResultDTO pwrite(@Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(PLATFORM) String platform,
         @Descriptor("the process") String process, @Descriptor("the device") String device,
-        @Descriptor("user address (or the result of userdma:mmap or userdma:malloc)") Object addr, @Descriptor("bytes") String len, @Descriptor("the first sector") String sector) {
+        @Descriptor(USER_ADDR) Object addr, @Descriptor("bytes") String len, @Descriptor("the first sector") String sector) {
         Platform p = platform(platform);
         return result(p, "pwrite", dev(p, device).write(proc(p, process), new UserAddr(address(addr)),
             number("len", len), number("sector", sector)), false, process, device, shown(addr), len, sector);
@@ -198,7 +199,7 @@ public class UserDmaCommands {
     @Descriptor("zero-copy read: the device moves sectors from SECTOR into the pinned user buffer")
     public ResultDTO pread(@Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(PLATFORM) String platform,
         @Descriptor("the process") String process, @Descriptor("the device") String device,
-        @Descriptor("user address (or the result of userdma:mmap or userdma:malloc)") Object addr, @Descriptor("bytes") String len, @Descriptor("the first sector") String sector) {
+        @Descriptor(USER_ADDR) Object addr, @Descriptor("bytes") String len, @Descriptor("the first sector") String sector) {
         Platform p = platform(platform);
         return result(p, "pread", dev(p, device).read(proc(p, process), new UserAddr(address(addr)),
             number("len", len), number("sector", sector)), false, process, device, shown(addr), len, sector);
