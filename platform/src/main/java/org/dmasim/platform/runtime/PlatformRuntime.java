@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
@@ -54,6 +55,12 @@ public final class PlatformRuntime implements RuntimeServices {
     private final Map<Class<?>, View<?>> views = new ConcurrentHashMap<>();
     private final List<BackendLifecycle> instances = new CopyOnWriteArrayList<>();
     private final Map<BackendLifecycle, BootParticipant> owners = new ConcurrentHashMap<>();
+    /**
+     * Instances whose participant's start has not returned yet: they may still be offering their
+     * services, so {@link #active} does not name them (a caller that finds the new instance active
+     * then finds its services in the views).
+     */
+    private final Set<BackendLifecycle> starting = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> sequence = new HashMap<>();
     private final List<Revoker> revokers = new CopyOnWriteArrayList<>();
 
@@ -111,7 +118,7 @@ public final class PlatformRuntime implements RuntimeServices {
     public Optional<BackendInstance> active(String kind) {
         for (int i = instances.size() - 1; i >= 0; i--) {
             BackendLifecycle b = instances.get(i);
-            if (b.kind().equals(kind) && b.state() == BackendState.ACTIVE) {
+            if (b.kind().equals(kind) && b.state() == BackendState.ACTIVE && !starting.contains(b)) {
                 return Optional.of(b);
             }
         }
@@ -133,7 +140,7 @@ public final class PlatformRuntime implements RuntimeServices {
     public Optional<String> start(List<? extends BootParticipant> participants) {
         for (BootParticipant p : participants) {
             try {
-                p.start(new Context(p, false));
+                run(p, new Context(p, false));
             } catch (RuntimeException e) {
                 return Optional.of(org.dmasim.platform.boot.BootFailures.describe(spec, "starting " + p.name()
                     + " at run time", e));
@@ -173,7 +180,7 @@ public final class PlatformRuntime implements RuntimeServices {
         }
         log.dmasim(p.name() + ": " + why);
         try {
-            p.start(new Context(p, true));
+            run(p, new Context(p, true));
         } catch (RuntimeException e) {
             String what = e instanceof InvalidInputException ? e.getMessage()
                 : org.dmasim.platform.boot.BootFailures.what(e);
@@ -183,6 +190,15 @@ public final class PlatformRuntime implements RuntimeServices {
         }
         for (BackendLifecycle b : older) {
             retire(b, "replaced");
+        }
+    }
+
+    /** {@code p.start(ctx)}; the instances it made count as {@link #active} once it has returned. */
+    private void run(BootParticipant p, Context ctx) {
+        try {
+            p.start(ctx);
+        } finally {
+            starting.removeAll(ctx.made);
         }
     }
 
@@ -305,6 +321,8 @@ public final class PlatformRuntime implements RuntimeServices {
     private final class Context implements RuntimeContext {
         private final BootParticipant owner;
         private final boolean late;
+        /** The instances this start made. */
+        private final List<BackendLifecycle> made = new ArrayList<>();
 
         Context(BootParticipant owner, boolean late) {
             this.owner = owner;
@@ -355,6 +373,8 @@ public final class PlatformRuntime implements RuntimeServices {
                 }
             };
             BackendLifecycle b = new BackendLifecycle(kind, id, description, guarded);
+            made.add(b);
+            starting.add(b);
             instances.add(b);
             owners.put(b, owner);
             return b;

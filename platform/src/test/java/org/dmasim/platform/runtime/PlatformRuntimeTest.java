@@ -109,6 +109,25 @@ class PlatformRuntimeTest {
         assertTrue(log.lines().stream().anyMatch(l -> l.text().equals("thing#2: stopped; it held nothing and is released")));
     }
 
+    /** An instance is the backend's active one once its start has returned, its services offered. */
+    @Test
+    void aNewInstanceIsActiveOnlyOnceItsStartHasOfferedItsServices() {
+        runtime.start(List.of(new Offering("thing", rt -> { })));
+        List<String> seenDuringStart = new ArrayList<>();
+        runtime.startLate(new Offering("thing", rt -> { }) {
+            @Override
+            public void start(RuntimeContext rt) {
+                BackendLifecycle b = rt.newInstance("late", () -> { });
+                seenDuringStart.add(runtime.active("thing").map(i -> i.id()).orElse("none"));
+                rt.offer(Thing.class, () -> "late", b);
+                seenDuringStart.add(runtime.active("thing").map(i -> i.id()).orElse("none"));
+            }
+        });
+        assertEquals(List.of("thing#1", "thing#1"), seenDuringStart, "the old instance until the start returns");
+        assertEquals("thing#2", runtime.active("thing").orElseThrow().id());
+        assertEquals("late", runtime.current(Thing.class).get().service().name());
+    }
+
     @Test
     void aParticipantFailingAtBootFailsThePlatformInWords() {
         Offering broken = new Offering("thing", rt -> {
