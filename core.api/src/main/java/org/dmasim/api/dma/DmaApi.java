@@ -288,7 +288,11 @@ public interface DmaApi {
     /** {@code dma_need_sync}: whether syncs of this mapping do anything. @since 1.2 */
     boolean needSync(DmaDevice dev, DmaAddr dmaHandle);
 
-    /** Live streaming mappings of all devices, oldest first. @since 1.2 */
+    /**
+     * Live streaming mappings of all devices, device by device (in no set order within a device:
+     * they are kept in per-thread hash tables); a weakly consistent snapshot while other threads map.
+     * @since 1.2
+     */
     List<StreamingMapping> mappings();
 
     /**

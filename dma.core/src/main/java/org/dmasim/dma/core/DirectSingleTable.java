@@ -12,7 +12,9 @@ import org.dmasim.api.dma.DmaDirection;
  * path). The kernel keeps no record of these at all when DMA-API debugging is off; dmasim records
  * them so that unmaps are checked and views list them, but as four longs in a table, not as an
  * object: a map and its unmap on the owner thread allocate nothing. Every mapping that holds
- * something (a bounce, an IOMMU's iova, a list) is a {@link Mapping} in {@link MappingTable}.
+ * something (a bounce, an IOMMU's iova, a list) is a {@link Mapping} in {@link MappingTable}. The
+ * device's first mapping thread keeps one such mapping out of its table when its tables are empty,
+ * in the device's {@link FrontSlot}, which uses this table's control-word encoding.
  * Views and slow paths (another thread's unmap, a partial sync, a refusal) read an entry and make
  * a {@link Mapping} of it on the spot ({@link DeviceMappings}), which names its slot word
  * ({@link Stamp}) so that removing the view removes the entry.
@@ -51,7 +53,7 @@ import org.dmasim.api.dma.DmaDirection;
  * <p><b>Cost.</b> Owner map and unmap of one buffer: a hash, a few loads, four stores, no
  * compare-and-set, no allocation.
  */
-final class DirectSingleTable {
+final class DirectSingleTable implements DirectRecord {
     /** Attributes the control word has room for (every DMA_ATTR_* of the kernel). */
     private static final int ATTRS_BITS = 16;
     private static final long ATTRS_LIMIT = 1L << ATTRS_BITS;
@@ -59,7 +61,7 @@ final class DirectSingleTable {
     private static final int KEY = 1;
     private static final int PHYS = 2;
     private static final int SIZE = 3;
-    private static final long EMPTY = 0;
+    static final long EMPTY = 0;
     private static final long TOMBSTONE = 1;
     private static final long MOVED = 2;
     private static final long LIVE = 3;
@@ -70,8 +72,8 @@ final class DirectSingleTable {
     private static final VarHandle CELL = MethodHandles.arrayElementVarHandle(long[].class);
     private static final DmaDirection[] DIRS = DmaDirection.values();
 
-    /** Names one entry: its table and its live control word (unique within the table). */
-    record Stamp(DirectSingleTable table, long ctrl) {
+    /** Names one entry: where it is recorded and its live control word (unique there). */
+    record Stamp(DirectRecord holder, long ctrl) {
     }
 
     /** A consistent copy of one live entry. */
@@ -110,8 +112,18 @@ final class DirectSingleTable {
         return ((size | attrs) >>> 63 | attrs >>> ATTRS_BITS) == 0;
     }
 
-    private static boolean live(long ctrl) {
+    static boolean live(long ctrl) {
         return (ctrl & 3) == LIVE;
+    }
+
+    /** The live control word of the entry with this stamp (the owner's insert count), direction and attributes. */
+    static long word(long stamp, DmaDirection dir, long attrs) {
+        return (stamp << STAMP_SHIFT) | (attrs << ATTRS_SHIFT) | ((long) dir.ordinal() << DIR_SHIFT) | LIVE;
+    }
+
+    /** The owner: whether no slot is in use (no live entry, no tombstone). */
+    boolean ownerEmpty() {
+        return used == 0;
     }
 
     private static int hash(long key) {
@@ -165,7 +177,7 @@ final class DirectSingleTable {
         c[b + KEY] = dma;
         c[b + PHYS] = phys;
         c[b + SIZE] = size;
-        long word = (++stamps << STAMP_SHIFT) | (attrs << ATTRS_SHIFT) | ((long) dir.ordinal() << DIR_SHIFT) | LIVE;
+        long word = word(++stamps, dir, attrs);
         CELL.setRelease(c, b, word);
         return word;
     }
@@ -325,7 +337,8 @@ final class DirectSingleTable {
     }
 
     /** Removes the entry whose live control word is {@code ctrl} (any thread); false when it is gone. */
-    boolean remove(long dma, long ctrl) {
+    @Override
+    public boolean remove(long dma, long ctrl) {
         while (true) {
             long[] c = cells;
             int n = c.length / STRIDE;

@@ -263,6 +263,11 @@ final class MappingTable {
         }
     }
 
+    /** The owner: whether no slot is in use (no live mapping, no tombstone). */
+    boolean ownerEmpty() {
+        return used == 0;
+    }
+
     /**
      * {@link #anyAt} for the owner thread only, which alone writes {@link #used}: when no slot of
      * the current array was ever taken (the shard of a thread that maps only plain dma-direct
