@@ -32,9 +32,13 @@ import java.util.Map;
  * a tombstone: by a compare-and-set when another thread removes (or when the mapping holds a
  * backend instance, whose count must not be given back twice), by a release store when the owner
  * removes its own plain mapping (two threads unmapping one mapping at the same moment is a driver
- * race the kernel does not catch either). Slots never return to null, so a lookup that reaches a
- * null slot has seen every slot the key may use. A reader or writer meeting {@link #MOVED}
- * retries on the newer array.
+ * race the kernel does not catch either). Only the owner turns a slot back to null: its own
+ * removal at the end of a probe run (the next slot null) empties the slot and the tombstones just
+ * before it, which no probe needs any more (nothing can sit past the null that ends the run), so
+ * a lookup that reaches a null slot has still seen every slot the key may use, and a thread
+ * bouncing through swiotlb, whose every map has a new address, does not fill the table with
+ * tombstones and rebuild it every few maps. A reader or writer meeting {@link #MOVED} retries on
+ * the newer array.
  *
  * <p><b>Growth and cleaning.</b> When more than three quarters of the slots are used (live or
  * tombstone), the owner copies the live entries into a fresh array sized for twice the live ones:
@@ -43,7 +47,7 @@ import java.util.Map;
  * new array. Tombstones are dropped on the way.
  *
  * <p><b>Cost.</b> A map and unmap of one buffer by the same thread: two release stores, no lock,
- * no compare-and-set, no allocation (the tombstone of the last unmap is usually the slot the next
+ * no compare-and-set, no allocation (the slot the last unmap emptied is usually the one the next
  * map of the same address takes). {@link #containing} of an
  * address that starts no mapping (a partial sync) scans every slot: O(capacity), the price of
  * keeping inserts free of any second index.
@@ -99,14 +103,38 @@ final class MappingTable {
 
     /** The owner's insert: nobody else writes null or tombstone slots, so a release store is enough. */
     private void insert(long key, Object value) {
-        // Small enough to inline: the home slot is free (the tombstone of the last unmap, most often).
+        // Small enough to inline: the home slot is free (emptied by the last unmap, most often) and
+        // taking it leaves the table at most three quarters used.
         Object[] t = slots;
         int home = hash(key) & (t.length - 1);
-        if (SLOT.getAcquire(t, home) == TOMBSTONE) {
+        Object v = SLOT.getAcquire(t, home);
+        if (v == TOMBSTONE || v == null && (used + 1) * 4 <= t.length * 3) {
+            if (v == null) {
+                used++;
+            }
             SLOT.setRelease(t, home, value);
             return;
         }
         insertProbing(key, value);
+    }
+
+    /**
+     * The owner, after removing the entry at slot {@code i} of {@code t} (now a tombstone, or about
+     * to be one): when the next slot is null the run ends here, so this slot and the tombstones just
+     * before it become null again; otherwise it stays a tombstone.
+     */
+    private void ownerRemoved(Object[] t, int i) {
+        int mask = t.length - 1;
+        if (SLOT.getAcquire(t, (i + 1) & mask) != null) {
+            SLOT.setRelease(t, i, TOMBSTONE);
+            return;
+        }
+        SLOT.setRelease(t, i, null);
+        used--;
+        for (int b = (i - 1) & mask; SLOT.getAcquire(t, b) == TOMBSTONE; b = (b - 1) & mask) {
+            SLOT.setRelease(t, b, null);
+            used--;
+        }
     }
 
     private void insertProbing(long key, Object value) {
@@ -170,8 +198,10 @@ final class MappingTable {
         int mask = t.length - 1;
         int home = hash(key) & mask;
         if (owner && SLOT.getAcquire(t, home) instanceof Mapping m && m.dmaHandle == key && m.kind == kind
-            && m.size == size && SLOT.getAcquire(t, (home + 1) & mask) == null && !m.holdsAnything()) {
-            SLOT.setRelease(t, home, TOMBSTONE);
+            && m.size == size && SLOT.getAcquire(t, (home + 1) & mask) == null && !m.holdsAnything()
+            && SLOT.getAcquire(t, (home - 1) & mask) != TOMBSTONE) {
+            SLOT.setRelease(t, home, null); // the end of its run, no tombstone before it
+            used--;
             return m;
         }
         return takeSingleProbing(key, kind, size, owner);
@@ -196,10 +226,13 @@ final class MappingTable {
                 return null;
             }
             if (owner && !m.holdsAnything()) {
-                SLOT.setRelease(t, at[0], TOMBSTONE);
+                ownerRemoved(t, at[0]);
                 return m;
             }
             if (SLOT.compareAndSet(t, at[0], v, TOMBSTONE)) {
+                if (owner) {
+                    ownerRemoved(t, at[0]);
+                }
                 return m;
             }
             // The slot changed (removed by another thread, or moved): look again.
@@ -261,6 +294,11 @@ final class MappingTable {
             }
             awaitNewer(t);
         }
+    }
+
+    /** Slots of the current array, for tests of growth. */
+    int capacity() {
+        return slots.length;
     }
 
     /** The owner: whether no slot is in use (no live mapping, no tombstone). */

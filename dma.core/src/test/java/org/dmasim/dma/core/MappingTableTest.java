@@ -28,6 +28,37 @@ class MappingTableTest {
         return m;
     }
 
+    /**
+     * A thread whose every map has a new bus address (a swiotlb bounce walks the pool) and unmaps
+     * before the next: each unmap ends its probe run, so its slot goes back to null and the table
+     * never fills with tombstones (a full table would be rebuilt every few maps).
+     */
+    @Test
+    void theOwnersUnmapAtTheEndOfARunLeavesTheTableEmpty() {
+        MappingTable table = new MappingTable();
+        int capacity = table.capacity();
+        for (int i = 0; i < 10_000; i++) {
+            Mapping m = mapping(0x40000000L + i * 0x800L, 2048);
+            table.add(m);
+            assertSame(m, table.takeSingle(m.dmaHandle, StreamingMapping.Kind.SINGLE, 2048, true));
+            assertTrue(table.ownerEmpty(), "after unmap " + i);
+        }
+        assertEquals(capacity, table.capacity(), "never rebuilt into a larger array");
+        // Inside a run: a tombstone stays until the run's end goes, then the run empties backwards.
+        Mapping[] run = new Mapping[3];
+        long key = 0x1000;
+        for (int i = 0; i < run.length; i++) {
+            run[i] = mapping(key, 512 << i); // one address: one run of three slots
+            table.add(run[i]);
+        }
+        assertNull(table.takeSingle(key, StreamingMapping.Kind.SINGLE, 512, true), "three at the address: the slow path picks");
+        assertTrue(table.remove(key, run[0]));
+        assertTrue(table.remove(key, run[1]));
+        assertFalse(table.ownerEmpty(), "two tombstones before the live third");
+        assertSame(run[2], table.takeSingle(key, StreamingMapping.Kind.SINGLE, 2048, true));
+        assertTrue(table.ownerEmpty(), "the last of the run took the tombstones before it along");
+    }
+
     @Test
     void randomAddsAndRemovesAgreeWithAModel() {
         long seed = Long.getLong("dmasim.seed", System.nanoTime());

@@ -34,6 +34,8 @@ import org.dmasim.api.mm.Page;
  * an empty page, so the loser's is garbage, never visible).
  */
 final class PageTable<T> {
+    /** Up to this many extents, {@link #extent} scans instead of searching by halves. */
+    private static final int SCAN_EXTENTS = 8;
     static final int CHUNK_SHIFT = 12;
     static final int CHUNK = 1 << CHUNK_SHIFT;
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
@@ -80,15 +82,28 @@ final class PageTable<T> {
         }
     }
 
+    /**
+     * The index of the last of the ascending {@code starts} at or below {@code key}, or -1. A
+     * platform has a handful of RAM extents (three on a PC: below 640 KiB, below the PCI hole,
+     * above 4 GiB), which a scan from the top finds in a few inlined compares; a long list is
+     * searched by halves.
+     */
+    static int floor(long[] starts, long key) {
+        int n = starts.length;
+        if (n <= SCAN_EXTENTS) {
+            int i = n - 1;
+            while (i >= 0 && key < starts[i]) {
+                i--;
+            }
+            return i;
+        }
+        int i = Arrays.binarySearch(starts, key);
+        return i < 0 ? -i - 2 : i;
+    }
+
     /** The extent holding {@code pfn}, or -1. */
     private int extent(long pfn) {
-        if (firstPfn.length == 1) {
-            return pfn - firstPfn[0] >= 0 && pfn < endPfn[0] ? 0 : -1;
-        }
-        int i = Arrays.binarySearch(firstPfn, pfn);
-        if (i < 0) {
-            i = -i - 2;
-        }
+        int i = floor(firstPfn, pfn);
         return i >= 0 && pfn < endPfn[i] ? i : -1;
     }
 

@@ -45,10 +45,7 @@ public final class SparseRam extends PagedMemory {
         if (len < 0 || phys < 0 || phys + len < phys) {
             return false;
         }
-        int i = Arrays.binarySearch(base, phys);
-        if (i < 0) {
-            i = -i - 2;
-        }
+        int i = PageTable.floor(base, phys);
         if (i < 0 || phys >= end[i]) {
             return false;
         }

@@ -21,6 +21,30 @@ class PageTableTest {
         new Memblock.Region(0x1000, 0x9f000 - 0x1000 + 0xc00, 0),
         new Memblock.Region(0x100000000L, 0x40000000L, 0));
 
+    /** {@link PageTable#floor}: the scan of a short list and the search of a long one agree with the definition. */
+    @Test
+    void floorFindsTheLastStartAtOrBelowTheKey() {
+        java.util.Random rnd = new java.util.Random(7);
+        for (int n : new int[] {1, 3, 8, 9, 40}) {
+            long[] starts = new long[n];
+            long at = rnd.nextInt(100);
+            for (int i = 0; i < n; i++) {
+                starts[i] = at;
+                at += 1 + rnd.nextInt(1000);
+            }
+            for (int k = 0; k < 2000; k++) {
+                long key = rnd.nextInt((int) at + 200) - 100;
+                int expected = -1;
+                for (int i = 0; i < n; i++) {
+                    if (starts[i] <= key) {
+                        expected = i;
+                    }
+                }
+                assertEquals(expected, PageTable.floor(starts, key), n + " starts, key " + key);
+            }
+        }
+    }
+
     @Test
     void pagesOfRamOnly_partialPagesIncluded_othersAbsent() {
         PageTable<String> t = new PageTable<>(RAM);
