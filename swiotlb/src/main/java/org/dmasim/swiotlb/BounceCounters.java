@@ -39,26 +39,12 @@ final class BounceCounters {
     private final ConcurrentHashMap<String, Device> devices = new ConcurrentHashMap<>();
     private final AtomicLong deviceOrder = new AtomicLong();
 
-    /**
-     * The counts {@link #of} gave last: a driver bounces for one device many times in a row, and
-     * its name is the same String each time, so one reference comparison finds them without
-     * hashing. A plain field: any thread may see any earlier value, and every value is some
-     * device's counts under its name (their fields are final).
-     */
-    private Device last;
-
     /** The counts of {@code d}, made on its first use of the pool. */
     Device of(DmaDevice d) {
-        String name = d.name();
-        Device c = last;
-        if (c != null && c.device == name) {
-            return c;
-        }
-        c = devices.get(name);
+        Device c = devices.get(d.name());
         if (c == null) {
-            c = devices.computeIfAbsent(name, n -> new Device(deviceOrder.getAndIncrement(), n));
+            c = devices.computeIfAbsent(d.name(), n -> new Device(deviceOrder.getAndIncrement(), n));
         }
-        last = c;
         return c;
     }
 

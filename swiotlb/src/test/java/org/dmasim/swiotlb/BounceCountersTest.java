@@ -20,7 +20,7 @@ class BounceCountersTest {
         BounceCounters.Device cb = counters.of(b);
         assertNotSame(ca, cb);
         assertSame(ca, counters.of(a), "back to the first device after another");
-        // Another object of the same name (a name String of its own): the same counts, as by name before.
+        // Another object of the same name (a name String of its own): the same counts (they are kept by name).
         assertSame(ca, counters.of(new TestDevice(new String("nic-a"))));
         ca.maps.add(3);
         cb.maps.add(1);
@@ -41,7 +41,7 @@ class BounceCountersTest {
             int me = t;
             ts[t] = new Thread(() -> {
                 for (int i = 0; i < per; i++) {
-                    counters.of(devs[(i + me) & 1]).maps.increment(); // alternate: the last-used cache misses often
+                    counters.of(devs[(i + me) & 1]).maps.increment(); // each thread alternates between the devices
                 }
             });
             ts[t].start();
