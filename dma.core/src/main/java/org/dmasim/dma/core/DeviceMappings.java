@@ -19,11 +19,13 @@ import org.dmasim.api.dma.DmaDirection;
  * are not on the hot path (syncs, views, revocation, refusals) visit every shard and see a direct
  * entry as a {@link Mapping} made for the occasion ({@link #view}), whose removal removes the entry.
  *
- * <p>The first shard has one more place: the {@link FrontSlot} this class extends, where its
- * owner's direct single mapping lives when the owner's tables are empty (a map and its unmap
- * before the next map). Views list it with the first shard.
+ * <p>Each thread's {@link DirectSingleTable} has a front slot ({@link FrontSlot}) for the thread's
+ * direct single mapping while the thread has nothing else outstanding for the device (a map and
+ * its unmap before the next map): its words are in the thread's own table object, which no other
+ * thread reads on its fast paths, so two threads mapping for one device write no line the other
+ * reads.
  */
-final class DeviceMappings extends FrontSlot {
+final class DeviceMappings {
     /** The tables of one thread, the only one that inserts into them. */
     private record Shard(Thread owner, MappingTable table, DirectSingleTable singles) {
     }
@@ -35,11 +37,6 @@ final class DeviceMappings extends FrontSlot {
     private volatile Shard[] shards = new Shard[0];
     /** {@code shards[0]}, or {@link #NONE}: one load and one test on the map and unmap fast paths. */
     private volatile Shard first = NONE;
-    /**
-     * The first shard's owner only: its tables may hold entries (set when it adds one, cleared
-     * when a fill finds both empty), so that a fill looks at the tables only after an add.
-     */
-    private boolean firstTablesBusy;
 
     DeviceMappings(Device dev) {
         this.dev = dev;
@@ -83,61 +80,27 @@ final class DeviceMappings extends FrontSlot {
     private void publish(Shard[] next) {
         shards = next;
         first = next[0];
-        frontOwner = next[0].owner;
     }
 
     /** Records a dma-direct single mapping that holds nothing, in the calling thread's shard. */
     void addDirectSingle(long dma, long phys, long size, DmaDirection dir, long attrs) {
-        if (frontOwner == Thread.currentThread() && frontTakes()) {
-            fillFront(dma, phys, size, dir, attrs);
-            return;
-        }
         Shard s = mine();
-        if (s == first && frontTakes()) { // this thread's first mapping made it the first shard's owner
-            fillFront(dma, phys, size, dir, attrs);
+        DirectSingleTable t = s.singles;
+        if (t.frontFree() && (!t.tablesBusy() || tablesEmpty(s))) {
+            t.addFront(dma, phys, size, dir, attrs);
             return;
         }
-        s.singles.add(dma, phys, size, dir, attrs);
-        added(s, dma);
+        t.add(dma, phys, size, dir, attrs);
+        t.ownerAddedAt(dma);
     }
 
-    /** The first shard's owner: whether its next direct single mapping goes to the front. */
-    private boolean frontTakes() {
-        return frontFree() && (!firstTablesBusy || firstTablesEmpty());
-    }
-
-    /** The first shard's owner: whether both its tables are empty (and so no longer busy). */
-    private boolean firstTablesEmpty() {
-        Shard f = first;
-        if (f.singles.ownerEmpty() && f.table.ownerEmpty()) {
-            firstTablesBusy = false;
+    /** The owner of {@code s}: whether both its tables are empty (and so no longer busy). */
+    private static boolean tablesEmpty(Shard s) {
+        if (s.singles.ownerEmpty() && s.table.ownerEmpty()) {
+            s.singles.tablesIdle();
             return true;
         }
         return false;
-    }
-
-    /** After the owner of {@code s} added an entry at {@code key} to its tables. */
-    private void added(Shard s, long key) {
-        if (s == first) {
-            firstTablesBusy = true;
-            ownerAddedAt(key);
-        }
-    }
-
-    /** Whether shard {@code s} (of the array {@code all}) has its front mapping at {@code dma}. */
-    private boolean frontOf(Shard[] all, Shard s, long dma) {
-        return s == all[0] && frontAt(dma);
-    }
-
-    /** The front's mapping as a view in a list of shard {@code s} (the first), when it matches. */
-    private void addFront(Shard[] all, Shard s, List<Mapping> out, boolean every, long dma) {
-        if (s != all[0]) {
-            return;
-        }
-        DirectSingleTable.Entry e = readFront();
-        if (e != null && (every || e.dma() == dma)) {
-            out.add(view(this, e));
-        }
     }
 
     /**
@@ -145,15 +108,13 @@ final class DeviceMappings extends FrontSlot {
      * {@code dma} in the calling thread's shard and of {@code size}; false (nothing changes) otherwise.
      */
     boolean takeDirectSingle(long dma, long size) {
-        if (frontOwner == Thread.currentThread() && takeFront(dma, size)) {
-            return true;
-        }
         Shard s = mine();
-        return !(s == first && frontAt(dma)) && !s.table.ownerSeesAnyAt(dma) && s.singles.takeOwn(dma, size);
+        DirectSingleTable t = s.singles;
+        return t.takeFront(dma, size) || !s.table.ownerSeesAnyAt(dma) && t.takeOwn(dma, size);
     }
 
     /** A direct entry as a {@link Mapping}: what views and slow paths work with. */
-    private Mapping view(DirectRecord t, DirectSingleTable.Entry e) {
+    private Mapping view(DirectSingleTable t, DirectSingleTable.Entry e) {
         Mapping m = new Mapping(dev, Mapping.Kind.SINGLE, e.phys(), e.size(), e.dir(), e.attrs(), dev.directOps(),
             null, 0);
         m.dmaHandle = e.dma();
@@ -162,9 +123,8 @@ final class DeviceMappings extends FrontSlot {
     }
 
     /** The mappings of one shard at {@code dma}: its objects, then its direct entries. */
-    private List<Mapping> at(Shard[] all, Shard s, long dma) {
+    private List<Mapping> at(Shard s, long dma) {
         List<Mapping> out = new ArrayList<>(List.of(s.table.at(dma)));
-        addFront(all, s, out, false, dma);
         for (DirectSingleTable.Entry e : s.singles.at(dma)) {
             out.add(view(s.singles, e));
         }
@@ -178,18 +138,18 @@ final class DeviceMappings extends FrontSlot {
         if (m.kind == Mapping.Kind.SG) {
             for (int i = 0; i < m.sgMappedEnts(); i++) {
                 t.addSegment(m.sg().dmaAddress(i), m);
-                added(s, m.sg().dmaAddress(i));
+                s.singles.ownerAddedAt(m.sg().dmaAddress(i));
             }
         } else {
             t.add(m);
-            added(s, m.dmaHandle);
+            s.singles.ownerAddedAt(m.dmaHandle);
         }
     }
 
     /** Unregisters a mapping wherever it is; false when another call removed it first. */
     boolean remove(Mapping m) {
         if (m.compact != null) {
-            return m.compact.holder().remove(m.dmaHandle, m.compact.ctrl());
+            return m.compact.table().remove(m.dmaHandle, m.compact.ctrl());
         }
         boolean any = false;
         for (Shard s : shards) {
@@ -213,14 +173,12 @@ final class DeviceMappings extends FrontSlot {
     Mapping take(long dmaHandle, Mapping.Kind kind, long size) {
         Shard mine = mine();
         MappingTable own = mine.table;
-        Shard[] all = shards;
-        Mapping m = mine.singles.anyAt(dmaHandle) || frontOf(all, mine, dmaHandle) ? null
-            : own.takeSingle(dmaHandle, kind, size, true);
+        Mapping m = mine.singles.anyAt(dmaHandle) ? null : own.takeSingle(dmaHandle, kind, size, true);
         if (m != null) {
             return m;
         }
-        for (Shard s : all) {
-            if (s.table != own && !s.singles.anyAt(dmaHandle) && !frontOf(all, s, dmaHandle)
+        for (Shard s : shards) {
+            if (s.table != own && !s.singles.anyAt(dmaHandle)
                 && (m = s.table.takeSingle(dmaHandle, kind, size, false)) != null) {
                 return m;
             }
@@ -231,9 +189,8 @@ final class DeviceMappings extends FrontSlot {
     /** Every mapping registered at the address, over all shards. */
     Mapping[] at(long dmaHandle) {
         List<Mapping> out = new ArrayList<>();
-        Shard[] all = shards;
-        for (Shard s : all) {
-            out.addAll(at(all, s, dmaHandle));
+        for (Shard s : shards) {
+            out.addAll(at(s, dmaHandle));
         }
         return out.toArray(new Mapping[0]);
     }
@@ -243,9 +200,8 @@ final class DeviceMappings extends FrontSlot {
      * {@code addr} when it holds the range, else the first that holds it.
      */
     Mapping containing(long addr, long size) {
-        Shard[] all = shards;
-        for (Shard s : all) {
-            List<Mapping> exact = at(all, s, addr);
+        for (Shard s : shards) {
+            List<Mapping> exact = at(s, addr);
             if (exact.size() == 1 && exact.get(0).contains(addr, size)) {
                 return exact.get(0);
             }
@@ -259,10 +215,6 @@ final class DeviceMappings extends FrontSlot {
                     return view(s.singles, e);
                 }
             }
-            DirectSingleTable.Entry f = s == all[0] ? readFront() : null;
-            if (f != null && f.contains(addr, size)) {
-                return view(this, f);
-            }
         }
         return null;
     }
@@ -270,10 +222,8 @@ final class DeviceMappings extends FrontSlot {
     /** Every mapping once, shard by shard (objects, then direct entries); weakly consistent. */
     List<Mapping> all() {
         List<Mapping> out = new ArrayList<>();
-        Shard[] all = shards;
-        for (Shard s : all) {
+        for (Shard s : shards) {
             out.addAll(s.table.all());
-            addFront(all, s, out, true, 0);
             for (DirectSingleTable.Entry e : s.singles.all()) {
                 out.add(view(s.singles, e));
             }

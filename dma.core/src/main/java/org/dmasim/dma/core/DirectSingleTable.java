@@ -12,9 +12,9 @@ import org.dmasim.api.dma.DmaDirection;
  * path). The kernel keeps no record of these at all when DMA-API debugging is off; dmasim records
  * them so that unmaps are checked and views list them, but as four longs in a table, not as an
  * object: a map and its unmap on the owner thread allocate nothing. Every mapping that holds
- * something (a bounce, an IOMMU's iova, a list) is a {@link Mapping} in {@link MappingTable}. The
- * device's first mapping thread keeps one such mapping out of its table when its tables are empty,
- * in the device's {@link FrontSlot}, which uses this table's control-word encoding.
+ * something (a bounce, an IOMMU's iova, a list) is a {@link Mapping} in {@link MappingTable}. While
+ * the thread has nothing else recorded for the device, its mapping sits in the table's front slot
+ * ({@link FrontSlot}, the superclass) instead of the hashed cells; the listings below include it.
  * Views and slow paths (another thread's unmap, a partial sync, a refusal) read an entry and make
  * a {@link Mapping} of it on the spot ({@link DeviceMappings}), which names its slot word
  * ({@link Stamp}) so that removing the view removes the entry.
@@ -53,7 +53,7 @@ import org.dmasim.api.dma.DmaDirection;
  * <p><b>Cost.</b> Owner map and unmap of one buffer: a hash, a few loads, four stores, no
  * compare-and-set, no allocation.
  */
-final class DirectSingleTable implements DirectRecord {
+final class DirectSingleTable extends FrontSlot {
     /** Attributes the control word has room for (every DMA_ATTR_* of the kernel). */
     private static final int ATTRS_BITS = 16;
     private static final long ATTRS_LIMIT = 1L << ATTRS_BITS;
@@ -72,8 +72,8 @@ final class DirectSingleTable implements DirectRecord {
     private static final VarHandle CELL = MethodHandles.arrayElementVarHandle(long[].class);
     private static final DmaDirection[] DIRS = DmaDirection.values();
 
-    /** Names one entry: where it is recorded and its live control word (unique there). */
-    record Stamp(DirectRecord holder, long ctrl) {
+    /** Names one entry: its table and its live control word (unique within the table and its front). */
+    record Stamp(DirectSingleTable table, long ctrl) {
     }
 
     /** A consistent copy of one live entry. */
@@ -139,6 +139,11 @@ final class DirectSingleTable implements DirectRecord {
         return c;
     }
 
+    /** Records a mapping in the front slot (the owner thread only, the front free). */
+    void addFront(long dma, long phys, long size, DmaDirection dir, long attrs) {
+        fillFront(dma, phys, size, word(++stamps, dir, attrs));
+    }
+
     /** Records a mapping (the owner thread only); its control word, which {@link #remove} takes. */
     long add(long dma, long phys, long size, DmaDirection dir, long attrs) {
         // Small enough to inline: the home slot is empty (the last unmap emptied it, most often)
@@ -187,6 +192,9 @@ final class DirectSingleTable implements DirectRecord {
      * {@code size}; false (nothing changes) otherwise.
      */
     boolean takeOwn(long dma, long size) {
+        if (frontHolds(dma)) {
+            return false; // the front's mapping shares the address: the caller picks one
+        }
         // Small enough to inline: the entry in its home slot, alone there (the slot after it is
         // empty, so the key's run ends with it) and with no tombstone before it to clean.
         long[] c = cells;
@@ -270,6 +278,10 @@ final class DirectSingleTable implements DirectRecord {
 
     /** Whether an entry is recorded at {@code dma} (any thread; no allocation unless the table is growing). */
     boolean anyAt(long dma) {
+        DirectSingleTable.Entry f = readFront();
+        if (f != null && f.dma() == dma) {
+            return true;
+        }
         long[] c = cells;
         int n = c.length / STRIDE;
         int i = hash(dma) & (n - 1);
@@ -288,12 +300,12 @@ final class DirectSingleTable implements DirectRecord {
         return false;
     }
 
-    /** The live entries at {@code dma}, in probe order (any thread). */
+    /** The live entries at {@code dma}: the front's, then the cells' in probe order (any thread). */
     List<Entry> at(long dma) {
         return read(false, dma);
     }
 
-    /** Every live entry, in slot order (any thread; weakly consistent). */
+    /** Every live entry: the front's, then the cells' in slot order (any thread; weakly consistent). */
     List<Entry> all() {
         return read(true, 0);
     }
@@ -305,6 +317,10 @@ final class DirectSingleTable implements DirectRecord {
             int n = c.length / STRIDE;
             int start = every ? 0 : hash(dma) & (n - 1);
             List<Entry> out = new ArrayList<>();
+            Entry f = readFront();
+            if (f != null && (every || f.dma() == dma)) {
+                out.add(f);
+            }
             for (int p = 0; p < n; p++) {
                 int b = ((start + p) & (n - 1)) * STRIDE;
                 while (true) {
@@ -337,8 +353,10 @@ final class DirectSingleTable implements DirectRecord {
     }
 
     /** Removes the entry whose live control word is {@code ctrl} (any thread); false when it is gone. */
-    @Override
-    public boolean remove(long dma, long ctrl) {
+    boolean remove(long dma, long ctrl) {
+        if (removeFront(ctrl)) {
+            return true;
+        }
         while (true) {
             long[] c = cells;
             int n = c.length / STRIDE;

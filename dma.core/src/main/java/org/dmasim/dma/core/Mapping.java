@@ -53,7 +53,7 @@ final class Mapping implements StreamingMapping {
     final long attrs;
     long dmaHandle = DmaOps.DMA_MAPPING_ERROR;
     /**
-     * For a view of a mapping {@link DirectRecord} records (made when a slow path or a view
+     * For a view of a mapping {@link DirectSingleTable} records (made when a slow path or a view
      * needs an object): the entry it shows, which removing this view removes. Null for a mapping
      * recorded as this object.
      */

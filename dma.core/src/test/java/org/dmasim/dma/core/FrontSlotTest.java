@@ -21,8 +21,8 @@ import org.dmasim.platform.boot.BootResult;
 import org.junit.jupiter.api.Test;
 
 /**
- * The front slot of a device's mappings ({@link FrontSlot}) seen from the DMA API: whichever
- * place a dma-direct single mapping is recorded in (the front, the owner's hashed table, another
+ * The front slot of a mapping thread's table ({@link FrontSlot}) seen from the DMA API: whichever
+ * place a dma-direct single mapping is recorded in (the thread's front, its hashed table, another
  * thread's), it is listed while it lives, an unmap finds the one that matches, and a reader on
  * another thread never sees a half-written entry.
  */
@@ -66,7 +66,7 @@ class FrontSlotTest {
     @Test
     void mappingsOutstandingTogetherAreEachListedAndUnmappedInAnyOrder() {
         DmaAddr a = map(page(), 256); // the front
-        DmaAddr b = map(page(), 512); // the front is taken: the owner's table
+        DmaAddr b = map(page(), 512); // the front is taken: the thread's hashed table
         assertEquals(List.of(word(a, 256), word(b, 512)).stream().sorted().toList(), listed());
         unmap(a, 256);
         DmaAddr c = map(page(), 4096); // the table is not empty: the table again
@@ -162,6 +162,37 @@ class FrontSlotTest {
         DmaAddr b = map(page(), 256);
         assertEquals(List.of(word(b, 256)), listed(), "the emptied front takes the owner's next mapping");
         unmap(b, 256);
+    }
+
+    /** Two threads mapping for one device at once, each through its own front: every unmap finds its mapping. */
+    @Test
+    void twoThreadsMappingForOneDeviceEachKeepTheirOwnFront() throws Exception {
+        long[] pfns = {page(), page()};
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread[] queues = new Thread[2];
+        for (int q = 0; q < queues.length; q++) {
+            long pfn = pfns[q];
+            queues[q] = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 20_000; i++) {
+                        long size = SIZES[i % SIZES.length];
+                        DmaAddr a = map(pfn, size);
+                        if (i % 100 == 0) {
+                            assertTrue(listed().contains(word(a, size)), "listed while it lives");
+                        }
+                        unmap(a, size);
+                    }
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                }
+            });
+            queues[q].start();
+        }
+        for (Thread t : queues) {
+            t.join();
+        }
+        assertEquals(null, failure.get());
+        assertEquals(List.of(), listed());
     }
 
     /**
