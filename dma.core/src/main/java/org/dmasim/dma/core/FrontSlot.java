@@ -17,9 +17,9 @@ import java.lang.invoke.VarHandle;
  * object: each dependent load on the path to the record costs a few cycles, and a line that one
  * thread writes on every map must be one no other thread reads on its own. The
  * {@code DmaMapSingleBenchmark} pair (map + unmap of 4 KiB) measured about 18.5 ns with every
- * mapping in the hashed table and about 10 ns with this slot; the same slot kept in the device's
- * shared mapping object was a little faster for one thread, but two threads mapping for one device
- * then made 0.6 times the maps of one ({@code DmaMapThreadsBenchmark}).
+ * mapping in the hashed table and about 11.5 ns with this slot; the same slot kept in the device's
+ * shared mapping object was faster for one thread (about 9.7 ns), but two threads mapping for one
+ * device then made 0.6 times the maps of one ({@code DmaMapThreadsBenchmark}; 1.8 times here).
  *
  * <p><b>Layout.</b> The control word ({@link DirectSingleTable#EMPTY} or a live word in
  * {@code DirectSingleTable}'s encoding, stamped from the table's own insert count, so that a live
