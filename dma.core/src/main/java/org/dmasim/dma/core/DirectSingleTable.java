@@ -278,8 +278,7 @@ final class DirectSingleTable extends FrontSlot {
 
     /** Whether an entry is recorded at {@code dma} (any thread; no allocation unless the table is growing). */
     boolean anyAt(long dma) {
-        DirectSingleTable.Entry f = readFront();
-        if (f != null && f.dma() == dma) {
+        if (frontHolds(dma)) {
             return true;
         }
         long[] c = cells;

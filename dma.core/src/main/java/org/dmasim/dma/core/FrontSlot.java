@@ -111,9 +111,23 @@ abstract class FrontSlot {
         }
     }
 
-    /** The owner: whether the front holds a mapping at {@code key}. */
+    /**
+     * Whether the front holds a mapping at {@code key} (any thread): the address read between two
+     * reads of the same live control word, as {@link #readFront} reads, but without making a copy
+     * (the unmap of a bounced mapping asks this on every call).
+     */
     final boolean frontHolds(long key) {
-        return DirectSingleTable.live((long) CTRL.getOpaque(this)) && dma == key;
+        while (true) {
+            long c = (long) CTRL.getAcquire(this);
+            if (!DirectSingleTable.live(c)) {
+                return false;
+            }
+            long d = dma;
+            VarHandle.loadLoadFence();
+            if ((long) CTRL.getOpaque(this) == c) {
+                return d == key;
+            }
+        }
     }
 
     /** A consistent copy of the front's mapping, or null when the front is empty (any thread). */
