@@ -317,7 +317,8 @@ final class IoTlbMem implements SwiotlbPool {
         long stride = maxSlots(Math.max(alignMask, iotlbAlignMask));
         Slots s = slots();
         IoTlbArea area = areas[areaIndex];
-        synchronized (area) {
+        area.lock();
+        try {
             if (nslots > areaNslabs - area.used) {
                 return -1;
             }
@@ -349,6 +350,8 @@ final class IoTlbMem implements SwiotlbPool {
                 checked += stride;
             }
             return -1;
+        } finally {
+            area.unlock();
         }
     }
 
@@ -412,7 +415,8 @@ final class IoTlbMem implements SwiotlbPool {
         long offset = alignOffset(dev, tlbAddr);
         int nslots = (int) nrSlots(s.allocSize[index] + offset);
         IoTlbArea area = areas[index / areaNslabs];
-        synchronized (area) {
+        area.lock();
+        try {
             int end = index + nslots;
             int count = end < alignUp(index + 1, IO_TLB_SEGSIZE) && end < nslabs ? s.list[end] : 0;
             for (int i = end - 1; i >= index; i--) {
@@ -425,6 +429,8 @@ final class IoTlbMem implements SwiotlbPool {
             if (countsTotalUsed) {
                 totalUsed.addAndGet(-nslots);
             }
+        } finally {
+            area.unlock();
         }
     }
 
@@ -561,9 +567,12 @@ final class IoTlbMem implements SwiotlbPool {
         long used = 0;
         for (int i = 0; i < nareas; i++) {
             IoTlbArea a = areas[i];
-            synchronized (a) {
+            a.lock();
+            try {
                 as.add(new SwiotlbStats.Area(i, (long) i * areaNslabs, areaNslabs, a.used, a.index));
                 used += a.used;
+            } finally {
+                a.unlock();
             }
         }
         return new SwiotlbStats(name, start, nslabs, used, as, counters.snapshot());
@@ -577,8 +586,11 @@ final class IoTlbMem implements SwiotlbPool {
         Slots s = slots();
         int[] out = new int[(int) nslabs];
         for (int i = 0; i < nareas; i++) {
-            synchronized (areas[i]) {
+            areas[i].lock();
+            try {
                 System.arraycopy(s.list, i * areaNslabs, out, i * areaNslabs, areaNslabs);
+            } finally {
+                areas[i].unlock();
             }
         }
         return out;
