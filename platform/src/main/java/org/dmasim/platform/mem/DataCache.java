@@ -21,7 +21,7 @@ import org.dmasim.api.mm.Page;
  * table lookup (two array loads) per page and bit operations per line, so a 64 KiB copy through
  * the cache costs 16 lookups and 16 array copies.
  *
- * <p><b>Operations</b>, each on the pages its range touches, under the page's monitor:
+ * <p><b>Operations</b>, each on the pages its range touches, under the page's lock ({@link LinePage#lock}):
  * <ol>
  * <li>CPU load ({@link #cpu()}): lines not cached are filled from RAM (clean); a cached line whose
  *     RAM was changed behind the cache and whose bytes differ from RAM counts as a stale CPU read;
@@ -37,10 +37,11 @@ import org.dmasim.api.mm.Page;
  * <li>A snooping device: reads take dirty cached bytes over RAM; writes go to RAM and into the
  *     cached copies.</li>
  * </ol>
- * Counters are {@link LongAdder}s, so threads on different pages share nothing they write.
+ * Counters are {@link LongAdder}s and each page's words are padded apart ({@link LinePage}), so threads
+ * on different pages share nothing they write.
  *
  * <p><b>Eviction</b> ({@link Evictor}) runs after an access has released its page, so it never
- * holds two pages' monitors at once.
+ * holds two pages' locks at once.
  */
 public final class DataCache implements CpuCache {
     static final int LINE_SHIFT = 6;
@@ -140,7 +141,8 @@ public final class DataCache implements CpuCache {
         long m = lines(in, n);
         for (;;) {
             LinePage p = cached(pfn);
-            synchronized (p) {
+            p.lock();
+            try {
                 if (p.dead) {
                     continue;
                 }
@@ -155,6 +157,8 @@ public final class DataCache implements CpuCache {
                 }
                 p.copyOut(in, dst, off, n);
                 break;
+            } finally {
+                p.unlock();
             }
         }
         evictAfter(m);
@@ -169,7 +173,8 @@ public final class DataCache implements CpuCache {
         long whole = wholeLines(in, n);
         for (;;) {
             LinePage p = cached(pfn);
-            synchronized (p) {
+            p.lock();
+            try {
                 if (p.dead) {
                     continue;
                 }
@@ -183,6 +188,8 @@ public final class DataCache implements CpuCache {
                 p.dirty |= m;
                 p.ramChanged &= ~whole;
                 break;
+            } finally {
+                p.unlock();
             }
         }
         evictAfter(m);
@@ -197,7 +204,7 @@ public final class DataCache implements CpuCache {
      * A CPU copy (memcpy through the linear map) of [srcIn, srcIn + n) of page srcPfn to
      * [dstIn, dstIn + n) of page dstPfn: exactly {@link #cpuRead} into a buffer and
      * {@link #cpuStore} of it (the same fills, stale-read counts, dirty lines), done page to page
-     * with one array copy under both pages' monitors, taken in pfn order (no other path holds two,
+     * with one array copy under both pages' locks, taken in pfn order (no other path holds two,
      * so two copies cannot deadlock). Only without eviction ({@link #copiesPageToPage}): with it,
      * a copy stays a load and a store, so that the evictor draws between them as it always did.
      *
@@ -221,35 +228,42 @@ public final class DataCache implements CpuCache {
             LinePage d = dstPfn == srcPfn ? s : cached(dstPfn);
             LinePage first = srcPfn <= dstPfn ? s : d;
             LinePage second = first == s ? d : s;
-            synchronized (first) {
-                synchronized (second) {
-                    if (s.dead || d.dead) {
-                        continue;
-                    }
-                    long missing = sm & ~s.present;
-                    if (missing != 0) {
-                        fill(s, missing);
-                    }
-                    long suspect = sm & s.ramChanged & (loadedLine < 0 ? -1L : ~(1L << (loadedLine >>> LINE_SHIFT)));
-                    if (suspect != 0) {
-                        int from = Math.max(srcFrom, srcIn & -LINE);
-                        int to = Math.min(srcTo, (srcIn + n + LINE - 1) & -LINE);
-                        staleCpuReads.add(differing(s, suspect, from, to - from));
-                    }
-                    long dmissing = dm & ~whole & ~d.present;
-                    if (dmissing != 0) {
-                        fill(d, dmissing);
-                    }
-                    if (s.data != null) {
-                        storeInto(d, dstIn, n, s.data, srcIn, (byte) 0);
-                    } else {
-                        storeInto(d, dstIn, n, null, 0, (byte) 0);
-                    }
-                    d.present |= dm;
-                    d.dirty |= dm;
-                    d.ramChanged &= ~whole;
-                    return;
+            first.lock(); // pfn order; a copy within one page locks it once (the lock is not reentrant)
+            if (second != first) {
+                second.lock();
+            }
+            try {
+                if (s.dead || d.dead) {
+                    continue;
                 }
+                long missing = sm & ~s.present;
+                if (missing != 0) {
+                    fill(s, missing);
+                }
+                long suspect = sm & s.ramChanged & (loadedLine < 0 ? -1L : ~(1L << (loadedLine >>> LINE_SHIFT)));
+                if (suspect != 0) {
+                    int from = Math.max(srcFrom, srcIn & -LINE);
+                    int to = Math.min(srcTo, (srcIn + n + LINE - 1) & -LINE);
+                    staleCpuReads.add(differing(s, suspect, from, to - from));
+                }
+                long dmissing = dm & ~whole & ~d.present;
+                if (dmissing != 0) {
+                    fill(d, dmissing);
+                }
+                if (s.data != null) {
+                    storeInto(d, dstIn, n, s.data, srcIn, (byte) 0);
+                } else {
+                    storeInto(d, dstIn, n, null, 0, (byte) 0);
+                }
+                d.present |= dm;
+                d.dirty |= dm;
+                d.ramChanged &= ~whole;
+                return;
+            } finally {
+                if (second != first) {
+                    second.unlock();
+                }
+                first.unlock();
             }
         }
     }
@@ -319,7 +333,8 @@ public final class DataCache implements CpuCache {
                 ram.readChunk(pfn, in, dst, off, n);
                 return;
             }
-            synchronized (p) {
+            p.lock();
+            try {
                 if (p.dead) {
                     continue;
                 }
@@ -329,6 +344,8 @@ public final class DataCache implements CpuCache {
                     staleDeviceReads.add(differing(p, dirtyHere, in, n));
                 }
                 return;
+            } finally {
+                p.unlock();
             }
         }
     }
@@ -341,13 +358,16 @@ public final class DataCache implements CpuCache {
                 storeIntoRam(pfn, in, n, src, off, value);
                 return;
             }
-            synchronized (p) {
+            p.lock();
+            try {
                 if (p.dead) {
                     continue;
                 }
                 storeIntoRam(pfn, in, n, src, off, value);
                 p.ramChanged |= lines(in, n) & p.present;
                 return;
+            } finally {
+                p.unlock();
             }
         }
     }
@@ -361,7 +381,8 @@ public final class DataCache implements CpuCache {
                 ram.readChunk(pfn, in, dst, off, n);
                 return;
             }
-            synchronized (p) {
+            p.lock();
+            try {
                 if (p.dead) {
                     continue;
                 }
@@ -373,6 +394,8 @@ public final class DataCache implements CpuCache {
                     p.copyOut(from, dst, off + from - in, to - from);
                 }
                 return;
+            } finally {
+                p.unlock();
             }
         }
     }
@@ -385,7 +408,8 @@ public final class DataCache implements CpuCache {
                 storeIntoRam(pfn, in, n, src, off, value);
                 return;
             }
-            synchronized (p) {
+            p.lock();
+            try {
                 if (p.dead) {
                     continue;
                 }
@@ -393,6 +417,8 @@ public final class DataCache implements CpuCache {
                 storeInto(p, in, n, src, off, value);
                 p.ramChanged &= ~wholeLines(in, n);
                 return;
+            } finally {
+                p.unlock();
             }
         }
     }
@@ -448,7 +474,8 @@ public final class DataCache implements CpuCache {
             if (p == null) {
                 return;
             }
-            synchronized (p) {
+            p.lock();
+            try {
                 if (p.dead) {
                     continue;
                 }
@@ -467,6 +494,8 @@ public final class DataCache implements CpuCache {
                 invalidated.add(Long.bitCount(target));
                 drop(p, target);
                 return;
+            } finally {
+                p.unlock();
             }
         }
     }
@@ -526,7 +555,8 @@ public final class DataCache implements CpuCache {
             if (v == null) {
                 return;
             }
-            synchronized (v) {
+            v.lock();
+            try {
                 if (v.dead || v.present == 0) {
                     continue;
                 }
@@ -538,6 +568,8 @@ public final class DataCache implements CpuCache {
                 evicted.increment();
                 drop(v, line);
                 return;
+            } finally {
+                v.unlock();
             }
         }
     }
@@ -552,8 +584,11 @@ public final class DataCache implements CpuCache {
             return new CacheLine(lineBase, false, false, false);
         }
         long bit = 1L << ((phys & (PAGE - 1)) >>> LINE_SHIFT);
-        synchronized (p) {
+        p.lock();
+        try {
             return new CacheLine(lineBase, (p.present & bit) != 0, (p.dirty & bit) != 0, (p.ramChanged & bit) != 0);
+        } finally {
+            p.unlock();
         }
     }
 
@@ -563,9 +598,12 @@ public final class DataCache implements CpuCache {
         long dirty = 0;
         List<LinePage> snapshot = pages.values();
         for (LinePage p : snapshot) {
-            synchronized (p) {
+            p.lock();
+            try {
                 present += Long.bitCount(p.present);
                 dirty += Long.bitCount(p.dirty);
+            } finally {
+                p.unlock();
             }
         }
         return new CacheStats(fills.sum(), cleaned.sum(), invalidated.sum(), discarded.sum(), evicted.sum(),
@@ -581,8 +619,11 @@ public final class DataCache implements CpuCache {
     public long cachedDataBytes() {
         long bytes = 0;
         for (LinePage p : pages.values()) {
-            synchronized (p) {
+            p.lock();
+            try {
                 bytes += p.data == null ? 0 : p.data.length;
+            } finally {
+                p.unlock();
             }
         }
         return bytes;

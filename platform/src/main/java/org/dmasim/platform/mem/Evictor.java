@@ -13,7 +13,7 @@ import org.dmasim.api.mem.CacheEviction;
  * with cached lines, so pages rather than lines are equally likely (a simplification: a real
  * cache picks a way of the set the new line maps to).
  *
- * <p>Lock order: a page's monitor may be held when this object's is taken, never the reverse.
+ * <p>Lock order: a page's lock may be held when this object's is taken, never the reverse.
  */
 final class Evictor {
     private final Random random;
