@@ -231,7 +231,7 @@ final class PcpLists {
         if (p.count == 0) {
             return;
         }
-        p.spinLock();
+        p.lock();
         try {
             synchronized (lock) {
                 freePcppagesBulk(z, p.count, p, 0);

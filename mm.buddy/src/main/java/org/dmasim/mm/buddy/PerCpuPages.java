@@ -1,22 +1,9 @@
 package org.dmasim.mm.buddy;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-
-/** Cache-line padding ahead of the hot fields (HotSpot lays superclass fields first). */
-abstract class PcpPadBefore {
-    /**
-     * Takes the 4-byte hole after the object header: HotSpot fills it with the first int field
-     * it finds, which would otherwise be {@code lock}, ahead of the padding it was meant to sit behind.
-     */
-    int headerGap;
-    long p00, p01, p02, p03, p04, p05, p06, p07;
-}
+import org.dmasim.api.platform.SpinLock;
 
 /** The hot fields of one {@code struct per_cpu_pages}. */
-abstract class PcpFields extends PcpPadBefore {
-    /** {@code pcp->lock}: 0 free, 1 held; only ever try-locked on the fast paths. */
-    volatile int lock;
+abstract class PcpFields extends SpinLock {
     /** {@code pcp->count}: pages (not blocks) on all lists. */
     int count;
     /** {@code pcp->high} and {@code pcp->batch}, set by {@code zone_pcp_update()}. */
@@ -44,16 +31,17 @@ abstract class PcpFields extends PcpPadBefore {
  * it decides NR_FREE_CMA_PAGES accounting when the block goes back to the buddy.
  *
  * <h2>Locking</h2>
- * {@code lock} plays {@code pcp->lock} and is only try-locked on the alloc and free paths,
- * as 6.1's {@code pcp_spin_trylock} is: a thread that finds it held (another thread on the
- * same simulated CPU) goes to the buddy lists under the zone lock instead. Only
- * {@code drain_pages_zone()} spins for it, and it is never called with the zone lock held,
- * so the order pcp lock -&gt; zone lock cannot deadlock. A thread alone on its CPU pays one
- * uncontended compare-and-set per call. The object is padded on both sides so two CPUs'
- * pagesets never share a cache line.
+ * The {@link SpinLock} this class extends plays {@code pcp->lock} and is only try-locked on the
+ * alloc and free paths, as 6.1's {@code pcp_spin_trylock} is: a thread that finds it held
+ * (another thread on the same simulated CPU) goes to the buddy lists under the zone lock
+ * instead. Only {@code drain_pages_zone()} waits for it ({@link #lock}), and it is never called
+ * with the zone lock held, so the order pcp lock -&gt; zone lock cannot deadlock. A thread alone on its CPU pays one
+ * uncontended compare-and-set per call. The lock word and the hot fields sit between the lock's
+ * 128 bytes of padding and this class's, so two CPUs' pagesets never share a cache line.
  */
 final class PerCpuPages extends PcpFields {
-    long q00, q01, q02, q03, q04, q05, q06, q07;
+    @SuppressWarnings("unused")
+    private long q00, q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15;
 
     /** PAGE_ALLOC_COSTLY_ORDER. */
     static final int COSTLY_ORDER = 3;
@@ -63,16 +51,6 @@ final class PerCpuPages extends PcpFields {
     private static final int INITIAL_CAPACITY = 16;
     /** Padding (in ints) around the list indices, so they share no cache line with a neighbour. */
     private static final int PAD = 16;
-
-    private static final VarHandle LOCK;
-
-    static {
-        try {
-            LOCK = MethodHandles.lookup().findVarHandle(PcpFields.class, "lock", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     final int cpu;
     /** Ring buffers, one per pindex; their length is a power of two. */
@@ -116,21 +94,6 @@ final class PerCpuPages extends PcpFields {
 
     static int entryMt(long e) {
         return (int) (e & 7);
-    }
-
-    boolean tryLock() {
-        return LOCK.compareAndSet(this, 0, 1);
-    }
-
-    /** {@code spin_lock(&pcp->lock)}: only for drains, which never hold the zone lock. */
-    void spinLock() {
-        while (!LOCK.compareAndSet(this, 0, 1)) {
-            Thread.onSpinWait();
-        }
-    }
-
-    void unlock() {
-        LOCK.setRelease(this, 0);
     }
 
     int size(int pindex) {

@@ -21,7 +21,7 @@ import org.dmasim.api.mm.Page;
  * table lookup (two array loads) per page and bit operations per line, so a 64 KiB copy through
  * the cache costs 16 lookups and 16 array copies.
  *
- * <p><b>Operations</b>, each on the pages its range touches, under the page's lock ({@link LinePage#lock}):
+ * <p><b>Operations</b>, each on the pages its range touches, under the page's lock (a word of its {@link LinePage}):
  * <ol>
  * <li>CPU load ({@link #cpu()}): lines not cached are filled from RAM (clean); a cached line whose
  *     RAM was changed behind the cache and whose bytes differ from RAM counts as a stale CPU read;

@@ -1,12 +1,11 @@
 package org.dmasim.platform.mem;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.Arrays;
+import org.dmasim.api.platform.SpinLock;
 
 /**
  * The cached lines of one 4 KiB page: 64 lines of 64 bytes, one bit each in three bitmaps, and
- * the cached bytes at their page offsets. Guarded by its own lock ({@link #lock}).
+ * the cached bytes at their page offsets. Guarded by its own lock ({@link SpinLock}).
  *
  * <pre>
  * present    bit i: line i is cached
@@ -19,51 +18,22 @@ import java.util.Arrays;
  * looks the pfn up again.
  *
  * <p><b>Layout.</b> Every CPU access and every copy locks the page it touches, so two simulated
- * CPUs working on two pages must not meet on a host cache line through these objects. The words
- * sit between 128 bytes of padding before (a superclass's fields, laid out first) and 128 after,
- * and the lock is a word among them instead of the object's monitor: taking a monitor writes the
- * object header, which no padding keeps away from whatever the collector puts just before the
- * object (the tail of another page's bytes, another page's entry), and one CPU locking its page
- * then stalled another CPU reading its own page next door on every access. The padding costs
- * 256 bytes per cached page, next to the page's 4 KiB of bytes.
- *
- * <p>The lock spins ({@link Thread#onSpinWait}) and yields to the scheduler after a while; it is
- * held for one page's bookkeeping and at most a page of bytes. Not reentrant: the one path that
- * holds two pages (a copy) takes them in pfn order and one page once.
+ * CPUs working on two pages must not meet on a host cache line through these objects: the lock is
+ * the {@link SpinLock} word this class extends (128 bytes of padding before it), the words follow,
+ * and 128 bytes of padding end the object. With the entry's monitor as the lock, the collector
+ * laid the entries of two threads' buffers (neighbouring pfns) or a page's bytes and the next
+ * page's entry on shared host cache lines, and one CPU locking its page stalled another CPU
+ * reading its own page next door on every access. The padding costs 256 bytes per cached page,
+ * next to the page's 4 KiB of bytes. The lock is held for one page's bookkeeping and at most a
+ * page of bytes; the one path that holds two pages (a copy) takes them in pfn order and one page
+ * once (the lock is not reentrant).
  */
 final class LinePage extends LinePageWords {
-    private static final VarHandle LOCK;
-    private static final int SPINS = 128;
-
-    static {
-        try {
-            LOCK = MethodHandles.lookup().findVarHandle(LinePageWords.class, "lock", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     @SuppressWarnings("unused")
     private long q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13, q14, q15, q16;
 
     LinePage(long pfn) {
         super(pfn);
-    }
-
-    void lock() {
-        int spins = 0;
-        while (!LOCK.compareAndSet(this, 0, 1)) {
-            if (++spins < SPINS) {
-                Thread.onSpinWait();
-            } else {
-                spins = 0;
-                Thread.yield();
-            }
-        }
-    }
-
-    void unlock() {
-        LOCK.setRelease(this, 0);
     }
 
     byte[] data() {
@@ -93,17 +63,8 @@ final class LinePage extends LinePageWords {
     }
 }
 
-/** 128 bytes that keep {@link LinePage}'s words away from its header and what precedes it. */
-abstract class LinePagePad {
-    @SuppressWarnings("unused")
-    private long p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p15, p16;
-    /** Fills the gap after a compressed header, where the JVM would otherwise put a subclass's int. */
-    @SuppressWarnings("unused")
-    private int p0;
-}
-
-/** {@link LinePage}'s words, laid out after the padding. */
-abstract class LinePageWords extends LinePagePad {
+/** {@link LinePage}'s words, laid out after the lock word. */
+abstract class LinePageWords extends SpinLock {
     final long pfn;
     long present;
     long dirty;
@@ -112,8 +73,6 @@ abstract class LinePageWords extends LinePagePad {
     boolean dead;
     /** Index in the evictor's list of pages with cached lines; -1 while not listed. */
     int victimSlot = -1;
-    /** 1 while a thread holds the page ({@link LinePage#lock}). */
-    int lock;
 
     LinePageWords(long pfn) {
         this.pfn = pfn;

@@ -15,30 +15,12 @@ import org.junit.jupiter.api.Test;
  */
 class LinePageLayoutTest {
     private static final Set<String> WORDS =
-        Set.of("pfn", "present", "dirty", "ramChanged", "data", "dead", "victimSlot", "lock");
+        Set.of("pfn", "present", "dirty", "ramChanged", "data", "dead", "victimSlot", "locked");
 
     @Test
     void theWordsThatCpusWriteLieTwoLinesFromBothEndsOfTheEntry() {
         FieldLayout layout = FieldLayout.of(LinePage.class);
         assertTrue(layout.gapBefore(WORDS) >= 128, () -> "before: " + layout.slots());
         assertTrue(layout.gapAfter(WORDS) >= 128, () -> "after: " + layout.slots());
-    }
-
-    @Test
-    void theLockIsAWordOfTheEntryAndWorksAsOne() throws Exception {
-        LinePage p = new LinePage(7);
-        p.lock();
-        int[] got = new int[1];
-        Thread other = new Thread(() -> {
-            p.lock();
-            got[0] = 1;
-            p.unlock();
-        });
-        other.start();
-        other.join(200);
-        assertTrue(other.isAlive() && got[0] == 0, "a second thread must wait while the page is held");
-        p.unlock();
-        other.join(10_000);
-        assertTrue(!other.isAlive() && got[0] == 1, "the second thread takes the page once it is given up");
     }
 }
