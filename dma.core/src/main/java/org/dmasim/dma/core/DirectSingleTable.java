@@ -53,7 +53,7 @@ import org.dmasim.api.dma.DmaDirection;
  * <p><b>Cost.</b> Owner map and unmap of one buffer: a hash, a few loads, four stores, no
  * compare-and-set, no allocation.
  */
-final class DirectSingleTable extends FrontSlot {
+final class DirectSingleTable extends DirectSingleTableWords {
     /** Attributes the control word has room for (every DMA_ATTR_* of the kernel). */
     private static final int ATTRS_BITS = 16;
     private static final long ATTRS_LIMIT = 1L << ATTRS_BITS;
@@ -93,11 +93,13 @@ final class DirectSingleTable extends FrontSlot {
         }
     }
 
-    private volatile long[] cells = new long[INITIAL * STRIDE];
-    /** Slots of the current array that are not empty (live or tombstone); the owner's count. */
-    private int used;
-    /** The owner's insert count: the stamp of the next entry. */
-    private long stamps;
+    /** The padding after the owner's words ({@link OwnerPad}, under the front slot, has the padding before them). */
+    @SuppressWarnings("unused")
+    private long q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13, q14, q15, q16;
+
+    DirectSingleTable() {
+        cells = new long[INITIAL * STRIDE];
+    }
 
     /** Whether a mapping with these attributes fits a control word. */
     static boolean fits(long attrs) {
@@ -393,4 +395,13 @@ final class DirectSingleTable extends FrontSlot {
     int capacity() {
         return cells.length / STRIDE;
     }
+}
+
+/** The words of a {@link DirectSingleTable} its owner writes, after the front slot's. */
+abstract class DirectSingleTableWords extends FrontSlot {
+    volatile long[] cells;
+    /** Slots of the current array that are not empty (live or tombstone); the owner's count. */
+    int used;
+    /** The owner's insert count: the stamp of the next entry. */
+    long stamps;
 }

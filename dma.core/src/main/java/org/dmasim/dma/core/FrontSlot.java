@@ -43,7 +43,7 @@ import java.lang.invoke.VarHandle;
  * reader copies the words between two reads of the control word and keeps the copy when they
  * agree.
  */
-abstract class FrontSlot {
+abstract class FrontSlot extends OwnerPad {
     private static final VarHandle CTRL;
 
     static {

@@ -52,7 +52,7 @@ import java.util.Map;
  * address that starts no mapping (a partial sync) scans every slot: O(capacity), the price of
  * keeping inserts free of any second index.
  */
-final class MappingTable {
+final class MappingTable extends MappingTableWords {
     /** A segment of a scatter-gather mapping, registered under the segment's bus address. */
     record Segment(long key, Mapping mapping) {
     }
@@ -62,9 +62,13 @@ final class MappingTable {
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
     private static final int INITIAL = 16;
 
-    private volatile Object[] slots = new Object[INITIAL];
-    /** Slots of the current array that are no longer null (live or tombstone); the owner's count. */
-    private int used;
+    /** The padding after the owner's words ({@link OwnerPad} has the padding before them). */
+    @SuppressWarnings("unused")
+    private long q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13, q14, q15, q16;
+
+    MappingTable() {
+        slots = new Object[INITIAL];
+    }
 
     private static int hash(long key) {
         long h = key * 0x9e3779b97f4a7c15L;
@@ -405,4 +409,11 @@ final class MappingTable {
     boolean isEmpty() {
         return all().isEmpty();
     }
+}
+
+/** The words of a {@link MappingTable} its owner writes, between the padding of both classes. */
+abstract class MappingTableWords extends OwnerPad {
+    volatile Object[] slots;
+    /** Slots of the current array that are no longer null (live or tombstone); the owner's count. */
+    int used;
 }
