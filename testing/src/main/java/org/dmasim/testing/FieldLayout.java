@@ -72,7 +72,9 @@ public final class FieldLayout {
         if (t == byte.class || t == boolean.class) {
             return 1;
         }
-        return 4; // a reference, compressed (the default below 32 GiB of heap); 8 otherwise, which only widens the object
+        // A reference: compressed below 32 GiB of heap (the default); 8 bytes otherwise, which
+        // only moves the object's end further from its words.
+        return 4;
     }
 
     /** Every field. */

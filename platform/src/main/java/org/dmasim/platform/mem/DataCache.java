@@ -21,7 +21,8 @@ import org.dmasim.api.mm.Page;
  * table lookup (two array loads) per page and bit operations per line, so a 64 KiB copy through
  * the cache costs 16 lookups and 16 array copies.
  *
- * <p><b>Operations</b>, each on the pages its range touches, under the page's lock (a word of its {@link LinePage}):
+ * <p><b>Operations</b>, each on the pages its range touches, under the page's lock (a word of
+ * its {@link LinePage}):
  * <ol>
  * <li>CPU load ({@link #cpu()}): lines not cached are filled from RAM (clean); a cached line whose
  *     RAM was changed behind the cache and whose bytes differ from RAM counts as a stale CPU read;
@@ -37,8 +38,8 @@ import org.dmasim.api.mm.Page;
  * <li>A snooping device: reads take dirty cached bytes over RAM; writes go to RAM and into the
  *     cached copies.</li>
  * </ol>
- * Counters are {@link LongAdder}s and each page's words are padded apart ({@link LinePage}), so threads
- * on different pages share nothing they write.
+ * Counters are {@link LongAdder}s and each page's words are padded apart ({@link LinePage}), so
+ * threads on different pages share nothing they write.
  *
  * <p><b>Eviction</b> ({@link Evictor}) runs after an access has released its page, so it never
  * holds two pages' locks at once.
