@@ -13,8 +13,8 @@ import java.util.Set;
  * must lie at least a given distance from the object's start (its header, and whatever the
  * collector placed before it) and from its end.
  *
- * <p>Reads the offsets through {@code sun.misc.Unsafe}, found by reflection (tests run on the
- * class path, where {@code jdk.unsupported} is readable).
+ * <p>Reads the offsets and the size of a reference through {@code sun.misc.Unsafe}, found by
+ * reflection (tests run on the class path, where {@code jdk.unsupported} is readable).
  */
 public final class FieldLayout {
     /** One field: its name, its offset from the object's start and its size in bytes. */
@@ -34,12 +34,15 @@ public final class FieldLayout {
     public static FieldLayout of(Class<?> type) {
         Object unsafe;
         java.lang.reflect.Method offsetOf;
+        int referenceBytes;
         try {
             Class<?> u = Class.forName("sun.misc.Unsafe");
             Field the = u.getDeclaredField("theUnsafe");
             the.setAccessible(true);
             unsafe = the.get(null);
             offsetOf = u.getMethod("objectFieldOffset", Field.class);
+            // 4 with compressed references (the default below 32 GiB of heap), else 8.
+            referenceBytes = (int) u.getMethod("arrayIndexScale", Class.class).invoke(unsafe, Object[].class);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("this JVM does not tell field offsets", e);
         }
@@ -50,7 +53,8 @@ public final class FieldLayout {
                     continue;
                 }
                 try {
-                    out.add(new Slot(f.getName(), (long) offsetOf.invoke(unsafe, f), sizeOf(f.getType())));
+                    long offset = (long) offsetOf.invoke(unsafe, f);
+                    out.add(new Slot(f.getName(), offset, sizeOf(f.getType(), referenceBytes)));
                 } catch (ReflectiveOperationException e) {
                     throw new IllegalStateException("offset of " + f, e);
                 }
@@ -59,7 +63,7 @@ public final class FieldLayout {
         return new FieldLayout(List.copyOf(out));
     }
 
-    private static int sizeOf(Class<?> t) {
+    private static int sizeOf(Class<?> t, int referenceBytes) {
         if (t == long.class || t == double.class) {
             return 8;
         }
@@ -72,9 +76,7 @@ public final class FieldLayout {
         if (t == byte.class || t == boolean.class) {
             return 1;
         }
-        // A reference: compressed below 32 GiB of heap (the default); 8 bytes otherwise, which
-        // only moves the object's end further from its words.
-        return 4;
+        return referenceBytes;
     }
 
     /** Every field. */
