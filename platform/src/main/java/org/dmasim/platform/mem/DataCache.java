@@ -138,29 +138,49 @@ public final class DataCache implements CpuCache {
         return p != null ? p : pages.computeIfAbsent(pfn, LinePage::new);
     }
 
-    void cpuRead(long pfn, int in, byte[] dst, int off, int n) {
-        long m = lines(in, n);
+    /** The page's entry, made if need be, locked and live (one that died meanwhile is looked up anew). */
+    private LinePage lockCached(long pfn) {
         for (;;) {
             LinePage p = cached(pfn);
             p.lock();
-            try {
-                if (p.dead) {
-                    continue;
-                }
-                listed(p);
-                long missing = m & ~p.present;
-                if (missing != 0) {
-                    fill(p, missing);
-                }
-                long suspect = m & p.ramChanged;
-                if (suspect != 0) {
-                    staleCpuReads.add(differing(p, suspect, in, n));
-                }
-                p.copyOut(in, dst, off, n);
-                break;
-            } finally {
-                p.unlock();
+            if (!p.dead) {
+                return p;
             }
+            p.unlock();
+        }
+    }
+
+    /** The page's entry locked and live, or null while the page has no cached line. */
+    private LinePage lockPresent(long pfn) {
+        for (;;) {
+            LinePage p = pages.get(pfn);
+            if (p == null) {
+                return null;
+            }
+            p.lock();
+            if (!p.dead) {
+                return p;
+            }
+            p.unlock();
+        }
+    }
+
+    void cpuRead(long pfn, int in, byte[] dst, int off, int n) {
+        long m = lines(in, n);
+        LinePage p = lockCached(pfn);
+        try {
+            listed(p);
+            long missing = m & ~p.present;
+            if (missing != 0) {
+                fill(p, missing);
+            }
+            long suspect = m & p.ramChanged;
+            if (suspect != 0) {
+                staleCpuReads.add(differing(p, suspect, in, n));
+            }
+            p.copyOut(in, dst, off, n);
+        } finally {
+            p.unlock();
         }
         evictAfter(m);
     }
@@ -172,26 +192,19 @@ public final class DataCache implements CpuCache {
     void cpuStore(long pfn, int in, int n, byte[] src, int off, byte value) {
         long m = lines(in, n);
         long whole = wholeLines(in, n);
-        for (;;) {
-            LinePage p = cached(pfn);
-            p.lock();
-            try {
-                if (p.dead) {
-                    continue;
-                }
-                listed(p);
-                long missing = m & ~whole & ~p.present;
-                if (missing != 0) {
-                    fill(p, missing);
-                }
-                storeInto(p, in, n, src, off, value);
-                p.present |= m;
-                p.dirty |= m;
-                p.ramChanged &= ~whole;
-                break;
-            } finally {
-                p.unlock();
+        LinePage p = lockCached(pfn);
+        try {
+            listed(p);
+            long missing = m & ~whole & ~p.present;
+            if (missing != 0) {
+                fill(p, missing);
             }
+            storeInto(p, in, n, src, off, value);
+            p.present |= m;
+            p.dirty |= m;
+            p.ramChanged &= ~whole;
+        } finally {
+            p.unlock();
         }
         evictAfter(m);
     }
@@ -328,99 +341,71 @@ public final class DataCache implements CpuCache {
     // ---- RAM written behind the cache: non-cacheable CPU aliases and devices that do not snoop ----
 
     void behindRead(long pfn, int in, byte[] dst, int off, int n, boolean countStale) {
-        for (;;) {
-            LinePage p = pages.get(pfn);
-            if (p == null) {
-                ram.readChunk(pfn, in, dst, off, n);
-                return;
+        LinePage p = lockPresent(pfn);
+        if (p == null) {
+            ram.readChunk(pfn, in, dst, off, n);
+            return;
+        }
+        try {
+            ram.readChunk(pfn, in, dst, off, n);
+            long dirtyHere = lines(in, n) & p.dirty;
+            if (countStale && dirtyHere != 0) {
+                staleDeviceReads.add(differing(p, dirtyHere, in, n));
             }
-            p.lock();
-            try {
-                if (p.dead) {
-                    continue;
-                }
-                ram.readChunk(pfn, in, dst, off, n);
-                long dirtyHere = lines(in, n) & p.dirty;
-                if (countStale && dirtyHere != 0) {
-                    staleDeviceReads.add(differing(p, dirtyHere, in, n));
-                }
-                return;
-            } finally {
-                p.unlock();
-            }
+        } finally {
+            p.unlock();
         }
     }
 
     /** A store to RAM behind the cache (src null: a fill with value); cached lines over it go stale. */
     void behindStore(long pfn, int in, int n, byte[] src, int off, byte value) {
-        for (;;) {
-            LinePage p = pages.get(pfn);
-            if (p == null) {
-                storeIntoRam(pfn, in, n, src, off, value);
-                return;
-            }
-            p.lock();
-            try {
-                if (p.dead) {
-                    continue;
-                }
-                storeIntoRam(pfn, in, n, src, off, value);
-                p.ramChanged |= lines(in, n) & p.present;
-                return;
-            } finally {
-                p.unlock();
-            }
+        LinePage p = lockPresent(pfn);
+        if (p == null) {
+            storeIntoRam(pfn, in, n, src, off, value);
+            return;
+        }
+        try {
+            storeIntoRam(pfn, in, n, src, off, value);
+            p.ramChanged |= lines(in, n) & p.present;
+        } finally {
+            p.unlock();
         }
     }
 
     // ---- a device that snoops ----
 
     void snoopRead(long pfn, int in, byte[] dst, int off, int n) {
-        for (;;) {
-            LinePage p = pages.get(pfn);
-            if (p == null) {
-                ram.readChunk(pfn, in, dst, off, n);
-                return;
+        LinePage p = lockPresent(pfn);
+        if (p == null) {
+            ram.readChunk(pfn, in, dst, off, n);
+            return;
+        }
+        try {
+            ram.readChunk(pfn, in, dst, off, n);
+            for (long bits = lines(in, n) & p.dirty; bits != 0; bits &= bits - 1) {
+                int line = Long.numberOfTrailingZeros(bits);
+                int from = Math.max(in, line << LINE_SHIFT);
+                int to = Math.min(in + n, (line + 1) << LINE_SHIFT);
+                p.copyOut(from, dst, off + from - in, to - from);
             }
-            p.lock();
-            try {
-                if (p.dead) {
-                    continue;
-                }
-                ram.readChunk(pfn, in, dst, off, n);
-                for (long bits = lines(in, n) & p.dirty; bits != 0; bits &= bits - 1) {
-                    int line = Long.numberOfTrailingZeros(bits);
-                    int from = Math.max(in, line << LINE_SHIFT);
-                    int to = Math.min(in + n, (line + 1) << LINE_SHIFT);
-                    p.copyOut(from, dst, off + from - in, to - from);
-                }
-                return;
-            } finally {
-                p.unlock();
-            }
+        } finally {
+            p.unlock();
         }
     }
 
     /** A snooping device's store (src null: a fill with value): RAM and the cached copies both take it. */
     void snoopStore(long pfn, int in, int n, byte[] src, int off, byte value) {
-        for (;;) {
-            LinePage p = pages.get(pfn);
-            if (p == null) {
-                storeIntoRam(pfn, in, n, src, off, value);
-                return;
-            }
-            p.lock();
-            try {
-                if (p.dead) {
-                    continue;
-                }
-                storeIntoRam(pfn, in, n, src, off, value);
-                storeInto(p, in, n, src, off, value);
-                p.ramChanged &= ~wholeLines(in, n);
-                return;
-            } finally {
-                p.unlock();
-            }
+        LinePage p = lockPresent(pfn);
+        if (p == null) {
+            storeIntoRam(pfn, in, n, src, off, value);
+            return;
+        }
+        try {
+            storeIntoRam(pfn, in, n, src, off, value);
+            storeInto(p, in, n, src, off, value);
+            p.ramChanged &= ~wholeLines(in, n);
+        } finally {
+            p.unlock();
         }
     }
 
@@ -470,34 +455,27 @@ public final class DataCache implements CpuCache {
     }
 
     private void maintainPage(long pfn, long m, Op op) {
-        for (;;) {
-            LinePage p = pages.get(pfn);
-            if (p == null) {
+        LinePage p = lockPresent(pfn);
+        if (p == null) {
+            return;
+        }
+        try {
+            long target = m & p.present;
+            if (op != Op.INVALIDATE) {
+                long d = target & p.dirty;
+                if (d != 0) {
+                    writeBack(p, d);
+                    cleaned.add(Long.bitCount(d));
+                }
+            }
+            if (op == Op.CLEAN) {
                 return;
             }
-            p.lock();
-            try {
-                if (p.dead) {
-                    continue;
-                }
-                long target = m & p.present;
-                if (op != Op.INVALIDATE) {
-                    long d = target & p.dirty;
-                    if (d != 0) {
-                        writeBack(p, d);
-                        cleaned.add(Long.bitCount(d));
-                    }
-                }
-                if (op == Op.CLEAN) {
-                    return;
-                }
-                discarded.add(Long.bitCount(target & p.dirty));
-                invalidated.add(Long.bitCount(target));
-                drop(p, target);
-                return;
-            } finally {
-                p.unlock();
-            }
+            discarded.add(Long.bitCount(target & p.dirty));
+            invalidated.add(Long.bitCount(target));
+            drop(p, target);
+        } finally {
+            p.unlock();
         }
     }
 
