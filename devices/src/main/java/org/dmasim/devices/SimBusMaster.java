@@ -19,7 +19,7 @@ import org.dmasim.devices.api.DmaDescriptor;
  * request to cross 4 KiB; an AXI master keeps bursts inside 4 KiB too). For each burst the engine
  * drives the address on its {@code addressBits} lines (the higher bits do not exist: the address is
  * truncated, see {@link BusMaster}), the platform's DMA API translates it
- * ({@code DmaApi.deviceAccess}: dma-ranges offset today, an IOMMU later; never computed here),
+ * ({@code DmaApi.deviceAccess}: a dma-ranges offset, or an IOMMU's page tables; never computed here),
  * and memory answers through the device's port: a snooping port for a coherent device, RAM only
  * for a non-coherent one. Translating per burst is what keeps an IOMMU's page-by-page mapping
  * right when it comes.
@@ -62,17 +62,17 @@ final class SimBusMaster implements BusMaster {
 
     @Override
     public void read(DmaAddr dmaHandle, byte[] dst, int off, int len) {
-        access(dmaHandle, len, (port, phys, o, n) -> port.read(phys, dst, off + o, n));
+        access(dmaHandle, len, false, (port, phys, o, n) -> port.read(phys, dst, off + o, n));
         bytesRead.addAndGet(len);
     }
 
     @Override
     public void write(DmaAddr dmaHandle, byte[] src, int off, int len) {
-        access(dmaHandle, len, (port, phys, o, n) -> port.write(phys, src, off + o, n));
+        access(dmaHandle, len, true, (port, phys, o, n) -> port.write(phys, src, off + o, n));
         bytesWritten.addAndGet(len);
     }
 
-    private void access(DmaAddr dmaHandle, int len, Burst burst) {
+    private void access(DmaAddr dmaHandle, int len, boolean write, Burst burst) {
         PhysMemory port = platform.cache().device(device.coherent());
         long mask = limits.addressMask();
         int done = 0;
@@ -85,7 +85,7 @@ final class SimBusMaster implements BusMaster {
             }
             PhysAddr phys;
             try {
-                phys = platform.dma().deviceAccess(device, new DmaAddr(emitted), n);
+                phys = platform.dma().deviceAccess(device, new DmaAddr(emitted), n, write);
             } catch (BusFault f) {
                 throw busError(busAddr, emitted, n, f.getMessage());
             }

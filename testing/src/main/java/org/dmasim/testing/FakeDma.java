@@ -351,8 +351,14 @@ public final class FakeDma implements DmaApi {
     }
 
     @Override
-    public org.dmasim.api.addr.PhysAddr deviceAccess(DmaDevice dev, org.dmasim.api.addr.DmaAddr dmaHandle, long size) {
+    public org.dmasim.api.addr.PhysAddr deviceAccess(DmaDevice dev, org.dmasim.api.addr.DmaAddr dmaHandle, long size,
+        boolean write) {
         return new org.dmasim.api.addr.PhysAddr(dmaHandle.value() + offset(dev));
+    }
+
+    @Override
+    public AutoCloseable onDeviceAdded(java.util.function.Consumer<DmaDevice> added) {
+        throw new UnsupportedOperationException("not modelled by the fake DMA API");
     }
 
     @Override

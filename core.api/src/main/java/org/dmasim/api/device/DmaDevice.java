@@ -2,6 +2,7 @@ package org.dmasim.api.device;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -57,5 +58,35 @@ public interface DmaDevice {
      */
     default String driverString() {
         return bus().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * {@code dev->of_node}: the path of the device-tree node the device was made from; empty for
+     * a device created from a spec (PCI devices have no node of their own).
+     *
+     * @since 1.4
+     */
+    default Optional<String> ofNode() {
+        return Optional.empty();
+    }
+
+    /**
+     * PCI: the path of the host bridge node the device sits behind (the node whose
+     * {@code dma-ranges}, {@code dma-coherent} and {@code iommu-map} apply to it); empty otherwise.
+     *
+     * @since 1.4
+     */
+    default Optional<String> pciHostBridge() {
+        return Optional.empty();
+    }
+
+    /**
+     * PCI: the requester ID, {@code PCI_DEVID(bus, devfn)} = bus &lt;&lt; 8 | device &lt;&lt; 3 | function,
+     * what {@code iommu-map} translates into a stream ID; empty for other buses.
+     *
+     * @since 1.4
+     */
+    default OptionalInt pciRid() {
+        return OptionalInt.empty();
     }
 }

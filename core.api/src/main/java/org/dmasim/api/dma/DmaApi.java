@@ -303,7 +303,29 @@ public interface DmaApi {
      * @throws BusFault when no memory answers there, or the mapping was revoked
      * @since 1.2
      */
-    PhysAddr deviceAccess(DmaDevice dev, DmaAddr dmaHandle, long size);
+    default PhysAddr deviceAccess(DmaDevice dev, DmaAddr dmaHandle, long size) {
+        return deviceAccess(dev, dmaHandle, size, false);
+    }
+
+    /**
+     * {@link #deviceAccess(DmaDevice, DmaAddr, long)} as a read ({@code write} false) or a write:
+     * behind an IOMMU the two differ (a device write to a page mapped {@code DMA_TO_DEVICE} is a
+     * permission fault, memory untouched). The three-argument form is a read.
+     *
+     * @throws BusFault when no memory answers there, the IOMMU refuses the access, or the mapping
+     *     was revoked
+     * @since 1.4
+     */
+    PhysAddr deviceAccess(DmaDevice dev, DmaAddr dmaHandle, long size, boolean write);
+
+    /**
+     * Calls {@code added} for each device created from now on ({@code BUS_NOTIFY_ADD_DEVICE}, which
+     * an IOMMU driver listens to in order to probe devices that appear after it), until the returned
+     * handle is closed.
+     *
+     * @since 1.4
+     */
+    AutoCloseable onDeviceAdded(java.util.function.Consumer<DmaDevice> added);
 
     /** CPU access to what the API returned. */
     KernelVm kernelVm();

@@ -187,6 +187,18 @@ public interface DmaOps {
     }
 
     /**
+     * {@link #busToPhys(DmaDevice, long, long)} for a read ({@code write} false) or a write by the
+     * device: an IOMMU checks the access against the mapping's permissions (a write to a
+     * {@code DMA_TO_DEVICE} page faults) and records a fault where its hardware would. A table
+     * that does not tell reads from writes answers as for a read.
+     *
+     * @since 1.4
+     */
+    default long busToPhys(DmaDevice dev, long dmaHandle, long size, boolean write) {
+        return busToPhys(dev, dmaHandle, size);
+    }
+
+    /**
      * What the ops do when the backend instance a mapping holds is forced out: make the data
      * safe (copy bounce buffers the device may have written back to the original memory) and
      * drop the backend resources, so that the device can no longer reach them.

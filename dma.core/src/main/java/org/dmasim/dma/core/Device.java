@@ -50,6 +50,10 @@ final class Device implements DebugDevice {
     private final long busDmaLimit;
     private final String ofPath;
     private final String hostBridge;
+    /** The {@code iommus} property's cells (phandle, then the IOMMU's specifier cells), or null. */
+    volatile long[] iommus;
+    /** PCI: the requester ID (bus << 8 | devfn). */
+    volatile int pciRid;
     /** {@code dev->dma_mask == &dev->coherent_dma_mask}: one value, two names (AMBA). */
     private final boolean singleMask;
     private volatile long dmaMask;
@@ -86,6 +90,23 @@ final class Device implements DebugDevice {
     volatile Object owner;
     /** {@code dev->dma_ops}: null for dma-direct. */
     volatile DmaOps dmaOps;
+    private static final java.lang.invoke.VarHandle DMA_OPS;
+
+    static {
+        try {
+            DMA_OPS = java.lang.invoke.MethodHandles.lookup().findVarHandle(Device.class, "dmaOps", DmaOps.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Drops {@code ops} (released: nothing of theirs is left) unless the device has other ops by now. */
+    void dropOps(DmaOps ops) {
+        DMA_OPS.compareAndSet(this, ops, (DmaOps) null);
+    }
+
+    /** The device holds mappings or buffers of ops other than {@link #dmaOps} (see DmaMapping.accessOps). */
+    volatile boolean mixedOps;
     /** {@code dev->dma_ops_bypass}. */
     volatile boolean opsBypass;
     /** {@code dev->driver->name}: the bound driver, or null. */
@@ -212,7 +233,23 @@ final class Device implements DebugDevice {
 
     @Override
     public Optional<long[]> iommus() {
-        return Optional.empty();
+        long[] v = iommus;
+        return v == null ? Optional.empty() : Optional.of(v.clone());
+    }
+
+    @Override
+    public Optional<String> ofNode() {
+        return ofPath();
+    }
+
+    @Override
+    public Optional<String> pciHostBridge() {
+        return hostBridge();
+    }
+
+    @Override
+    public java.util.OptionalInt pciRid() {
+        return bus == Bus.PCI ? java.util.OptionalInt.of(pciRid) : java.util.OptionalInt.empty();
     }
 
     @Override

@@ -60,6 +60,7 @@ final class DeviceFactory {
     private final Optional<DeviceTree> dt;
     private final OfDmaConfigure of;
     private final SysfsNames sysfs = new SysfsNames();
+    private final PciRids pciRids = new PciRids();
     /** The first {@code reg} region each AMBA device claimed ({@code request_resource}). */
     private final List<long[]> ambaResources = new ArrayList<>();
     /** OF_POPULATED: nodes that have a device. */
@@ -82,6 +83,13 @@ final class DeviceFactory {
     }
 
     // ---- programmatic devices ----
+
+    /** Gives back what {@link #create} took for a device that was not registered after all. */
+    void discard(Device dev) {
+        if (dev.bus() == DmaDevice.Bus.PCI) {
+            pciRids.release(dev.pciRid);
+        }
+    }
 
     Device create(DeviceSpec spec) {
         List<ReservedMem> regions = new ArrayList<>();
@@ -112,8 +120,10 @@ final class DeviceFactory {
         }
         cfg = alwaysCoherent() ? withCoherent(cfg) : cfg;
         // platform_device_alloc and pci_device_add both give dev->dma_mask storage of its own.
+        int rid = spec.bus() == DmaDevice.Bus.PCI ? pciRids.assign(spec.name()) : 0;
         Device dev = new Device(spec.name(), spec.bus(), busName, cfg, List.of(), null,
             bridge.map(DtNode::path).orElse(null), false);
+        dev.pciRid = rid;
         for (ReservedMem r : regions) {
             attach(dev, r);
         }
@@ -264,6 +274,13 @@ final class DeviceFactory {
             }
         });
         Device dev = new Device(name, bus, busName, cfg, regions, node.path(), null, singleMask);
+        node.property("iommus").ifPresent(p -> {
+            long[] cells = new long[p.cellCount()];
+            for (int i = 0; i < cells.length; i++) {
+                cells[i] = p.cell(i);
+            }
+            dev.iommus = cells;
+        });
         for (long phandle : regions) {
             Optional<DtNode> target = dt.flatMap(t -> t.byPhandle(phandle));
             Optional<ReservedMem> rmem = target.flatMap(t -> reservedMem.stream().filter(m -> m.node() == t).findFirst());

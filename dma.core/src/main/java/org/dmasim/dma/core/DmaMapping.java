@@ -5,11 +5,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.dmasim.api.addr.CpuAddr;
 import org.dmasim.api.addr.DmaAddr;
 import org.dmasim.api.addr.PhysAddr;
 import org.dmasim.api.backend.BackendInstance;
+import org.dmasim.api.backend.BackendState;
 import org.dmasim.api.backend.Revoker;
 import org.dmasim.api.boot.Errno;
 import org.dmasim.api.device.DeviceInfoDTO;
@@ -60,6 +62,8 @@ final class DmaMapping implements DmaApi, Revoker {
     private final DebugRules rules;
     private final Misuse misuse;
     private final StreamingApi streaming;
+    /** BUS_NOTIFY_ADD_DEVICE listeners (an IOMMU probing devices created after it). */
+    private final List<Consumer<DmaDevice>> deviceAdded = new CopyOnWriteArrayList<>();
 
     /**
      * @param debug the platform's DMA-API debugging, null for a kernel without CONFIG_DMA_API_DEBUG
@@ -112,14 +116,36 @@ final class DmaMapping implements DmaApi, Revoker {
 
     /** {@code dma_alloc_direct}: the ops coherent allocations of the device go to now. */
     DmaOps allocOps(Device dev) {
-        DmaOps ops = dev.dmaOps;
+        DmaOps ops = serving(dev);
         return goDirect(dev, dev.coherentDmaMask(), ops) ? direct : ops;
     }
 
     /** {@code dma_map_direct}: the ops mappings of the device go to now. */
     DmaOps mapOps(Device dev) {
-        DmaOps ops = dev.dmaOps;
+        DmaOps ops = serving(dev);
         return goDirect(dev, dev.dmaMask(), ops) ? direct : ops;
+    }
+
+    /**
+     * The device's ops if they still take new work: ops whose backend instance (an IOMMU that was
+     * stopped or replaced) is draining or released send new work to dma-direct, as if the device had
+     * never had them; what they made drains on them. Once released they are dropped from the device.
+     */
+    private static DmaOps serving(Device dev) {
+        DmaOps ops = dev.dmaOps;
+        if (ops == null) {
+            return null;
+        }
+        Optional<BackendInstance> instance = ops.instance();
+        if (instance.isEmpty() || instance.get().state() == BackendState.ACTIVE) {
+            return ops;
+        }
+        if (instance.get().state() == BackendState.RELEASED) {
+            dev.dropOps(ops);
+        } else if (!dev.mixedOps) {
+            dev.mixedOps = true; // dma-direct's work and the draining ops' live side by side
+        }
+        return null;
     }
 
     DirectOps direct() {
@@ -137,7 +163,12 @@ final class DmaMapping implements DmaApi, Revoker {
         if (ops == direct) {
             ops = null; // dma-direct is "no ops", as in the kernel
         }
+        DmaOps before = dev.dmaOps;
         dev.dmaOps = ops;
+        if (before != ops && !(dev.mappings().isEmpty() && tracker.of(dev.name()).isEmpty())) {
+            // what the old ops made stays reachable through them until it is unmapped or freed
+            dev.mixedOps = true;
+        }
     }
 
     @Override
@@ -172,10 +203,20 @@ final class DmaMapping implements DmaApi, Revoker {
         }
         Device dev = factory.create(spec);
         if (!register(dev)) {
+            factory.discard(dev);
             throw new IllegalArgumentException("device " + spec.name() + ": a device of that name exists"
                 + " (expected: unique device names, as the driver core requires)");
         }
+        for (Consumer<DmaDevice> l : deviceAdded) {
+            l.accept(dev);
+        }
         return dev;
+    }
+
+    @Override
+    public AutoCloseable onDeviceAdded(Consumer<DmaDevice> added) {
+        deviceAdded.add(added);
+        return () -> deviceAdded.remove(added);
     }
 
     /** The device, if this platform registered it (no lock: every call passes here). */
@@ -692,7 +733,7 @@ final class DmaMapping implements DmaApi, Revoker {
     }
 
     @Override
-    public PhysAddr deviceAccess(DmaDevice dev, DmaAddr dmaHandle, long size) {
+    public PhysAddr deviceAccess(DmaDevice dev, DmaAddr dmaHandle, long size, boolean write) {
         Device d = own(dev);
         Mapping revoked = d.revokedAt(dmaHandle.value(), size, true);
         if (revoked != null) {
@@ -700,14 +741,49 @@ final class DmaMapping implements DmaApi, Revoker {
                 + " a revoked mapping (%s was forced out): the access faults, memory is untouched", d.driverString(),
                 d.name(), dmaHandle.value(), size, revoked.revokedBy()));
         }
-        DmaOps ops = d.dmaOps == null ? direct : d.dmaOps;
-        long phys = ops.busToPhys(d, dmaHandle.value(), Math.max(size, 1));
+        DmaOps ops = accessOps(d, dmaHandle.value(), Math.max(size, 1));
+        long phys = ops.busToPhys(d, dmaHandle.value(), Math.max(size, 1), write);
         if (phys == -1) {
             throw new BusFault(d.name(), dmaHandle.value(), String.format("%s %s: bus access at 0x%016x (%d bytes):"
                 + " no memory answers there (outside the device's windows, ops %s)", d.driverString(), d.name(),
                 dmaHandle.value(), size, ops.name()));
         }
         return new PhysAddr(phys);
+    }
+
+    /**
+     * The ops that translate a device's access: its current ops, unless its ops changed while it
+     * held mappings or buffers made by the old ones (an IOMMU stopped or started under it). Then the
+     * live mapping or buffer the address falls in says which ops gave the address out: a device
+     * keeps reaching what it was given until the driver unmaps it, as the drain rule requires. When
+     * nothing made by other ops is left, the device is back on the fast path.
+     */
+    private DmaOps accessOps(Device d, long dma, long size) {
+        DmaOps current = d.dmaOps == null ? direct : d.dmaOps;
+        if (!d.mixedOps) {
+            return current;
+        }
+        boolean others = false;
+        DmaOps found = null;
+        for (Mapping m : d.mappings()) {
+            DmaOps made = m.ops == direct ? direct : m.ops;
+            others |= made != current;
+            if (found == null && m.overlaps(dma, size)) {
+                found = made;
+            }
+        }
+        for (AllocationTracker.Coherent c : tracker.of(d.name())) {
+            DmaOps made = c.ops();
+            others |= made != current;
+            CoherentBuffer b = c.buffer();
+            if (found == null && Long.compareUnsigned(dma - b.dmaHandle(), b.size()) < 0) {
+                found = made;
+            }
+        }
+        if (!others) {
+            d.mixedOps = false;
+        }
+        return found != null ? found : current;
     }
 
     // ---- forced-out backends (Revoker) ----

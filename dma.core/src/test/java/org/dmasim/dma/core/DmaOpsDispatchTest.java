@@ -98,6 +98,11 @@ class DmaOpsDispatchTest {
         }
 
         @Override
+        public long busToPhys(DmaDevice dev, long dmaHandle, long size) {
+            return dmaHandle >= 0xfff00000L && dmaHandle < next ? 0x40000000L + (dmaHandle - 0xfff00000L) : -1;
+        }
+
+        @Override
         public long optMappingSize(DmaDevice dev) {
             return 128 << 10;
         }
@@ -184,16 +189,53 @@ class DmaOpsDispatchTest {
     }
 
     @Test
-    void aDrainingOpsInstanceTakesNoNewMappings() {
+    void aDrainingOpsInstanceSendsNewWorkToDmaDirectAndKeepsTranslatingWhatItMade() {
         WindowOps iommu = new WindowOps();
         dma.setDmaOps(coh, iommu);
         long phys = page();
         DmaAddr held = dma.mapPage(coh, Page.pfnDown(phys), 0, 64, DmaDirection.TO_DEVICE, 0);
+        long throughOps = 0x40000000L + (held.value() - 0xfff00000L);
+        assertEquals(throughOps, dma.deviceAccess(coh, held, 64).value(), "the ops translate their IOVA");
         assertFalse(iommu.instance.retire());
         assertEquals(BackendState.DRAINING, iommu.instance.state());
-        assertTrue(dma.mapPage(coh, Page.pfnDown(phys), 0, 64, DmaDirection.TO_DEVICE, 0).isMappingError());
-        assertTrue(dma.allocCoherent(coh, 4096, Gfp.GFP_KERNEL).isEmpty());
+
+        DmaAddr direct = dma.mapPage(coh, Page.pfnDown(phys), 0, 64, DmaDirection.TO_DEVICE, 0);
+        assertEquals(phys, direct.value(), "a stopped IOMMU's device falls back to dma-direct");
+        CoherentBuffer buf = dma.allocCoherent(coh, 4096, Gfp.GFP_KERNEL).orElseThrow();
+        assertEquals(List.of("map_page 64"), iommu.calls, "nothing new reached the draining ops");
+        assertEquals(throughOps, dma.deviceAccess(coh, held, 64, true).value(),
+            "the device still reaches what the IOMMU gave it, through the IOMMU");
+        assertEquals(buf.phys(), dma.deviceAccess(coh, new DmaAddr(buf.dmaHandle()), 64).value(),
+            "and what dma-direct gave it, directly");
+
         dma.unmapPage(coh, held, 64, DmaDirection.TO_DEVICE, 0);
         assertEquals(BackendState.RELEASED, iommu.instance.state(), "its last mapping released it");
+        dma.mapPage(coh, Page.pfnDown(phys), 0, 64, DmaDirection.TO_DEVICE, 0);
+        assertTrue(dma.dmaOps(coh).isEmpty(), "released ops are dropped from the device");
+        dma.freeCoherent(coh, 4096, buf.cpuAddr(), buf.dmaHandle());
+    }
+
+    @Test
+    void pciDevicesGetRequesterIdsAndTheAddedListenerHearsOfThem() throws Exception {
+        List<String> heard = new ArrayList<>();
+        AutoCloseable listening = dma.onDeviceAdded(d -> heard.add(d.name()));
+        DmaDevice edu = dma.createDevice(org.dmasim.api.dma.DeviceSpec.pci("0000:00:02.0"));
+        DmaDevice nic = dma.createDevice(org.dmasim.api.dma.DeviceSpec.pci("nic"));
+        DmaDevice nic2 = dma.createDevice(org.dmasim.api.dma.DeviceSpec.pci("nic2"));
+        listening.close();
+        dma.createDevice(org.dmasim.api.dma.DeviceSpec.pci("late"));
+        assertEquals(List.of("0000:00:02.0", "nic", "nic2"), heard);
+        assertEquals(0x10, edu.pciRid().getAsInt(), "00:02.0: device 2, function 0");
+        assertEquals(0x08, nic.pciRid().getAsInt(), "the lowest free device number from 1");
+        assertEquals(0x18, nic2.pciRid().getAsInt(), "00:02.0 is taken: 00:03.0");
+        assertTrue(coh.pciRid().isEmpty(), "a platform device has no requester ID");
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+            () -> dma.createDevice(org.dmasim.api.dma.DeviceSpec.pci("0000:00:02.0")));
+        assertTrue(e.getMessage().contains("a device of that name exists"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+            () -> dma.createDevice(org.dmasim.api.dma.DeviceSpec.pci("0000:00:20.0")));
+        assertEquals("PCI device 0000:00:20.0: device number 0x20 (expected 00..1f: a bus has 32 device numbers)",
+            e.getMessage());
+        assertTrue(dma.device("0000:00:20.0").isEmpty());
     }
 }

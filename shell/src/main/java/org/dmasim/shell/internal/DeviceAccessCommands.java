@@ -101,7 +101,7 @@ public class DeviceAccessCommands {
         Target t = Target.of(platforms, platform, device);
         long dma = Args.number("dma_addr", dmaAddr);
         CpuCache cache = PlatformSelector.facility(t.platform(), CpuCache.class, "platform");
-        long phys = t.api().deviceAccess(t.dev(), new DmaAddr(dma), b.length).value();
+        long phys = t.api().deviceAccess(t.dev(), new DmaAddr(dma), b.length, true).value();
         cache.device(t.dev().coherent()).write(phys, b);
         List<String> args = new ArrayList<>(List.of(device, ShellFormatter.hex(dma)));
         args.addAll(shown);
