@@ -48,7 +48,7 @@ public final class FakeKernelVm implements KernelVm {
     public synchronized long toPhys(long kva) {
         Optional<VmArea> a = findVmArea(kva);
         if (a.isPresent()) {
-            return a.get().phys() + (kva - a.get().addr());
+            return a.get().physOf(kva);
         }
         if (!isLinear(kva)) {
             throw new IllegalArgumentException(String.format("toPhys(%#x): not mapped", kva));
@@ -73,6 +73,15 @@ public final class FakeKernelVm implements KernelVm {
         }
         long addr = nextVmalloc;
         areas.put(addr, new VmArea(addr, size, phys, attr, caller));
+        nextVmalloc += size + Page.PAGE_SIZE;
+        return addr;
+    }
+
+    @Override
+    public synchronized long vmapPages(long[] pfns, MemAttr attr, String caller) {
+        long addr = nextVmalloc;
+        long size = (long) pfns.length * Page.PAGE_SIZE;
+        areas.put(addr, new VmArea(addr, size, Page.pfnPhys(pfns[0]), attr, caller, pfns.clone()));
         nextVmalloc += size + Page.PAGE_SIZE;
         return addr;
     }
@@ -109,14 +118,29 @@ public final class FakeKernelVm implements KernelVm {
         return phys;
     }
 
+    /** Bytes from kva that are physically contiguous with it. */
+    private long run(long kva) {
+        return findVmArea(kva).map(a -> a.contiguousFrom(kva)).orElse(Long.MAX_VALUE);
+    }
+
     @Override
     public void cpuRead(long kva, byte[] dst, int off, int len) {
-        ram.read(physOfRange(kva, len), dst, off, len);
+        physOfRange(kva, len);
+        for (int done = 0; done < len; ) {
+            int n = (int) Math.min(len - done, run(kva + done));
+            ram.read(toPhys(kva + done), dst, off + done, n);
+            done += n;
+        }
     }
 
     @Override
     public void cpuWrite(long kva, byte[] src, int off, int len) {
-        ram.write(physOfRange(kva, len), src, off, len);
+        physOfRange(kva, len);
+        for (int done = 0; done < len; ) {
+            int n = (int) Math.min(len - done, run(kva + done));
+            ram.write(toPhys(kva + done), src, off + done, n);
+            done += n;
+        }
     }
 
     @Override

@@ -36,6 +36,14 @@ public interface KernelVm {
     long vmap(long phys, long size, MemAttr attr, String caller);
 
     /**
+     * {@code vmap(pages, count, VM_MAP, prot)}: the 4 KiB pages {@code pfns}, in order, at one
+     * range of kernel virtual addresses (the lowest free one, then a guard page).
+     *
+     * @since 1.2
+     */
+    long vmapPages(long[] pfns, MemAttr attr, String caller);
+
+    /**
      * {@code vunmap}.
      *
      * @throws IllegalArgumentException when kva is not the start of a vmalloc area

@@ -4,5 +4,5 @@
  * space (linear map and vmalloc aliases) through which the simulated CPU reaches it.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package org.dmasim.api.mem;

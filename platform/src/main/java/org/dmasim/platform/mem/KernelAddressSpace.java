@@ -78,8 +78,7 @@ public final class KernelAddressSpace implements KernelVm {
             return kva - pageOffset + physOffset;
         }
         synchronized (this) {
-            VmArea a = areaOf(kva);
-            return a.phys() + (kva - a.addr());
+            return areaOf(kva).physOf(kva);
         }
     }
 
@@ -102,6 +101,30 @@ public final class KernelAddressSpace implements KernelVm {
         if (!cache.ram().isRam(phys, size)) {
             throw new IllegalArgumentException(String.format("vmap(%#x, %#x): not RAM of this platform", phys, size));
         }
+        long candidate = lowestGap(size);
+        areas.put(candidate, new VmArea(candidate, size, phys, attr, caller));
+        return candidate;
+    }
+
+    @Override
+    public synchronized long vmapPages(long[] pfns, MemAttr attr, String caller) {
+        if (pfns.length == 0) {
+            throw new IllegalArgumentException("vmap of 0 pages (expected at least one page)");
+        }
+        for (long pfn : pfns) {
+            if (!cache.ram().isRam(Page.pfnPhys(pfn), Page.PAGE_SIZE)) {
+                throw new IllegalArgumentException(String.format("vmap: page %#x (pfn) is not RAM of this platform",
+                    pfn));
+            }
+        }
+        long size = (long) pfns.length * Page.PAGE_SIZE;
+        long candidate = lowestGap(size);
+        areas.put(candidate, new VmArea(candidate, size, Page.pfnPhys(pfns[0]), attr, caller, pfns.clone()));
+        return candidate;
+    }
+
+    /** alloc_vmap_area: the lowest vmalloc address with room for {@code size} and a guard page. */
+    private long lowestGap(long size) {
         long need = size + Page.PAGE_SIZE;
         long candidate = vmallocStart;
         for (VmArea a : areas.values()) {
@@ -114,7 +137,6 @@ public final class KernelAddressSpace implements KernelVm {
             throw new IllegalStateException(String.format(
                 "vmap allocation for size %d failed: use vmalloc=<size> to increase size", size));
         }
-        areas.put(candidate, new VmArea(candidate, size, phys, attr, caller));
         return candidate;
     }
 
@@ -150,7 +172,7 @@ public final class KernelAddressSpace implements KernelVm {
     }
 
     /** Where a CPU access lands: its physical address and the path its mapping's type gives it. */
-    private record Target(long phys, PhysMemory path) {
+    private record Target(long phys, PhysMemory path, long run) {
     }
 
     /** Resolves [kva, kva + len) to phys and path, refusing ranges that leave their mapping. */
@@ -161,7 +183,7 @@ public final class KernelAddressSpace implements KernelVm {
                     "Unable to handle kernel paging request at virtual address %016x (beyond the linear map)",
                     kva + len - 1));
             }
-            return new Target(kva - pageOffset + physOffset, cache.cpu());
+            return new Target(kva - pageOffset + physOffset, cache.cpu(), Long.MAX_VALUE);
         }
         VmArea a;
         synchronized (this) {
@@ -172,25 +194,40 @@ public final class KernelAddressSpace implements KernelVm {
                 "Unable to handle kernel paging request at virtual address %016x (past the end of the vmalloc area at %016x)",
                 a.addr() + a.size(), a.addr()));
         }
-        return new Target(a.phys() + (kva - a.addr()), a.attr().cacheable() ? cache.cpu() : cache.uncached());
+        return new Target(a.physOf(kva), a.attr().cacheable() ? cache.cpu() : cache.uncached(), a.contiguousFrom(kva));
     }
 
     @Override
     public void cpuRead(long kva, byte[] dst, int off, int len) {
-        Target t = resolve(kva, len);
-        t.path().read(t.phys(), dst, off, len);
+        int done = 0;
+        do {
+            Target t = resolve(kva + done, len - done);
+            int n = (int) Math.min(len - done, t.run());
+            t.path().read(t.phys(), dst, off + done, n);
+            done += n;
+        } while (done < len);
     }
 
     @Override
     public void cpuWrite(long kva, byte[] src, int off, int len) {
-        Target t = resolve(kva, len);
-        t.path().write(t.phys(), src, off, len);
+        int done = 0;
+        do {
+            Target t = resolve(kva + done, len - done);
+            int n = (int) Math.min(len - done, t.run());
+            t.path().write(t.phys(), src, off + done, n);
+            done += n;
+        } while (done < len);
     }
 
     @Override
     public void cpuFill(long kva, long len, byte value) {
-        Target t = resolve(kva, len);
-        t.path().fill(t.phys(), len, value);
+        long done = 0;
+        do {
+            Target t = resolve(kva + done, len - done);
+            long n = Math.min(len - done, t.run());
+            t.path().fill(t.phys(), n, value);
+            done += n;
+        } while (done < len);
     }
 
     @Override

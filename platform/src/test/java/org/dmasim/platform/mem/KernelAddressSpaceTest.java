@@ -1,5 +1,6 @@
 package org.dmasim.platform.mem;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -44,6 +45,29 @@ class KernelAddressSpaceTest {
         assertEquals(0x40100000L, vm.toPhys(b));
         vm.vunmap(a);
         assertEquals(a, vm.vmap(0x40200000L, Page.PAGE_SIZE, MemAttr.NORMAL_NC, "test"), "the gap is reused");
+    }
+
+    @Test
+    void vmapOfAPageArrayJoinsScatteredPagesAndAccessesCrossThem() {
+        long[] pfns = {0x40300L, 0x40100L, 0x40500L};
+        long kva = vm.vmapPages(pfns, MemAttr.NORMAL_NC, "iommu_dma_alloc_remap");
+        assertEquals(0x40100008L, vm.toPhys(kva + Page.PAGE_SIZE + 8), "the second page is pfn 0x40100");
+        byte[] across = new byte[(int) Page.PAGE_SIZE + 16];
+        java.util.Arrays.fill(across, (byte) 7);
+        vm.cpuWrite(kva + Page.PAGE_SIZE - 8, across);
+        assertEquals(7, cache.ram().read(0x40300ff8L, 1)[0], "the write starts at the end of page 0x40300");
+        assertEquals(7, cache.ram().read(0x40100fffL, 1)[0], "fills page 0x40100");
+        assertEquals(7, cache.ram().read(0x40500007L, 1)[0], "and ends in page 0x40500");
+        assertEquals(0, cache.ram().read(0x40500008L, 1)[0]);
+        assertEquals(0, cache.ram().read(0x40101000L, 1)[0], "nothing lands behind page 0x40100");
+        assertArrayEquals(across, vm.cpuRead(kva + Page.PAGE_SIZE - 8, across.length));
+        assertThrows(IllegalArgumentException.class, () -> vm.cpuRead(kva + 3 * Page.PAGE_SIZE - 4, 8),
+            "past the end of the area");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> vm.vmapPages(new long[] {0x40100L, 0x1L}, MemAttr.NORMAL, "test"));
+        assertEquals("vmap: page 0x1 (pfn) is not RAM of this platform", e.getMessage());
+        vm.vunmap(kva);
+        assertTrue(vm.findVmArea(kva).isEmpty());
     }
 
     @Test
