@@ -6,5 +6,5 @@
  * IOMMU core is built into the kernels dmasim models).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.0.0")
+@org.osgi.annotation.versioning.Version("2.1.0")
 package org.dmasim.api.iommu;

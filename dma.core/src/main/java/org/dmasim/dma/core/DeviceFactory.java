@@ -218,6 +218,29 @@ final class DeviceFactory {
         return Optional.of(dev);
     }
 
+    /**
+     * The PCI functions the device tree describes below the host bridges the walk created: child
+     * nodes whose {@code reg} starts with a PCI address ({@code phys.hi}: bus in bits 23:16, device
+     * in 15:11, function in 10:8, the IEEE 1275 PCI binding), as specs named by their address
+     * ({@code 0000:00:02.0}). A real kernel finds them by enumerating config space; a simulated
+     * board has none, so its tree lists what QEMU's {@code -device} options would have plugged in.
+     */
+    List<DeviceSpec> pciFunctions() {
+        List<DeviceSpec> out = new ArrayList<>();
+        for (DtNode bridge : hostBridges.values()) {
+            for (DtNode c : bridge.children()) {
+                Optional<org.dmasim.api.dt.DtProperty> reg = c.property("reg");
+                if (!c.isAvailable() || reg.isEmpty() || reg.get().cellCount() < 3) {
+                    continue;
+                }
+                long hi = reg.get().cell(0);
+                String bdf = String.format("0000:%02x:%02x.%d", (hi >>> 16) & 0xff, (hi >>> 11) & 0x1f, (hi >>> 8) & 7);
+                out.add(new DeviceSpec(bdf, DmaDevice.Bus.PCI, false, List.of(), List.of(), bridge.path()));
+            }
+        }
+        return out;
+    }
+
     /** {@code of_amba_device_create}: the first reg region is claimed before the device is added. */
     private Optional<Device> ambaCreate(DtNode node, String parentDir) {
         if (!node.isAvailable() || claimedEarly(node) || populated.contains(node)) {

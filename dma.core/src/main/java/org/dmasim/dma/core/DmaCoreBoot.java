@@ -11,6 +11,7 @@ import org.dmasim.api.boot.ReservedMemHandler;
 import org.dmasim.api.boot.RuntimeContext;
 import org.dmasim.api.boot.ZoneLimits;
 import org.dmasim.api.dma.ArchDma;
+import org.dmasim.api.dma.DeviceSpec;
 import org.dmasim.api.dma.DmaApi;
 import org.dmasim.api.mem.KernelVm;
 import org.dmasim.api.mm.MmRules;
@@ -133,6 +134,14 @@ public final class DmaCoreBoot implements BootParticipant, ReservedMemHandler {
                 // is one namespace, so an AMBA and a platform device of the same name cannot both live.
                 ctx.log().dmasim(dev.ofPath().orElse(dev.name()) + ": " + dev.driverString() + " device " + dev.name()
                     + " is left out: dmasim needs device names unique across buses");
+            }
+        }
+        for (DeviceSpec pci : factory.pciFunctions()) {
+            try {
+                api.createDevice(pci);
+            } catch (IllegalArgumentException e) {
+                throw new org.dmasim.api.platform.InvalidInputException("device tree " + pci.hostBridge() + ": PCI"
+                    + " function " + pci.name() + ": " + e.getMessage());
             }
         }
         ctx.put(DmaApi.class, api);
