@@ -66,4 +66,17 @@ class DevicesFromDeviceTreeTest {
         assertTrue(log.contains("platform dma-test-pool: assigned reserved memory node test-pool@50000000"), log.toString());
         assertTrue(log.contains("platform dma-test-cma: assigned reserved memory node test-cma@58000000"), log.toString());
     }
+
+    @Test
+    void pciFunctionsUnderAHostBridgeBecomePciDevicesWithTheirAddress() {
+        DmaApi dma = Boots.dma(Boots.boot("qemu-virt-arm64-smmuv3"));
+        DmaDevice edu = dma.device("0000:00:02.0").orElseThrow();
+        assertEquals(DmaDevice.Bus.PCI, edu.bus());
+        assertEquals(0x10, edu.pciRid().getAsInt());
+        assertEquals("/pcie@10000000", edu.pciHostBridge().orElseThrow());
+        assertEquals(0xffffffffL, edu.dmaMask(), "pci_device_add: a 32-bit mask");
+        assertEquals(0x10000, edu.maxSegmentSize());
+        assertTrue(dma.device("4010000000.pcie").isPresent(), "the host bridge itself is a platform device");
+        assertTrue(dma.device("4010000000.pcie").orElseThrow().iommus().isEmpty(), "it has no iommus property");
+    }
 }
