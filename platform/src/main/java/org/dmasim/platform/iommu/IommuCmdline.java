@@ -1,5 +1,7 @@
 package org.dmasim.platform.iommu;
 
+import org.dmasim.api.platform.Kstrtobool;
+
 import java.util.Optional;
 import org.dmasim.api.boot.BootContext;
 import org.dmasim.api.boot.Errno;

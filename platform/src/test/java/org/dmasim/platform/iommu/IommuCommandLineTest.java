@@ -1,5 +1,7 @@
 package org.dmasim.platform.iommu;
 
+import org.dmasim.api.platform.Kstrtobool;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package org.dmasim.platform.iommu;
+package org.dmasim.api.platform;
 
 import java.util.Optional;
 
@@ -7,13 +7,17 @@ import java.util.Optional;
  * true and {@code n N f F 0} false ("true"/"false" since 5.19, commit 0d6ea3ac94ca);
  * {@code o}/{@code O} needs a second character, {@code n N} for "on" and {@code f F} for "off".
  * Everything after the deciding characters is ignored ({@code yes-please} and {@code tomato} are
- * true); anything else, a missing value included, is -EINVAL.
+ * true); anything else, a missing value included, is -EINVAL. Used by every boolean kernel
+ * parameter ({@code iommu.strict=}, {@code iommu.forcedac=}, module parameters of type bool).
+ *
+ * @since 2.6
  */
-final class Kstrtobool {
+public final class Kstrtobool {
     private Kstrtobool() {
     }
 
-    static Optional<Boolean> parse(String s) {
+    /** The value, or empty where the kernel answers -EINVAL. */
+    public static Optional<Boolean> parse(String s) {
         if (s == null || s.isEmpty()) {
             return Optional.empty();
         }
