@@ -66,8 +66,12 @@ public final class IovaDomain {
     private final int shift;
     private final int cpus;
     private final IovaTree tree;
+    /** The tree's start_pfn and top pfn, copied here: the fast path reads no line the tree lock writes. */
+    private final long startPfn;
+    private final long maxPfn;
     private final IovaRcache[] rcaches;
-    private volatile boolean destroyed;
+    /** Set once by {@link #destroy}; a plain read on the fast path (a call racing destroy is a bug). */
+    private boolean destroyed;
 
     /**
      * {@code init_iova_domain(granule, start_pfn)} + {@code iova_domain_init_rcaches} for
@@ -89,6 +93,8 @@ public final class IovaDomain {
         this.shift = Long.numberOfTrailingZeros(granule);
         this.cpus = cpus;
         this.tree = new IovaTree(shift, startPfn);
+        this.startPfn = startPfn;
+        this.maxPfn = tree.maxPfn();
         if (Long.compareUnsigned(startPfn, tree.maxPfn()) >= 0) {
             throw new IllegalArgumentException("init_iova_domain: start pfn 0x" + Long.toHexString(startPfn)
                 + " leaves no IOVA below the top pfn 0x" + Long.toHexString(tree.maxPfn()));
@@ -130,8 +136,12 @@ public final class IovaDomain {
      * more. The range's pfn_lo, or 0 on failure.
      */
     public long allocFast(int cpu, long size, long limitPfn, boolean flushRcache) {
-        checkCall("alloc_iova_fast", size, limitPfn);
-        checkCpu("alloc_iova_fast", cpu);
+        // One test for every argument on the fast path; the slow path names what is wrong.
+        if (destroyed | size < 1 | cpu < 0 | cpu >= cpus | Long.compareUnsigned(limitPfn, startPfn) < 0
+            | Long.compareUnsigned(limitPfn, maxPfn) > 0 | limitPfn == IovaTree.ANCHOR_PFN) {
+            checkCall("alloc_iova_fast", size, limitPfn);
+            checkCpu("alloc_iova_fast", cpu);
+        }
         if (size < ROUNDING_LIMIT) {
             size = roundUpPowerOfTwo(size);
         }
@@ -158,10 +168,13 @@ public final class IovaDomain {
      * is refused (the kernel ignores it silently).
      */
     public void freeFast(int cpu, long pfn, long size) {
-        checkAlive();
-        checkSize("free_iova_fast", size);
-        checkCpu("free_iova_fast", cpu);
-        checkPfn("free_iova_fast", pfn);
+        if (destroyed | size < 1 | cpu < 0 | cpu >= cpus | Long.compareUnsigned(pfn, startPfn) < 0
+            | Long.compareUnsigned(pfn, maxPfn) > 0) {
+            checkAlive();
+            checkSize("free_iova_fast", size);
+            checkCpu("free_iova_fast", cpu);
+            checkPfn("free_iova_fast", pfn);
+        }
         int order = orderBase2(size);
         if (order >= RANGE_CACHE_MAX_SIZE) {
             if (!tree.free(pfn)) {

@@ -57,6 +57,11 @@ final class IovaMagazine {
      */
     static long pop(long[] mag, long bound) {
         int top = (int) mag[SIZE_AT] - 1;
+        long pfn = mag[PFNS_AT + top];
+        if (Long.compareUnsigned(pfn, bound) <= 0) {
+            mag[SIZE_AT] = top; // the usual case: the top fits
+            return pfn;
+        }
         int i = top;
         while (Long.compareUnsigned(mag[PFNS_AT + i], bound) > 0) {
             if (i == 0) {
@@ -64,7 +69,7 @@ final class IovaMagazine {
             }
             i--;
         }
-        long pfn = mag[PFNS_AT + i];
+        pfn = mag[PFNS_AT + i];
         mag[PFNS_AT + i] = mag[PFNS_AT + top];
         mag[SIZE_AT] = top;
         return pfn;
