@@ -84,6 +84,13 @@ public final class SmmuHw {
     private long eventsDropped;
     private final long[] commandCounts = new long[SmmuCommand.OPCODES];
     private final long[] faultCounts = new long[256];
+    private CommandObserver observer;
+
+    /** Sees every command the SMMU consumes, in order (tracing; tests). */
+    @FunctionalInterface
+    public interface CommandObserver {
+        void consumed(long dw0, long dw1);
+    }
 
     /** QEMU 7.2's SMMU: range invalidation, a 256-entry IOTLB. */
     public SmmuHw(DescriptorPages mem) {
@@ -194,6 +201,11 @@ public final class SmmuHw {
 
     // ---- command queue ----
 
+    /** Installs (or with null removes) the observer of consumed commands. */
+    public synchronized void setCommandObserver(CommandObserver o) {
+        observer = o;
+    }
+
     /**
      * Consumes {@code count} commands ({@code cmds[2i]}, {@code cmds[2i + 1]}) in order; each takes
      * effect before the next, so a {@code CMD_SYNC} completes everything submitted before it.
@@ -220,6 +232,9 @@ public final class SmmuHw {
                     "SMMU command queue: illegal command (opcode 0x%02x, dw0 0x%016x)", op, dw0));
             }
             commandCounts[op]++;
+            if (observer != null) {
+                observer.consumed(dw0, dw1);
+            }
         }
     }
 
