@@ -61,6 +61,49 @@ public final class DescriptorPages {
         return pfn * PAGE_SIZE;
     }
 
+    /**
+     * A zeroed, physically contiguous block of {@code 2^order} descriptor pages (the SMMUv3 stream
+     * table's 16 KiB level-2 tables are indexed by physical address across page boundaries); its
+     * physical address, or -1 when the allocator has none.
+     */
+    public long allocPages(int gfp, int order) {
+        long pfn = pages.allocPages(gfp, order);
+        if (pfn < 0) {
+            return -1;
+        }
+        long stamp = lock.writeLock();
+        try {
+            for (int i = 0; i < 1 << order; i++) {
+                put(pfn + i, new long[ENTRIES]);
+            }
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+        live.addAndGet(1 << order);
+        return pfn * PAGE_SIZE;
+    }
+
+    /** Returns a block from {@link #allocPages(int, int)} to the page allocator. */
+    public void freePages(long pa, int order) {
+        long pfn = pfnOf(pa);
+        long stamp = lock.writeLock();
+        try {
+            for (int i = 0; i < 1 << order; i++) {
+                if (get(pfn + i) == null) {
+                    throw new IllegalArgumentException(String.format("free of descriptor block 0x%x order %d: not"
+                        + " a block of this IOMMU's tables", pa, order));
+                }
+            }
+            for (int i = 0; i < 1 << order; i++) {
+                remove(pfn + i);
+            }
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+        live.addAndGet(-(1 << order));
+        pages.freePages(pfn, order);
+    }
+
     /** Returns a page to the page allocator; its descriptors are gone. */
     public void freePage(long pa) {
         long pfn = pfnOf(pa);

@@ -1,0 +1,118 @@
+package org.dmasim.iommu.smmu;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.dmasim.iommu.smmu.hw.SmmuCommand;
+import org.dmasim.iommu.smmu.hw.SmmuHw;
+
+/**
+ * The driver's side of the command queue: {@code arm_smmu_cmdq_build_cmd} encodings,
+ * {@code arm_smmu_cmdq_issue_cmdlist} (a list of commands, optionally followed by a CMD_SYNC) and
+ * the 64-entry batches ({@code struct arm_smmu_cmdq_batch}) that invalidations are built in.
+ *
+ * <p>CMD_SYNC completion: QEMU's SMMU has no MSI (IDR0.MSI clear), so the driver never uses MSI
+ * polling and the sync is {@code CS = SEV, MSH = ISH, MSIATTR = OIWB}: {@code 0x0fc02046}.
+ */
+final class CmdQueue {
+    /** {@code CMDQ_BATCH_ENTRIES} = BITS_PER_LONG. */
+    static final int BATCH_ENTRIES = 64;
+    static final long CMD_SYNC_DW0 = SmmuCommand.CMD_SYNC | (2L << 12) | (3L << 22) | (0xfL << 24);
+
+    private final SmmuHw hw;
+    private final long[] counts = new long[SmmuCommand.OPCODES];
+    private long syncs;
+    private long lists;
+
+    CmdQueue(SmmuHw hw) {
+        this.hw = hw;
+    }
+
+    /** A batch being built ({@code arm_smmu_cmdq_batch_add} / {@code _submit}). */
+    final class Batch {
+        private final long[] cmds = new long[(BATCH_ENTRIES + 1) * 2];
+        private int num;
+
+        void add(long dw0, long dw1) {
+            if (num == BATCH_ENTRIES) {
+                issue(cmds, num, false);
+                num = 0;
+            }
+            cmds[2 * num] = dw0;
+            cmds[2 * num + 1] = dw1;
+            num++;
+        }
+
+        /** Issues what is left followed by a CMD_SYNC (a bare sync when nothing is left). */
+        void submit() {
+            issue(cmds, num, true);
+            num = 0;
+        }
+    }
+
+    Batch batch() {
+        return new Batch();
+    }
+
+    /** {@code arm_smmu_cmdq_issue_cmd_with_sync}. */
+    synchronized void issueWithSync(long dw0, long dw1) {
+        long[] c = {dw0, dw1, 0, 0};
+        issue(c, 1, true);
+    }
+
+    /** {@code arm_smmu_cmdq_issue_cmd}: one command, no sync. */
+    synchronized void issue(long dw0, long dw1) {
+        issue(new long[] {dw0, dw1}, 1, false);
+    }
+
+    /** {@code arm_smmu_cmdq_issue_cmdlist}; {@code cmds} has room for the sync when {@code sync}. */
+    synchronized void issue(long[] cmds, int n, boolean sync) {
+        int total = n;
+        if (sync) {
+            cmds[2 * n] = CMD_SYNC_DW0;
+            cmds[2 * n + 1] = 0;
+            total++;
+            syncs++;
+        }
+        for (int i = 0; i < total; i++) {
+            counts[SmmuCommand.opcode(cmds[2 * i])]++;
+        }
+        lists++;
+        hw.submit(cmds, total);
+    }
+
+    synchronized Stats stats() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        for (int op = 0; op < counts.length; op++) {
+            if (counts[op] != 0) {
+                m.put(SmmuCommand.name(op), counts[op]);
+            }
+        }
+        return new Stats(Map.copyOf(m), syncs, lists);
+    }
+
+    // ---- encodings (arm_smmu_cmdq_build_cmd) ----
+
+    static long cfgiSte(int sid) {
+        return SmmuCommand.CFGI_STE | ((long) sid << 32);
+    }
+
+    static long cfgiCd(int sid, int ssid) {
+        return SmmuCommand.CFGI_CD | ((long) ssid << 12) | ((long) sid << 32);
+    }
+
+    static long prefetchCfg(int sid) {
+        return SmmuCommand.PREFETCH_CFG | ((long) sid << 32);
+    }
+
+    static long tlbiNhAsid(int asid) {
+        return SmmuCommand.TLBI_NH_ASID | ((long) asid << 48);
+    }
+
+    static long tlbiNhVa0(int asid, int num, int scale) {
+        return SmmuCommand.TLBI_NH_VA | ((long) num << 12) | ((long) scale << 20) | ((long) asid << 48);
+    }
+
+    static long tlbiNhVa1(long addr, boolean leaf, int ttl, int tg) {
+        return (leaf ? 1 : 0) | ((long) ttl << 8) | ((long) tg << 10) | (addr & ~0xfffL);
+    }
+}
