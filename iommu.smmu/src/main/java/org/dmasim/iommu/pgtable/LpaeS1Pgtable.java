@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.dmasim.api.boot.Errno;
 import org.dmasim.api.mm.Gfp;
 
 /**
@@ -105,10 +106,11 @@ public final class LpaeS1Pgtable {
     static final long MAIR = 0x44L | 0xffL << 8 | 0x04L << 16 | 0xf4L << 24;
 
     private static final String PGTABLE_C = "drivers/iommu/io-pgtable-arm.c";
-    private static final int EINVAL = 22;
-    private static final int ENOMEM = 12;
-    private static final int EEXIST = 17;
-    private static final int ERANGE = 34;
+    private static final int EINVAL = Errno.EINVAL;
+    private static final int ENOMEM = Errno.ENOMEM;
+    private static final int EEXIST = Errno.EEXIST;
+    /** Not in {@link Errno}: only io-pgtable returns it here. */
+    static final int ERANGE = 34;
 
     private final DescriptorPages mem;
     private final IoPgtableTlb tlb;
