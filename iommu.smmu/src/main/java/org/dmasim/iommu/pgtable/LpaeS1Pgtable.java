@@ -53,17 +53,22 @@ import org.dmasim.api.mm.Gfp;
  *     entry.</li>
  * </ol>
  *
- * <p>Data layout here vs the kernel: the kernel reaches a table through the linear map
- * ({@code __va} of the descriptor's address); here every table page lives in
- * {@link DescriptorPages} as a {@code long[512]} keyed by its physical address, so a descent
- * costs one look-up per level and the pgd's array is held directly. The descriptors hold the
- * real bits the SMMU walks (the same words the kernel writes, including {@code SW_SYNC} on the
- * table descriptors of a non-coherent walker). Not modelled: the DMA mapping and cache
- * maintenance of tables for a non-coherent walker ({@code DescriptorPages} is read by the
- * walker directly, so the cleaning has nothing to do here) and the memory barriers. The
- * kernel's recursion is a loop on the map and unmap paths; only splitting and table freeing
- * recurse. Return values replace WARNs: a WARN's text goes to the warn sink (without CPU, PID,
- * offset or stack) and the call returns what the kernel returns after it.
+ * <p>Data layout here vs the kernel: the descriptors are the real 64-bit words the SMMU walks
+ * (the same bits the kernel writes, including {@code SW_SYNC} on the table descriptors of a
+ * non-coherent walker), in {@link DescriptorPages}, 512 longs per table page keyed by physical
+ * address. The kernel reaches a table from its descriptor through the linear map
+ * ({@code __va}); here each table page is an {@link IoTable} whose shadow array holds the tables
+ * its descriptors point at, so a descent is two array loads per level and no hash look-up. On
+ * top, the last-level table of the last page-sized map or unmap is remembered with the 2 MiB it
+ * translates: streaming DMA maps page after page in one region, and for those the walk from the
+ * pgd (which would end in the same table, since a table that is not freed is linked) is
+ * skipped. {@code map_pages} fills its run of leaves with one loop over one array. The kernel's
+ * recursion is a loop on the map and unmap paths; only splitting and table freeing recurse.
+ * Not modelled: the DMA mapping and cache maintenance of tables for a non-coherent walker (the
+ * walker reads {@code DescriptorPages} directly, so there is nothing to clean) and the memory
+ * barriers. Return values replace WARNs: a WARN's text goes to the warn sink (file and line of
+ * Debian's 6.1.192, without CPU, PID, offset or stack) and the call returns what the kernel
+ * returns after it.
  *
  * <p>Concurrency as in the kernel: callers on disjoint IOVA ranges may run in parallel (tables
  * are installed with compare-and-swap, a loser frees its page); overlapping calls are the
@@ -121,12 +126,13 @@ public final class LpaeS1Pgtable {
     private final int startLevel;
     /** Index bits of the pgd (fewer than 9 when ias - 12 is not a multiple of 9). */
     private final int pgdBits;
-    private final long pgdPa;
-    private final long[] pgd;
+    private final IoTable pgd;
     private final Tcr tcr;
     /** What a new table descriptor carries besides its address. */
     private final long tableBits;
     private final AtomicLong tablePages = new AtomicLong();
+    /** See {@link #hotLeafTable}. */
+    private volatile IoTable hotLeaf;
     private volatile Consumer<String> warnSink = s -> { };
     private volatile boolean freed;
 
@@ -142,8 +148,7 @@ public final class LpaeS1Pgtable {
         int levels = (vaBits + BITS_PER_LEVEL - 1) / BITS_PER_LEVEL;
         this.startLevel = MAX_LEVELS - levels;
         this.pgdBits = vaBits - BITS_PER_LEVEL * (levels - 1);
-        this.pgdPa = pgdPa;
-        this.pgd = mem.page(pgdPa);
+        this.pgd = new IoTable(pgdPa, mem.page(pgdPa), startLevel < MAX_LEVELS - 1, 0);
         this.tableBits = TYPE_TABLE | (coherentWalk ? 0 : SW_SYNC);
         // TCR as arm_64_lpae_alloc_pgtable_s1 sets it (no quirks: OUTER_WBWA is not used by SMMUv3)
         this.tcr = coherentWalk ? new Tcr(64 - ias, 0, 1, 1, 3, ips) : new Tcr(64 - ias, 0, 0, 0, 2, ips);
@@ -234,7 +239,7 @@ public final class LpaeS1Pgtable {
 
     /** TTBR0: the pgd's physical address. */
     public long ttbr() {
-        return pgdPa;
+        return pgd.pa;
     }
 
     /** MAIR0: attribute index 0 normal NC, 1 normal WB RWA, 2 device nGnRE, 3 inner NC outer WB. */
@@ -275,13 +280,33 @@ public final class LpaeS1Pgtable {
         return lvl == MAX_LEVELS - 1 ? (pte & TYPE_MASK) == TYPE_PAGE : (pte & TYPE_MASK) == TYPE_BLOCK;
     }
 
-    private long[] table(long pte) {
-        long[] t = mem.page(pte & ADDR_MASK);
-        if (t == null) {
-            throw new IllegalStateException(String.format("io-pgtable: table descriptor 0x%016x points at no"
-                + " descriptor page", pte));
+    /** The table {@code t.ptes[idx]} points at. */
+    private static IoTable child(IoTable t, int idx) {
+        IoTable c = t.child(idx);
+        if (c == null || c.pa != (t.ptes[idx] & ADDR_MASK)) {
+            throw new IllegalStateException(String.format("io-pgtable: table descriptor 0x%016x at 0x%x has no"
+                + " table behind it", t.ptes[idx], t.pa + 8L * idx));
         }
-        return t;
+        return c;
+    }
+
+    /**
+     * A new zeroed table page of level {@code lvl} in slot {@code idx} of {@code parent}, or
+     * the table another caller installed there first; null when no page could be allocated.
+     */
+    private IoTable installTable(IoTable parent, int idx, int lvl, int gfp, long iova) {
+        long pa = mem.allocPage(gfp);
+        if (pa < 0) {
+            return null;
+        }
+        IoTable t = new IoTable(pa, mem.page(pa), lvl < MAX_LEVELS - 1, iova & -blockSize(lvl - 1));
+        if (parent.claim(idx, t)) {
+            parent.ptes[idx] = pa | tableBits;
+            tablePages.incrementAndGet();
+            return t;
+        }
+        mem.freePage(pa);
+        return parent.child(idx);
     }
 
     /** {@code arm_lpae_prot_to_pte} for stage 1: the attribute bits of a leaf (no type, no address). */
@@ -384,11 +409,19 @@ public final class LpaeS1Pgtable {
             return -EINVAL;
         }
         long prot = protToPte(iommuProt);
-        long[] table = pgd;
-        long tablePa = pgdPa;
-        for (int lvl = startLevel;; lvl++) {
+        IoTable table = pgd;
+        int lvl = startLevel;
+        IoTable hot = hotLeafTable(iova, pgsize);
+        if (hot != null) {
+            table = hot;
+            lvl = MAX_LEVELS - 1;
+        }
+        for (;; lvl++) {
             int idx = index(iova, lvl);
             if (pgsize == blockSize(lvl)) {
+                if (lvl == MAX_LEVELS - 1 && hot != table) {
+                    hotLeaf = table;
+                }
                 int n = (int) Math.min(pgcount, PTES_PER_TABLE - (idx & (PTES_PER_TABLE - 1)));
                 int r = initPte(iova, paddr, prot, lvl, n, table, idx);
                 return r == 0 ? n * pgsize : r;
@@ -397,35 +430,28 @@ public final class LpaeS1Pgtable {
                 warnOn(382, "__arm_lpae_map");
                 return -EINVAL;
             }
-            long pte = table[idx];
-            if (pte == 0) {
-                long newPa = mem.allocPage(gfp);
-                if (newPa < 0) {
-                    return -ENOMEM;
-                }
-                long newPte = newPa | tableBits;
-                if (mem.compareAndSet(tablePa + 8L * idx, 0, newPte)) {
-                    tablePages.incrementAndGet();
-                    pte = newPte;
-                } else {
-                    mem.freePage(newPa);
-                    pte = table[idx];
-                }
-            }
+            long pte = table.ptes[idx];
             if (isLeaf(pte, lvl)) {
                 warnOn(403, "__arm_lpae_map");
                 return -EEXIST;
             }
-            tablePa = pte & ADDR_MASK;
-            table = table(pte);
+            IoTable next = table.child(idx);
+            if (next == null) {
+                next = installTable(table, idx, lvl + 1, gfp, iova);
+                if (next == null) {
+                    return -ENOMEM;
+                }
+            }
+            table = next;
         }
     }
 
     /** {@code arm_lpae_init_pte}: n leaves from {@code table[idx]}, or -errno with none written. */
-    private int initPte(long iova, long paddr, long prot, int lvl, int n, long[] table, int idx) {
+    private int initPte(long iova, long paddr, long prot, int lvl, int n, IoTable table, int idx) {
         long sz = blockSize(lvl);
+        long[] ptes = table.ptes;
         for (int i = 0; i < n; i++) {
-            long old = table[idx + i];
+            long old = ptes[idx + i];
             if (isLeaf(old, lvl)) {
                 warnOn(301, "arm_lpae_init_pte");
                 return -EEXIST;
@@ -437,7 +463,7 @@ public final class LpaeS1Pgtable {
         }
         long pte = prot | (lvl == MAX_LEVELS - 1 ? TYPE_PAGE : TYPE_BLOCK);
         for (int i = 0; i < n; i++) {
-            table[idx + i] = pte | ((paddr + i * sz) & ADDR_MASK);
+            ptes[idx + i] = pte | ((paddr + i * sz) & ADDR_MASK);
         }
         return 0;
     }
@@ -480,31 +506,49 @@ public final class LpaeS1Pgtable {
             warnOn(689, "arm_lpae_unmap_pages");
             return 0;
         }
-        return unmapWalk(gather, iova, pgsize, pgcount, startLevel, pgd, pgdPa);
+        IoTable hot = hotLeafTable(iova, pgsize);
+        if (hot != null) {
+            return unmapWalk(gather, iova, pgsize, pgcount, MAX_LEVELS - 1, hot);
+        }
+        return unmapWalk(gather, iova, pgsize, pgcount, startLevel, pgd);
     }
 
-    /** {@code __arm_lpae_unmap} from {@code table} (level lvl at {@code tablePa}) down. */
-    private long unmapWalk(IotlbGather gather, long iova, long size, long pgcount, int lvl, long[] table,
-        long tablePa) {
+    /**
+     * The last-level table of the last page map or unmap when it translates {@code iova}: the
+     * walk down to it would end there (a table that is not freed is linked), so a page-sized
+     * request starts there. Streaming DMA maps and unmaps page after page in one 2 MiB region.
+     */
+    private IoTable hotLeafTable(long iova, long pgsize) {
+        if (pgsize != SZ_4K) {
+            return null;
+        }
+        IoTable hot = hotLeaf;
+        return hot != null && hot.base == (iova & -SZ_2M) && !hot.freed ? hot : null;
+    }
+
+    /** {@code __arm_lpae_unmap} from {@code table} (of level lvl) down. */
+    private long unmapWalk(IotlbGather gather, long iova, long size, long pgcount, int lvl, IoTable table) {
         for (;; lvl++) {
             if (lvl == MAX_LEVELS) {
                 warnOn(626, "__arm_lpae_unmap");
                 return 0;
             }
             int idx = index(iova, lvl);
-            long pte = table[idx];
+            long pte = table.ptes[idx];
             if (pte == 0) {
                 warnOn(632, "__arm_lpae_unmap");
                 return 0;
             }
             if (size == blockSize(lvl)) {
+                if (lvl == MAX_LEVELS - 1 && hotLeaf != table) {
+                    hotLeaf = table;
+                }
                 return clearEntries(gather, iova, size, pgcount, lvl, table, idx);
             }
             if (isLeaf(pte, lvl)) {
-                return splitBlockUnmap(gather, iova, size, pte, lvl + 1, tablePa + 8L * idx, pgcount);
+                return splitBlockUnmap(gather, iova, size, pte, lvl + 1, table, idx, pgcount);
             }
-            tablePa = pte & ADDR_MASK;
-            table = table(pte);
+            table = child(table, idx);
         }
     }
 
@@ -512,21 +556,24 @@ public final class LpaeS1Pgtable {
      * The request's size is this level's block size: clears up to {@code pgcount} entries from
      * {@code table[idx]} (not beyond the table), stopping at a zero entry (WARN).
      */
-    private long clearEntries(IotlbGather gather, long iova, long size, long pgcount, int lvl, long[] table,
+    private long clearEntries(IotlbGather gather, long iova, long size, long pgcount, int lvl, IoTable table,
         int idx) {
+        long[] ptes = table.ptes;
         int n = (int) Math.min(pgcount, PTES_PER_TABLE - (idx & (PTES_PER_TABLE - 1)));
         boolean addLeaves = gather == null || !gather.queued();
         int i = 0;
         while (i < n) {
-            long pte = table[idx + i];
+            long pte = ptes[idx + i];
             if (pte == 0) {
                 warnOn(642, "__arm_lpae_unmap");
                 break;
             }
-            table[idx + i] = 0;
+            ptes[idx + i] = 0;
             if (!isLeaf(pte, lvl)) {
+                IoTable sub = table.child(idx + i);
+                table.next[idx + i] = null;
                 tlb.flushWalk(iova + i * size, size, SZ_4K);
-                freeTables(lvl + 1, pte & ADDR_MASK);
+                freeTables(sub);
             } else if (addLeaves) {
                 tlb.addPage(gather, iova + i * size, size);
             }
@@ -536,12 +583,12 @@ public final class LpaeS1Pgtable {
     }
 
     /**
-     * {@code arm_lpae_split_blk_unmap}: replaces the block {@code blkPte} held at
-     * {@code blkPtePa} by a table of level {@code lvl} mapping the block minus the removed
-     * entries; a request smaller than this level's blocks recurses into the new table.
+     * {@code arm_lpae_split_blk_unmap}: replaces the block {@code blkPte} in slot
+     * {@code parentIdx} of {@code parent} by a table of level {@code lvl} mapping the block minus
+     * the removed entries; a request smaller than this level's blocks recurses into the new table.
      */
-    private long splitBlockUnmap(IotlbGather gather, long iova, long size, long blkPte, int lvl, long blkPtePa,
-        long pgcount) {
+    private long splitBlockUnmap(IotlbGather gather, long iova, long size, long blkPte, int lvl, IoTable parent,
+        int parentIdx, long pgcount) {
         if (lvl == MAX_LEVELS) {
             warnOn(570, "arm_lpae_split_blk_unmap");
             return 0;
@@ -565,8 +612,9 @@ public final class LpaeS1Pgtable {
                 t[i] = leaf | ((blkPa + i * splitSize) & ADDR_MASK);
             }
         }
-        long newPte = tablePa | tableBits;
-        if (mem.compareAndSet(blkPtePa, blkPte, newPte)) {
+        IoTable table = new IoTable(tablePa, t, lvl < MAX_LEVELS - 1, iova & -blockSize(lvl - 1));
+        if (parent.claim(parentIdx, table)) {
+            parent.ptes[parentIdx] = tablePa | tableBits;
             tablePages.incrementAndGet();
             if (unmapStart >= 0) {
                 for (int i = 0; i < removed; i++) {
@@ -574,28 +622,24 @@ public final class LpaeS1Pgtable {
                 }
                 return removed * size;
             }
-            return unmapWalk(gather, iova, size, pgcount, lvl, t, tablePa);
+            return unmapWalk(gather, iova, size, pgcount, lvl, table);
         }
-        // another caller changed the block meanwhile: only its split (a table) can be walked on
+        // another caller split the block first: walk on in its table
         mem.freePage(tablePa);
-        long now = mem.read(blkPtePa);
-        if ((now & TYPE_MASK) != TYPE_TABLE) {
-            return 0;
-        }
-        return unmapWalk(gather, iova, size, pgcount, lvl, table(now), now & ADDR_MASK);
+        return unmapWalk(gather, iova, size, pgcount, lvl, parent.child(parentIdx));
     }
 
-    /** {@code __arm_lpae_free_pgtable}: the table at {@code pa} (level lvl) and all below it. */
-    private void freeTables(int lvl, long pa) {
-        if (lvl < MAX_LEVELS - 1) {
-            long[] t = table(pa);
-            for (long pte : t) {
-                if (pte != 0 && !isLeaf(pte, lvl)) {
-                    freeTables(lvl + 1, pte & ADDR_MASK);
+    /** {@code __arm_lpae_free_pgtable}: {@code t} and every table below it. */
+    private void freeTables(IoTable t) {
+        if (t.next != null) {
+            for (IoTable sub : t.next) {
+                if (sub != null) {
+                    freeTables(sub);
                 }
             }
         }
-        mem.freePage(pa);
+        t.freed = true;
+        mem.freePage(t.pa);
         tablePages.decrementAndGet();
     }
 
@@ -603,7 +647,7 @@ public final class LpaeS1Pgtable {
     public void free() {
         checkLive();
         freed = true;
-        freeTables(startLevel, pgdPa);
+        freeTables(pgd);
     }
 
     // ---- lookups ----
@@ -611,16 +655,17 @@ public final class LpaeS1Pgtable {
     /** {@code arm_lpae_iova_to_phys}: 0 when nothing is mapped (bits above ias are not checked). */
     public long iovaToPhys(long iova) {
         checkLive();
-        long[] table = pgd;
+        IoTable table = pgd;
         for (int lvl = startLevel; lvl < MAX_LEVELS; lvl++) {
-            long pte = table[index(iova, lvl)];
+            int idx = index(iova, lvl);
+            long pte = table.ptes[idx];
             if (pte == 0) {
                 return 0;
             }
             if (isLeaf(pte, lvl)) {
                 return (pte & ADDR_MASK) | (iova & (blockSize(lvl) - 1));
             }
-            table = table(pte);
+            table = child(table, idx);
         }
         return 0;
     }
@@ -632,7 +677,7 @@ public final class LpaeS1Pgtable {
         if ((iova >> ias) != 0) {
             return new WalkTrace(iova, steps, WalkTrace.Stop.OUT_OF_RANGE, 0);
         }
-        long tablePa = pgdPa;
+        long tablePa = pgd.pa;
         for (int lvl = startLevel; lvl < MAX_LEVELS; lvl++) {
             long[] table = mem.page(tablePa);
             if (table == null) {
@@ -666,7 +711,7 @@ public final class LpaeS1Pgtable {
         return out;
     }
 
-    private void dumpTable(List<String> out, long[] table, int lvl, long base, long first, long last) {
+    private void dumpTable(List<String> out, IoTable table, int lvl, long base, long first, long last) {
         long bs = blockSize(lvl);
         int entries = lvl == startLevel ? 1 << pgdBits : PTES_PER_TABLE;
         for (int i = 0; i < entries; i++) {
@@ -675,14 +720,14 @@ public final class LpaeS1Pgtable {
             if (Long.compareUnsigned(hi, first) < 0 || Long.compareUnsigned(lo, last) > 0) {
                 continue;
             }
-            long pte = table[i];
+            long pte = table.ptes[i];
             if (pte == 0) {
                 continue;
             }
             if (isLeaf(pte, lvl)) {
                 out.add(describe(lo, hi, lvl, pte));
             } else if (lvl < MAX_LEVELS - 1) {
-                dumpTable(out, table(pte), lvl + 1, lo, first, last);
+                dumpTable(out, child(table, i), lvl + 1, lo, first, last);
             }
         }
     }
