@@ -322,6 +322,43 @@ class LpaeS1PgtableTest {
         assertEquals(List.of("flush_walk 0x80000000 0x200000 0x1000"), tlb.log);
         assertEquals(3, pt.tablePages());
         assertEquals(0x1_0000_0000L | 0xe41, leafPte(region));
+        assertEquals(-17, pt.map(region + K4, 0x1000_0000L, K4, RW, ATOMIC), "the freed table is not used again");
+        assertEquals("WARNING: at drivers/iommu/io-pgtable-arm.c:403 __arm_lpae_map", warns.get(0));
+        assertEquals(3, pt.tablePages());
+    }
+
+    @Test
+    void callersOnDisjointPagesShareTablesSafely() throws Exception {
+        table(true);
+        int threads = 4;
+        int rounds = 3000;
+        List<Thread> workers = new ArrayList<>();
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int w = 0; w < threads; w++) {
+            int id = w;
+            workers.add(new Thread(() -> {
+                try {
+                    for (int r = 0; r < rounds; r++) {
+                        // every thread maps its own page in the same fresh 2M regions, racing to
+                        // install the L1, L2 and L3 tables; the losers must use the winners'
+                        long iova = (1L << 39) + (long) (r % 64) * M2 + id * K4;
+                        long pa = 0x1_0000_0000L + id * K4;
+                        assertEquals(0, pt.map(iova, pa, K4, RW, ATOMIC));
+                        assertEquals(pa, pt.iovaToPhys(iova));
+                        assertEquals(K4, pt.unmap(iova, K4, new IotlbGather(true)));
+                    }
+                } catch (Throwable t) {
+                    failures.add(t);
+                }
+            }));
+        }
+        workers.forEach(Thread::start);
+        for (Thread t : workers) {
+            t.join();
+        }
+        assertEquals(List.of(), failures);
+        assertEquals(1 + 1 + 1 + 64, pt.tablePages(), "pgd, one L1, one L2 and one L3 per region");
+        assertEquals(pt.tablePages(), fake.takenPages(), "every race loser gave its page back");
     }
 
     @Test
