@@ -596,7 +596,12 @@ public final class ArmSmmuV3 {
 
             @Override
             public void addPage(IotlbGather gather, long iova, long granule) {
-                gather.addPage(iova, granule, g -> iotlbSync(asid, g));
+                gather.addPage(iova, granule, g -> ArmSmmuV3.this.iotlbSync(asid, g));
+            }
+
+            @Override
+            public void iotlbSync(IotlbGather gather) {
+                ArmSmmuV3.this.iotlbSync(asid, gather);
             }
         };
     }
@@ -699,6 +704,36 @@ public final class ArmSmmuV3 {
             devLog.accept(l);
         }
         return out;
+    }
+
+    /** The driver's message prefix, {@code arm-smmu-v3 9050000.smmuv3: }. */
+    public String prefix() {
+        return prefix;
+    }
+
+    /**
+     * The SMMU leaves service (the backend was stopped and drained): SMMUEN off, every stream
+     * table and CD table back to the page allocator. Masters must have been released.
+     */
+    public synchronized void shutdown() {
+        if (l2Tables == null) {
+            return;
+        }
+        if (!streams.isEmpty()) {
+            throw new IllegalStateException(prefix + "shutdown with masters still probed: " + streams.values());
+        }
+        hw.setEnabled(false);
+        for (int asid : List.copyOf(domains.keySet())) {
+            mem.freePage(domains.get(asid).cdTable);
+        }
+        domains.clear();
+        for (long l2 : l2Tables) {
+            if (l2 != 0) {
+                mem.freePages(l2, 2);
+            }
+        }
+        mem.freePage(l1Table);
+        l2Tables = null;
     }
 
     // ---- reports ----
