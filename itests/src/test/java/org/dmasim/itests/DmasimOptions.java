@@ -42,6 +42,7 @@ public final class DmasimOptions {
         "org.dmasim.atomicpool",
         "org.dmasim.dma.core",
         "org.dmasim.dmapool",
+        "org.dmasim.iommu.smmu",
         "org.dmasim.arch.x86",
         "org.dmasim.arch.arm64",
         "org.dmasim.shell",
