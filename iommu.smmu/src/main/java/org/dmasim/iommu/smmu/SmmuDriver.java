@@ -156,7 +156,7 @@ public final class SmmuDriver implements IommuDriver {
         Map<String, Long> cmds = c.commands();
         long faults = c.faults().entrySet().stream().filter(e -> e.getKey() != 0).mapToLong(Map.Entry::getValue).sum();
         long aborted = c.faults().getOrDefault(0, 0L);
-        return new long[] {c.iotlbHits() + c.iotlbMisses() + faults + aborted, c.iotlbHits(), c.iotlbMisses(),
+        return new long[] {c.iotlbHits() + c.iotlbMisses() + aborted, c.iotlbHits(), c.iotlbMisses(),
             c.staleHits(), faults, aborted, cmds.getOrDefault("TLBI_NH_VA", 0L), cmds.getOrDefault("TLBI_NH_ASID", 0L),
             cmds.getOrDefault("CMD_SYNC", 0L)};
     }
