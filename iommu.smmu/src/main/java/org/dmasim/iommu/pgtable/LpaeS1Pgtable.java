@@ -450,20 +450,28 @@ public final class LpaeS1Pgtable {
     private int initPte(long iova, long paddr, long prot, int lvl, int n, IoTable table, int idx) {
         long sz = blockSize(lvl);
         long[] ptes = table.ptes;
-        for (int i = 0; i < n; i++) {
+        long any = 0;
+        for (int i = idx, end = idx + n; i < end; i++) {
+            any |= ptes[i];
+        }
+        for (int i = 0; any != 0 && i < n; i++) {
             long old = ptes[idx + i];
             if (isLeaf(old, lvl)) {
                 warnOn(301, "arm_lpae_init_pte");
                 return -EEXIST;
             }
-            if ((old & TYPE_MASK) == TYPE_TABLE && clearEntries(null, iova + i * sz, sz, 1, lvl, table, idx + i) != sz) {
+            // a block where a table is: the table goes first, as a block-sized unmap would do it
+            if ((old & TYPE_MASK) == TYPE_TABLE
+                && clearEntries(null, iova + i * sz, sz, 1, lvl, table, idx + i) != sz) {
                 warnOn(314, "arm_lpae_init_pte");
                 return -EINVAL;
             }
         }
         long pte = prot | (lvl == MAX_LEVELS - 1 ? TYPE_PAGE : TYPE_BLOCK);
-        for (int i = 0; i < n; i++) {
-            ptes[idx + i] = pte | ((paddr + i * sz) & ADDR_MASK);
+        long pa = paddr;
+        for (int i = idx, end = idx + n; i < end; i++) {
+            ptes[i] = pte | (pa & ADDR_MASK);
+            pa += sz;
         }
         return 0;
     }
