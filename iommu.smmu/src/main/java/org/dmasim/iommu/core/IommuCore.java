@@ -81,6 +81,11 @@ public final class IommuCore implements Iommu, IommuDevices {
     private final Map<DmaDevice, Group> byDevice = new ConcurrentHashMap<>();
     private final Map<Integer, Group> groups = new TreeMap<>();
     private final Map<Integer, Domain> domains = new ConcurrentHashMap<>();
+    /**
+     * The same domains by id, for dma-iommu's look-up on every unmap: a copy-on-write array (ids
+     * are small and few), read without locks or boxing.
+     */
+    private volatile Domain[] byId = new Domain[8];
     private final BitSet groupIds = new BitSet();
     private final List<String> faultLog = new ArrayList<>();
     private int nextDomain = 1;
@@ -155,6 +160,7 @@ public final class IommuCore implements Iommu, IommuDevices {
         }
         Domain d = new Domain(id, g.id, dd, dma, life);
         domains.put(id, d);
+        index(id, d);
         g.domain = d;
         api.setDmaOps(g.dev, dma != null ? ops : null);
     }
@@ -162,6 +168,7 @@ public final class IommuCore implements Iommu, IommuDevices {
     /** A domain that drained: its page tables, ASID and IOVAs go. */
     private void freeDomain(int id) {
         Domain d = domains.remove(id);
+        index(id, null);
         if (d != null) {
             if (d.dma() != null) {
                 long[] fq = d.dma().fqCounters();
@@ -215,8 +222,21 @@ public final class IommuCore implements Iommu, IommuDevices {
 
     @Override
     public DmaDomain domainById(int id) {
-        Domain d = domains.get(id);
+        Domain[] a = byId;
+        Domain d = id >= 0 && id < a.length ? a[id] : null;
         return d == null ? null : d.dma();
+    }
+
+    /** Publishes (or, with null, withdraws) a domain in {@link #byId}. */
+    private synchronized void index(int id, Domain d) {
+        Domain[] a = byId;
+        if (id >= a.length) {
+            a = java.util.Arrays.copyOf(a, Math.max(id + 1, a.length * 2));
+        } else {
+            a = a.clone();
+        }
+        a[id] = d;
+        byId = a;
     }
 
     @Override

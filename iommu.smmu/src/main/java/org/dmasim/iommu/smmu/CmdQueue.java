@@ -27,15 +27,22 @@ final class CmdQueue {
         this.hw = hw;
     }
 
-    /** A batch being built ({@code arm_smmu_cmdq_batch_add} / {@code _submit}). */
+    /**
+     * A batch being built ({@code arm_smmu_cmdq_batch_add} / {@code _submit}). The kernel's lives
+     * on the stack; this one starts with room for one command and its sync (what a strict 4 KiB
+     * unmap needs) and grows to the 64 of a full batch, so the common invalidation allocates little.
+     */
     final class Batch {
-        private final long[] cmds = new long[(BATCH_ENTRIES + 1) * 2];
+        private long[] cmds = new long[4];
         private int num;
 
         void add(long dw0, long dw1) {
             if (num == BATCH_ENTRIES) {
                 issue(cmds, num, false);
                 num = 0;
+            }
+            if (2 * num + 4 > cmds.length) {
+                cmds = java.util.Arrays.copyOf(cmds, Math.min(cmds.length * 2, (BATCH_ENTRIES + 1) * 2));
             }
             cmds[2 * num] = dw0;
             cmds[2 * num + 1] = dw1;

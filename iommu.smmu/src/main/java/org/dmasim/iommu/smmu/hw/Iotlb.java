@@ -14,12 +14,16 @@ import java.util.Arrays;
  *
  * <p>Data layout: open addressing with linear probing over parallel primitive arrays (key, output
  * address, descriptor address, flags), table size a power of two at least twice the capacity, so
- * a hit is a multiply, a shift and one or two array reads: no allocation, no boxing. Removals
- * rebuild the table from the survivors (they scan it anyway to match ranges).
+ * a hit is a multiply, a shift and one or two array reads: no allocation, no boxing. A range of
+ * up to {@value #DIRECT_PAGES} pages is invalidated key by key (each page's L3 key and the L2/L1
+ * keys of the blocks covering it, removed with backward-shift deletion, so no tombstones); a
+ * larger range or a whole ASID scans the table and rebuilds it from the survivors.
  */
 final class Iotlb {
     private static final long EMPTY = -1L;
     static final int FLAG_WRITABLE = 1;
+    /** Ranges up to this many 4 KiB pages are removed key by key instead of by a scan. */
+    static final int DIRECT_PAGES = 32;
 
     private final int capacity;
     private long[] keys;
@@ -123,6 +127,9 @@ final class Iotlb {
 
     /** Removes every entry of {@code asid}; returns how many. */
     int invalidateAsid(int asid) {
+        if (size == 0) {
+            return 0;
+        }
         return removeIf(asid, 0, -1L, -1);
     }
 
@@ -132,7 +139,53 @@ final class Iotlb {
      * command with a TTL hint).
      */
     int invalidateRange(int asid, long start, long length, int level) {
-        return removeIf(asid, start, length, level);
+        if (size == 0) {
+            return 0;
+        }
+        long first = start >>> 12;
+        long last = (start + length - 1) >>> 12;
+        if (length <= 0 || last - first >= DIRECT_PAGES) {
+            return removeIf(asid, start, length, level);
+        }
+        int removed = 0;
+        for (int l = 3; l >= 1; l--) {
+            if (level > 0 && l != level) {
+                continue;
+            }
+            int sh = shift(l);
+            for (long block = start >>> sh; block <= (start + length - 1) >>> sh; block++) {
+                removed += removeKey(key(asid, l, block << sh));
+            }
+        }
+        return removed;
+    }
+
+    /** Removes one key if present (backward-shift deletion keeps every probe chain intact). */
+    private int removeKey(long key) {
+        long[] k = keys;
+        int mask = k.length - 1;
+        int i = hash(key, mask);
+        while (k[i] != key) {
+            if (k[i] == EMPTY) {
+                return 0;
+            }
+            i = (i + 1) & mask;
+        }
+        int hole = i;
+        for (int j = (i + 1) & mask; k[j] != EMPTY; j = (j + 1) & mask) {
+            int home = hash(k[j], mask);
+            boolean movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
+            if (movable) {
+                k[hole] = k[j];
+                out[hole] = out[j];
+                pteAddr[hole] = pteAddr[j];
+                flags[hole] = flags[j];
+                hole = j;
+            }
+        }
+        k[hole] = EMPTY;
+        size--;
+        return 1;
     }
 
     private int removeIf(int asid, long start, long length, int level) {
