@@ -43,40 +43,27 @@ import org.dmasim.iommu.pgtable.IotlbGather;
  *     the device's segment boundary, one IOVA for the total, one page-table map of the list, then
  *     {@code __finalise_sg} merges the segments into as few DMA segments as the device's maximum
  *     segment size and boundary allow.</li>
- * <li>alloc: blocking and not FORCE_CONTIGUOUS → pages gathered one by one (largest page-table
- *     order first, orders 9 and 0 on a 4 KiB SMMUv3), mapped at one IOVA, vmapped for the CPU;
- *     non-blocking on a non-coherent device → the atomic pools; else one contiguous block (CMA
- *     or the page allocator).</li>
+ * <li>alloc and free: {@link IommuCoherent}.</li>
  * </ul>
  * Untrusted (external-facing) PCI devices, which 6.1 bounces through swiotlb, are not modelled:
  * no dmasim device is untrusted.
  */
 public final class IommuDmaOps implements DmaOps {
-    /** MAX_ORDER of 6.1: page blocks are of order 0..10. */
-    static final int MAX_ORDER = 11;
     /** {@code IOVA_RANGE_CACHE_MAX_SIZE}: dma_opt_mapping_size is PAGE_SIZE << (6 - 1). */
     static final long OPT_MAPPING_SIZE = Page.PAGE_SIZE << 5;
 
     private final IommuDevices devices;
     private volatile Optional<BackendInstance> instance = Optional.empty();
     private final ArchDma arch;
-    private final KernelVm vm;
-    private final PageAllocator buddy;
-    private final Current<CmaAreas> cma;
-    private final Current<AtomicPools> pools;
     private final BootLog log;
-    private final int cmaAlignment;
+    private final IommuCoherent coherent;
 
     /** @param cmaAlignment CONFIG_CMA_ALIGNMENT: CMA blocks are aligned to at most 2^this pages */
     public IommuDmaOps(IommuDevices devices, ArchDma arch, KernelVm vm, PageAllocator buddy, Current<CmaAreas> cma,
         Current<AtomicPools> pools, BootLog log, int cmaAlignment) {
-        this.cmaAlignment = cmaAlignment;
         this.devices = devices;
         this.arch = arch;
-        this.vm = vm;
-        this.buddy = buddy;
-        this.cma = cma;
-        this.pools = pools;
+        this.coherent = new IommuCoherent(devices, arch, vm, buddy, cma, pools, cmaAlignment);
         this.log = log;
     }
 
@@ -227,21 +214,43 @@ public final class IommuDmaOps implements DmaOps {
         if (iova == 0) {
             return -Errno.ENOMEM;
         }
-        int prot = prot(m.direction(), coherent, m.attrs());
-        long at = iova;
-        for (int i = 0; i < n; i++) {
-            long start = sg.phys(i) - off[i];
-            long len = d.align(sg.length(i) + off[i]);
-            if (d.domain().map(at, start, len, prot, d.gfpAtomic()) != 0) {
-                if (at > iova) {
-                    d.domain().unmap(iova, at - iova, new IotlbGather(false));
-                }
-                d.freeIovaNow(iova, iovaLen);
-                return -Errno.ENOMEM;
-            }
-            at += padded[i];
+        if (!mapList(d, iova, sg, n, off, padded, prot(m.direction(), coherent, m.attrs()))) {
+            d.freeIovaNow(iova, iovaLen);
+            return -Errno.ENOMEM;
         }
         return finalise(sg, n, iova, off, padded, dev);
+    }
+
+    /**
+     * {@code iommu_map_sg}: the padded segments at consecutive IOVAs from {@code iova}, each with
+     * its padded length (the padding inserted before a segment boundary belongs to the segment
+     * before it, so the pages after that segment's buffer are mapped there too, as in the kernel);
+     * physically contiguous neighbours are mapped in one call, so they can share a block entry.
+     * On failure everything mapped is unmapped again.
+     */
+    private static boolean mapList(DmaDomain d, long iova, SgTable sg, int n, long[] off, long[] padded, int prot) {
+        long at = iova;
+        int i = 0;
+        while (i < n) {
+            long start = sg.phys(i) - off[i];
+            long len = padded[i];
+            int j = i + 1;
+            while (j < n && sg.phys(j) - off[j] == start + len) {
+                len += padded[j];
+                j++;
+            }
+            if (d.domain().map(at, start, len, prot, d.gfpAtomic()) != 0) {
+                if (at > iova) {
+                    IotlbGather g = new IotlbGather(false);
+                    d.domain().unmap(iova, at - iova, g);
+                    d.domain().iotlbSync(g);
+                }
+                return false;
+            }
+            at += len;
+            i = j;
+        }
+        return true;
     }
 
     /** {@code __finalise_sg}: DMA segments from the padded list mapped contiguously at {@code iova}. */
@@ -382,229 +391,13 @@ public final class IommuDmaOps implements DmaOps {
 
     // ---- coherent memory ----
 
-    /** How a coherent buffer's memory was found, which says how it goes back. */
-    enum Source {
-        /** Pages gathered block by block, vmapped as one range ({@code iommu_dma_alloc_remap}). */
-        REMAP,
-        /** A block of an atomic pool. */
-        POOL,
-        /** One contiguous block, CMA or the page allocator, in the linear map or remapped. */
-        CONTIGUOUS
-    }
-
-    /**
-     * What a coherent buffer made here holds: its domain, the blocks it took ({pfn, order}; one
-     * for CONTIGUOUS, with {@code cmaArea} when CMA gave it), whether the CPU reaches it through a
-     * vmap.
-     */
-    record Held(DmaDomain domain, Source source, long[][] blocks, boolean vmapped, String cmaArea) {
-    }
-
     @Override
     public Optional<Allocation> alloc(DmaDevice dev, long size, int gfp, long attrs) {
-        DmaDomain d = devices.domain(dev);
-        if (d == null || !d.instance().tryHold()) {
-            return Optional.empty();
-        }
-        Optional<Allocation> a;
-        try {
-            a = allocIn(d, dev, size, gfp | Gfp.__GFP_ZERO, attrs);
-        } catch (RuntimeException e) {
-            d.instance().unhold();
-            throw e;
-        }
-        if (a.isEmpty()) {
-            d.instance().unhold();
-        }
-        return a;
-    }
-
-    private Optional<Allocation> allocIn(DmaDomain d, DmaDevice dev, long size, int gfp, long attrs) {
-        boolean coherent = dev.coherent();
-        int prot = prot(DmaDirection.BIDIRECTIONAL, coherent, attrs);
-        boolean blocking = (gfp & Gfp.__GFP_DIRECT_RECLAIM) != 0;
-        if (blocking && (attrs & DmaAttrs.FORCE_CONTIGUOUS) == 0) {
-            return allocRemap(d, dev, size, gfp, attrs, prot);
-        }
-        if (!blocking && !coherent) {
-            return allocFromPool(d, dev, size, attrs, prot);
-        }
-        return allocContiguous(d, dev, size, gfp, attrs, prot, blocking);
-    }
-
-    /**
-     * {@code iommu_dma_alloc_remap} via {@code __iommu_dma_alloc_noncontiguous}: blocks of the
-     * orders the page table maps in one entry (9 and 0 with 4 KiB pages), largest that still fits
-     * first, an order that failed never tried again for this buffer; all mapped at one IOVA from
-     * the coherent mask, then vmapped for the CPU.
-     */
-    private Optional<Allocation> allocRemap(DmaDomain d, DmaDevice dev, long size, int gfp, long attrs, int prot) {
-        long left = Page.pageAlign(size) >>> Page.PAGE_SHIFT;
-        long orderMask = (d.domain().pgsizeBitmap() >>> Page.PAGE_SHIFT) & ((1L << MAX_ORDER) - 1);
-        if ((attrs & DmaAttrs.ALLOC_SINGLE_PAGES) != 0) {
-            orderMask = 1;
-        }
-        List<long[]> blocks = new ArrayList<>();
-        int flags = gfp & ~Gfp.__GFP_COMP;
-        while (left > 0) {
-            orderMask &= (2L << (63 - Long.numberOfLeadingZeros(left))) - 1;
-            long pfn = PageAllocator.NO_PAGE;
-            int order = 0;
-            while (orderMask != 0) {
-                order = 63 - Long.numberOfLeadingZeros(orderMask);
-                boolean smallerAllowed = orderMask != (1L << order);
-                pfn = buddy.allocPages(smallerAllowed ? flags | Gfp.__GFP_NORETRY | Gfp.__GFP_NOWARN : flags, order);
-                if (pfn != PageAllocator.NO_PAGE) {
-                    break;
-                }
-                orderMask &= ~(1L << order);
-            }
-            if (pfn == PageAllocator.NO_PAGE) {
-                freeBlocks(blocks);
-                return Optional.empty();
-            }
-            blocks.add(new long[] {pfn, order});
-            left -= 1L << order;
-            flags |= Gfp.__GFP_NOWARN | Gfp.__GFP_HIGHMEM;
-        }
-        long len = d.align(size);
-        long iova = d.allocIova(dev, len, dev.coherentDmaMask());
-        if (iova == 0) {
-            freeBlocks(blocks);
-            return Optional.empty();
-        }
-        long at = iova;
-        List<Long> pfns = new ArrayList<>();
-        for (long[] b : blocks) {
-            long bytes = Page.PAGE_SIZE << b[1];
-            if (!dev.coherent()) {
-                arch.prepCoherent(Page.pfnPhys(b[0]), bytes);
-            }
-            if (d.domain().map(at, Page.pfnPhys(b[0]), bytes, prot, Gfp.GFP_KERNEL) != 0) {
-                if (at > iova) {
-                    d.domain().unmap(iova, at - iova, new IotlbGather(false));
-                }
-                d.freeIovaNow(iova, len);
-                freeBlocks(blocks);
-                return Optional.empty();
-            }
-            at += bytes;
-            for (long i = 0; i < 1L << b[1]; i++) {
-                pfns.add(b[0] + i);
-            }
-        }
-        MemAttr attr = arch.coherentPgprot(dev.coherent(), attrs);
-        long cpu = vm.vmapPages(pfns.stream().mapToLong(Long::longValue).toArray(), attr, "iommu_dma_alloc_remap");
-        vm.cpuFill(cpu, (long) pfns.size() * Page.PAGE_SIZE, (byte) 0);
-        CoherentBuffer b = new CoherentBuffer(dev.name(), cpu, iova, Page.pfnPhys(blocks.get(0)[0]), size,
-            (long) pfns.size() * Page.PAGE_SIZE, CoherentSource.BUDDY, "iommu", attr, true, attrs, "coherent");
-        return Optional.of(new Allocation(b, Optional.of(d.instance()),
-            new Held(d, Source.REMAP, blocks.toArray(long[][]::new), true, null)));
-    }
-
-    private void freeBlocks(List<long[]> blocks) {
-        for (long[] b : blocks) {
-            buddy.freePages(b[0], (int) b[1]);
-        }
-    }
-
-    /** Non-blocking, non-coherent: {@code dma_alloc_from_pool}, then {@code __iommu_dma_map}. */
-    private Optional<Allocation> allocFromPool(DmaDomain d, DmaDevice dev, long size, long attrs, int prot) {
-        Optional<Served<AtomicPools>> served = pools.optional();
-        if (served.isEmpty()) {
-            return Optional.empty();
-        }
-        long len = Page.pageAlign(size);
-        Optional<AtomicPools.Block> blk = served.get().service().alloc(dev.name(), len, d.gfpAtomic(), p -> true);
-        if (blk.isEmpty()) {
-            return Optional.empty();
-        }
-        AtomicPools.Block b = blk.get();
-        long handle = d.map(dev, b.phys(), size, prot, dev.coherentDmaMask());
-        if (handle == -1) {
-            served.get().service().free(b.cpuAddr(), len);
-            return Optional.empty();
-        }
-        CoherentBuffer buf = new CoherentBuffer(dev.name(), b.cpuAddr(), handle, b.phys(), size, len,
-            CoherentSource.ATOMIC_POOL, b.pool(), vm.attr(b.cpuAddr()), true, attrs, "coherent");
-        return Optional.of(new Allocation(buf, Optional.of(d.instance()), new Held(d, Source.POOL, null, false, null)));
-    }
-
-    /**
-     * {@code iommu_dma_alloc_pages}: one contiguous block ({@code dma_alloc_contiguous}: the default
-     * CMA area when blocking and more than a page, else the page allocator), remapped Normal-NC for
-     * a non-coherent device, then mapped with {@code __iommu_dma_map}.
-     */
-    private Optional<Allocation> allocContiguous(DmaDomain d, DmaDevice dev, long size, int gfp, long attrs, int prot,
-        boolean blocking) {
-        long len = Page.pageAlign(size);
-        int order = Page.getOrder(len);
-        long pfn = PageAllocator.NO_PAGE;
-        String area = null;
-        CmaArea def = blocking && len > Page.PAGE_SIZE ? cma.optional().flatMap(s -> s.service().defaultArea())
-            .orElse(null) : null;
-        if (def != null) {
-            long p = def.alloc(len >>> Page.PAGE_SHIFT, Math.min(order, cmaAlignment), true);
-            if (p >= 0) {
-                pfn = p;
-                area = def.name();
-            }
-        }
-        if (pfn == PageAllocator.NO_PAGE) {
-            pfn = buddy.allocPages(gfp, order);
-            if (pfn == PageAllocator.NO_PAGE) {
-                return Optional.empty();
-            }
-        }
-        long phys = Page.pfnPhys(pfn);
-        boolean vmapped = !dev.coherent();
-        MemAttr attr = vmapped ? arch.coherentPgprot(false, attrs) : MemAttr.NORMAL;
-        if (vmapped) {
-            arch.prepCoherent(phys, len);
-        }
-        long cpu = vmapped ? vm.vmap(phys, len, attr, "iommu_dma_alloc_pages") : vm.linearAddress(phys);
-        vm.cpuFill(cpu, len, (byte) 0);
-        Held held = new Held(d, Source.CONTIGUOUS, new long[][] {{pfn, order}}, vmapped, area);
-        long handle = d.map(dev, phys, size, prot, dev.coherentDmaMask());
-        if (handle == -1) {
-            release(held, cpu, len);
-            return Optional.empty();
-        }
-        CoherentBuffer b = new CoherentBuffer(dev.name(), cpu, handle, phys, size,
-            area != null ? len : Page.PAGE_SIZE << order, area != null ? CoherentSource.DEFAULT_CMA : CoherentSource.BUDDY,
-            area != null ? area : "iommu", attr, vmapped, attrs, "coherent");
-        return Optional.of(new Allocation(b, Optional.of(d.instance()), held));
+        return coherent.alloc(dev, size, gfp, attrs);
     }
 
     @Override
     public void free(DmaDevice dev, Allocation allocation, long attrs) {
-        Held h = (Held) allocation.cookie();
-        CoherentBuffer b = allocation.buffer();
-        unmap(h.domain(), b.dmaHandle(), b.size());
-        release(h, b.cpuAddr(), Page.pageAlign(b.size()));
-        allocation.backend().ifPresent(BackendInstance::unhold);
-    }
-
-    /** Gives a buffer's memory back the way it came. */
-    private void release(Held h, long cpu, long len) {
-        switch (h.source()) {
-            case POOL -> pools.optional().ifPresent(p -> p.service().free(cpu, len));
-            case REMAP -> {
-                vm.vunmap(cpu);
-                freeBlocks(List.of(h.blocks()));
-            }
-            case CONTIGUOUS -> {
-                if (h.vmapped()) {
-                    vm.vunmap(cpu);
-                }
-                long pfn = h.blocks()[0][0];
-                if (h.cmaArea() != null) {
-                    cma.optional().flatMap(s -> s.service().byName(h.cmaArea()))
-                        .ifPresent(a -> a.release(pfn, len >>> Page.PAGE_SHIFT));
-                } else {
-                    buddy.freePages(pfn, (int) h.blocks()[0][1]);
-                }
-            }
-        }
+        coherent.free(allocation);
     }
 }
