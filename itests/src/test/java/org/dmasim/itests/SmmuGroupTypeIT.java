@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-import org.dmasim.api.addr.CpuAddr;
 import org.dmasim.api.addr.DmaAddr;
 import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.dma.DmaApi;
@@ -17,9 +16,6 @@ import org.dmasim.api.iommu.Iommu;
 import org.dmasim.api.iommu.Iommu.TypeWrite;
 import org.dmasim.api.iommu.IommuDomainInfo;
 import org.dmasim.api.iommu.IommuGroupInfo;
-import org.dmasim.api.mem.CpuCache;
-import org.dmasim.api.mem.KernelVm;
-import org.dmasim.api.mem.PhysMemory;
 import org.dmasim.api.mm.Gfp;
 import org.dmasim.api.mm.Page;
 import org.dmasim.api.mm.PageAllocator;
@@ -114,7 +110,7 @@ public class SmmuGroupTypeIT extends DmasimTestSupport {
         long direct = board.page();
         DmaAddr directHandle = board.map(direct, PAGE, DmaDirection.FROM_DEVICE);
         assertEquals("dma-direct: bus address == phys", direct, directHandle.value());
-        byte[] viaDirect = pattern(rng, PAGE);
+        byte[] viaDirect = DeviceDma.pattern(rng, PAGE);
         board.deviceWrite(directHandle, viaDirect);
         board.dma.unmapSingle(board.edu, directHandle, PAGE, DmaDirection.FROM_DEVICE, 0);
         assertArrayEquals(viaDirect, board.cpuRead(direct, PAGE));
@@ -175,12 +171,12 @@ public class SmmuGroupTypeIT extends DmasimTestSupport {
         assertEquals(0xfffff000L, keptHandle.value());
         assertEquals(8, iommu.writeGroupType(group, "identity").result());
 
-        byte[] written = pattern(rng, PAGE);
+        byte[] written = DeviceDma.pattern(rng, PAGE);
         board.deviceWrite(keptHandle, written);
         board.dma.syncSingleForCpu(board.edu, keptHandle, PAGE, DmaDirection.BIDIRECTIONAL);
         assertArrayEquals("the device's write through the old IOVA reached the buffer", written,
             board.cpuRead(kept, PAGE));
-        byte[] read = pattern(rng, PAGE);
+        byte[] read = DeviceDma.pattern(rng, PAGE);
         board.cpuWrite(kept, read);
         board.dma.syncSingleForDevice(board.edu, keptHandle, PAGE, DmaDirection.BIDIRECTIONAL);
         assertArrayEquals("the device reads the buffer through the old IOVA", read,
@@ -193,21 +189,16 @@ public class SmmuGroupTypeIT extends DmasimTestSupport {
         return iommu.domains().stream().filter(d -> d.id() == id).findFirst();
     }
 
-    /** The platform's DMA API, its CPU and device views of memory, and the edu device. */
-    private static final class Board {
-        final DmaApi dma;
-        final KernelVm vm;
-        final PhysMemory devicePort;
+    /** The edu device's DMA, its driver's 64-bit mask, and pages from the platform's page allocator. */
+    private static final class Board extends DeviceDma {
         final PageAllocator buddy;
         final DmaDevice edu;
 
         Board(Platform p) {
-            this.dma = p.lookup(DmaApi.class).orElseThrow();
-            this.vm = dma.kernelVm();
+            super(p, p.lookup(DmaApi.class).orElseThrow().device(EDU).orElseThrow());
             this.buddy = p.lookup(PageAllocator.class).orElseThrow();
-            this.edu = dma.device(EDU).orElseThrow();
+            this.edu = dev;
             assertEquals("dma_set_mask_and_coherent(DMA_BIT_MASK(64))", 0, dma.setMaskAndCoherent(edu, -1L));
-            this.devicePort = p.lookup(CpuCache.class).orElseThrow().device(edu.coherent());
         }
 
         Optional<String> opsName() {
@@ -219,33 +210,5 @@ public class SmmuGroupTypeIT extends DmasimTestSupport {
             assertTrue("a page above 4 GiB: " + Long.toHexString(phys), phys >= FOUR_GIB);
             return phys;
         }
-
-        DmaAddr map(long phys, int size, DmaDirection dir) {
-            DmaAddr a = dma.mapSingle(edu, new CpuAddr(vm.linearAddress(phys)), size, dir, 0);
-            assertEquals(0, dma.mappingError(edu, a));
-            return a;
-        }
-
-        void cpuWrite(long phys, byte[] b) {
-            vm.cpuWrite(vm.linearAddress(phys), b);
-        }
-
-        byte[] cpuRead(long phys, int n) {
-            return vm.cpuRead(vm.linearAddress(phys), n);
-        }
-
-        byte[] deviceRead(DmaAddr a, int n) {
-            return devicePort.read(dma.deviceAccess(edu, a, n, false).value(), n);
-        }
-
-        void deviceWrite(DmaAddr a, byte[] b) {
-            devicePort.write(dma.deviceAccess(edu, a, b.length, true).value(), b, 0, b.length);
-        }
-    }
-
-    private static byte[] pattern(Random rng, int n) {
-        byte[] b = new byte[n];
-        rng.nextBytes(b);
-        return b;
     }
 }

@@ -17,7 +17,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.dmasim.api.addr.CpuAddr;
 import org.dmasim.api.addr.DmaAddr;
 import org.dmasim.api.backend.BackendInstance;
 import org.dmasim.api.backend.BackendInstances;
@@ -27,9 +26,6 @@ import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.dma.DmaApi;
 import org.dmasim.api.dma.DmaDirection;
 import org.dmasim.api.iommu.Iommu;
-import org.dmasim.api.mem.CpuCache;
-import org.dmasim.api.mem.KernelVm;
-import org.dmasim.api.mem.PhysMemory;
 import org.dmasim.api.mm.Gfp;
 import org.dmasim.api.mm.Page;
 import org.dmasim.api.mm.PageAllocator;
@@ -165,7 +161,7 @@ public class SmmuHotSwapIT extends DmasimTestSupport {
         for (int i = 0; i < 3; i++) {
             DmaAddr a = board.map(bufs[i], PAGE, DmaDirection.FROM_DEVICE);
             handles.add(a);
-            byte[] payload = pattern(rng, PAGE);
+            byte[] payload = DeviceDma.pattern(rng, PAGE);
             board.deviceWrite(a, payload);
             written.add(payload);
         }
@@ -327,7 +323,7 @@ public class SmmuHotSwapIT extends DmasimTestSupport {
             int size = 1 + rng.nextInt(BLOCK);
             long phys = block + rng.nextInt(BLOCK - size + 1);
             DmaDirection dir = rng.nextBoolean() ? DmaDirection.TO_DEVICE : DmaDirection.FROM_DEVICE;
-            byte[] first = pattern(rng, size);
+            byte[] first = DeviceDma.pattern(rng, size);
             boolean beforeStop = !stop.requested;
             boolean afterStop = stop.done;
             if (dir == DmaDirection.TO_DEVICE) {
@@ -353,7 +349,7 @@ public class SmmuHotSwapIT extends DmasimTestSupport {
             if (t.translated() && stop.smmu.state() == BackendState.DRAINING) {
                 tally.drained++;
             }
-            byte[] second = pattern(rng, t.size());
+            byte[] second = DeviceDma.pattern(rng, t.size());
             if (t.dir() == DmaDirection.TO_DEVICE) {
                 board.cpuWrite(t.phys(), second);
                 board.dma.syncSingleForDevice(board.edu, t.handle(), t.size(), t.dir());
@@ -381,23 +377,18 @@ public class SmmuHotSwapIT extends DmasimTestSupport {
 
     // ---- the board as a driver sees it ----
 
-    /** The platform's DMA API, its CPU and device views of memory, and the edu device. */
-    private static final class Board {
+    /** The edu device's DMA, its driver's 64-bit mask, and the platform's page allocator and log. */
+    private static final class Board extends DeviceDma {
         final Platform platform;
-        final DmaApi dma;
-        final KernelVm vm;
-        final PhysMemory devicePort;
         final PageAllocator buddy;
         final DmaDevice edu;
 
         Board(Platform p) {
+            super(p, p.lookup(DmaApi.class).orElseThrow().device(EDU).orElseThrow());
             this.platform = p;
-            this.dma = p.lookup(DmaApi.class).orElseThrow();
-            this.vm = dma.kernelVm();
             this.buddy = p.lookup(PageAllocator.class).orElseThrow();
-            this.edu = dma.device(EDU).orElseThrow();
+            this.edu = dev;
             assertEquals("dma_set_mask_and_coherent(DMA_BIT_MASK(64))", 0, dma.setMaskAndCoherent(edu, -1L));
-            this.devicePort = p.lookup(CpuCache.class).orElseThrow().device(edu.coherent());
         }
 
         String opsName() {
@@ -426,37 +417,5 @@ public class SmmuHotSwapIT extends DmasimTestSupport {
             }
             return out;
         }
-
-        CpuAddr kva(long phys) {
-            return new CpuAddr(vm.linearAddress(phys));
-        }
-
-        DmaAddr map(long phys, int size, DmaDirection dir) {
-            DmaAddr a = dma.mapSingle(edu, kva(phys), size, dir, 0);
-            assertEquals(0, dma.mappingError(edu, a));
-            return a;
-        }
-
-        void cpuWrite(long phys, byte[] b) {
-            vm.cpuWrite(vm.linearAddress(phys), b);
-        }
-
-        byte[] cpuRead(long phys, int n) {
-            return vm.cpuRead(vm.linearAddress(phys), n);
-        }
-
-        byte[] deviceRead(DmaAddr a, int n) {
-            return devicePort.read(dma.deviceAccess(edu, a, n, false).value(), n);
-        }
-
-        void deviceWrite(DmaAddr a, byte[] b) {
-            devicePort.write(dma.deviceAccess(edu, a, b.length, true).value(), b, 0, b.length);
-        }
-    }
-
-    private static byte[] pattern(Random rng, int n) {
-        byte[] b = new byte[n];
-        rng.nextBytes(b);
-        return b;
     }
 }
