@@ -1,0 +1,421 @@
+package org.dmasim.itests;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.dmasim.api.addr.DmaAddr;
+import org.dmasim.api.backend.BackendInstance;
+import org.dmasim.api.backend.BackendInstances;
+import org.dmasim.api.backend.BackendState;
+import org.dmasim.api.backend.Backends;
+import org.dmasim.api.device.DmaDevice;
+import org.dmasim.api.dma.DmaApi;
+import org.dmasim.api.dma.DmaDirection;
+import org.dmasim.api.iommu.Iommu;
+import org.dmasim.api.mm.Gfp;
+import org.dmasim.api.mm.Page;
+import org.dmasim.api.mm.PageAllocator;
+import org.dmasim.api.platform.LogLine;
+import org.dmasim.api.platform.Platform;
+import org.dmasim.api.platform.Platform.State;
+import org.dmasim.api.platform.PlatformConfig;
+import org.dmasim.api.platform.SimCpu;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+
+/**
+ * The {@code iommu.smmu} bundle stopped and started under load on a running platform: the SMMUv3
+ * backend leaves while two driver threads move checksummed payloads through the edu device behind
+ * it, and comes back.
+ *
+ * <p>The board is {@code qemu-virt-arm64-smmuv3}: the edu device 0000:00:02.0 is translated by
+ * dma-iommu, its driver set a 64-bit mask, so its maps get IOVAs below 4 GiB (the 32-bit-first
+ * rule for PCI devices) while every buffer lies above 4 GiB. A handle below 4 GiB is therefore an
+ * IOVA; a handle equal to the buffer's physical address is dma-direct's.
+ *
+ * <p>Each thread (on a CPU of its own: the IOVA caches are per CPU) keeps {@value #IN_FLIGHT}
+ * mappings in flight and finishes the oldest after starting a new one, so IOMMU mappings are live
+ * when the bundle stops and are finished (device access through their IOVAs, sync, unmap) after
+ * it, while new maps already go to dma-direct. Payloads are random (seed printed; rerun one with
+ * {@code -Ddmasim.seed=N}); each direction is checked byte for byte.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class SmmuHotSwapIT extends DmasimTestSupport {
+    private static final String BOARD = "smmu-hotswap";
+    private static final String BACKEND = "iommu.smmu";
+    private static final String EDU = "0000:00:02.0";
+    private static final long FOUR_GIB = 0x1_0000_0000L;
+    private static final int PAGE = (int) Page.PAGE_SIZE;
+    /** Buffers are order-1 blocks: a payload may cross a page boundary, as its IOVA range then does. */
+    private static final int BLOCK = 2 * PAGE;
+    private static final int IN_FLIGHT = 4;
+    private static final int BEFORE_STOP = 150;
+    private static final int AFTER_STOP = 150;
+
+    @Test
+    public void stoppedUnderLoadTheSmmuDrainsOnItsIovasAndStartedAgainItTranslatesAfresh() throws Exception {
+        long seed = Long.getLong("dmasim.seed", System.nanoTime());
+        System.out.println("SmmuHotSwapIT seed=" + seed + " (rerun with -Ddmasim.seed=" + seed + ")");
+
+        // 1. The board, with DMA-API debugging built in: every unmap and sync, on either ops, is
+        //    checked as kernel/dma/debug.c checks it.
+        createPlatform(BOARD, Map.of(PlatformConfig.PROFILE, "qemu-virt-arm64-smmuv3",
+            PlatformConfig.KCONFIG, new String[] {"DMA_API_DEBUG=y"}));
+        ServiceReference<Platform> ref = awaitState(BOARD, State.BOOTED);
+        Object bootedServiceId = ref.getProperty(Constants.SERVICE_ID);
+        Board board = withPlatform(ref, Board::new);
+        BackendInstances instances = backendInstances(BOARD);
+
+        String bootSmmu = awaitActive(instances, BACKEND);
+        assertEquals("iommu", board.opsName());
+        Iommu bootIommu = context.getService(service(Iommu.class, BOARD));
+        assertEquals(List.of("arm-smmu-v3 9050000.smmuv3"), bootIommu.units());
+        assertEquals("DMA", bootIommu.group(board.edu).orElseThrow().type());
+
+        // 2. Two drivers move payloads; once both are half way, the bundle stops.
+        CountDownLatch halfWay = new CountDownLatch(2);
+        Stop stop = new Stop(instances.instance(bootSmmu).orElseThrow());
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        List<Future<Tally>> drivers = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+            drivers.add(threads.submit(new Driver(board, t + 1, new Random(seed + t), halfWay, stop)));
+        }
+        assertTrue("both drivers reached half way", halfWay.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+
+        Bundle smmu = bundle("org.dmasim.iommu.smmu");
+        stop.requested = true; // maps started from now on may go either way
+        smmu.stop();
+        // Each driver holds one IOMMU mapping it finishes only after the stop: the instance drains.
+        awaitInstance(instances, bootSmmu, BackendState.DRAINING);
+        stop.done = true; // maps started from now on must be dma-direct's
+        assertTrue("the Iommu service left with the bundle", iommuServices().isEmpty());
+        assertTrue(withPlatform(ref, p -> p.lookup(Iommu.class)).isEmpty());
+
+        threads.shutdown();
+        assertTrue("the drivers finished", threads.awaitTermination(TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+        Tally total = new Tally();
+        for (Future<Tally> f : drivers) {
+            total.add(f.get());
+        }
+        System.out.println("SmmuHotSwapIT: " + total);
+
+        // The instance served the mappings the drivers held at the stop (device access through
+        // their IOVAs, syncs, unmaps, payloads intact) and was released by the last unmap.
+        assertTrue("IOMMU mappings were finished while the instance drained: " + total.drained, total.drained >= 2);
+        BackendInstance old = instances.instance(bootSmmu).orElseThrow();
+        assertEquals(BackendState.RELEASED, old.state());
+        assertFalse(old.forcedOut());
+        assertEquals(0, old.held());
+        assertTrue("instances of " + BACKEND + ": " + instances.instances(), instances.active(BACKEND).isEmpty());
+
+        assertEquals("maps started before the stop that were not translated", 0, total.untranslatedBeforeStop());
+        assertTrue("the IOMMU translated maps before the stop", total.translated() > 0);
+        assertTrue("each driver mapped after the stop", total.afterStop >= 2 * AFTER_STOP);
+        assertEquals("maps started after the stop that were not dma-direct's", 0, total.notDirectAfterStop());
+        // A map racing with the stop must go to dma-direct, not fail: the remark names any that failed.
+        assertEquals("maps that failed: " + board.remarks("take no new work"), 0, total.mapErrors);
+        assertEquals("bytes the other side saw wrong", 0, total.corruptedBytes);
+        assertEquals("every transfer finished: both of its payloads checked", total.payloadBytes(), total.checkedBytes);
+        assertTrue("nothing left mapped", board.dma.mappings().isEmpty());
+
+        // Released: the device has left the SMMU and is on dma-direct alone.
+        DmaAddr direct = board.map(board.blocks(1)[0], 64, DmaDirection.TO_DEVICE);
+        assertTrue("no DMA ops once the IOMMU is gone", board.dma.dmaOps(board.edu).isEmpty());
+        board.dma.unmapSingle(board.edu, direct, 64, DmaDirection.TO_DEVICE, 0);
+
+        // 3. Started again on the running platform: a late probe, the device translated afresh.
+        smmu.start();
+        String again = awaitActive(instances, BACKEND, bootSmmu);
+        Iommu iommu = context.getService(service(Iommu.class, BOARD));
+        assertEquals(again, iommuServices().get(0).getProperty(Backends.INSTANCE_PROPERTY));
+        assertEquals("iommu", board.opsName());
+        assertEquals("DMA", iommu.group(board.edu).orElseThrow().type());
+        assertEquals("the probe's lines again", 2, board.log().stream()
+            .filter(("pci " + EDU + ": Adding to iommu group 0")::equals).count());
+
+        long[] bufs = board.blocks(3);
+        Random rng = new Random(seed ^ 0x5a5a);
+        List<DmaAddr> handles = new ArrayList<>();
+        List<byte[]> written = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            DmaAddr a = board.map(bufs[i], PAGE, DmaDirection.FROM_DEVICE);
+            handles.add(a);
+            byte[] payload = DeviceDma.pattern(rng, PAGE);
+            board.deviceWrite(a, payload);
+            written.add(payload);
+        }
+        assertEquals("a fresh domain: IOVAs from the top of the 32-bit space down",
+            List.of(0xfffff000L, 0xffffe000L, 0xffffd000L), handles.stream().map(DmaAddr::value).toList());
+        assertEquals(3, instances.instance(again).orElseThrow().held());
+        for (int i = 0; i < 3; i++) {
+            board.dma.unmapSingle(board.edu, handles.get(i), PAGE, DmaDirection.FROM_DEVICE, 0);
+            assertArrayEquals("the device's write through the new IOVA reached the CPU", written.get(i),
+                board.cpuRead(bufs[i], PAGE));
+        }
+        assertEquals(0, instances.instance(again).orElseThrow().held());
+        assertEquals(BackendState.ACTIVE, instances.instance(again).orElseThrow().state());
+
+        assertEquals("DMA-API debugging found nothing to report", 0,
+            board.dma.dmaDebug().orElseThrow().errorCount());
+        assertEquals("the platform never re-booted", bootedServiceId,
+            platformReference(BOARD).getProperty(Constants.SERVICE_ID));
+    }
+
+    private List<ServiceReference<Iommu>> iommuServices() throws Exception {
+        return new ArrayList<>(context.getServiceReferences(Iommu.class,
+            "(" + Platform.PLATFORM_PROPERTY + "=" + BOARD + ")"));
+    }
+
+    // ---- the drivers ----
+
+    /** When the stop happened, as the drivers see it. */
+    private static final class Stop {
+        final BackendInstance smmu;
+        /** Set just before the bundle is stopped. */
+        volatile boolean requested;
+        /** Set once the instance is DRAINING. */
+        volatile boolean done;
+
+        Stop(BackendInstance smmu) {
+            this.smmu = smmu;
+        }
+    }
+
+    /** One mapping in flight. */
+    private record Transfer(long phys, int size, DmaDirection dir, DmaAddr handle, byte[] first,
+        boolean beforeStop, boolean afterStop) {
+        boolean translated() {
+            return Long.compareUnsigned(handle.value(), FOUR_GIB) < 0;
+        }
+
+        boolean direct() {
+            return handle.value() == phys;
+        }
+    }
+
+    /** What a driver counted. */
+    private static final class Tally {
+        long mapErrors;
+        long corruptedBytes;
+        long checkedBytes;
+        long afterStop;
+        long drained;
+        final List<Transfer> transfers = new ArrayList<>();
+
+        void add(Tally t) {
+            mapErrors += t.mapErrors;
+            corruptedBytes += t.corruptedBytes;
+            checkedBytes += t.checkedBytes;
+            afterStop += t.afterStop;
+            drained += t.drained;
+            transfers.addAll(t.transfers);
+        }
+
+        long payloadBytes() {
+            return transfers.stream().mapToLong(x -> 2L * x.size()).sum();
+        }
+
+        long translated() {
+            return transfers.stream().filter(Transfer::translated).count();
+        }
+
+        long untranslatedBeforeStop() {
+            return transfers.stream().filter(x -> x.beforeStop() && !x.translated()).count();
+        }
+
+        long notDirectAfterStop() {
+            return transfers.stream().filter(x -> x.afterStop() && !x.direct()).count();
+        }
+
+        @Override
+        public String toString() {
+            return transfers.size() + " transfers (" + translated() + " translated, " + afterStop
+                + " mapped after the stop, " + drained + " finished by the draining SMMU), " + checkedBytes
+                + " bytes checked, " + corruptedBytes + " corrupted, " + mapErrors + " map errors";
+        }
+    }
+
+    /**
+     * A driver thread on its own CPU: maps a payload at a random offset of one of its blocks,
+     * either direction, lets the device read or write it at once, and finishes the mapping
+     * {@value #IN_FLIGHT} maps later: a second payload each way with a sync in between, then the
+     * unmap, every byte checked.
+     */
+    private static final class Driver implements Callable<Tally> {
+        private final Board board;
+        private final int cpu;
+        private final Random rng;
+        private final CountDownLatch halfWay;
+        private final Stop stop;
+        private final long[] blocks;
+        private final Tally tally = new Tally();
+
+        Driver(Board board, int cpu, Random rng, CountDownLatch halfWay, Stop stop) {
+            this.board = board;
+            this.cpu = cpu;
+            this.rng = rng;
+            this.halfWay = halfWay;
+            this.stop = stop;
+            this.blocks = board.blocks(IN_FLIGHT + 2); // the last one for the mapping across the stop
+        }
+
+        @Override
+        public Tally call() {
+            SimCpu.bind(cpu);
+            Deque<Transfer> inFlight = new ArrayDeque<>();
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            int afterStop = 0;
+            Transfer acrossTheStop = null;
+            for (int k = 0; k < BEFORE_STOP || afterStop < AFTER_STOP; k++) {
+                if (k == BEFORE_STOP) {
+                    // An IOMMU mapping made before the stop can happen and finished only after it
+                    // has happened: whatever the timing, the SMMU drains at least this one.
+                    acrossTheStop = start(blocks[blocks.length - 1]);
+                    halfWay.countDown();
+                }
+                if (acrossTheStop != null && stop.done) {
+                    finish(acrossTheStop);
+                    acrossTheStop = null;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("no stop within " + TIMEOUT.toSeconds() + " s; " + tally);
+                }
+                Transfer t = start(blocks[k % (blocks.length - 1)]);
+                if (t != null) {
+                    inFlight.add(t);
+                    afterStop += t.afterStop() ? 1 : 0;
+                }
+                if (inFlight.size() > IN_FLIGHT) {
+                    finish(inFlight.poll());
+                }
+            }
+            if (acrossTheStop != null) {
+                finish(acrossTheStop);
+            }
+            while (!inFlight.isEmpty()) {
+                finish(inFlight.poll());
+            }
+            return tally;
+        }
+
+        private Transfer start(long block) {
+            int size = 1 + rng.nextInt(BLOCK);
+            long phys = block + rng.nextInt(BLOCK - size + 1);
+            DmaDirection dir = rng.nextBoolean() ? DmaDirection.TO_DEVICE : DmaDirection.FROM_DEVICE;
+            byte[] first = DeviceDma.pattern(rng, size);
+            boolean beforeStop = !stop.requested;
+            boolean afterStop = stop.done;
+            if (dir == DmaDirection.TO_DEVICE) {
+                board.cpuWrite(phys, first);
+            }
+            DmaAddr a = board.dma.mapSingle(board.edu, board.kva(phys), size, dir, 0);
+            if (board.dma.mappingError(board.edu, a) != 0) {
+                tally.mapErrors++;
+                return null;
+            }
+            if (dir == DmaDirection.TO_DEVICE) {
+                check(first, board.deviceRead(a, size));
+            } else {
+                board.deviceWrite(a, first);
+            }
+            Transfer t = new Transfer(phys, size, dir, a, first, beforeStop, afterStop);
+            tally.transfers.add(t);
+            tally.afterStop += afterStop ? 1 : 0;
+            return t;
+        }
+
+        private void finish(Transfer t) {
+            if (t.translated() && stop.smmu.state() == BackendState.DRAINING) {
+                tally.drained++;
+            }
+            byte[] second = DeviceDma.pattern(rng, t.size());
+            if (t.dir() == DmaDirection.TO_DEVICE) {
+                board.cpuWrite(t.phys(), second);
+                board.dma.syncSingleForDevice(board.edu, t.handle(), t.size(), t.dir());
+                check(second, board.deviceRead(t.handle(), t.size()));
+                board.dma.unmapSingle(board.edu, t.handle(), t.size(), t.dir(), 0);
+            } else {
+                board.dma.syncSingleForCpu(board.edu, t.handle(), t.size(), t.dir());
+                check(t.first(), board.cpuRead(t.phys(), t.size()));
+                board.dma.syncSingleForDevice(board.edu, t.handle(), t.size(), t.dir());
+                board.deviceWrite(t.handle(), second);
+                board.dma.unmapSingle(board.edu, t.handle(), t.size(), t.dir(), 0);
+                check(second, board.cpuRead(t.phys(), t.size()));
+            }
+        }
+
+        private void check(byte[] expected, byte[] seen) {
+            tally.checkedBytes += seen.length;
+            for (int i = 0; i < expected.length; i++) {
+                if (i >= seen.length || expected[i] != seen[i]) {
+                    tally.corruptedBytes++;
+                }
+            }
+        }
+    }
+
+    // ---- the board as a driver sees it ----
+
+    /** The edu device's DMA, its driver's 64-bit mask, and the platform's page allocator and log. */
+    private static final class Board extends DeviceDma {
+        final Platform platform;
+        final PageAllocator buddy;
+        final DmaDevice edu;
+
+        Board(Platform p) {
+            super(p, p.lookup(DmaApi.class).orElseThrow().device(EDU).orElseThrow());
+            this.platform = p;
+            this.buddy = p.lookup(PageAllocator.class).orElseThrow();
+            this.edu = dev;
+            assertEquals("dma_set_mask_and_coherent(DMA_BIT_MASK(64))", 0, dma.setMaskAndCoherent(edu, -1L));
+        }
+
+        String opsName() {
+            return dma.dmaOps(edu).orElseThrow().name();
+        }
+
+        List<String> log() {
+            return platform.bootLog().kernelText();
+        }
+
+        /** The simulator's own remarks in the platform log that contain {@code text}. */
+        List<String> remarks(String text) {
+            return platform.bootLog().lines().stream().filter(l -> l.level() == LogLine.Level.DMASIM)
+                .map(LogLine::text).filter(t -> t.contains(text)).toList();
+        }
+
+        /**
+         * Order-1 blocks above 4 GiB: their dma-direct bus addresses never meet the IOVAs, which
+         * the 32-bit-first rule keeps below 4 GiB.
+         */
+        long[] blocks(int n) {
+            long[] out = new long[n];
+            for (int i = 0; i < n; i++) {
+                out[i] = Page.pfnPhys(buddy.allocPages(Gfp.GFP_KERNEL, 1));
+                assertTrue("a block above 4 GiB: " + Long.toHexString(out[i]), out[i] >= FOUR_GIB);
+            }
+            return out;
+        }
+    }
+}
