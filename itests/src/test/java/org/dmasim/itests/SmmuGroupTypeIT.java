@@ -22,7 +22,6 @@ import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.platform.Platform;
 import org.dmasim.api.platform.Platform.State;
 import org.dmasim.api.platform.PlatformConfig;
-import org.junit.Ignore;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.junit.PaxExam;
@@ -147,16 +146,10 @@ public class SmmuGroupTypeIT extends DmasimTestSupport {
     /**
      * The drain rule for the device's own accesses ({@link Iommu#writeGroupType}: "the old one
      * drains (its mappings keep working until unmapped)"): after the group went to identity, the
-     * device still reads and writes the buffer of a mapping the DMA domain made, through its IOVA.
-     *
-     * <p>Ignored: iommu.smmu translates every device access through the stream's current
-     * configuration ({@code IommuCore.translate} → {@code SmmuDriver.translate} →
-     * {@code SmmuHw.translateRaw(sid, ...)}), and the switch to identity made the stream bypass,
-     * so the write to IOVA 0xfffff000 lands at physical 0xfffff000 instead of the mapped buffer
-     * (the old domain, still DRAINING with the mapping, is never consulted). Remove the
-     * annotation once device accesses to a draining domain's IOVAs walk that domain.
+     * device still reads and writes the buffer of a mapping the DMA domain made, through its IOVA
+     * (the stream now bypasses, but an IOVA the old, draining domain maps is reached through that
+     * domain's page tables until it is unmapped).
      */
-    @Ignore("iommu.smmu: a device access to a draining domain's IOVA goes through the group's new domain")
     @Test
     public void theOldDomainsMappingIsReachedThroughItsIovaUntilUnmapped() throws Exception {
         String name = BOARD + "-drain";

@@ -239,6 +239,10 @@ final class StreamingApi {
             return dma;
         }
         if (!holdOps(m, ops)) {
+            if (api.mapOps(dev) != ops) {
+                return map(dev, kind, phys, size, dir, attrs); // the ops began draining meanwhile: dma-direct now
+            }
+            refused(m, ops);
             return DmaOps.DMA_MAPPING_ERROR;
         }
         long dma;
@@ -264,12 +268,15 @@ final class StreamingApi {
             return true;
         }
         if (!instance.get().tryHold()) {
-            env.log().dmasim("dma ops " + ops.name() + " (" + instance.get().id() + ") take no new work: "
-                + m.dev.name() + "'s map fails");
             return false;
         }
         m.setOpsInstance(instance.get());
         return true;
+    }
+
+    private void refused(Mapping m, DmaOps ops) {
+        env.log().dmasim("dma ops " + ops.name() + " (" + ops.instance().map(BackendInstance::id).orElse("?")
+            + ") take no new work: " + m.dev.name() + "'s map fails");
     }
 
     /**
@@ -289,6 +296,10 @@ final class StreamingApi {
         long phys = nents == 0 ? 0 : sg.phys(0);
         Mapping m = new Mapping(dev, Kind.SG, phys, sg.totalLength(nents), dir, attrs, ops, sg, nents);
         if (!holdOps(m, ops)) {
+            if (api.mapOps(dev) != ops) {
+                return mapSg(fn, dev, sg, nents, dir, attrs); // the ops began draining meanwhile
+            }
+            refused(m, ops);
             return -Errno.EIO;
         }
         int ents;

@@ -52,6 +52,8 @@ public final class IommuCore implements Iommu, IommuDevices {
         final IommuDriver driver;
         final IommuDriver.Master master;
         volatile Domain domain;
+        /** Domains the group left while they still held mappings: they drain, the device still reaches them. */
+        final List<Domain> left = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         Group(int id, DmaDevice dev, IommuDriver driver, IommuDriver.Master master) {
             this.id = id;
@@ -170,6 +172,10 @@ public final class IommuCore implements Iommu, IommuDevices {
         Domain d = domains.remove(id);
         index(id, null);
         if (d != null) {
+            Group g = groups.get(d.group());
+            if (g != null) {
+                g.left.remove(d);
+            }
             if (d.dma() != null) {
                 long[] fq = d.dma().fqCounters();
                 synchronized (this) {
@@ -261,6 +267,12 @@ public final class IommuCore implements Iommu, IommuDevices {
     }
 
     private long translatePage(Group g, long iova, boolean write) {
+        if (!g.left.isEmpty()) {
+            long phys = throughLeftDomain(g, iova, write);
+            if (phys != -1) {
+                return phys;
+            }
+        }
         try {
             return g.driver.translate(g.master, iova, write);
         } finally {
@@ -271,6 +283,29 @@ public final class IommuCore implements Iommu, IommuDevices {
                 }
             }
         }
+    }
+
+    /**
+     * A device whose group changed domains while it still held mappings of the old one: the hardware
+     * now translates its stream through the new domain, but the drain rule keeps what the old one
+     * mapped reachable until unmapped. An IOVA the current domain does not map (or any IOVA, when
+     * the current domain is identity) that a domain the group left still maps is reached through
+     * that domain's page tables. -1 when none does.
+     */
+    private static long throughLeftDomain(Group g, long iova, boolean write) {
+        Domain cur = g.domain;
+        if (cur.dma() != null && cur.driverDomain().iovaToPhys(iova) != 0) {
+            return -1;
+        }
+        for (Domain old : g.left) {
+            if (old.dma() != null) {
+                long phys = old.driverDomain().accessThroughTables(iova, write);
+                if (phys != -1) {
+                    return phys;
+                }
+            }
+        }
+        return -1;
     }
 
     // ---- Iommu (what users see) ----
@@ -355,6 +390,7 @@ public final class IommuCore implements Iommu, IommuDevices {
             return new TypeWrite(value.length(), List.of());
         }
         attachDefault(g, want);
+        g.left.add(cur);
         cur.life().retire(); // the old domain drains on what it still maps
         return new TypeWrite(value.length(), List.of());
     }

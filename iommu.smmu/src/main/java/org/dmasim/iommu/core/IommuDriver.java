@@ -63,6 +63,14 @@ public interface IommuDriver {
         /** The leaves mapping [iova, iova + size), then the walk of iova. */
         List<String> dump(long iova, long size);
 
+        /**
+         * Where the domain's own page tables send a device access ({@code iova_to_phys} plus the
+         * leaf's permission): the physical address, or -1 when nothing maps {@code iova} there or
+         * the leaf forbids the access. For a domain its group has left, which still holds mappings
+         * the device may reach until they are unmapped.
+         */
+        long accessThroughTables(long iova, boolean write);
+
         /** A DMA domain becomes DMA_FQ in place ({@code prev_dom->type = IOMMU_DOMAIN_DMA_FQ}). */
         void setType(DomainType type);
 

@@ -7,6 +7,7 @@ import org.dmasim.iommu.pgtable.DescriptorPages;
 import org.dmasim.iommu.pgtable.IotlbGather;
 import org.dmasim.iommu.pgtable.LpaeS1Pgtable;
 import org.dmasim.iommu.pgtable.Tcr;
+import org.dmasim.iommu.pgtable.WalkTrace;
 
 /**
  * {@code struct arm_smmu_domain}: an identity domain (the streams bypass), or a stage-1 domain
@@ -17,6 +18,8 @@ import org.dmasim.iommu.pgtable.Tcr;
 final class SmmuDomain implements IommuDriver.DriverDomain {
     /** {@code arm_smmu_ops.pgsize_bitmap} for a 4 KiB-granule kernel: 4K | 2M | 1G. */
     static final long PGSIZE_BITMAP = 0x1000L | 0x200000L | 0x40000000L;
+    /** Stage-1 descriptor bit 7, AP[2]: read-only. */
+    static final long AP_RDONLY = 1L << 7;
     /** Stage-1 input size: 48 bits (no VAX; VA_BITS 48). */
     static final int IAS = 48;
 
@@ -105,7 +108,26 @@ final class SmmuDomain implements IommuDriver.DriverDomain {
 
     @Override
     public long iovaToPhys(long iova) {
-        return pgtable.iovaToPhys(iova);
+        LpaeS1Pgtable t = pgtable;
+        return type == DomainType.IDENTITY ? iova : t == null ? 0 : t.iovaToPhys(iova);
+    }
+
+    @Override
+    public long accessThroughTables(long iova, boolean write) {
+        LpaeS1Pgtable t = pgtable;
+        if (type == DomainType.IDENTITY) {
+            return iova;
+        }
+        if (t == null) {
+            return -1;
+        }
+        WalkTrace w = t.walk(iova);
+        if (w.stop() != WalkTrace.Stop.LEAF) {
+            return -1;
+        }
+        long pte = w.steps().get(w.steps().size() - 1).pte();
+        boolean readOnly = (pte & AP_RDONLY) != 0;
+        return write && readOnly ? -1 : w.phys();
     }
 
     @Override
