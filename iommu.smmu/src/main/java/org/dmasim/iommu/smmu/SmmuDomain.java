@@ -140,9 +140,22 @@ final class SmmuDomain implements IommuDriver.DriverDomain {
         return pgtable == null ? 0 : pgtable.tablePages();
     }
 
+    /** The leaves over the range, then the walk of {@code iova}, one line per level read. */
     @Override
     public List<String> dump(long iova, long size) {
-        return pgtable.dump(iova, size);
+        List<String> out = new java.util.ArrayList<>(pgtable.dump(iova, size));
+        WalkTrace w = pgtable.walk(iova);
+        for (WalkTrace.Step st : w.steps()) {
+            out.add(String.format("walk 0x%012x: L%d entry at 0x%012x = 0x%016x", iova, st.level(), st.entryPa(),
+                st.pte()));
+        }
+        out.add(String.format("walk 0x%012x: %s", iova, switch (w.stop()) {
+            case LEAF -> String.format("-> 0x%012x", w.phys());
+            case EMPTY -> "no entry: nothing maps it (a device access faults, event 0x10)";
+            case OUT_OF_RANGE -> "beyond the 48-bit input range (event 0x10)";
+            case NO_TABLE -> "a table entry points at no table page";
+        }));
+        return out;
     }
 
     /** {@code arm_smmu_domain_free}: the page table (and with it a TLBI of the ASID), then the ASID. */
