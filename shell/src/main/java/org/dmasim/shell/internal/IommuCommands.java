@@ -67,7 +67,7 @@ public class IommuCommands {
     }
 
     private static int group(String text) {
-        long n = Args.number("group", text);
+        long n = Args.plainNumber("group", text);
         if (n < 0 || n > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("group: " + text + " (expected a group number, 0 or more: "
                 + "iommu:iommu_groups lists them)");
@@ -197,7 +197,7 @@ public class IommuCommands {
         @Descriptor("milliseconds: 10, 0x10") String ms) {
         Platform p = PlatformSelector.select(platforms, platform);
         Iommu iommu = iommu(p);
-        long n = Args.number("ms", ms);
+        long n = Args.plainNumber("ms", ms);
         if (n < 0 || n > Long.MAX_VALUE / 1_000_000) {
             throw new IllegalArgumentException("msleep: ms " + ms + " (expected 0 or more milliseconds, at most "
                 + Long.MAX_VALUE / 1_000_000 + ")");
