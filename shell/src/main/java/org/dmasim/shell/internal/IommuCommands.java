@@ -142,16 +142,16 @@ public class IommuCommands {
             ? ShellFormatter.DMASIM_PREFIX + device + ": no IOVA range allocated" : String.join("\n", ranges));
     }
 
-    @Descriptor("the page-table entries that map [IOVA, IOVA + SIZE) in a device's domain (default: one page),"
-        + " and the walk of IOVA level by level")
+    @Descriptor("the page-table entries (leaves: level, size, output address, descriptor, permissions) that map"
+        + " [IOVA, IOVA + SIZE) in a device's domain (default: one page)")
     public TextDTO pgtable(
         @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
         @Descriptor(Args.DEVICE) String device, @Descriptor("an IOVA (a bus address a map returned)") String iova) {
         return pgtable(platform, device, iova, "4096");
     }
 
-    @Descriptor("the page-table entries that map [IOVA, IOVA + SIZE) in a device's domain (default: one page),"
-        + " and the walk of IOVA level by level")
+    @Descriptor("the page-table entries (leaves: level, size, output address, descriptor, permissions) that map"
+        + " [IOVA, IOVA + SIZE) in a device's domain (default: one page)")
     public TextDTO pgtable(
         @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
         @Descriptor(Args.DEVICE) String device, @Descriptor("an IOVA (a bus address a map returned)") String iova,
@@ -168,7 +168,8 @@ public class IommuCommands {
                 + " 64-bit address space");
         }
         List<String> lines = iommu.pageTable(PlatformSelector.device(Streaming.api(p), device), at, n);
-        return TextDTO.of(p.name(), "page table of " + device, String.join("\n", lines));
+        return TextDTO.of(p.name(), "page table of " + device, lines.isEmpty() ? String.format("%s%s: no page-table"
+            + " entry maps [%#x, %#x]", ShellFormatter.DMASIM_PREFIX, device, at, at + n - 1) : String.join("\n", lines));
     }
 
     @Descriptor("the fault log: every line the IOMMUs' event handling printed (event 0x10 received: ...), oldest"

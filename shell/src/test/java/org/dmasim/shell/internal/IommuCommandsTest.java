@@ -108,6 +108,8 @@ class IommuCommandsTest {
         assertEquals("0000:00:02.0 0xffffe000 +0x2000",
             text(commands.pgtable("", "0000:00:02.0", "0xffffe000", "8K")));
         assertArrayEquals(new long[] {0xffffe000L, 0x2000}, iommu.lastDump);
+        assertEquals("dmasim: 0000:00:02.0: no page-table entry maps [0x0, 0xfff]",
+            text(commands.pgtable("", "0000:00:02.0", "0")));
         Exception e = assertThrows(IllegalArgumentException.class,
             () -> commands.pgtable("", "0000:00:02.0", "0x1000", "0"));
         assertEquals("pgtable: size 0 (expected 1 byte or more)", e.getMessage());
