@@ -71,6 +71,7 @@ public final class OptionParser {
         "             mappings, dma_map_benchmark",
         "    bus master: device_read, device_write, device_fill",
         "  swiotlb:   swiotlb_pools, swiotlb_debugfs",
+        "  iommu:     iommu_groups, group_type, domains, iova, pgtable, faults, stats, msleep",
         "  dma_debug: debugfs, error_count, num_errors, all_errors, driver_filter, dump, driver_bind, driver_unbind",
         "  dmapool:   dma_pool_create, dmam_pool_create, dma_pool_alloc, dma_pool_zalloc, dma_pool_free,",
         "             dma_pool_destroy, pools, dmapool_test, dmapool_backend",

@@ -54,6 +54,8 @@ class DmasimExamplesIT {
         assertTrue(runs.stream().anyMatch(r -> r.args().toString().contains("nic-stale-rx.gosh")), runs.toString());
         assertTrue(runs.stream().filter(r -> r.args().toString().contains("stale-sync.gosh")).count() == 2,
             "stale-sync.gosh on arm64 and on x86");
+        assertTrue(runs.stream().filter(r -> r.args().toString().contains("smmu-lazy.gosh")).count() == 2,
+            "smmu-lazy.gosh lazy (iommu.strict=0) and strict");
         for (Run run : runs) {
             Result r = new DmasimProcess(dir).run(run.args().toArray(new String[0]));
             assertEquals("", r.err(), String.join(" ", run.args()));

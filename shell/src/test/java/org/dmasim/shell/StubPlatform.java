@@ -1,6 +1,8 @@
 package org.dmasim.shell;
 
 import java.lang.reflect.Proxy;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.platform.BootLog;
@@ -14,6 +16,8 @@ public final class StubPlatform implements Platform {
     private final String failure;
     private final BootLog log = new BootLog();
     private PageAllocator allocator;
+    private final Map<Class<?>, Object> facilities = new HashMap<>();
+    private PlatformSpec spec;
 
     public StubPlatform(String name, State state, String failure) {
         this.name = name;
@@ -33,6 +37,18 @@ public final class StubPlatform implements Platform {
         return this;
     }
 
+    /** Gives the platform a run-time facility that {@link #lookup} finds. */
+    public <T> StubPlatform with(Class<T> type, T facility) {
+        facilities.put(type, facility);
+        return this;
+    }
+
+    /** Gives the platform a spec (without one, {@link #spec} throws, as for a platform that failed early). */
+    public StubPlatform withSpec(PlatformSpec s) {
+        spec = s;
+        return this;
+    }
+
     @Override
     public String name() {
         return name;
@@ -48,9 +64,12 @@ public final class StubPlatform implements Platform {
         return Optional.ofNullable(failure);
     }
 
-    /** No spec: the DTOs must cope with a platform that failed before building one. */
+    /** No spec unless given one: the DTOs must cope with a platform that failed before building one. */
     @Override
     public PlatformSpec spec() {
+        if (spec != null) {
+            return spec;
+        }
         throw new IllegalStateException("no spec");
     }
 
@@ -61,6 +80,9 @@ public final class StubPlatform implements Platform {
 
     @Override
     public <T> Optional<T> lookup(Class<T> type) {
-        return type == PageAllocator.class && allocator != null ? Optional.of(type.cast(allocator)) : Optional.empty();
+        if (type == PageAllocator.class && allocator != null) {
+            return Optional.of(type.cast(allocator));
+        }
+        return Optional.ofNullable(type.cast(facilities.get(type)));
     }
 }

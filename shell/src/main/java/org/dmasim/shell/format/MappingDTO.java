@@ -28,6 +28,8 @@ public class MappingDTO {
     public long slot = -1;
     /** What {@code dma_mapping_error} returns for it: 0 or -12 (-ENOMEM). */
     public int mappingError;
+    /** An IOMMU translates the device's DMA: the bus address is an IOVA (since 1.5). */
+    public boolean translated;
     /** What the kernel printed during the call. */
     public List<String> printed = List.of();
 

@@ -31,6 +31,8 @@ public class SgMappingDTO {
     public List<Entry> entries;
     /** The list the map filled in. */
     public transient SgTable table;
+    /** An IOMMU translates the device's DMA: the bus address is an IOVA (since 1.5). */
+    public boolean translated;
     public List<String> printed = List.of();
 
     @Override

@@ -4,6 +4,9 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import org.dmasim.api.device.DeviceInfoDTO;
+import org.dmasim.api.iommu.IommuCounters;
+import org.dmasim.api.iommu.IommuDomainInfo;
+import org.dmasim.api.iommu.IommuGroupInfo;
 import org.dmasim.api.mem.CacheLine;
 import org.dmasim.api.mem.CacheStats;
 import org.dmasim.api.platform.LogLine;
@@ -170,6 +173,15 @@ public final class ShellFormatter {
         if (target instanceof MappingsDTO l) {
             return mappings(l.mappings);
         }
+        if (target instanceof IommuGroupsDTO g) {
+            return format(g);
+        }
+        if (target instanceof IommuDomainsDTO d) {
+            return format(d);
+        }
+        if (target instanceof IommuStatsDTO s) {
+            return format(s);
+        }
         if (target instanceof Collection<?> c && c.stream().allMatch(AllocationDTO.class::isInstance)) {
             List<AllocationDTO> as = new ArrayList<>();
             c.forEach(o -> as.add((AllocationDTO) o));
@@ -294,9 +306,12 @@ public final class ShellFormatter {
         if (m.failed()) {
             return printed + call + " = DMA_MAPPING_ERROR (dma_mapping_error: " + m.mappingError + ")";
         }
-        return printed + String.format("%s = dma %#x (phys %#x, %s)", call, m.dma, m.phys, bounce(m.bouncePool,
-            m.slot));
+        return printed + String.format("%s = dma %#x (phys %#x, %s)", call, m.dma, m.phys, m.translated
+            ? TRANSLATED : bounce(m.bouncePool, m.slot));
     }
+
+    /** Where a mapping's bytes are when an IOMMU translates the device's bus addresses (IOVAs). */
+    private static final String TRANSLATED = "translated";
 
     private static String bounce(String pool, long slot) {
         return pool == null ? "direct" : "bounced: " + pool + " slot " + slot;
@@ -329,7 +344,7 @@ public final class ShellFormatter {
             sb.append(String.format("%nsg[%d] phys %#x len %s", i, e.phys(), hex(e.length())));
             if (i < g.segments) {
                 sb.append(String.format(" -> dma %#x len %s (%s)", e.dma(), hex(e.dmaLength()),
-                    bounce(e.bouncePool(), e.slot())));
+                    g.translated ? TRANSLATED : bounce(e.bouncePool(), e.slot())));
             }
         }
         return sb.toString();
@@ -376,6 +391,62 @@ public final class ShellFormatter {
             }
         }
         return sb.toString();
+    }
+
+    /**
+     * The {@code iommu:iommu_groups} table: one row per group ({@code /sys/kernel/iommu_groups/N}),
+     * its {@code type} file, devices, default domain and IOMMU unit.
+     */
+    public static String format(IommuGroupsDTO g) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"GROUP", "TYPE", "DEVICES", "DOMAIN", "UNIT"});
+        for (IommuGroupInfo i : g.groups) {
+            rows.add(new String[] {Integer.toString(i.id()), i.type(), String.join(",", i.devices()),
+                Integer.toString(i.domain()), i.unit()});
+        }
+        String units = String.format("%s%d IOMMU unit%s: %s", DMASIM_PREFIX, g.units.size(),
+            g.units.size() == 1 ? "" : "s", String.join(", ", g.units));
+        return g.groups.isEmpty() ? units + "; no IOMMU groups" : columns(rows);
+    }
+
+    /** The {@code iommu:domains} table: one row per live domain, current or draining. */
+    public static String format(IommuDomainsDTO d) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"DOMAIN", "TYPE", "GROUP", "STATE", "ASID", "IOVA_RANGES", "CACHED", "FQ_WAITING",
+            "TABLE_PAGES", "HELD_BY"});
+        for (IommuDomainInfo i : d.domains) {
+            boolean translated = !i.type().equals("identity");
+            rows.add(new String[] {Integer.toString(i.id()), i.type(), Integer.toString(i.group()), i.state(),
+                translated ? Integer.toString(i.asid()) : "-", translated ? Long.toString(i.iovaRanges()) : "-",
+                translated ? Long.toString(i.iovaCached()) : "-", translated ? Long.toString(i.fqWaiting()) : "-",
+                Long.toString(i.tablePages()), i.mappings() + " mapping" + (i.mappings() == 1 ? "" : "s")});
+        }
+        return columns(rows);
+    }
+
+    /** The IOMMUs' counters, one per line, then the simulated time of the flush queues' timers. */
+    public static String format(IommuStatsDTO s) {
+        IommuCounters c = s.counters;
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"translations", c.translations() + " (device accesses, one per page)"});
+        rows.add(new String[] {"IOTLB hits", Long.toString(c.iotlbHits())});
+        rows.add(new String[] {"IOTLB misses", c.iotlbMisses() + " (page-table walks)"});
+        rows.add(new String[] {"stale IOTLB hits", c.staleHits() + " (an unmapped IOVA reached through an entry not"
+            + " yet invalidated)"});
+        rows.add(new String[] {"faults", c.faults() + " (events recorded)"});
+        rows.add(new String[] {"aborted", c.aborted() + " (refused by an abort stream table entry, no event)"});
+        rows.add(new String[] {"CMD_TLBI_NH_VA", Long.toString(c.tlbiVa())});
+        rows.add(new String[] {"CMD_TLBI_NH_ASID", Long.toString(c.tlbiAsid())});
+        rows.add(new String[] {"CMD_SYNC", Long.toString(c.syncs())});
+        rows.add(new String[] {"flush queue", String.format("%d IOVA range%s queued, %d flush%s", c.fqQueued(),
+            c.fqQueued() == 1 ? "" : "s", c.fqFlushes(), c.fqFlushes() == 1 ? "" : "es")});
+        rows.add(new String[] {"simulated time", millis(s.nowNanos) + " since boot"});
+        return aligned(rows);
+    }
+
+    /** Nanoseconds as milliseconds with microsecond precision: {@code 10.000 ms}. */
+    public static String millis(long nanos) {
+        return String.format("%d.%03d ms", nanos / 1_000_000, nanos / 1_000 % 1_000);
     }
 
     /** {@code function(a, b)}. */

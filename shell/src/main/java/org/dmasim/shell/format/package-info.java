@@ -5,5 +5,5 @@
  * agree byte for byte.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.4.0")
+@org.osgi.annotation.versioning.Version("1.5.0")
 package org.dmasim.shell.format;

@@ -46,6 +46,17 @@ final class Args {
         }
     }
 
+    /** A count or an index, not a size: decimal or 0x-prefixed hex, without K/M/G suffixes. */
+    static long plainNumber(String what, String text) {
+        String t = text.strip();
+        try {
+            return t.startsWith("0x") || t.startsWith("0X") ? Long.parseUnsignedLong(t.substring(2), 16)
+                : Long.parseLong(t);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(what + ": '" + text + "' (expected: a number such as 10 or 0xa)");
+        }
+    }
+
     /**
      * GFP flags by name joined with '|', ',' or '+' (GFP_KERNEL,__GFP_ZERO) or a number; the names
      * are those of the platform's kernel ({@code GFP_ATOMIC} is 0xa20 on 6.1, 0x820 on 6.12).

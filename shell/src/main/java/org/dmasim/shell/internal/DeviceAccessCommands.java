@@ -9,8 +9,11 @@ import java.util.List;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.dmasim.api.addr.DmaAddr;
+import org.dmasim.api.dma.BusFault;
+import org.dmasim.api.iommu.Iommu;
 import org.dmasim.api.mem.CacheStats;
 import org.dmasim.api.mem.CpuCache;
+import org.dmasim.api.mem.PhysMemory;
 import org.dmasim.api.platform.Platform;
 import org.dmasim.shell.format.MappingDTO;
 import org.dmasim.shell.format.ResultDTO;
@@ -24,8 +27,11 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * Gogo scope {@code dma}, the device's side of streaming DMA: what a device reads and writes at
- * a bus address, through its DMA window, a bounce buffer, and (non-coherent) RAM behind the CPU
- * cache. Each command takes a bus address or what a map returned ({@link StreamingCommands}).
+ * a bus address, through its DMA window or its IOMMU, a bounce buffer, and (non-coherent) RAM
+ * behind the CPU cache. Each command takes a bus address or what a map returned
+ * ({@link StreamingCommands}). An access the bus refuses is the command's result
+ * ({@code = bus error: ...}, after the IOMMU's fault events), not a failure of the command: what
+ * a device does is what these commands show, faults included.
  */
 @Component(service = DeviceAccessCommands.class, property = {
     "osgi.command.scope=dma",
@@ -34,6 +40,9 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
     "osgi.command.function=device_fill"
 })
 public class DeviceAccessCommands {
+    /** A DMA engine's bursts stay inside one 4 KiB block of bus addresses (PCIe, AXI). */
+    private static final long BURST = 4096;
+
     /** Largest device_read, as cpu_read allows. */
     private static final long MAX_READ = 1 << 20;
 
@@ -48,8 +57,8 @@ public class DeviceAccessCommands {
         }
     }
 
-    @Descriptor("what the device reads at a bus address (hex dump): through its window, the bounce buffer, the cache"
-        + " as the device sees it (non-coherent: RAM only)")
+    @Descriptor("what the device reads at a bus address (hex dump): through its window or IOMMU, the bounce buffer,"
+        + " the cache as the device sees it (non-coherent: RAM only); a bus error (an IOMMU fault) is the result")
     public ResultDTO device_read(
         @Parameter(names = {"-p", "--platform"}, absentValue = "") @Descriptor(Args.PLATFORM) String platform,
         @Descriptor(Args.DEVICE) String device, @Descriptor(Args.DMA_ADDR) String dma_addr,
@@ -60,17 +69,78 @@ public class DeviceAccessCommands {
         checkLen("device_read", n, len);
         CpuCache cache = PlatformSelector.facility(t.platform(), CpuCache.class, "platform");
         CacheStats before = cache.stats();
-        long phys = t.api().deviceAccess(t.dev(), new DmaAddr(dma), n).value();
-        byte[] b = cache.device(t.dev().coherent()).read(phys, (int) n);
-        long stale = cache.stats().since(before).staleDeviceReads();
-        ResultDTO r = ResultDTO.of(t.platform().name(), "device_read", List.of(device, ShellFormatter.hex(dma), len),
-            HexFormat.ofDelimiter(" ").formatHex(b));
-        if (stale > 0) {
-            r.printed(List.of(String.format("%s%d cache line%s read stale: the CPU cache held newer, dirty bytes (a"
-                + " missing dma_sync_*_for_device on a non-coherent device)", ShellFormatter.DMASIM_PREFIX, stale,
-                stale == 1 ? "" : "s")));
+        byte[] b = new byte[(int) n];
+        Access a = access(t, cache, dma, b, false);
+        List<String> args = List.of(device, ShellFormatter.hex(dma), len);
+        if (a.fault() != null) {
+            return ResultDTO.of(t.platform().name(), "device_read", args, a.fault()).printed(a.printed());
         }
-        return r;
+        long stale = cache.stats().since(before).staleDeviceReads();
+        if (stale > 0) {
+            a.printed().add(String.format("%s%d cache line%s read stale: the CPU cache held newer, dirty bytes (a"
+                + " missing dma_sync_*_for_device on a non-coherent device)", ShellFormatter.DMASIM_PREFIX, stale,
+                stale == 1 ? "" : "s"));
+        }
+        return ResultDTO.of(t.platform().name(), "device_read", args, HexFormat.ofDelimiter(" ").formatHex(b))
+            .printed(a.printed());
+    }
+
+    /**
+     * What one device access did: the kernel lines printed meanwhile (an IOMMU's fault events)
+     * and the simulator's remarks, and the bus error that ended it, null when it completed.
+     */
+    private record Access(List<String> printed, String fault) {
+    }
+
+    /**
+     * The device reads {@code buf.length} bytes at a bus address into {@code buf}, or writes them
+     * there, as its DMA engine does: in bursts that stay inside one 4 KiB block of bus addresses,
+     * each translated on its own ({@code DmaApi.deviceAccess}), because behind an IOMMU an IOVA
+     * range is contiguous only page by page. A burst the bus refuses (an IOMMU fault, a revoked
+     * mapping, no memory at the address) ends the access with a bus error; the bursts before it
+     * were done, as on hardware.
+     */
+    private static Access access(Target t, CpuCache cache, long dma, byte[] buf, boolean write) {
+        PhysMemory port = cache.device(t.dev().coherent());
+        Iommu iommu = t.platform().lookup(Iommu.class).orElse(null);
+        long staleBefore = iommu == null ? 0 : iommu.counters().staleHits();
+        List<String> printed = new ArrayList<>();
+        String fault = Streaming.capturing(t.platform(), printed, () -> {
+            int done = 0;
+            while (done < buf.length) {
+                long bus = dma + done;
+                int n = (int) Math.min(buf.length - done, BURST - (bus & (BURST - 1)));
+                long phys;
+                try {
+                    phys = t.api().deviceAccess(t.dev(), new DmaAddr(bus), n, write).value();
+                } catch (BusFault f) {
+                    return busError(done, f.getMessage());
+                }
+                try {
+                    if (write) {
+                        port.write(phys, buf, done, n);
+                    } else {
+                        port.read(phys, buf, done, n);
+                    }
+                } catch (IllegalArgumentException e) {
+                    return busError(done, String.format("no RAM at %#x (decode error)", phys));
+                }
+                done += n;
+            }
+            return null;
+        });
+        long stale = iommu == null ? 0 : iommu.counters().staleHits() - staleBefore;
+        if (stale > 0) {
+            printed.add(String.format("%s%d stale IOTLB hit%s: the device reached an IOVA that is unmapped (a lazy"
+                + " unmap whose invalidation still waits in the flush queue)", ShellFormatter.DMASIM_PREFIX, stale,
+                stale == 1 ? "" : "s"));
+        }
+        return new Access(printed, fault);
+    }
+
+    /** The result of an access the bus ended: after how many bytes, and why. */
+    private static String busError(int done, String why) {
+        return "bus error" + (done == 0 ? "" : " after " + done + " bytes") + ": " + why;
     }
 
     @Descriptor("what the device reads of a whole mapping (hex dump)")
@@ -101,11 +171,13 @@ public class DeviceAccessCommands {
         Target t = Target.of(platforms, platform, device);
         long dma = Args.number("dma_addr", dmaAddr);
         CpuCache cache = PlatformSelector.facility(t.platform(), CpuCache.class, "platform");
-        long phys = t.api().deviceAccess(t.dev(), new DmaAddr(dma), b.length, true).value();
-        cache.device(t.dev().coherent()).write(phys, b);
+        Access a = access(t, cache, dma, b, true);
         List<String> args = new ArrayList<>(List.of(device, ShellFormatter.hex(dma)));
         args.addAll(shown);
-        return ResultDTO.number(t.platform().name(), function, args, b.length, false);
+        if (a.fault() != null) {
+            return ResultDTO.of(t.platform().name(), function, args, a.fault()).printed(a.printed());
+        }
+        return ResultDTO.number(t.platform().name(), function, args, b.length, false).printed(a.printed());
     }
 
     @Descriptor("the device writes bytes at the start of a mapping")

@@ -119,6 +119,7 @@ public class SgCommands {
         g.returned = returned;
         g.segments = segments;
         g.table = sg;
+        g.translated = Streaming.translated(t.platform(), t.dev());
         g.entries = entries(t.platform(), t.api(), t.dev(), sg, segments);
         g.printed = List.copyOf(printed);
         return g;

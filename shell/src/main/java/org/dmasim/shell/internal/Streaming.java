@@ -7,6 +7,7 @@ import org.dmasim.api.addr.DmaAddr;
 import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.dma.DmaApi;
 import org.dmasim.api.dma.DmaDirection;
+import org.dmasim.api.iommu.Iommu;
 import org.dmasim.api.platform.LogLine;
 import org.dmasim.api.platform.Platform;
 import org.dmasim.api.swiotlb.SwiotlbPool;
@@ -78,7 +79,7 @@ final class Streaming {
 
     /** The bounce pool holding the bus range and the range's first slot there; null when it is no bounce buffer. */
     static Bounce bounce(Platform p, DmaApi api, DmaDevice dev, long dma, long size) {
-        if (dma == DmaAddr.MAPPING_ERROR_VALUE) {
+        if (dma == DmaAddr.MAPPING_ERROR_VALUE || translated(p, dev)) {
             return null;
         }
         long phys;
@@ -101,6 +102,16 @@ final class Streaming {
         return null;
     }
 
+    /**
+     * Whether an IOMMU translates the device's DMA (dma-iommu bounces nothing here: no dmasim
+     * device is untrusted). Asking the bus where such a mapping lands would be a device access:
+     * it would fill the IOTLB and count translations the device never made.
+     */
+    static boolean translated(Platform p, DmaDevice dev) {
+        return p.lookup(Iommu.class).flatMap(i -> i.group(dev)).filter(g -> !g.type().equals("identity"))
+            .isPresent();
+    }
+
     /** A live mapping as the shell shows it; {@code args} is null for one the command did not make. */
     static MappingDTO mapping(Platform p, DmaApi api, DmaDevice dev, String function, List<String> args,
         long dma, long size, DmaDirection dir, long attrs, long phys) {
@@ -115,6 +126,7 @@ final class Streaming {
         m.attrs = attrs;
         m.phys = phys;
         m.mappingError = api.mappingError(dev, DmaAddr.of(dma));
+        m.translated = translated(p, dev);
         Bounce b = bounce(p, api, dev, dma, size);
         if (b != null) {
             m.bouncePool = b.pool();
