@@ -28,7 +28,7 @@ import org.dmasim.api.mm.PageAllocator;
  * and the search resumes at {@code bitmap_no + mask + 1}, the next aligned candidate; any other
  * error ends the attempt. No fit returns -ENOMEM; a search that ran out after a busy range
  * reports the last -EBUSY. The area never rounds {@code n} up to a power of two. A failure is
- * logged ({@code pr_err_ratelimited}, see {@link Ratelimit}) unless no_warn, and every call ends
+ * logged ({@code pr_err_ratelimited}, see {@link org.dmasim.api.platform.Ratelimit}) unless no_warn, and every call ends
  * in the CMA_ALLOC_SUCCESS or CMA_ALLOC_FAIL vm event and the area's sysfs page counters; the
  * early exits (no pages, no bitmap, count 0, count above the area) count as failures without a
  * message, as 6.1's {@code goto out} does. CONFIG_CMA_DEBUG's free-range dump is not printed
@@ -183,7 +183,7 @@ final class Cma implements CmaArea {
             start = no + mask + 1;
         }
         if (!ok) {
-            if (!noWarn && globals.allocFailRatelimit.allow(globals.log)) {
+            if (!noWarn && globals.allocFailRatelimit.allow(globals.clock, globals.log::warn)) {
                 globals.log.err(String.format("cma: cma_alloc: %s: alloc failed, req-size: %d pages, ret: %d",
                     name, pages, ret));
             }

@@ -4,6 +4,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import org.dmasim.api.platform.BootLog;
+import org.dmasim.api.platform.Ratelimit;
 
 /**
  * What {@code mm/cma.c} keeps once per kernel, here once per platform: {@code cma_mutex}
@@ -17,6 +18,8 @@ final class CmaGlobals {
     final AtomicLong allocFail = new AtomicLong();
     final BootLog log;
     final Ratelimit allocFailRatelimit;
+    /** The clock of the ratelimit (nanoseconds). */
+    final LongSupplier clock;
 
     CmaGlobals(BootLog log) {
         this(log, System::nanoTime);
@@ -24,6 +27,7 @@ final class CmaGlobals {
 
     CmaGlobals(BootLog log, LongSupplier clock) {
         this.log = log;
-        this.allocFailRatelimit = new Ratelimit("cma_alloc", clock);
+        this.allocFailRatelimit = new Ratelimit("cma_alloc");
+        this.clock = clock;
     }
 }

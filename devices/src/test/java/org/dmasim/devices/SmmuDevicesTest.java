@@ -47,7 +47,7 @@ class SmmuDevicesTest {
     /** The handle is an IOVA of the device's domain: the page table maps it, to the buffer's memory. */
     private void assertIova(DmaDevice dev, long handle, long phys) {
         assertNotEquals(phys, handle, "a bus address that is not the physical one");
-        assertEquals(1, iommu.pageTable(dev, handle & ~0xfffL, 4096).size(), String.format("%#x is mapped", handle));
+        assertEquals(1, iommu.pageTable(dev, handle & ~0xfffL, 4096).stream().filter(l -> !l.startsWith("walk ")).count(), String.format("%#x is mapped", handle));
         assertEquals(phys, dma.deviceAccess(dev, new org.dmasim.api.addr.DmaAddr(handle), 1).value());
     }
 
@@ -131,7 +131,7 @@ class SmmuDevicesTest {
         assertTrue(after.translations() - before.translations() >= 6, "every page of both requests was translated");
         assertEquals(before.faults(), after.faults());
         assertTrue(dma.mappings().isEmpty(), "each request was unmapped");
-        assertEquals(List.of(), iommu.pageTable(blkDev, 0xfff00000L, 0x100000),
+        assertEquals(List.of(), iommu.pageTable(blkDev, 0xfff00000L, 0x100000).stream().filter(l -> !l.startsWith("walk ")).toList(),
             "strict unmaps left no leaf in the block device's domain");
         blk.remove();
     }

@@ -241,7 +241,7 @@ final class IoTlbMem implements SwiotlbPool {
         DmaDirection dir, long attrs) {
         if (nslabs == 0) {
             counters(dev).failed.increment();
-            if (statics.noPool.allow(statics.clock(), log)) {
+            if (statics.noPool.allow(statics.clock(), log::warn)) {
                 log.warn(dev(dev) + "Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA"
                     + " bounce buffer");
             }
@@ -258,7 +258,7 @@ final class IoTlbMem implements SwiotlbPool {
         int index = findSlots(dev, origAddr, allocSize + offset, allocAlignMask);
         if (index < 0) {
             counters(dev).failed.increment();
-            if ((attrs & DmaAttrs.NO_WARN) == 0 && statics.full.allow(statics.clock(), log)) {
+            if ((attrs & DmaAttrs.NO_WARN) == 0 && statics.full.allow(statics.clock(), log::warn)) {
                 log.warn(dev(dev) + "swiotlb buffer is full (sz: " + allocSize + " bytes), total " + nslabs
                     + " (slots), used " + used() + " (slots)");
             }

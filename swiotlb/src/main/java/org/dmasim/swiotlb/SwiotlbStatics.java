@@ -11,6 +11,7 @@ import java.util.function.LongSupplier;
 import org.dmasim.api.boot.BootContext;
 import org.dmasim.api.mem.PhysMemory;
 import org.dmasim.api.platform.BootLog;
+import org.dmasim.api.platform.Ratelimit;
 
 /**
  * What {@code kernel/dma/swiotlb.c} keeps in file-scope and function-scope statics, which outlive

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import org.dmasim.api.platform.Ratelimit;
 import org.dmasim.api.dt.DeviceTreeException;
 import org.dmasim.api.dt.DtNode;
 import org.dmasim.api.dt.DtProperty;
@@ -75,7 +76,8 @@ public final class ArmSmmuV3 {
     private final List<String> bootLines = new ArrayList<>();
     private final CmdQueue cmdq;
     private LongSupplier clock = System::nanoTime;
-    private EvtqRatelimit ratelimit = new EvtqRatelimit(() -> clock.getAsLong());
+    /** arm_smmu_evtq_thread's static ratelimit state. */
+    private Ratelimit ratelimit = new Ratelimit("arm_smmu_evtq_thread");
 
     int features;
     int ias;
@@ -639,6 +641,13 @@ public final class ArmSmmuV3 {
                 numPages++;
             }
         }
+        if (ril && numPages != 0 && (numPages >>> Long.numberOfTrailingZeros(numPages)) <= 31) {
+            // one command covers it all (a strict unmap of up to 31 pages): no batch to build
+            int scale = Long.numberOfTrailingZeros(numPages);
+            int num = (int) (numPages >>> scale) - 1;
+            cmdq.issueWithSync(CmdQueue.tlbiNhVa0(asid, num, scale), CmdQueue.tlbiNhVa1(iova, leaf, ttl, tg));
+            return;
+        }
         CmdQueue.Batch b = cmdq.batch();
         long invRange = granule;
         while (Long.compareUnsigned(iova, end) < 0) {
@@ -665,7 +674,7 @@ public final class ArmSmmuV3 {
     /** The clock of the event ratelimit (nanoseconds); tests inject one. */
     public synchronized void setClock(LongSupplier nanos) {
         this.clock = nanos;
-        this.ratelimit = new EvtqRatelimit(nanos);
+        this.ratelimit = new Ratelimit("arm_smmu_evtq_thread");
     }
 
     /**
@@ -679,7 +688,7 @@ public final class ArmSmmuV3 {
             while (hw.pollEvent(evt)) {
                 int id = (int) (evt[0] & 0xff);
                 // arm_smmu_handle_evt: DMA-API masters have no fault handler, nothing is consumed
-                if (!ratelimit.allow(out)) {
+                if (!ratelimit.allow(clock, out::add)) {
                     continue;
                 }
                 out.add(prefix + String.format("event 0x%02x received:", id));

@@ -60,10 +60,14 @@ final class CmdQueue {
         return new Batch();
     }
 
+    /** One command and its sync, built here under the queue's lock (the SMMU consumes them at once). */
+    private final long[] single = new long[4];
+
     /** {@code arm_smmu_cmdq_issue_cmd_with_sync}. */
     synchronized void issueWithSync(long dw0, long dw1) {
-        long[] c = {dw0, dw1, 0, 0};
-        issue(c, 1, true);
+        single[0] = dw0;
+        single[1] = dw1;
+        issue(single, 1, true);
     }
 
     /** {@code arm_smmu_cmdq_issue_cmd}: one command, no sync. */

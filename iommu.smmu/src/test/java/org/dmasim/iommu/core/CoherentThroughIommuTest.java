@@ -57,7 +57,7 @@ class CoherentThroughIommuTest {
     /** The physical page of each 4 KiB leaf of the page table over the buffer's IOVA range. */
     private List<Long> leafPages(CoherentBuffer b) {
         List<Long> out = new ArrayList<>();
-        for (String leaf : r.iommu.pageTable(edu, b.dmaHandle(), b.size())) {
+        for (String leaf : r.leaves(edu, b.dmaHandle(), b.size())) {
             assertTrue(leaf.contains(" L3 4K -> "), leaf);
             out.add(Long.decode(leaf.substring(leaf.indexOf("-> ") + 3, leaf.indexOf(" pte"))));
         }
@@ -132,7 +132,7 @@ class CoherentThroughIommuTest {
             assertEquals(freeBefore, r.buddy.freePages() + newTables,
                 "gfp " + gfp + ": every page back, except the " + newTables + " table pages the domain keeps");
             assertEquals(newTables, tablePages() - tablesBefore, "6.1 keeps empty tables");
-            assertTrue(r.iommu.pageTable(edu, handle, SIZE).isEmpty());
+            assertTrue(r.leaves(edu, handle, SIZE).isEmpty());
             assertEquals(cachedWhileAllocated + 1, domain().iovaCached(), "the IOVA range went to the rcache ...");
             CoherentBuffer again = r.dma.allocCoherent(edu, SIZE, gfp).orElseThrow();
             assertEquals(handle, again.dmaHandle(), "... and comes back for the next buffer");

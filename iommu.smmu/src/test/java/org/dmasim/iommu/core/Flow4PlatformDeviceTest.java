@@ -63,7 +63,7 @@ class Flow4PlatformDeviceTest {
             assertEquals(sg.phys(i), r.dma.deviceAccess(dev, new org.dmasim.api.addr.DmaAddr(FLOW4_IOVA + i * 4096L), 1)
                 .value());
         }
-        assertEquals(3, r.iommu.pageTable(dev, FLOW4_IOVA, 16384).size(), "three 4 KiB leaves, the 4th granule empty");
+        assertEquals(3, r.leaves(dev, FLOW4_IOVA, 16384).size(), "three 4 KiB leaves, the 4th granule empty");
     }
 
     @Test
@@ -80,7 +80,7 @@ class Flow4PlatformDeviceTest {
         assertEquals(1, after.syncs() - before.syncs(), "one CMD_SYNC");
         assertEquals(0, after.tlbiAsid() - before.tlbiAsid());
         assertEquals(0, after.fqQueued() - before.fqQueued());
-        assertTrue(r.iommu.pageTable(dev, FLOW4_IOVA, 16384).isEmpty());
+        assertTrue(r.leaves(dev, FLOW4_IOVA, 16384).isEmpty());
         SgTable again = threeScatteredPages(r);
         assertEquals(1, r.dma.mapSg(dev, again, 3, DmaDirection.BIDIRECTIONAL, 0));
         assertEquals(Long.toHexString(FLOW4_IOVA), Long.toHexString(again.dmaAddress(0)),

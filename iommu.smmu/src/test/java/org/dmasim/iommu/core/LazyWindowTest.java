@@ -60,7 +60,7 @@ class LazyWindowTest {
         IommuCounters unmapped = r.counters();
         assertEquals(0, unmapped.tlbiVa() - start.tlbiVa());
         assertEquals(1, unmapped.fqQueued() - start.fqQueued());
-        assertEquals(0, r.iommu.pageTable(edu, m[0], 4096).size(), "the page table entry is gone at once");
+        assertEquals(0, r.leaves(edu, m[0], 4096).size(), "the page table entry is gone at once");
 
         byte[] late = {(byte) 0xde, (byte) 0xad, (byte) 0xbe, (byte) 0xef};
         r.deviceWrite(edu, m[0] + 0x100, late);

@@ -106,7 +106,7 @@ class MapSgMergeTest {
         assertEquals(List.of("{0xfffe0000, 12288}", "{0xffff0000, 65536}"), segments(sg, 2));
         // iommu_map_sg maps each segment with its s->length, and the padding was added to the first
         // one's: the 13 pages after its 12 KiB buffer are mapped too (read-only, as the segment).
-        List<String> pad = r.iommu.pageTable(edu, 0xfffe3000L, 0xd000);
+        List<String> pad = r.leaves(edu, 0xfffe3000L, 0xd000);
         assertEquals(13, pad.size(), String.join("\n", pad));
         assertTrue(pad.get(0).startsWith(String.format("0x0000fffe3000-0x0000fffe3fff L3 4K -> 0x%012x", phys[0] + 0x3000)),
             pad.get(0));

@@ -120,7 +120,7 @@ class SmmuRandomTest {
         assertEquals(d.iovaCached(), d.iovaRanges(), where() + ": every IOVA not reserved is one the rcache holds: "
             + r.iommu.iovaRanges(edu));
         if (usedLo != -1) {
-            assertEquals(List.of(), r.iommu.pageTable(edu, usedLo, usedHi - usedLo + 1), where() + ": no leaf left");
+            assertEquals(List.of(), r.leaves(edu, usedLo, usedHi - usedLo + 1), where() + ": no leaf left");
         }
         assertTrue(r.dma.mappings().isEmpty(), where());
         assertTrue(r.dma.allocations().isEmpty(), where());
@@ -218,7 +218,7 @@ class SmmuRandomTest {
         } else {
             r.dma.unmapPage(edu, new DmaAddr(m.handle), m.segs.get(0)[1], m.dir, 0);
         }
-        assertEquals(List.of(), r.iommu.pageTable(edu, m.iovaLo, m.iovaHi - m.iovaLo + 1), where()
+        assertEquals(List.of(), r.leaves(edu, m.iovaLo, m.iovaHi - m.iovaLo + 1), where()
             + ": the unmap cleared every leaf");
         for (int i = 0; i < m.segs.size(); i++) {
             assertArrayEquals(m.data.get(i), r.cpuRead(m.segs.get(i)[0], (int) m.segs.get(i)[1]), where()
@@ -229,7 +229,7 @@ class SmmuRandomTest {
 
     private void checkDisjoint() {
         for (Live m : live) {
-            List<String> leaves = r.iommu.pageTable(edu, m.iovaLo, m.iovaHi - m.iovaLo + 1);
+            List<String> leaves = r.leaves(edu, m.iovaLo, m.iovaHi - m.iovaLo + 1);
             assertTrue(!leaves.isEmpty(), where() + String.format(": live mapping [%#x-%#x] has leaves", m.iovaLo,
                 m.iovaHi));
             for (String leaf : leaves) {
@@ -267,6 +267,6 @@ class SmmuRandomTest {
     private void free(Buffer buf) {
         CoherentBuffer b = buf.b();
         r.dma.freeCoherent(edu, b.size(), b.cpuAddr(), b.dmaHandle());
-        assertEquals(List.of(), r.iommu.pageTable(edu, b.dmaHandle() & ~0xfffL, Page.pageAlign(b.size())), where());
+        assertEquals(List.of(), r.leaves(edu, b.dmaHandle() & ~0xfffL, Page.pageAlign(b.size())), where());
     }
 }

@@ -4,6 +4,7 @@ import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.dmasim.api.addr.DmaAddr;
 import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.dma.DmaApi;
@@ -124,6 +125,16 @@ final class SmmuRig {
 
     IommuCounters counters() {
         return iommu.counters();
+    }
+
+    /** The leaf lines of {@code Iommu.pageTable} (without the walk of the first IOVA that follows them). */
+    List<String> leaves(org.dmasim.api.device.DmaDevice dev, long iova, long size) {
+        return leafLines(iommu.pageTable(dev, iova, size));
+    }
+
+    /** The leaf lines of a page-table dump. */
+    static List<String> leafLines(List<String> dump) {
+        return dump.stream().filter(l -> !l.startsWith("walk ")).toList();
     }
 
     static byte[] pattern(int len, int seed) {
