@@ -214,15 +214,15 @@ final class MappingTable extends MappingTableWords {
     private Mapping takeSingleProbing(long key, Mapping.Kind kind, long size, boolean owner) {
         while (true) {
             Object[] t = slots;
-            int[] at = slotsOf(t, key);
-            if (at == null) {
+            int slot = uniqueSlotOf(t, key);
+            if (slot == MOVED_AWAY) {
                 awaitNewer(t);
                 continue;
             }
-            if (at.length != 1) {
+            if (slot < 0) {
                 return null; // none, or several at this address: the caller picks one
             }
-            Object v = SLOT.getVolatile(t, at[0]);
+            Object v = SLOT.getVolatile(t, slot);
             if (!(v instanceof Mapping m) || m.dmaHandle != key || m.kind != kind || m.size != size) {
                 if (v == MOVED) {
                     continue;
@@ -230,12 +230,12 @@ final class MappingTable extends MappingTableWords {
                 return null;
             }
             if (owner && !m.holdsAnything()) {
-                ownerRemoved(t, at[0]);
+                ownerRemoved(t, slot);
                 return m;
             }
-            if (SLOT.compareAndSet(t, at[0], v, TOMBSTONE)) {
+            if (SLOT.compareAndSet(t, slot, v, TOMBSTONE)) {
                 if (owner) {
-                    ownerRemoved(t, at[0]);
+                    ownerRemoved(t, slot);
                 }
                 return m;
             }
@@ -247,6 +247,36 @@ final class MappingTable extends MappingTableWords {
      * The slots of {@code t} holding live entries of {@code key}, in probe order; null when the scan
      * met a slot already moved to a newer array (the caller retries there).
      */
+    /** {@link #uniqueSlotOf}: the table is being moved to a newer one. */
+    private static final int MOVED_AWAY = -3;
+
+    /**
+     * The one slot holding {@code key}: its index, -1 when none does, -2 when several do,
+     * {@link #MOVED_AWAY} when the table is being moved (the common single-mapping case of
+     * {@link #slotsOf}, without building an array).
+     */
+    private static int uniqueSlotOf(Object[] t, long key) {
+        int mask = t.length - 1;
+        int i = hash(key) & mask;
+        int found = -1;
+        for (int probe = 0; probe < t.length; probe++, i = (i + 1) & mask) {
+            Object v = SLOT.getVolatile(t, i);
+            if (v == null) {
+                break;
+            }
+            if (v == MOVED) {
+                return MOVED_AWAY;
+            }
+            if (v != TOMBSTONE && keyOf(v) == key) {
+                if (found >= 0) {
+                    return -2;
+                }
+                found = i;
+            }
+        }
+        return found;
+    }
+
     private static int[] slotsOf(Object[] t, long key) {
         int mask = t.length - 1;
         int i = hash(key) & mask;

@@ -209,6 +209,7 @@ public final class IommuCore implements Iommu, IommuDevices {
         }
         groups.clear();
         byDevice.clear();
+        last = null;
         for (IommuDriver driver : drivers) {
             driver.shutdown();
         }
@@ -218,12 +219,30 @@ public final class IommuCore implements Iommu, IommuDevices {
 
     @Override
     public DmaDomain domain(DmaDevice dev) {
-        Group g = byDevice.get(dev);
+        Group g = groupOf(dev);
         if (g == null) {
             return null;
         }
         Domain d = g.domain;
         return d == null ? null : d.dma();
+    }
+
+    /** The device of the last look-up and its group: a driver maps for one device at a time. */
+    private record Last(DmaDevice dev, Group group) {
+    }
+
+    private volatile Last last;
+
+    private Group groupOf(DmaDevice dev) {
+        Last l = last;
+        if (l != null && l.dev() == dev) {
+            return l.group();
+        }
+        Group g = byDevice.get(dev);
+        if (g != null) {
+            last = new Last(dev, g);
+        }
+        return g;
     }
 
     @Override
@@ -247,7 +266,7 @@ public final class IommuCore implements Iommu, IommuDevices {
 
     @Override
     public long translate(DmaDevice dev, long iova, long size, boolean write) {
-        Group g = byDevice.get(dev);
+        Group g = groupOf(dev);
         if (g == null) {
             return -1;
         }

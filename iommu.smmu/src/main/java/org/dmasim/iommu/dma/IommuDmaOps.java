@@ -141,6 +141,12 @@ public final class IommuDmaOps implements DmaOps {
     public void unmapPage(StreamingMapping m, long size, DmaDirection dir, long attrs) {
         DmaDomain d = of(m);
         long handle = m.dmaHandle();
+        if (m.device().coherent()) {
+            // nothing to sync: the kernel's iova_to_phys here only feeds a WARN for an IOVA that
+            // maps nothing, which dma.core's record of the mapping rules out
+            unmap(d, handle, size);
+            return;
+        }
         long phys = d.domain().iovaToPhys(handle);
         if (phys == 0) {
             log.warn("WARNING: iommu_dma_unmap_page: iova " + String.format("%#x", handle) + " has no translation"

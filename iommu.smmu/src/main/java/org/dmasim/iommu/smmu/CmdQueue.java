@@ -18,6 +18,10 @@ final class CmdQueue {
     static final int BATCH_ENTRIES = 64;
     static final long CMD_SYNC_DW0 = SmmuCommand.CMD_SYNC | (2L << 12) | (3L << 22) | (0xfL << 24);
 
+    /**
+     * The SMMU the commands go to. Its monitor also guards this queue (the producer side): a
+     * command list is built and consumed under one lock, as the hardware consumes it at once.
+     */
     private final SmmuHw hw;
     private final long[] counts = new long[SmmuCommand.OPCODES];
     private long syncs;
@@ -64,19 +68,27 @@ final class CmdQueue {
     private final long[] single = new long[4];
 
     /** {@code arm_smmu_cmdq_issue_cmd_with_sync}. */
-    synchronized void issueWithSync(long dw0, long dw1) {
-        single[0] = dw0;
-        single[1] = dw1;
-        issue(single, 1, true);
+    void issueWithSync(long dw0, long dw1) {
+        synchronized (hw) {
+            single[0] = dw0;
+            single[1] = dw1;
+            issue(single, 1, true);
+        }
     }
 
     /** {@code arm_smmu_cmdq_issue_cmd}: one command, no sync. */
-    synchronized void issue(long dw0, long dw1) {
+    void issue(long dw0, long dw1) {
         issue(new long[] {dw0, dw1}, 1, false);
     }
 
     /** {@code arm_smmu_cmdq_issue_cmdlist}; {@code cmds} has room for the sync when {@code sync}. */
-    synchronized void issue(long[] cmds, int n, boolean sync) {
+    void issue(long[] cmds, int n, boolean sync) {
+        synchronized (hw) {
+            issueLocked(cmds, n, sync);
+        }
+    }
+
+    private void issueLocked(long[] cmds, int n, boolean sync) {
         int total = n;
         if (sync) {
             cmds[2 * n] = CMD_SYNC_DW0;
@@ -91,7 +103,13 @@ final class CmdQueue {
         hw.submit(cmds, total);
     }
 
-    synchronized Stats stats() {
+    Stats stats() {
+        synchronized (hw) {
+            return statsLocked();
+        }
+    }
+
+    private Stats statsLocked() {
         Map<String, Long> m = new LinkedHashMap<>();
         for (int op = 0; op < counts.length; op++) {
             if (counts[op] != 0) {
