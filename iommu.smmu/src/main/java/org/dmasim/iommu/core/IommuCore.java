@@ -9,7 +9,6 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.dmasim.api.backend.BackendLifecycle;
-import org.dmasim.api.backend.BackendState;
 import org.dmasim.api.boot.Errno;
 import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.dma.DmaApi;
@@ -500,11 +499,5 @@ public final class IommuCore implements Iommu, IommuDevices {
     @Override
     public int advance(long nanos) {
         return clock.advance(nanos);
-    }
-
-    /** Whether the domain of a group still exists and in which state (tests). */
-    BackendState domainState(int id) {
-        Domain d = domains.get(id);
-        return d == null ? BackendState.RELEASED : d.life().state();
     }
 }

@@ -81,16 +81,6 @@ public final class DmaDomain {
         return instance;
     }
 
-    /** Lazy: unmaps are queued. */
-    public boolean lazy() {
-        return fq != null;
-    }
-
-    /** The flush queue, null for a strict domain (tests). */
-    FlushQueue flushQueue() {
-        return fq;
-    }
-
     public long granule() {
         return granule;
     }

@@ -63,7 +63,6 @@ final class FlushQueue {
     private final AtomicLong startCount = new AtomicLong();
     private final AtomicLong finishCount = new AtomicLong();
     private final AtomicBoolean timerOn = new AtomicBoolean();
-    private volatile long deadline;
     private volatile int timerCpu;
     private final AtomicLong flushesFull = new AtomicLong();
     private final AtomicLong flushesTimer = new AtomicLong();
@@ -101,8 +100,7 @@ final class FlushQueue {
         queued.incrementAndGet();
         if (!timerOn.get() && timerOn.compareAndSet(false, true)) {
             timerCpu = cpu;
-            deadline = clock.now() + TIMEOUT_NANOS;
-            clock.arm(this, deadline);
+            clock.arm(this, clock.now() + TIMEOUT_NANOS);
         }
     }
 
@@ -136,15 +134,6 @@ final class FlushQueue {
                 r.unlock();
             }
         }
-    }
-
-    /** Whether a timer is pending, and when it fires. */
-    boolean timerPending() {
-        return timerOn.get();
-    }
-
-    long deadline() {
-        return deadline;
     }
 
     /** IOVAs waiting in the rings now. */
