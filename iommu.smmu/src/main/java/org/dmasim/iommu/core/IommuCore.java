@@ -8,7 +8,9 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import org.dmasim.api.backend.BackendInstance;
 import org.dmasim.api.backend.BackendLifecycle;
+import org.dmasim.api.backend.BackendState;
 import org.dmasim.api.boot.Errno;
 import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.dma.DmaApi;
@@ -91,6 +93,7 @@ public final class IommuCore implements Iommu, IommuDevices {
     private final List<String> faultLog = new ArrayList<>();
     private int nextDomain = 1;
     private volatile IommuDmaOps ops;
+    private volatile BackendInstance owner;
     private AutoCloseable listening;
 
     /**
@@ -126,9 +129,18 @@ public final class IommuCore implements Iommu, IommuDevices {
         return clock;
     }
 
+    /**
+     * The backend instance this core serves as: once it stops taking new work (the bundle was
+     * stopped or replaced), devices created later are left to the next instance, or dma-direct.
+     */
+    public void attach(BackendInstance instance) {
+        this.owner = instance;
+    }
+
     /** {@code iommu_probe_device}: group, default domain, attach, DMA ops. */
     private synchronized void probe(DmaDevice dev) {
-        if (byDevice.containsKey(dev)) {
+        BackendInstance o = owner;
+        if (byDevice.containsKey(dev) || (o != null && o.state() != BackendState.ACTIVE)) {
             return;
         }
         for (IommuDriver driver : drivers) {

@@ -194,6 +194,7 @@ public final class SmmuBoot implements BootParticipant {
         IommuCore core = p.core();
         BackendLifecycle instance = rt.newInstance("SMMUv3 " + core.units(), core::shutdown);
         p.ops().attach(instance);
+        core.attach(instance);
         rt.offer(Iommu.class, core, instance);
     }
 }
