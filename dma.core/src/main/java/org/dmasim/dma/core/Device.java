@@ -1,8 +1,11 @@
 package org.dmasim.dma.core;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.device.DmaRange;
 import org.dmasim.api.dma.DmaDirection;
@@ -90,11 +93,11 @@ final class Device implements DebugDevice {
     volatile Object owner;
     /** {@code dev->dma_ops}: null for dma-direct. */
     volatile DmaOps dmaOps;
-    private static final java.lang.invoke.VarHandle DMA_OPS;
+    private static final VarHandle DMA_OPS;
 
     static {
         try {
-            DMA_OPS = java.lang.invoke.MethodHandles.lookup().findVarHandle(Device.class, "dmaOps", DmaOps.class);
+            DMA_OPS = MethodHandles.lookup().findVarHandle(Device.class, "dmaOps", DmaOps.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -248,8 +251,8 @@ final class Device implements DebugDevice {
     }
 
     @Override
-    public java.util.OptionalInt pciRid() {
-        return bus == Bus.PCI ? java.util.OptionalInt.of(pciRid) : java.util.OptionalInt.empty();
+    public OptionalInt pciRid() {
+        return bus == Bus.PCI ? OptionalInt.of(pciRid) : OptionalInt.empty();
     }
 
     @Override

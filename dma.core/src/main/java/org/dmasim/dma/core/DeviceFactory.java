@@ -16,6 +16,7 @@ import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.dma.DeviceSpec;
 import org.dmasim.api.dt.DeviceTree;
 import org.dmasim.api.dt.DtNode;
+import org.dmasim.api.dt.DtProperty;
 import org.dmasim.api.mem.MemAttr;
 import org.dmasim.api.mm.Page;
 
@@ -229,7 +230,7 @@ final class DeviceFactory {
         List<DeviceSpec> out = new ArrayList<>();
         for (DtNode bridge : hostBridges.values()) {
             for (DtNode c : bridge.children()) {
-                Optional<org.dmasim.api.dt.DtProperty> reg = c.property("reg");
+                Optional<DtProperty> reg = c.property("reg");
                 if (!c.isAvailable() || reg.isEmpty() || reg.get().cellCount() < 3) {
                     continue;
                 }

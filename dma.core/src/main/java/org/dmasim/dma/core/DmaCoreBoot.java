@@ -19,6 +19,7 @@ import org.dmasim.api.mm.Page;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.api.mm.ZoneType;
 import org.dmasim.api.platform.Arch;
+import org.dmasim.api.platform.InvalidInputException;
 import org.dmasim.api.platform.KernelVersion;
 import org.dmasim.dma.core.debug.DebugRules;
 import org.dmasim.dma.core.debug.DmaDebug;
@@ -140,7 +141,7 @@ public final class DmaCoreBoot implements BootParticipant, ReservedMemHandler {
             try {
                 api.createDevice(pci);
             } catch (IllegalArgumentException e) {
-                throw new org.dmasim.api.platform.InvalidInputException("device tree " + pci.hostBridge() + ": PCI"
+                throw new InvalidInputException("device tree " + pci.hostBridge() + ": PCI"
                     + " function " + pci.name() + ": " + e.getMessage());
             }
         }
