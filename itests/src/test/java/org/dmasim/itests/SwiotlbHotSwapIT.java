@@ -21,19 +21,14 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.dmasim.api.addr.CpuAddr;
 import org.dmasim.api.addr.DmaAddr;
 import org.dmasim.api.backend.BackendInstance;
 import org.dmasim.api.backend.BackendInstances;
 import org.dmasim.api.backend.BackendState;
-import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.dma.BusFault;
 import org.dmasim.api.dma.DeviceSpec;
 import org.dmasim.api.dma.DmaApi;
 import org.dmasim.api.dma.DmaDirection;
-import org.dmasim.api.mem.CpuCache;
-import org.dmasim.api.mem.KernelVm;
-import org.dmasim.api.mem.PhysMemory;
 import org.dmasim.api.mm.Gfp;
 import org.dmasim.api.mm.Page;
 import org.dmasim.api.mm.PageAllocator;
@@ -175,8 +170,8 @@ public class SwiotlbHotSwapIT extends DmasimTestSupport {
         //    are revoked and reported as DMA-API debug reports a driver leaving with live DMA,
         //    and the device's later access faults instead of reaching memory.
         long[] bufs = board.highPages(3);
-        byte[] received = pattern(new Random(seed ^ 0x5a5a), 3000);
-        byte[] sent = pattern(new Random(seed ^ 0xa5a5), 1500);
+        byte[] received = DeviceDma.pattern(new Random(seed ^ 0x5a5a), 3000);
+        byte[] sent = DeviceDma.pattern(new Random(seed ^ 0xa5a5), 1500);
         DmaAddr rx = board.map(bufs[0], 3000, DmaDirection.FROM_DEVICE);
         board.deviceWrite(rx, received);
         board.cpuWrite(bufs[1], sent);
@@ -373,7 +368,7 @@ public class SwiotlbHotSwapIT extends DmasimTestSupport {
             int size = 1 + rng.nextInt(PAGE);
             long phys = page + rng.nextInt(PAGE - size + 1);
             DmaDirection dir = rng.nextBoolean() ? DmaDirection.TO_DEVICE : DmaDirection.FROM_DEVICE;
-            byte[] first = pattern(rng, size);
+            byte[] first = DeviceDma.pattern(rng, size);
             boolean afterSwap = swap.done;
             if (dir == DmaDirection.TO_DEVICE) {
                 board.cpuWrite(phys, first);
@@ -398,7 +393,7 @@ public class SwiotlbHotSwapIT extends DmasimTestSupport {
             if (swap.oldPool.isSwiotlbBuffer(t.handle().value()) && swap.old.state() == BackendState.DRAINING) {
                 tally.drained++;
             }
-            byte[] second = pattern(rng, t.size());
+            byte[] second = DeviceDma.pattern(rng, t.size());
             if (t.dir() == DmaDirection.TO_DEVICE) {
                 board.cpuWrite(t.phys(), second);
                 board.dma.syncSingleForDevice(board.dev, t.handle(), t.size(), t.dir());
@@ -427,22 +422,16 @@ public class SwiotlbHotSwapIT extends DmasimTestSupport {
     // ---- the board as a driver sees it ----
 
     /** The platform's DMA API, its CPU and device views of memory, and one 32-bit device. */
-    private static final class Board {
+    /** The platform and its 32-bit device, with the driver's and the device's views of its DMA. */
+    private static final class Board extends DeviceDma {
         final Platform platform;
-        final DmaApi dma;
-        final KernelVm vm;
-        final PhysMemory devicePort;
         final PageAllocator buddy;
-        final DmaDevice dev;
 
         Board(Platform p) {
+            super(p, p.lookup(DmaApi.class).orElseThrow().createDevice(DeviceSpec.platform("hotswap-dma32", false)));
             this.platform = p;
-            this.dma = p.lookup(DmaApi.class).orElseThrow();
-            this.vm = dma.kernelVm();
             this.buddy = p.lookup(PageAllocator.class).orElseThrow();
-            this.dev = dma.createDevice(DeviceSpec.platform("hotswap-dma32", false));
             assertEquals(0, dma.setMaskAndCoherent(dev, DMA_BIT_MASK_32));
-            this.devicePort = p.lookup(CpuCache.class).orElseThrow().device(dev.coherent());
         }
 
         SwiotlbPool swiotlb() {
@@ -466,38 +455,6 @@ public class SwiotlbHotSwapIT extends DmasimTestSupport {
             }
             return out;
         }
-
-        CpuAddr kva(long phys) {
-            return new CpuAddr(vm.linearAddress(phys));
-        }
-
-        DmaAddr map(long phys, int size, DmaDirection dir) {
-            DmaAddr a = dma.mapSingle(dev, kva(phys), size, dir, 0);
-            assertEquals(0, dma.mappingError(dev, a));
-            return a;
-        }
-
-        void cpuWrite(long phys, byte[] b) {
-            vm.cpuWrite(vm.linearAddress(phys), b);
-        }
-
-        byte[] cpuRead(long phys, int n) {
-            return vm.cpuRead(vm.linearAddress(phys), n);
-        }
-
-        byte[] deviceRead(DmaAddr a, int n) {
-            return devicePort.read(dma.deviceAccess(dev, a, n).value(), n);
-        }
-
-        void deviceWrite(DmaAddr a, byte[] b) {
-            devicePort.write(dma.deviceAccess(dev, a, b.length).value(), b, 0, b.length);
-        }
-    }
-
-    private static byte[] pattern(Random rng, int n) {
-        byte[] b = new byte[n];
-        rng.nextBytes(b);
-        return b;
     }
 
     private static byte[] slice(byte[] b, int from, int len) {
