@@ -22,6 +22,7 @@ import org.dmasim.api.iommu.IommuDomainInfo;
 import org.dmasim.api.iommu.IommuGroupInfo;
 import org.dmasim.api.platform.BootLog;
 import org.dmasim.iommu.dma.DmaDomain;
+import org.dmasim.iommu.dma.DmaIommuKernel;
 import org.dmasim.iommu.dma.IommuClock;
 import org.dmasim.iommu.dma.IommuDevices;
 import org.dmasim.iommu.dma.IommuDmaOps;
@@ -78,6 +79,7 @@ public final class IommuCore implements Iommu, IommuDevices {
     private final boolean forceDac;
     private final int cpus;
     private final int gfpAtomic;
+    private final DmaIommuKernel kernel;
     private final IommuClock clock = new IommuClock();
     private final BootLog log;
     private final Function<DmaDevice, List<long[]>> reservedRegions;
@@ -101,8 +103,9 @@ public final class IommuCore implements Iommu, IommuDevices {
      *     iova_reserve_iommu_regions}: a PCI device's host bridge windows and dma-ranges gaps)
      */
     public IommuCore(List<IommuDriver> drivers, DmaApi api, IommuDefaults defaults, boolean forceDac, int cpus,
-        int gfpAtomic, BootLog log, Function<DmaDevice, List<long[]>> reservedRegions) {
+        int gfpAtomic, DmaIommuKernel kernel, BootLog log, Function<DmaDevice, List<long[]>> reservedRegions) {
         this.gfpAtomic = gfpAtomic;
+        this.kernel = kernel;
         this.drivers = List.copyOf(drivers);
         this.api = api;
         this.defaults = defaults;
@@ -168,8 +171,8 @@ public final class IommuCore implements Iommu, IommuDevices {
         g.driver.attach(dd, g.master);
         DmaDomain dma = null;
         if (type != DomainType.IDENTITY) {
-            dma = new DmaDomain(id, dd, reservedRegions.apply(g.dev), forceDac, cpus, clock, life, gfpAtomic,
-                line -> log.err(g.dev.driverString() + " " + g.dev.name() + ": " + line));
+            dma = new DmaDomain(id, dd, reservedRegions.apply(g.dev), forceDac, cpus, clock, life, gfpAtomic, kernel,
+                g.dev.driverString() + " " + g.dev.name(), log);
         }
         Domain d = new Domain(id, g.id, dd, dma, life);
         domains.put(id, d);

@@ -1,10 +1,10 @@
 package org.dmasim.iommu.dma;
 
 import java.util.List;
-import java.util.function.Consumer;
 import org.dmasim.api.backend.BackendLifecycle;
 import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.iommu.DomainType;
+import org.dmasim.api.platform.BootLog;
 import org.dmasim.api.platform.SimCpu;
 import org.dmasim.iommu.iova.IovaDomain;
 import org.dmasim.iommu.pgtable.IotlbGather;
@@ -36,6 +36,12 @@ public final class DmaDomain {
     private final long granule;
     /** The kernel's GFP_ATOMIC (6.1 has __GFP_ATOMIC in it): what iommu_map_atomic allocates tables with. */
     private final int gfpAtomic;
+    private final DmaIommuKernel kernel;
+    /** The device's message prefix ({@code pci 0000:00:02.0}): a DMA domain serves one device's group. */
+    private final String devLabel;
+    private final BootLog log;
+    /** {@code dev->iommu->pci_32bit_workaround} (6.4+ turns it off at the first failure). */
+    private volatile boolean pci32BitWorkaround;
 
     /**
      * {@code iommu_dma_init_domain} with base 0: granule from the smallest page size, start pfn 1,
@@ -43,11 +49,18 @@ public final class DmaDomain {
      * gaps between its dma-ranges) taken out of the IOVA space.
      *
      * @param reserved IOVA ranges {@code [first, last]} in bytes to keep out of the allocator
-     * @param log receives the kernel's lines ({@code Failed to reserve IOVA [...]})
+     * @param kernel the version's rules (the PCI 32-bit workaround)
+     * @param devLabel the device's message prefix, {@code pci 0000:00:02.0}
+     * @param log where the kernel's lines go ({@code Failed to reserve IOVA [...]},
+     *     {@code Using 48-bit DMA addresses})
      */
     public DmaDomain(int id, IommuDomain domain, List<long[]> reserved, boolean forceDac, int cpus, IommuClock clock,
-        BackendLifecycle instance, int gfpAtomic, Consumer<String> log) {
+        BackendLifecycle instance, int gfpAtomic, DmaIommuKernel kernel, String devLabel, BootLog log) {
         this.id = id;
+        this.kernel = kernel;
+        this.devLabel = devLabel;
+        this.log = log;
+        this.pci32BitWorkaround = !forceDac;
         this.gfpAtomic = gfpAtomic;
         this.domain = domain;
         this.granule = Long.lowestOneBit(domain.pgsizeBitmap());
@@ -59,7 +72,7 @@ public final class DmaDomain {
         this.cpus = cpus;
         for (long[] r : reserved) {
             if (!iovad.reserve(r[0] >>> shift, r[1] >>> shift)) {
-                log.accept(String.format("Failed to reserve IOVA [%#018x-%#018x]", r[0], r[1]));
+                log.err(String.format("%s: Failed to reserve IOVA [%#018x-%#018x]", devLabel, r[0], r[1]));
             }
         }
     }
@@ -132,8 +145,13 @@ public final class DmaDomain {
         }
         int cpu = cpu();
         long pfn = 0;
-        if (Long.compareUnsigned(limit, 0xffffffffL) > 0 && !forceDac && dev.bus() == DmaDevice.Bus.PCI) {
+        if (Long.compareUnsigned(limit, 0xffffffffL) > 0 && pci32BitWorkaround && dev.bus() == DmaDevice.Bus.PCI) {
             pfn = iovad.allocFast(cpu, len, 0xffffffffL >>> shift, false);
+            if (pfn == 0 && kernel.latchesPci32BitWorkaround()) {
+                pci32BitWorkaround = false;
+                log.notice(String.format("%s: Using %d-bit DMA addresses", devLabel,
+                    64 - Long.numberOfLeadingZeros(limit)));
+            }
         }
         if (pfn == 0) {
             pfn = iovad.allocFast(cpu, len, limit >>> shift, true);

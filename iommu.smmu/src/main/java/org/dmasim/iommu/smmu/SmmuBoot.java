@@ -31,6 +31,7 @@ import org.dmasim.api.platform.PlatformSpec;
 import org.dmasim.api.pool.AtomicPools;
 import org.dmasim.iommu.core.IommuCore;
 import org.dmasim.iommu.core.IommuDriver;
+import org.dmasim.iommu.dma.DmaIommuKernel;
 import org.dmasim.iommu.dma.IommuDmaOps;
 import org.dmasim.iommu.pgtable.DescriptorPages;
 import org.dmasim.iommu.smmu.hw.SmmuHw;
@@ -70,6 +71,12 @@ public final class SmmuBoot implements BootParticipant {
     @Override
     public String name() {
         return NAME;
+    }
+
+    /** dma-iommu's rules differ between the kernels ({@link DmaIommuKernel}). */
+    @Override
+    public Set<org.dmasim.api.platform.KernelVersion> kernels() {
+        return DmaIommuKernel.kernels();
     }
 
     @Override
@@ -148,7 +155,8 @@ public final class SmmuBoot implements BootParticipant {
         }
         int cmaAlignment = (int) spec.kconfig().number("CMA_ALIGNMENT");
         IommuCore core = new IommuCore(new ArrayList<IommuDriver>(drivers), api, defaults, forceDac,
-            spec.possibleCpus(), mm.gfpAtomic(), log, dev -> PciWindows.reserved(dev, dt));
+            spec.possibleCpus(), mm.gfpAtomic(), DmaIommuKernel.of(spec.kernel()), log,
+            dev -> PciWindows.reserved(dev, dt));
         IommuDmaOps ops = new IommuDmaOps(core, arch, vm, buddy, services.current(CmaAreas.class),
             services.current(AtomicPools.class), log, cmaAlignment);
         core.start(ops);
