@@ -70,4 +70,27 @@ class SmmuBootLinesTest {
         assertEquals("identity", pt.lookup(Iommu.class).orElseThrow().readGroupType(0));
         assertTrue(ptDma.dmaOps(edu).isEmpty(), "identity: dma-direct");
     }
+
+    /**
+     * Bad parameter values get the kernel's reactions and change nothing: a malformed
+     * {@code iommu.forcedac=} is an early option the kernel calls malformed (the 32-bit-first rule
+     * stays), a value the bool module parameter refuses is reported and {@code disable_bypass}
+     * keeps its default.
+     */
+    @Test
+    void badParameterValuesAreReportedAndChangeNothing() throws Exception {
+        BootResult r = boot("console=ttyAMA0 iommu.forcedac=maybe arm_smmu_v3.disable_bypass=sometimes");
+        List<String> text = r.log().kernelText();
+        assertTrue(text.contains("Malformed early option 'iommu.forcedac'"), String.join("\n", text));
+        assertTrue(text.contains("Booting kernel: `sometimes' invalid for parameter `arm_smmu_v3.disable_bypass'"),
+            String.join("\n", text));
+        assertTrue(text.stream().noneMatch(l -> l.contains("Forcing DAC")));
+        DmaApi dma = r.lookup(DmaApi.class).orElseThrow();
+        var edu = dma.createDevice(org.dmasim.api.dma.DeviceSpec.pci("0000:00:02.0"));
+        assertEquals(0, dma.setMaskAndCoherent(edu, -1L));
+        long pfn = r.lookup(org.dmasim.api.mm.PageAllocator.class).orElseThrow().allocPages(
+            org.dmasim.api.mm.Gfp.GFP_KERNEL, 0);
+        assertEquals(0xfffff000L, dma.mapPage(edu, pfn, 0, 4096, org.dmasim.api.dma.DmaDirection.TO_DEVICE, 0)
+            .value(), "no forcedac: 32-bit first");
+    }
 }
