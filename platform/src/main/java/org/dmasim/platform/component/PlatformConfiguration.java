@@ -25,8 +25,8 @@ import org.osgi.service.metatype.annotations.Option;
     String name();
 
     @AttributeDefinition(name = "Profile", required = false, description = "A shipped profile (qemu-virt-arm64,"
-        + " qemu-virt-arm64-testdevs, arm64-split-4g, pc-x86_64, server-x86_64-1t) or a profile file. Default: the"
-        + " architecture's default profile (qemu-virt-arm64 or pc-x86_64).")
+        + " qemu-virt-arm64-testdevs, qemu-virt-arm64-smmuv3, arm64-split-4g, pc-x86_64, server-x86_64-1t) or a"
+        + " profile file. Default: the architecture's default profile (qemu-virt-arm64 or pc-x86_64).")
     String profile();
 
     @AttributeDefinition(name = "Architecture", required = false, description = "Default: the profile's.",
