@@ -5,13 +5,10 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -33,7 +30,8 @@ import org.dmasim.api.platform.LogLine;
 import org.dmasim.api.platform.Platform;
 import org.dmasim.api.platform.Platform.State;
 import org.dmasim.api.platform.PlatformConfig;
-import org.dmasim.api.platform.SimCpu;
+import org.dmasim.itests.PayloadLoad.Tally;
+import org.dmasim.itests.PayloadLoad.Transfer;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.junit.PaxExam;
@@ -95,11 +93,16 @@ public class SmmuHotSwapIT extends DmasimTestSupport {
 
         // 2. Two drivers move payloads; once both are half way, the bundle stops.
         CountDownLatch halfWay = new CountDownLatch(2);
-        Stop stop = new Stop(instances.instance(bootSmmu).orElseThrow());
+        PayloadLoad.Event stop = new PayloadLoad.Event();
+        BackendInstance draining = instances.instance(bootSmmu).orElseThrow();
+        PayloadLoad.Shape shape = new PayloadLoad.Shape(IN_FLIGHT, BEFORE_STOP, AFTER_STOP, TIMEOUT);
         ExecutorService threads = Executors.newFixedThreadPool(2);
         List<Future<Tally>> drivers = new ArrayList<>();
         for (int t = 0; t < 2; t++) {
-            drivers.add(threads.submit(new Driver(board, t + 1, new Random(seed + t), halfWay, stop)));
+            // each on a CPU of its own (the IOVA caches are per CPU); order-1 blocks
+            drivers.add(threads.submit(new PayloadLoad.Driver(board, board.blocks(IN_FLIGHT + 2), BLOCK, t + 1,
+                new Random(seed + t), halfWay, stop, shape,
+                x -> translated(x) && draining.state() == BackendState.DRAINING)));
         }
         assertTrue("both drivers reached half way", halfWay.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS));
 
@@ -118,7 +121,7 @@ public class SmmuHotSwapIT extends DmasimTestSupport {
         for (Future<Tally> f : drivers) {
             total.add(f.get());
         }
-        System.out.println("SmmuHotSwapIT: " + total);
+        System.out.println("SmmuHotSwapIT: " + total + "; " + total.count(SmmuHotSwapIT::translated) + " translated");
 
         // The instance served the mappings the drivers held at the stop (device access through
         // their IOVAs, syncs, unmaps, payloads intact) and was released by the last unmap.
@@ -129,10 +132,12 @@ public class SmmuHotSwapIT extends DmasimTestSupport {
         assertEquals(0, old.held());
         assertTrue("instances of " + BACKEND + ": " + instances.instances(), instances.active(BACKEND).isEmpty());
 
-        assertEquals("maps started before the stop that were not translated", 0, total.untranslatedBeforeStop());
-        assertTrue("the IOMMU translated maps before the stop", total.translated() > 0);
-        assertTrue("each driver mapped after the stop", total.afterStop >= 2 * AFTER_STOP);
-        assertEquals("maps started after the stop that were not dma-direct's", 0, total.notDirectAfterStop());
+        assertEquals("maps started before the stop that were not translated", 0,
+            total.count(x -> x.beforeEvent() && !translated(x)));
+        assertTrue("the IOMMU translated maps before the stop", total.count(SmmuHotSwapIT::translated) > 0);
+        assertTrue("each driver mapped after the stop", total.afterEvent >= 2 * AFTER_STOP);
+        assertEquals("maps started after the stop that were not dma-direct's", 0,
+            total.count(x -> x.afterEvent() && !direct(x)));
         // A map racing with the stop must go to dma-direct, not fail: the remark names any that failed.
         assertEquals("maps that failed: " + board.remarks("take no new work"), 0, total.mapErrors);
         assertEquals("bytes the other side saw wrong", 0, total.corruptedBytes);
@@ -187,192 +192,16 @@ public class SmmuHotSwapIT extends DmasimTestSupport {
             "(" + Platform.PLATFORM_PROPERTY + "=" + BOARD + ")"));
     }
 
-    // ---- the drivers ----
+    // ---- the load ----
 
-    /** When the stop happened, as the drivers see it. */
-    private static final class Stop {
-        final BackendInstance smmu;
-        /** Set just before the bundle is stopped. */
-        volatile boolean requested;
-        /** Set once the instance is DRAINING. */
-        volatile boolean done;
-
-        Stop(BackendInstance smmu) {
-            this.smmu = smmu;
-        }
+    /** A handle below 4 GiB is an IOVA of the SMMU's (RAM lies above it on this board). */
+    private static boolean translated(Transfer t) {
+        return Long.compareUnsigned(t.handle().value(), FOUR_GIB) < 0;
     }
 
-    /** One mapping in flight. */
-    private record Transfer(long phys, int size, DmaDirection dir, DmaAddr handle, byte[] first,
-        boolean beforeStop, boolean afterStop) {
-        boolean translated() {
-            return Long.compareUnsigned(handle.value(), FOUR_GIB) < 0;
-        }
-
-        boolean direct() {
-            return handle.value() == phys;
-        }
-    }
-
-    /** What a driver counted. */
-    private static final class Tally {
-        long mapErrors;
-        long corruptedBytes;
-        long checkedBytes;
-        long afterStop;
-        long drained;
-        final List<Transfer> transfers = new ArrayList<>();
-
-        void add(Tally t) {
-            mapErrors += t.mapErrors;
-            corruptedBytes += t.corruptedBytes;
-            checkedBytes += t.checkedBytes;
-            afterStop += t.afterStop;
-            drained += t.drained;
-            transfers.addAll(t.transfers);
-        }
-
-        long payloadBytes() {
-            return transfers.stream().mapToLong(x -> 2L * x.size()).sum();
-        }
-
-        long translated() {
-            return transfers.stream().filter(Transfer::translated).count();
-        }
-
-        long untranslatedBeforeStop() {
-            return transfers.stream().filter(x -> x.beforeStop() && !x.translated()).count();
-        }
-
-        long notDirectAfterStop() {
-            return transfers.stream().filter(x -> x.afterStop() && !x.direct()).count();
-        }
-
-        @Override
-        public String toString() {
-            return transfers.size() + " transfers (" + translated() + " translated, " + afterStop
-                + " mapped after the stop, " + drained + " finished by the draining SMMU), " + checkedBytes
-                + " bytes checked, " + corruptedBytes + " corrupted, " + mapErrors + " map errors";
-        }
-    }
-
-    /**
-     * A driver thread on its own CPU: maps a payload at a random offset of one of its blocks,
-     * either direction, lets the device read or write it at once, and finishes the mapping
-     * {@value #IN_FLIGHT} maps later: a second payload each way with a sync in between, then the
-     * unmap, every byte checked.
-     */
-    private static final class Driver implements Callable<Tally> {
-        private final Board board;
-        private final int cpu;
-        private final Random rng;
-        private final CountDownLatch halfWay;
-        private final Stop stop;
-        private final long[] blocks;
-        private final Tally tally = new Tally();
-
-        Driver(Board board, int cpu, Random rng, CountDownLatch halfWay, Stop stop) {
-            this.board = board;
-            this.cpu = cpu;
-            this.rng = rng;
-            this.halfWay = halfWay;
-            this.stop = stop;
-            this.blocks = board.blocks(IN_FLIGHT + 2); // the last one for the mapping across the stop
-        }
-
-        @Override
-        public Tally call() {
-            SimCpu.bind(cpu);
-            Deque<Transfer> inFlight = new ArrayDeque<>();
-            long deadline = System.nanoTime() + TIMEOUT.toNanos();
-            int afterStop = 0;
-            Transfer acrossTheStop = null;
-            for (int k = 0; k < BEFORE_STOP || afterStop < AFTER_STOP; k++) {
-                if (k == BEFORE_STOP) {
-                    // An IOMMU mapping made before the stop can happen and finished only after it
-                    // has happened: whatever the timing, the SMMU drains at least this one.
-                    acrossTheStop = start(blocks[blocks.length - 1]);
-                    halfWay.countDown();
-                }
-                if (acrossTheStop != null && stop.done) {
-                    finish(acrossTheStop);
-                    acrossTheStop = null;
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("no stop within " + TIMEOUT.toSeconds() + " s; " + tally);
-                }
-                Transfer t = start(blocks[k % (blocks.length - 1)]);
-                if (t != null) {
-                    inFlight.add(t);
-                    afterStop += t.afterStop() ? 1 : 0;
-                }
-                if (inFlight.size() > IN_FLIGHT) {
-                    finish(inFlight.poll());
-                }
-            }
-            if (acrossTheStop != null) {
-                finish(acrossTheStop);
-            }
-            while (!inFlight.isEmpty()) {
-                finish(inFlight.poll());
-            }
-            return tally;
-        }
-
-        private Transfer start(long block) {
-            int size = 1 + rng.nextInt(BLOCK);
-            long phys = block + rng.nextInt(BLOCK - size + 1);
-            DmaDirection dir = rng.nextBoolean() ? DmaDirection.TO_DEVICE : DmaDirection.FROM_DEVICE;
-            byte[] first = DeviceDma.pattern(rng, size);
-            boolean beforeStop = !stop.requested;
-            boolean afterStop = stop.done;
-            if (dir == DmaDirection.TO_DEVICE) {
-                board.cpuWrite(phys, first);
-            }
-            DmaAddr a = board.dma.mapSingle(board.edu, board.kva(phys), size, dir, 0);
-            if (board.dma.mappingError(board.edu, a) != 0) {
-                tally.mapErrors++;
-                return null;
-            }
-            if (dir == DmaDirection.TO_DEVICE) {
-                check(first, board.deviceRead(a, size));
-            } else {
-                board.deviceWrite(a, first);
-            }
-            Transfer t = new Transfer(phys, size, dir, a, first, beforeStop, afterStop);
-            tally.transfers.add(t);
-            tally.afterStop += afterStop ? 1 : 0;
-            return t;
-        }
-
-        private void finish(Transfer t) {
-            if (t.translated() && stop.smmu.state() == BackendState.DRAINING) {
-                tally.drained++;
-            }
-            byte[] second = DeviceDma.pattern(rng, t.size());
-            if (t.dir() == DmaDirection.TO_DEVICE) {
-                board.cpuWrite(t.phys(), second);
-                board.dma.syncSingleForDevice(board.edu, t.handle(), t.size(), t.dir());
-                check(second, board.deviceRead(t.handle(), t.size()));
-                board.dma.unmapSingle(board.edu, t.handle(), t.size(), t.dir(), 0);
-            } else {
-                board.dma.syncSingleForCpu(board.edu, t.handle(), t.size(), t.dir());
-                check(t.first(), board.cpuRead(t.phys(), t.size()));
-                board.dma.syncSingleForDevice(board.edu, t.handle(), t.size(), t.dir());
-                board.deviceWrite(t.handle(), second);
-                board.dma.unmapSingle(board.edu, t.handle(), t.size(), t.dir(), 0);
-                check(second, board.cpuRead(t.phys(), t.size()));
-            }
-        }
-
-        private void check(byte[] expected, byte[] seen) {
-            tally.checkedBytes += seen.length;
-            for (int i = 0; i < expected.length; i++) {
-                if (i >= seen.length || expected[i] != seen[i]) {
-                    tally.corruptedBytes++;
-                }
-            }
-        }
+    /** dma-direct's handle: the physical address. */
+    private static boolean direct(Transfer t) {
+        return t.handle().value() == t.phys();
     }
 
     // ---- the board as a driver sees it ----

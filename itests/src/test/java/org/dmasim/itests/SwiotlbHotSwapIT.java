@@ -6,9 +6,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
@@ -19,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.dmasim.api.addr.DmaAddr;
@@ -36,6 +35,8 @@ import org.dmasim.api.platform.LogLine;
 import org.dmasim.api.platform.Platform;
 import org.dmasim.api.platform.Platform.State;
 import org.dmasim.api.platform.PlatformConfig;
+import org.dmasim.itests.PayloadLoad.Tally;
+import org.dmasim.itests.PayloadLoad.Transfer;
 import org.dmasim.api.swiotlb.SwiotlbPool;
 import org.junit.After;
 import org.junit.Test;
@@ -109,17 +110,23 @@ public class SwiotlbHotSwapIT extends DmasimTestSupport {
         // 2. Two driver threads move payloads; once both are half way, the swiotlb backend is
         //    reconfigured to a 2 MiB pool.
         CountDownLatch halfWay = new CountDownLatch(2);
-        Swap swap = new Swap(instances.instance(bootTlb).orElseThrow(), bootPool);
+        PayloadLoad.Event swap = new PayloadLoad.Event();
+        BackendInstance draining = instances.instance(bootTlb).orElseThrow();
+        PayloadLoad.Shape shape = new PayloadLoad.Shape(IN_FLIGHT, BEFORE_SWAP, AFTER_SWAP, TIMEOUT);
         ExecutorService threads = Executors.newFixedThreadPool(2);
         List<Future<Tally>> drivers = new ArrayList<>();
         for (int t = 0; t < 2; t++) {
-            drivers.add(threads.submit(new Driver(board, new Random(seed + t), halfWay, swap)));
+            // pages above 4 GiB: every map bounces
+            drivers.add(threads.submit(new PayloadLoad.Driver(board, board.highPages(IN_FLIGHT + 2), PAGE, -1,
+                new Random(seed + t), halfWay, swap, shape,
+                x -> in(bootPool).test(x) && draining.state() == BackendState.DRAINING)));
         }
         assertTrue("both drivers reached half way", halfWay.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS));
 
         swiotlbConfig = configAdmin.getConfiguration("org.dmasim.swiotlb", "?");
         Dictionary<String, Object> resized = new Hashtable<>();
         resized.put("late.size", "2M");
+        swap.requested = true;
         swiotlbConfig.update(resized);
 
         String newTlb = awaitActive(instances, "swiotlb", bootTlb);
@@ -154,9 +161,10 @@ public class SwiotlbHotSwapIT extends DmasimTestSupport {
             "software IO TLB: pool [mem 0x%016x-0x%016x] released", bootPool.start(), bootPool.end()))));
 
         // New mappings went to the new pool; nothing was lost or corrupted.
-        assertTrue("each driver mapped after the swap", total.afterSwap >= 2 * AFTER_SWAP);
-        assertEquals("maps started after the swap that landed elsewhere", 0, total.misplaced(newPool));
-        assertTrue("the old pool served maps before the swap", total.inPool(bootPool) > 0);
+        assertTrue("each driver mapped after the swap", total.afterEvent >= 2 * AFTER_SWAP);
+        assertEquals("maps started after the swap that landed elsewhere", 0,
+            total.count(x -> x.afterEvent() && !in(newPool).test(x)));
+        assertTrue("the old pool served maps before the swap", total.count(in(bootPool)) > 0);
         assertEquals("maps that failed", 0, total.mapErrors);
         assertEquals("bytes the other side saw wrong", 0, total.corruptedBytes);
         assertEquals("every transfer finished: both of its payloads checked", total.payloadBytes(), total.checkedBytes);
@@ -246,182 +254,15 @@ public class SwiotlbHotSwapIT extends DmasimTestSupport {
         throw new AssertionError(id + " was not replaced while holding mappings: " + board.platformLog());
     }
 
-    // ---- the drivers ----
+    // ---- the load ----
 
-    /** When the swap happened, as the drivers see it. */
-    private static final class Swap {
-        final BackendInstance old;
-        final SwiotlbPool oldPool;
-        /** Set once the new instance is ACTIVE and the old one DRAINING. */
-        volatile boolean done;
-
-        Swap(BackendInstance old, SwiotlbPool oldPool) {
-            this.old = old;
-            this.oldPool = oldPool;
-        }
-    }
-
-    /** One mapping in flight: what was mapped, and what the device was given or wrote. */
-    private record Transfer(long phys, int size, DmaDirection dir, DmaAddr handle, byte[] first, boolean afterSwap) {
-    }
-
-    /** What a driver counted. */
-    private static final class Tally {
-        long mapErrors;
-        long corruptedBytes;
-        long checkedBytes;
-        long afterSwap;
-        long drained;
-        final List<Transfer> transfers = new ArrayList<>();
-
-        void add(Tally t) {
-            mapErrors += t.mapErrors;
-            corruptedBytes += t.corruptedBytes;
-            checkedBytes += t.checkedBytes;
-            afterSwap += t.afterSwap;
-            drained += t.drained;
-            transfers.addAll(t.transfers);
-        }
-
-        /** Two payloads a transfer: one each way, or two the same way with a sync between. */
-        long payloadBytes() {
-            return transfers.stream().mapToLong(x -> 2L * x.size()).sum();
-        }
-
-        long inPool(SwiotlbPool pool) {
-            return transfers.stream().filter(x -> pool.isSwiotlbBuffer(x.handle().value())).count();
-        }
-
-        long misplaced(SwiotlbPool newPool) {
-            return transfers.stream().filter(x -> x.afterSwap() && !newPool.isSwiotlbBuffer(x.handle().value())).count();
-        }
-
-        @Override
-        public String toString() {
-            return transfers.size() + " transfers (" + afterSwap + " mapped after the swap, " + drained
-                + " finished by the draining pool), " + checkedBytes + " bytes checked, " + corruptedBytes
-                + " corrupted, " + mapErrors + " map errors";
-        }
-    }
-
-    /**
-     * A driver thread: maps a buffer (a random payload at a random offset of one of its pages,
-     * either direction), lets the device read or write it at once, and finishes the mapping
-     * {@value #IN_FLIGHT} maps later: a second payload each way with a sync in between, then the
-     * unmap, every byte checked.
-     */
-    private static final class Driver implements java.util.concurrent.Callable<Tally> {
-        private final Board board;
-        private final Random rng;
-        private final CountDownLatch halfWay;
-        private final Swap swap;
-        private final long[] pages;
-        private final Tally tally = new Tally();
-
-        Driver(Board board, Random rng, CountDownLatch halfWay, Swap swap) {
-            this.board = board;
-            this.rng = rng;
-            this.halfWay = halfWay;
-            this.swap = swap;
-            this.pages = board.highPages(IN_FLIGHT + 2); // the last one for the mapping across the swap
-        }
-
-        @Override
-        public Tally call() {
-            Deque<Transfer> inFlight = new ArrayDeque<>();
-            long deadline = System.nanoTime() + TIMEOUT.toNanos();
-            int afterSwap = 0;
-            Transfer acrossTheSwap = null;
-            for (int k = 0; k < BEFORE_SWAP || afterSwap < AFTER_SWAP; k++) {
-                if (k == BEFORE_SWAP) {
-                    // One mapping made before the swap can happen and finished only after it has
-                    // happened: whatever the timing, the old pool drains at least this one.
-                    acrossTheSwap = start(pages[pages.length - 1]);
-                    halfWay.countDown();
-                }
-                if (acrossTheSwap != null && swap.done) {
-                    finish(acrossTheSwap);
-                    acrossTheSwap = null;
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("no swap within " + TIMEOUT.toSeconds() + " s; " + tally);
-                }
-                Transfer t = start(pages[k % (pages.length - 1)]);
-                if (t != null) {
-                    inFlight.add(t);
-                    afterSwap += t.afterSwap() ? 1 : 0;
-                }
-                if (inFlight.size() > IN_FLIGHT) {
-                    finish(inFlight.poll());
-                }
-            }
-            if (acrossTheSwap != null) {
-                finish(acrossTheSwap);
-            }
-            while (!inFlight.isEmpty()) {
-                finish(inFlight.poll());
-            }
-            return tally;
-        }
-
-        private Transfer start(long page) {
-            int size = 1 + rng.nextInt(PAGE);
-            long phys = page + rng.nextInt(PAGE - size + 1);
-            DmaDirection dir = rng.nextBoolean() ? DmaDirection.TO_DEVICE : DmaDirection.FROM_DEVICE;
-            byte[] first = DeviceDma.pattern(rng, size);
-            boolean afterSwap = swap.done;
-            if (dir == DmaDirection.TO_DEVICE) {
-                board.cpuWrite(phys, first);
-            }
-            DmaAddr a = board.dma.mapSingle(board.dev, board.kva(phys), size, dir, 0);
-            if (board.dma.mappingError(board.dev, a) != 0) {
-                tally.mapErrors++;
-                return null;
-            }
-            if (dir == DmaDirection.TO_DEVICE) {
-                check(first, board.deviceRead(a, size));
-            } else {
-                board.deviceWrite(a, first);
-            }
-            Transfer t = new Transfer(phys, size, dir, a, first, afterSwap);
-            tally.transfers.add(t);
-            tally.afterSwap += afterSwap ? 1 : 0;
-            return t;
-        }
-
-        private void finish(Transfer t) {
-            if (swap.oldPool.isSwiotlbBuffer(t.handle().value()) && swap.old.state() == BackendState.DRAINING) {
-                tally.drained++;
-            }
-            byte[] second = DeviceDma.pattern(rng, t.size());
-            if (t.dir() == DmaDirection.TO_DEVICE) {
-                board.cpuWrite(t.phys(), second);
-                board.dma.syncSingleForDevice(board.dev, t.handle(), t.size(), t.dir());
-                check(second, board.deviceRead(t.handle(), t.size()));
-                board.dma.unmapSingle(board.dev, t.handle(), t.size(), t.dir(), 0);
-            } else {
-                board.dma.syncSingleForCpu(board.dev, t.handle(), t.size(), t.dir());
-                check(t.first(), board.cpuRead(t.phys(), t.size()));
-                board.dma.syncSingleForDevice(board.dev, t.handle(), t.size(), t.dir());
-                board.deviceWrite(t.handle(), second);
-                board.dma.unmapSingle(board.dev, t.handle(), t.size(), t.dir(), 0);
-                check(second, board.cpuRead(t.phys(), t.size()));
-            }
-        }
-
-        private void check(byte[] expected, byte[] seen) {
-            tally.checkedBytes += seen.length;
-            for (int i = 0; i < expected.length; i++) {
-                if (i >= seen.length || expected[i] != seen[i]) {
-                    tally.corruptedBytes++;
-                }
-            }
-        }
+    /** A handle in {@code pool}: the transfer bounced through it. */
+    private static Predicate<Transfer> in(SwiotlbPool pool) {
+        return x -> pool.isSwiotlbBuffer(x.handle().value());
     }
 
     // ---- the board as a driver sees it ----
 
-    /** The platform's DMA API, its CPU and device views of memory, and one 32-bit device. */
     /** The platform and its 32-bit device, with the driver's and the device's views of its DMA. */
     private static final class Board extends DeviceDma {
         final Platform platform;
