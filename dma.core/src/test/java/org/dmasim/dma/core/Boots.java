@@ -1,10 +1,5 @@
 package org.dmasim.dma.core;
 
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Map;
 import org.dmasim.api.dma.DmaApi;
 import org.dmasim.platform.boot.BootResult;
@@ -17,11 +12,7 @@ final class Boots {
 
     /** {@code keyValues}: configuration overrides as key, value, key, value ... */
     static BootResult boot(String profile, String... keyValues) {
-        Map<String, Object> overrides = new HashMap<>();
-        for (int i = 0; i < keyValues.length; i += 2) {
-            overrides.put(keyValues[i], keyValues[i + 1]);
-        }
-        return Platforms.bootProfile(profile, overrides, new DmaCoreBoot());
+        return Platforms.bootProfile(profile, Platforms.overrides(keyValues), new DmaCoreBoot());
     }
 
     /**
@@ -29,18 +20,9 @@ final class Boots {
      * profile's ({@code dts/NAME}).
      */
     static BootResult bootDts(String resource, String... keyValues) {
-        URL url = Boots.class.getResource("/dts/" + resource);
-        if (url == null) {
-            throw new IllegalArgumentException("no test resource dts/" + resource);
-        }
-        String[] kv = Arrays.copyOf(keyValues, keyValues.length + 2);
-        try {
-            kv[keyValues.length] = "dtb";
-            kv[keyValues.length + 1] = Path.of(url.toURI()).toString();
-        } catch (URISyntaxException e) {
-            throw new IllegalArgumentException(url.toString(), e);
-        }
-        return boot("qemu-virt-arm64", kv);
+        Map<String, Object> overrides = Platforms.overrides(keyValues);
+        overrides.put("dtb", Platforms.resourceFile(Boots.class, "/dts/" + resource));
+        return Platforms.bootProfile("qemu-virt-arm64", overrides, new DmaCoreBoot());
     }
 
     static DmaApi dma(BootResult r) {

@@ -1,6 +1,5 @@
 package org.dmasim.iommu.core;
 
-import java.util.HashMap;
 import java.util.Map;
 import org.dmasim.api.dma.DmaApi;
 import org.dmasim.api.iommu.Iommu;
@@ -16,10 +15,10 @@ final class SmmuBoots {
 
     /** {@code keyValues}: configuration overrides as key, value, key, value ... */
     static BootResult boot(String profile, String... keyValues) {
-        Map<String, Object> overrides = new HashMap<>();
-        for (int i = 0; i < keyValues.length; i += 2) {
-            overrides.put(keyValues[i], keyValues[i + 1]);
-        }
+        return boot(profile, Platforms.overrides(keyValues));
+    }
+
+    static BootResult boot(String profile, Map<String, Object> overrides) {
         return Platforms.bootProfile(profile, overrides, new DmaCoreBoot(), new SmmuBoot());
     }
 

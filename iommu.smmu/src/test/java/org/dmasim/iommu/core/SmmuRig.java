@@ -1,10 +1,8 @@
 package org.dmasim.iommu.core;
 
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.dmasim.api.addr.DmaAddr;
 import org.dmasim.api.device.DmaDevice;
 import org.dmasim.api.dma.DmaApi;
@@ -17,6 +15,7 @@ import org.dmasim.api.mm.Gfp;
 import org.dmasim.api.mm.Page;
 import org.dmasim.api.mm.PageAllocator;
 import org.dmasim.platform.boot.BootResult;
+import org.dmasim.platform.oracle.Platforms;
 
 /**
  * A booted SMMUv3 platform with the handles the acceptance tests use: the DMA API, the IOMMU's
@@ -48,18 +47,9 @@ final class SmmuRig {
 
     /** The profile with the device tree of test resource {@code dts/<resource>} instead of its own. */
     static SmmuRig dts(String resource, String... keyValues) {
-        URL url = SmmuRig.class.getResource("/dts/" + resource);
-        if (url == null) {
-            throw new IllegalArgumentException("no test resource dts/" + resource);
-        }
-        String[] kv = Arrays.copyOf(keyValues, keyValues.length + 2);
-        try {
-            kv[keyValues.length] = "dtb";
-            kv[keyValues.length + 1] = Path.of(url.toURI()).toString();
-        } catch (URISyntaxException e) {
-            throw new IllegalArgumentException(url.toString(), e);
-        }
-        return profile(kv);
+        Map<String, Object> overrides = Platforms.overrides(keyValues);
+        overrides.put("dtb", Platforms.resourceFile(SmmuRig.class, "/dts/" + resource));
+        return new SmmuRig(SmmuBoots.boot("qemu-virt-arm64-smmuv3", overrides));
     }
 
     DmaDevice device(String name) {

@@ -43,6 +43,34 @@ public final class Platforms {
     }
 
     /** Boots a shipped profile with the standard backends plus {@code extra}; fails on a failed boot. */
+    /** Configuration overrides written as key, value, key, value ... (the tests' shorthand). */
+    public static Map<String, Object> overrides(String... keyValues) {
+        if (keyValues.length % 2 != 0) {
+            throw new IllegalArgumentException("overrides: a key without a value in " + List.of(keyValues));
+        }
+        Map<String, Object> out = new java.util.HashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            out.put(keyValues[i], keyValues[i + 1]);
+        }
+        return out;
+    }
+
+    /**
+     * The file of test resource {@code path} as {@code owner}'s class loader finds it (a device tree
+     * a test boots in place of its profile's, say), for a {@code dtb} override.
+     */
+    public static String resourceFile(Class<?> owner, String path) {
+        java.net.URL url = owner.getResource(path);
+        if (url == null) {
+            throw new IllegalArgumentException("no test resource " + path + " beside " + owner.getName());
+        }
+        try {
+            return java.nio.file.Path.of(url.toURI()).toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException(url.toString(), e);
+        }
+    }
+
     public static BootResult bootProfile(String profile, Map<String, ?> overrides, BootParticipant... extra) {
         Map<String, Object> config = new java.util.HashMap<>(overrides);
         config.put("profile", profile);
