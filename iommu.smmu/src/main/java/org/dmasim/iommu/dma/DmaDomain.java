@@ -189,21 +189,28 @@ public final class DmaDomain {
 
     /**
      * {@code __iommu_dma_unmap}: clears the range and releases its IOVA, strictly (invalidate, then
-     * free) or lazily (queue). Returns the bytes the page table unmapped (the kernel WARNs when
-     * fewer than asked).
+     * free) or lazily (queue), with the kernel's WARN when the page table unmapped less than the
+     * range.
      */
-    long unmap(long dmaAddr, long size) {
+    void unmap(long dmaAddr, long size) {
+        unmap(dmaAddr, size, fq != null);
+    }
+
+    /** {@link #unmap(long, long)}, queued behind the flush queue or not. */
+    private void unmap(long dmaAddr, long size, boolean queued) {
         long off = dmaAddr & (granule - 1);
         long iova = dmaAddr - off;
         long len = align(size + off);
-        FlushQueue q = fq;
-        IotlbGather gather = new IotlbGather(q != null);
+        IotlbGather gather = new IotlbGather(queued);
         long unmapped = domain.unmap(iova, len, gather);
+        if (unmapped != len) {
+            log.warn(String.format("WARNING: __iommu_dma_unmap: unmapped %#x of %#x bytes at iova %#x"
+                + " (WARN_ON(unmapped != size))", unmapped, len, dmaAddr));
+        }
         if (!gather.queued()) {
             domain.iotlbSync(gather);
         }
         freeIova(iova, len, gather);
-        return unmapped;
     }
 
     /** {@code iommu_dma_free_iova} with no gather (error paths): the IOVA is free at once, lazy or not. */
@@ -216,13 +223,7 @@ public final class DmaDomain {
      * invalidated, its IOVA freed.
      */
     void unmapNow(long dmaAddr, long size) {
-        long off = dmaAddr & (granule - 1);
-        long iova = dmaAddr - off;
-        long len = align(size + off);
-        IotlbGather gather = new IotlbGather(false);
-        domain.unmap(iova, len, gather);
-        domain.iotlbSync(gather);
-        freeIova(iova, len, null);
+        unmap(dmaAddr, size, false);
     }
 
     /** The GFP of {@code iommu_map_atomic}. */

@@ -144,7 +144,7 @@ public final class IommuDmaOps implements DmaOps {
         if (m.device().coherent()) {
             // nothing to sync: the kernel's iova_to_phys here only feeds a WARN for an IOVA that
             // maps nothing, which dma.core's record of the mapping rules out
-            unmap(d, handle, size);
+            d.unmap(handle, size);
             return;
         }
         long phys = d.domain().iovaToPhys(handle);
@@ -156,17 +156,7 @@ public final class IommuDmaOps implements DmaOps {
         if (!m.device().coherent() && !skipSync(attrs)) {
             arch.syncDmaForCpu(phys, size, dir);
         }
-        unmap(d, handle, size);
-    }
-
-    /** {@code __iommu_dma_unmap}, with the kernel's WARN when the page table unmapped less. */
-    private void unmap(DmaDomain d, long handle, long size) {
-        long want = d.align(size + (handle & (d.granule() - 1)));
-        long got = d.unmap(handle, size);
-        if (got != want) {
-            log.warn(String.format("WARNING: __iommu_dma_unmap: unmapped %#x of %#x bytes at iova %#x"
-                + " (WARN_ON(unmapped != size))", got, want, handle));
-        }
+        d.unmap(handle, size);
     }
 
     @Override
@@ -181,7 +171,7 @@ public final class IommuDmaOps implements DmaOps {
 
     @Override
     public void unmapResource(StreamingMapping m, long size, DmaDirection dir, long attrs) {
-        unmap(of(m), m.dmaHandle(), size);
+        of(m).unmap(m.dmaHandle(), size);
     }
 
     @Override
@@ -308,7 +298,7 @@ public final class IommuDmaOps implements DmaOps {
             end = sg.dmaAddress(i) + sg.dmaLength(i);
         }
         if (start != -1) {
-            unmap(d, start, end - start);
+            d.unmap(start, end - start);
         }
     }
 
