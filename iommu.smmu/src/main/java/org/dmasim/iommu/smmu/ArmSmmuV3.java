@@ -621,52 +621,9 @@ public final class ArmSmmuV3 {
         cmdq.issueWithSync(CmdQueue.tlbiNhAsid(asid), 0);
     }
 
-    /** {@code __arm_smmu_tlb_inv_range} with a TLBI_NH_VA template. */
+    /** {@code __arm_smmu_tlb_inv_range} with a TLBI_NH_VA template ({@link CmdQueue#invalidateRange}). */
     void invalidateRange(int asid, long iova, long size, long granule, boolean leaf) {
-        if (size == 0) {
-            return;
-        }
-        long end = iova + size;
-        int tgShift = Long.numberOfTrailingZeros(4096); // lowest page size of the domain's bitmap
-        boolean ril = (features & FEAT_RANGE_INV) != 0;
-        long numPages = 0;
-        int tg = 0;
-        int ttl = 0;
-        if (ril) {
-            numPages = size >>> tgShift;
-            tg = (tgShift - 10) / 2;
-            if (leaf) {
-                ttl = 4 - ((63 - Long.numberOfLeadingZeros(granule)) - 3) / (tgShift - 3);
-            } else if ((numPages & 31) == 1) {
-                numPages++;
-            }
-        }
-        if (ril && numPages != 0 && (numPages >>> Long.numberOfTrailingZeros(numPages)) <= 31) {
-            // one command covers it all (a strict unmap of up to 31 pages): no batch to build
-            int scale = Long.numberOfTrailingZeros(numPages);
-            int num = (int) (numPages >>> scale) - 1;
-            cmdq.issueWithSync(CmdQueue.tlbiNhVa0(asid, num, scale), CmdQueue.tlbiNhVa1(iova, leaf, ttl, tg));
-            return;
-        }
-        CmdQueue.Batch b = cmdq.batch();
-        long invRange = granule;
-        while (Long.compareUnsigned(iova, end) < 0) {
-            int num = 0;
-            int scale = 0;
-            if (ril) {
-                if (numPages == 0) {
-                    break;
-                }
-                scale = Long.numberOfTrailingZeros(numPages);
-                long chunks = (numPages >>> scale) & 31;
-                num = (int) chunks - 1;
-                invRange = chunks << (scale + tgShift);
-                numPages -= chunks << scale;
-            }
-            b.add(CmdQueue.tlbiNhVa0(asid, num, scale), CmdQueue.tlbiNhVa1(iova, leaf, ttl, tg));
-            iova += invRange;
-        }
-        b.submit();
+        cmdq.invalidateRange(asid, iova, size, granule, leaf, (features & FEAT_RANGE_INV) != 0);
     }
 
     // ---- events ----

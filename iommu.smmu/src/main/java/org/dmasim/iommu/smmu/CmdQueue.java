@@ -8,7 +8,8 @@ import org.dmasim.iommu.smmu.hw.SmmuHw;
 /**
  * The driver's side of the command queue: {@code arm_smmu_cmdq_build_cmd} encodings,
  * {@code arm_smmu_cmdq_issue_cmdlist} (a list of commands, optionally followed by a CMD_SYNC) and
- * the 64-entry batches ({@code struct arm_smmu_cmdq_batch}) that invalidations are built in.
+ * the 64-entry batches ({@code struct arm_smmu_cmdq_batch}) that invalidations are built in, and
+ * the range invalidation built from them ({@link #invalidateRange}).
  *
  * <p>CMD_SYNC completion: QEMU's SMMU has no MSI (IDR0.MSI clear), so the driver never uses MSI
  * polling and the sync is {@code CS = SEV, MSH = ISH, MSIATTR = OIWB}: {@code 0x0fc02046}.
@@ -117,6 +118,58 @@ final class CmdQueue {
             }
         }
         return new Stats(Map.copyOf(m), syncs, lists);
+    }
+
+    /**
+     * {@code __arm_smmu_tlb_inv_range} for a TLBI_NH_VA of {@code asid}: without range
+     * invalidation one command per {@code granule} step; with it ({@code ril}, IDR3.RIL) commands
+     * of (NUM + 1) << SCALE pages, TG for the 4 KiB granule, TTL the level of a leaf flush (a walk
+     * flush of one page is bumped to two), then a CMD_SYNC.
+     */
+    void invalidateRange(int asid, long iova, long size, long granule, boolean leaf, boolean ril) {
+        if (size == 0) {
+            return;
+        }
+        long end = iova + size;
+        int tgShift = Long.numberOfTrailingZeros(4096); // lowest page size of the domain's bitmap
+        long numPages = 0;
+        int tg = 0;
+        int ttl = 0;
+        if (ril) {
+            numPages = size >>> tgShift;
+            tg = (tgShift - 10) / 2;
+            if (leaf) {
+                ttl = 4 - ((63 - Long.numberOfLeadingZeros(granule)) - 3) / (tgShift - 3);
+            } else if ((numPages & 31) == 1) {
+                numPages++;
+            }
+        }
+        if (ril && numPages != 0 && (numPages >>> Long.numberOfTrailingZeros(numPages)) <= 31) {
+            // one command covers it all (a strict unmap of up to 31 pages): no batch to build
+            int scale = Long.numberOfTrailingZeros(numPages);
+            int num = (int) (numPages >>> scale) - 1;
+            issueWithSync(tlbiNhVa0(asid, num, scale), tlbiNhVa1(iova, leaf, ttl, tg));
+            return;
+        }
+        Batch b = batch();
+        long invRange = granule;
+        while (Long.compareUnsigned(iova, end) < 0) {
+            int num = 0;
+            int scale = 0;
+            if (ril) {
+                if (numPages == 0) {
+                    break;
+                }
+                scale = Long.numberOfTrailingZeros(numPages);
+                long chunks = (numPages >>> scale) & 31;
+                num = (int) chunks - 1;
+                invRange = chunks << (scale + tgShift);
+                numPages -= chunks << scale;
+            }
+            b.add(tlbiNhVa0(asid, num, scale), tlbiNhVa1(iova, leaf, ttl, tg));
+            iova += invRange;
+        }
+        b.submit();
     }
 
     // ---- encodings (arm_smmu_cmdq_build_cmd) ----
