@@ -70,6 +70,13 @@ public final class IovaDomain {
     private final long startPfn;
     private final long maxPfn;
     private final IovaRcache[] rcaches;
+    /**
+     * Every bin's per-CPU caches by {@code cpu * RANGE_CACHE_MAX_SIZE + order}: the fast path
+     * reaches the lock it takes in two loads (this array, its element) instead of four (bins,
+     * bin, the bin's CPU array, its element); a load chain ahead of the lock's compare-and-set is
+     * time the CPU cannot overlap.
+     */
+    private final IovaCpuRcache[] cpuRcaches;
     /** Set once by {@link #destroy}; a plain read on the fast path (a call racing destroy is a bug). */
     private boolean destroyed;
 
@@ -102,6 +109,12 @@ public final class IovaDomain {
         this.rcaches = new IovaRcache[RANGE_CACHE_MAX_SIZE];
         for (int i = 0; i < RANGE_CACHE_MAX_SIZE; i++) {
             rcaches[i] = new IovaRcache(cpus);
+        }
+        this.cpuRcaches = new IovaCpuRcache[cpus * RANGE_CACHE_MAX_SIZE];
+        for (int cpu = 0; cpu < cpus; cpu++) {
+            for (int order = 0; order < RANGE_CACHE_MAX_SIZE; order++) {
+                cpuRcaches[cpu * RANGE_CACHE_MAX_SIZE + order] = rcaches[order].cpu(cpu);
+            }
         }
     }
 
@@ -148,7 +161,14 @@ public final class IovaDomain {
         int order = orderBase2(size);
         if (order < RANGE_CACHE_MAX_SIZE) {
             // The whole range must fit under the limit (the kernel's bound wraps when it cannot).
-            long pfn = rcaches[order].get(cpu, limitPfn + 1 - size);
+            long bound = limitPfn + 1 - size;
+            IovaCpuRcache c = cpuRcaches[cpu * RANGE_CACHE_MAX_SIZE + order];
+            c.lock();
+            long pfn = IovaMagazine.popTop(c.loaded, bound);
+            if (pfn == 0) {
+                pfn = rcaches[order].getLocked(c, bound);
+            }
+            c.unlock();
             if (pfn != 0) {
                 return pfn;
             }
@@ -182,7 +202,13 @@ public final class IovaDomain {
             }
             return;
         }
-        long[] overflow = rcaches[order].insert(cpu, pfn);
+        IovaCpuRcache c = cpuRcaches[cpu * RANGE_CACHE_MAX_SIZE + order];
+        c.lock();
+        long[] overflow = null;
+        if (!IovaMagazine.tryPush(c.loaded, pfn)) {
+            overflow = rcaches[order].insertLocked(c, pfn);
+        }
+        c.unlock();
         if (overflow != null) {
             tree.freeMagazine(overflow);
         }

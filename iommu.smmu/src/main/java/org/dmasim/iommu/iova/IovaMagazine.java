@@ -75,6 +75,33 @@ final class IovaMagazine {
         return pfn;
     }
 
+    /**
+     * The fast half of {@code iova_magazine_pop}: the top pfn when the magazine is not empty and
+     * the top is not above {@code bound} (unsigned), else 0 and nothing changes.
+     */
+    static long popTop(long[] mag, long bound) {
+        int n = (int) mag[SIZE_AT];
+        if (n > 0) {
+            long pfn = mag[PFNS_AT + n - 1];
+            if (Long.compareUnsigned(pfn, bound) <= 0) {
+                mag[SIZE_AT] = n - 1;
+                return pfn;
+            }
+        }
+        return 0;
+    }
+
+    /** {@code iova_magazine_push} unless full; whether it was pushed. */
+    static boolean tryPush(long[] mag, long pfn) {
+        int n = (int) mag[SIZE_AT];
+        if (n == MAG_SIZE) {
+            return false;
+        }
+        mag[PFNS_AT + n] = pfn;
+        mag[SIZE_AT] = n + 1;
+        return true;
+    }
+
     /** Size 0 after its pfns went back to the tree. */
     static void clear(long[] mag) {
         mag[SIZE_AT] = 0;

@@ -25,24 +25,19 @@ final class IovaRcache extends SpinLock {
     }
 
     /**
-     * {@code __iova_rcache_get}: a cached pfn not above {@code bound} from {@code cpu}'s loaded
-     * magazine (refilled from prev or the depot first when empty); 0 on a miss.
+     * {@code __iova_rcache_get} under {@code c}'s lock, when the top of the loaded magazine did
+     * not do ({@link IovaMagazine#popTop}): a cached pfn not above {@code bound} from the loaded
+     * magazine, refilled from prev or the depot first when empty; 0 on a miss.
      */
-    long get(int cpu, long bound) {
-        IovaCpuRcache c = cpuRcaches[cpu];
-        c.lock();
-        try {
-            if (IovaMagazine.isEmpty(c.loaded)) {
-                if (!IovaMagazine.isEmpty(c.prev)) {
-                    c.swap();
-                } else if (!takeFromDepot(c)) {
-                    return 0;
-                }
+    long getLocked(IovaCpuRcache c, long bound) {
+        if (IovaMagazine.isEmpty(c.loaded)) {
+            if (!IovaMagazine.isEmpty(c.prev)) {
+                c.swap();
+            } else if (!takeFromDepot(c)) {
+                return 0;
             }
-            return IovaMagazine.pop(c.loaded, bound);
-        } finally {
-            c.unlock();
         }
+        return IovaMagazine.pop(c.loaded, bound);
     }
 
     /** The depot's last magazine replaces the (empty) loaded one; false if the depot is empty. */
@@ -61,35 +56,37 @@ final class IovaRcache extends SpinLock {
     }
 
     /**
-     * {@code __iova_rcache_insert}: {@code pfn} pushed on {@code cpu}'s loaded magazine (after a
-     * swap with prev, or a fresh magazine when both are full, the full one going to the depot).
-     * Returns the magazine the depot had no room for, whose pfns the caller returns to the tree
-     * once this CPU's lock is dropped; else null.
+     * {@code __iova_rcache_insert} under {@code c}'s lock, when the loaded magazine is full:
+     * swaps it with prev, or (both full) moves it to the depot and loads a fresh one, then pushes
+     * {@code pfn}. Returns the magazine the depot had no room for, whose pfns the caller returns
+     * to the tree once the CPU's lock is dropped; else null.
      */
-    long[] insert(int cpu, long pfn) {
-        IovaCpuRcache c = cpuRcaches[cpu];
+    long[] insertLocked(IovaCpuRcache c, long pfn) {
         long[] overflow = null;
-        c.lock();
-        try {
-            if (IovaMagazine.isFull(c.loaded)) {
-                if (!IovaMagazine.isFull(c.prev)) {
-                    c.swap();
-                } else {
-                    long[] fresh = IovaMagazine.alloc();
-                    lock();
-                    if (depotSize < MAX_GLOBAL_MAGS) {
-                        depot[depotSize++] = c.loaded;
-                    } else {
-                        overflow = c.loaded;
-                    }
-                    unlock();
-                    c.loaded = fresh;
-                }
-            }
-            IovaMagazine.push(c.loaded, pfn);
-        } finally {
-            c.unlock();
+        if (!IovaMagazine.isFull(c.prev)) {
+            c.swap();
+        } else {
+            overflow = depositLoaded(c);
         }
+        IovaMagazine.push(c.loaded, pfn);
+        return overflow;
+    }
+
+    /**
+     * Under {@code c}'s lock: its full loaded magazine goes to the depot (or, when the depot holds
+     * 32, is returned for the tree) and a fresh one is loaded.
+     */
+    private long[] depositLoaded(IovaCpuRcache c) {
+        long[] fresh = IovaMagazine.alloc();
+        long[] overflow = null;
+        lock();
+        if (depotSize < MAX_GLOBAL_MAGS) {
+            depot[depotSize++] = c.loaded;
+        } else {
+            overflow = c.loaded;
+        }
+        unlock();
+        c.loaded = fresh;
         return overflow;
     }
 
