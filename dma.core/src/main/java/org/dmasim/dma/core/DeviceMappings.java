@@ -110,7 +110,9 @@ final class DeviceMappings {
     boolean takeDirectSingle(long dma, long size) {
         Shard s = mine();
         DirectSingleTable t = s.singles;
-        return t.takeFront(dma, size) || !s.table.ownerSeesAnyAt(dma) && t.takeOwn(dma, size);
+        // No hashed direct entry at all (a thread whose mappings are all held ones, an IOMMU's):
+        // nothing but the front can match, and no probe of either table is needed.
+        return t.takeFront(dma, size) || !t.ownerEmpty() && !s.table.ownerSeesAnyAt(dma) && t.takeOwn(dma, size);
     }
 
     /** A direct entry as a {@link Mapping}: what views and slow paths work with. */
@@ -173,7 +175,7 @@ final class DeviceMappings {
     Mapping take(long dmaHandle, Mapping.Kind kind, long size) {
         Shard mine = mine();
         MappingTable own = mine.table;
-        Mapping m = mine.singles.anyAt(dmaHandle) ? null : own.takeSingle(dmaHandle, kind, size, true);
+        Mapping m = mine.singles.ownerSeesAnyAt(dmaHandle) ? null : own.takeSingle(dmaHandle, kind, size, true);
         if (m != null) {
             return m;
         }

@@ -279,6 +279,14 @@ final class DirectSingleTable extends DirectSingleTableWords {
     }
 
     /** Whether an entry is recorded at {@code dma} (any thread; no allocation unless the table is growing). */
+    /**
+     * {@link #anyAt} for the owner thread only, which alone writes {@link #used}: with no hashed
+     * slot in use only the front can hold the address (no probe).
+     */
+    boolean ownerSeesAnyAt(long dma) {
+        return used == 0 ? frontHolds(dma) : anyAt(dma);
+    }
+
     boolean anyAt(long dma) {
         if (frontHolds(dma)) {
             return true;

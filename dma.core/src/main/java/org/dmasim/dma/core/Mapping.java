@@ -17,9 +17,9 @@ import org.dmasim.api.swiotlb.SwiotlbPool;
  * dma-direct single mapping that holds nothing is recorded without an object
  * ({@link DirectSingleTable}); views and slow paths see it as a {@code Mapping} made on the spot.
  *
- * <p>Small on purpose (one is allocated per map that holds something): what only lists need ({@link ListPart}) and
- * what only held or revoked mappings need ({@link Held}) live in objects of their own, made when
- * needed.
+ * <p>One is allocated per map that holds something (a bounce, an IOMMU's IOVA), so every record
+ * carries what it holds in its own fields (no second object per map); what only lists need
+ * ({@link ListPart}) lives in an object of its own, made for lists.
  */
 final class Mapping implements StreamingMapping {
     /** The list of a scatter-gather mapping and its entry counts. */
@@ -32,16 +32,6 @@ final class Mapping implements StreamingMapping {
             this.sg = sg;
             this.callEnts = callEnts;
         }
-    }
-
-    /** What a mapping holds of backend instances, and who revoked it. */
-    private static final class Held {
-        BackendInstance opsInstance;
-        BackendInstance backend;
-        long cookie;
-        /** The swiotlb pool (default or restricted) holding the mapping's bounce buffers, when it bounced. */
-        SwiotlbPool bouncePool;
-        volatile String revokedBy;
     }
 
     final Device dev;
@@ -59,7 +49,14 @@ final class Mapping implements StreamingMapping {
      */
     DirectSingleTable.Stamp compact;
     private final ListPart list;
-    private Held held;
+    /** The ops' own backend instance held for this mapping, or null. */
+    private BackendInstance opsInstance;
+    /** The backend instance the ops' map made the mapping hold (an IOMMU domain, a bounce pool's), or null. */
+    private BackendInstance backend;
+    private long cookie;
+    /** The swiotlb pool (default or restricted) holding the mapping's bounce buffers, when it bounced. */
+    private SwiotlbPool bouncePool;
+    private volatile String revokedBy;
 
     Mapping(Device dev, Kind kind, long phys, long size, DmaDirection dir, long attrs, DmaOps ops, SgTable sg,
         int sgCallEnts) {
@@ -132,55 +129,47 @@ final class Mapping implements StreamingMapping {
         return ops;
     }
 
-    private Held held() {
-        if (held == null) {
-            held = new Held();
-        }
-        return held;
-    }
-
     /** The ops' own backend instance, held for this mapping ({@link DmaOps#instance()}), or null. */
     BackendInstance opsInstance() {
-        return held == null ? null : held.opsInstance;
+        return opsInstance;
     }
 
     void setOpsInstance(BackendInstance instance) {
-        held().opsInstance = instance;
+        opsInstance = instance;
     }
 
     @Override
     public Optional<BackendInstance> backend() {
-        return Optional.ofNullable(backendOrNull());
+        return Optional.ofNullable(backend);
     }
 
     /** The backend instance held, or null. */
     BackendInstance backendOrNull() {
-        return held == null ? null : held.backend;
+        return backend;
     }
 
     @Override
     public long backendCookie() {
-        return held == null ? 0 : held.cookie;
+        return cookie;
     }
 
     @Override
     public boolean holdBackend(BackendInstance instance, long cookie) {
-        if (backendOrNull() != null) {
-            throw new IllegalStateException("mapping of " + dev.name() + " already holds " + backendOrNull().id()
+        if (backend != null) {
+            throw new IllegalStateException("mapping of " + dev.name() + " already holds " + backend.id()
                 + "; a mapping holds one backend instance");
         }
         if (!instance.tryHold()) {
             return false;
         }
-        held().backend = instance;
-        held.cookie = cookie;
+        backend = instance;
+        this.cookie = cookie;
         return true;
     }
 
     /** The pool whose slots hold the mapping's bounce buffers, or null when nothing bounced. */
     SwiotlbPool bouncePool() {
-        Held h = held;
-        return h == null ? null : h.bouncePool;
+        return bouncePool;
     }
 
     /**
@@ -189,65 +178,58 @@ final class Mapping implements StreamingMapping {
      * mapping already bounced through another pool.
      */
     boolean holdBounce(BackendInstance instance, SwiotlbPool pool, long tlbAddr) {
-        if (held != null && held.bouncePool != null) {
-            return held.bouncePool == pool && held.backend == instance;
+        if (bouncePool != null) {
+            return bouncePool == pool && backend == instance;
         }
         if (!holdBackend(instance, tlbAddr)) {
             return false;
         }
-        held.bouncePool = pool;
+        bouncePool = pool;
         return true;
     }
 
     /** Undoes {@link #holdBounce} of a map that did not happen: the holding goes back. */
     void dropBounce() {
-        Held h = held;
-        if (h != null && h.bouncePool != null) {
-            h.backend.unhold();
-            h.backend = null;
-            h.bouncePool = null;
-            h.cookie = 0;
+        if (bouncePool != null) {
+            backend.unhold();
+            backend = null;
+            bouncePool = null;
+            cookie = 0;
         }
     }
 
     /** Gives back what the mapping held: its backend instance and the ops' instance. */
     void releaseHoldings() {
-        Held h = held;
-        if (h == null) {
-            return;
+        if (backend != null) {
+            backend.unhold();
         }
-        if (h.backend != null) {
-            h.backend.unhold();
-        }
-        if (h.opsInstance != null) {
-            h.opsInstance.unhold();
+        if (opsInstance != null) {
+            opsInstance.unhold();
         }
     }
 
     /** Whether the mapping holds any backend instance (then its removal must happen exactly once). */
     boolean holdsAnything() {
-        Held h = held;
-        return h != null && (h.backend != null || h.opsInstance != null);
+        return backend != null || opsInstance != null;
     }
 
     /** Whether the mapping holds something of {@code instance}. */
     boolean holds(BackendInstance instance) {
-        return held != null && (held.backend == instance || held.opsInstance == instance);
+        return backend == instance || opsInstance == instance;
     }
 
     @Override
     public boolean revoked() {
-        return revokedBy() != null;
+        return revokedBy != null;
     }
 
     void revoke(String by) {
-        held().revokedBy = by;
+        revokedBy = by;
     }
 
     /** The id of the instance whose force-out revoked the mapping, or null. */
     String revokedBy() {
-        Held h = held;
-        return h == null ? null : h.revokedBy;
+        return revokedBy;
     }
 
     /** Whether the bus range [addr, addr + len) lies inside this mapping (a DMA segment of it, for a list). */

@@ -202,9 +202,16 @@ final class MappingTable extends MappingTableWords {
         int mask = t.length - 1;
         int home = hash(key) & mask;
         if (owner && SLOT.getAcquire(t, home) instanceof Mapping m && m.dmaHandle == key && m.kind == kind
-            && m.size == size && SLOT.getAcquire(t, (home + 1) & mask) == null && !m.holdsAnything()
+            && m.size == size && SLOT.getAcquire(t, (home + 1) & mask) == null
             && SLOT.getAcquire(t, (home - 1) & mask) != TOMBSTONE) {
-            SLOT.setRelease(t, home, null); // the end of its run, no tombstone before it
+            // The end of its run, no tombstone before it: the slot empties. A mapping that holds a
+            // backend is taken by compare-and-set (its holdings must be given back once, even if
+            // another thread removes it at the same moment); a plain one by a release store.
+            if (!m.holdsAnything()) {
+                SLOT.setRelease(t, home, null);
+            } else if (!SLOT.compareAndSet(t, home, m, null)) {
+                return takeSingleProbing(key, kind, size, owner);
+            }
             used--;
             return m;
         }

@@ -340,11 +340,12 @@ final class StreamingApi {
      */
     void unmapSingle(String fn, Device dev, DmaAddr handle, long size, DmaDirection dir, long attrs) {
         long dma = handle.value();
-        if (debug == null && DmaDirection.valid(dir) && dev.takeDirectSingle(dma, size)) {
+        boolean fast = debug == null && DmaDirection.valid(dir);
+        if (fast && dev.takeDirectSingle(dma, size)) {
             streaming.unmapUnbounced(dev, dma, size, dir, attrs); // dma_direct_unmap_page, nothing bounced
             return;
         }
-        unmap(fn, dev, handle, size, dir, attrs, Kind.SINGLE);
+        unmap(fn, dev, handle, size, dir, attrs, Kind.SINGLE, !fast);
     }
 
     /**
@@ -352,9 +353,15 @@ final class StreamingApi {
      * that made the mapping, whatever the device uses now.
      */
     void unmap(String fn, Device dev, DmaAddr handle, long size, DmaDirection dir, long attrs, Kind kind) {
+        unmap(fn, dev, handle, size, dir, attrs, kind, true);
+    }
+
+    /** {@link #unmap}, told whether the direct table is still to be tried (it was, when the fast path failed). */
+    private void unmap(String fn, Device dev, DmaAddr handle, long size, DmaDirection dir, long attrs, Kind kind,
+        boolean tryDirect) {
         checkDirection(fn, dev, dir);
         long dma = handle.value();
-        if (kind == Kind.SINGLE && dev.takeDirectSingle(dma, size)) {
+        if (tryDirect && kind == Kind.SINGLE && dev.takeDirectSingle(dma, size)) {
             streaming.unmapUnbounced(dev, dma, size, dir, attrs); // dma_direct_unmap_page, nothing bounced
             if (debug != null) {
                 debug.unmapPage(dev, dma, size, dir, true);
