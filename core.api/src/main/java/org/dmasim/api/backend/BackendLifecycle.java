@@ -2,11 +2,10 @@ package org.dmasim.api.backend;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import org.dmasim.api.platform.SimCpu;
 
 /**
- * The state machine every backend instance follows, and its holding count, kept per simulated
- * CPU so that mappings on different CPUs never write the same cache line.
+ * The state machine every backend instance follows, and its holding count, kept in stripes so
+ * that mappings made by different threads at once rarely write the same cache line.
  *
  * <pre>
  *            retire()                 last unhold()
@@ -17,10 +16,11 @@ import org.dmasim.api.platform.SimCpu;
  *
  * <p><b>Layout.</b> {@code state}, a volatile int written three times in the instance's life and
  * read by every call; and {@code cells}, one padded 128-byte cell per stripe (the calling
- * thread's simulated CPU, {@link SimCpu}, modulo {@value #STRIPES}), each holding two counters
- * that only grow: the holdings taken on that CPU and the holdings given back on it. A holding
- * may be given back on another CPU than the one that took it (an unmap on another queue), so one
- * cell's difference means nothing; the holdings live are the sum of all takes less the sum of all
+ * thread's id modulo {@value #STRIPES}: a field load, where the thread's simulated CPU would be a
+ * thread-local look-up, twice per mapping and instance; which cell counts a holding changes
+ * nothing but speed), each holding two counters that only grow: the holdings taken in that stripe
+ * and the holdings given back in it. A holding may be given back by another thread than the one
+ * that took it (an unmap on another queue), so one cell's difference means nothing; the holdings live are the sum of all takes less the sum of all
  * gives. This is the kernel's {@code percpu_ref} idea (per-CPU counts while live, an exact count
  * only once killed), without RCU: the drain below replaces the grace period.
  *
@@ -56,7 +56,7 @@ import org.dmasim.api.platform.SimCpu;
  * is undone (counted as a take, so the counters keep growing) and refused.
  */
 public final class BackendLifecycle implements BackendInstance {
-    /** Stripes: a power of two; simulated CPUs beyond it share cells (correct, only slower). */
+    /** Stripes: a power of two; threads whose ids are equal modulo it share a cell (correct, only slower). */
     static final int STRIPES = 16;
     /** Longs per cell: 128 bytes, so neither a cell's line nor its neighbour (adjacent-line prefetch) is shared. */
     private static final int CELL = 16;
@@ -130,7 +130,12 @@ public final class BackendLifecycle implements BackendInstance {
 
     /** The calling thread's cell: the index of its first counter. */
     private static int cell() {
-        return ((SimCpu.current() & (STRIPES - 1)) + 1) * CELL;
+        return (stripe(Thread.currentThread()) + 1) * CELL;
+    }
+
+    /** The stripe whose cell counts what {@code thread} takes and gives. */
+    static int stripe(Thread thread) {
+        return (int) thread.getId() & (STRIPES - 1);
     }
 
     /** Gives of all cells, then takes of all cells: an upper bound of the holdings live between the passes. */

@@ -11,14 +11,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.dmasim.api.platform.SimCpu;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
- * The per-CPU holding counts under contention: threads on different simulated CPUs take
- * holdings and give them back on their own CPU or hand them to another CPU's thread (an unmap on
- * another queue), while the instance is retired or forced out at a random moment. Checked each
- * round: the release runs exactly once; on a drain, never while a holding stands and no holding
+ * The striped holding counts under contention: threads take holdings and give them back
+ * themselves or hand them to another thread (an unmap on another queue), while the instance is
+ * retired or forced out at a random moment. Checked each round: the release runs exactly once; on a drain, never while a holding stands and no holding
  * is granted once the retire returned. A fresh seed each run, printed; rerun one with
  * {@code -Ddmasim.seed=N}.
  */
@@ -58,10 +58,9 @@ class BackendLifecycleStressTest {
         CountDownLatch go = new CountDownLatch(1);
         Thread[] ts = new Thread[THREADS];
         for (int t = 0; t < THREADS; t++) {
-            int cpu = t;
+            int me = t;
             Random r = new Random(roundSeed + t);
             ts[t] = new Thread(() -> {
-                SimCpu.bind(cpu);
                 try {
                     go.await();
                 } catch (InterruptedException e) {
@@ -78,13 +77,13 @@ class BackendLifecycleStressTest {
                             grantedAfterRelease.incrementAndGet();
                         }
                         if (r.nextBoolean()) {
-                            handedTo[(cpu + 1 + r.nextInt(THREADS - 1)) % THREADS].add(Boolean.TRUE);
+                            handedTo[(me + 1 + r.nextInt(THREADS - 1)) % THREADS].add(Boolean.TRUE);
                         } else {
                             standing.decrementAndGet();
                             l.unhold();
                         }
                     }
-                    for (Boolean b; (b = handedTo[cpu].poll()) != null; ) {
+                    for (Boolean b; (b = handedTo[me].poll()) != null; ) {
                         standing.decrementAndGet();
                         l.unhold();
                     }
@@ -106,15 +105,12 @@ class BackendLifecycleStressTest {
         for (Thread t : ts) {
             t.join();
         }
-        SimCpu.on(THREADS, () -> {
-            for (ConcurrentLinkedQueue<Boolean> q : handedTo) {
-                for (Boolean b; (b = q.poll()) != null; ) {
-                    standing.decrementAndGet();
-                    l.unhold();
-                }
+        for (ConcurrentLinkedQueue<Boolean> q : handedTo) {
+            for (Boolean b; (b = q.poll()) != null; ) {
+                standing.decrementAndGet();
+                l.unhold();
             }
-            return null;
-        });
+        }
         assertEquals(BackendState.RELEASED, l.state(), where);
         assertEquals(1, releases.get(), where + ": the release ran once");
         assertEquals(0, l.held(), where);
@@ -126,37 +122,65 @@ class BackendLifecycleStressTest {
         }
     }
 
-    @Test
-    void holdingsGivenBackOnAnotherCpuDrainTheInstance() {
-        AtomicInteger releases = new AtomicInteger();
-        BackendLifecycle l = new BackendLifecycle("k", "k#1", "", releases::incrementAndGet);
-        SimCpu.on(0, () -> l.tryHold() && l.tryHold());
-        assertEquals(2, l.held());
-        SimCpu.on(5, () -> {
-            l.unhold();
-            return null;
-        });
-        assertEquals(1, l.held(), "a give on another CPU counts against a take on CPU 0");
-        assertFalse(l.retire());
-        assertEquals(BackendState.DRAINING, l.state());
-        SimCpu.on(BackendLifecycle.STRIPES + 3, () -> {
-            l.unhold();
-            return null;
-        });
-        assertEquals(BackendState.RELEASED, l.state());
-        assertEquals(1, releases.get());
-        assertFalse(SimCpu.on(0, l::tryHold));
+    /**
+     * Runs {@code work} on a new thread whose stripe is (or is not) the calling thread's, and
+     * returns what it returned.
+     */
+    private static <T> T onThread(boolean sameStripe, Supplier<T> work) throws InterruptedException {
+        int mine = BackendLifecycle.stripe(Thread.currentThread());
+        AtomicReference<T> out = new AtomicReference<>();
+        AtomicReference<RuntimeException> failed = new AtomicReference<>();
+        while (true) {
+            Thread t = new Thread(() -> {
+                try {
+                    out.set(work.get());
+                } catch (RuntimeException e) {
+                    failed.set(e);
+                }
+            });
+            if ((BackendLifecycle.stripe(t) == mine) != sameStripe) {
+                continue; // ids are handed out in order: the next thread lands elsewhere
+            }
+            t.start();
+            t.join();
+            if (failed.get() != null) {
+                throw failed.get();
+            }
+            return out.get();
+        }
     }
 
     @Test
-    void aGiveWithoutATakeIsRefusedOnAnyCpu() {
-        BackendLifecycle l = new BackendLifecycle("k", "k#1", "", () -> { });
-        SimCpu.on(0, l::tryHold);
-        SimCpu.on(1, () -> {
+    void holdingsGivenBackOnAnotherStripeDrainTheInstance() throws Exception {
+        AtomicInteger releases = new AtomicInteger();
+        BackendLifecycle l = new BackendLifecycle("k", "k#1", "", releases::incrementAndGet);
+        assertTrue(l.tryHold() && l.tryHold());
+        assertEquals(2, l.held());
+        onThread(false, () -> {
             l.unhold();
             return null;
         });
-        assertThrows(IllegalStateException.class, () -> SimCpu.on(2, () -> {
+        assertEquals(1, l.held(), "a give in another stripe counts against a take in this one");
+        assertFalse(l.retire());
+        assertEquals(BackendState.DRAINING, l.state());
+        onThread(true, () -> {
+            l.unhold();
+            return null;
+        });
+        assertEquals(BackendState.RELEASED, l.state(), "another thread sharing the stripe gives the last one back");
+        assertEquals(1, releases.get());
+        assertFalse(l.tryHold());
+    }
+
+    @Test
+    void aGiveWithoutATakeIsRefusedInAnyStripe() throws Exception {
+        BackendLifecycle l = new BackendLifecycle("k", "k#1", "", () -> { });
+        assertTrue(l.tryHold());
+        onThread(false, () -> {
+            l.unhold();
+            return null;
+        });
+        assertThrows(IllegalStateException.class, () -> onThread(false, () -> {
             l.unhold();
             return null;
         }));
