@@ -1,5 +1,6 @@
 package org.dmasim.api.backend;
 
+import java.util.Optional;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -40,4 +41,16 @@ public interface BackendInstance {
      * (the holding was revoked) it changes nothing.
      */
     void unhold();
+
+    /**
+     * The instance this one is part of (an IOMMU domain's IOMMU), or empty. A holding of this
+     * instance also holds the parent: the parent counts its children's holdings among its own
+     * ({@link #held}), none of them takes new work once the parent is not ACTIVE, and the parent
+     * is released only when they are all given back.
+     *
+     * @since 1.1
+     */
+    default Optional<BackendInstance> parent() {
+        return Optional.empty();
+    }
 }

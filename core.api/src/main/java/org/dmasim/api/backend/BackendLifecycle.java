@@ -1,5 +1,8 @@
 package org.dmasim.api.backend;
 
+import java.util.Arrays;
+import java.util.Optional;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -49,6 +52,15 @@ import java.lang.invoke.VarHandle;
  * an exact zero and releases. An unhold that read ACTIVE after counting its give was counted
  * before DRAINING was written, so the retire's read sees it.
  *
+ * <p><b>Children</b> ({@link #attachTo}): an instance may be part of another (an IOMMU domain of
+ * its IOMMU). A child's holding also holds the parent, with one count in the child's cell
+ * instead of one in each: the parent's count is its own cells plus its children's (all gives,
+ * own and children's, read before all takes, so the bound above still holds for the sum); a
+ * child takes nothing unless both it and the parent are ACTIVE (read again after counting, as
+ * above); and every give of a child, once it is counted, checks a DRAINING parent exactly as the
+ * parent's own gives do. A child leaves its parent's list when it is released: drained, it
+ * counts nothing; forced out, what it still counted was revoked with it.
+ *
  * <p><b>Force-out</b> ({@link #forceOut}) moves any state but RELEASED to RELEASED, then reads
  * what was live (exact when the holders are quiet, as the platform's force-out has them); gives
  * after RELEASED are counted and change nothing. A give without a take is caught when the
@@ -85,6 +97,10 @@ public final class BackendLifecycle implements BackendInstance {
     private final long[] cells = new long[(STRIPES + 2) * CELL];
     private volatile int state = ACTIVE;
     private volatile boolean forcedOut;
+    /** The instance this one is part of, set once before the first holding; or null. */
+    private volatile BackendLifecycle parent;
+    /** The instances part of this one and not yet released (copy on write). */
+    private volatile BackendLifecycle[] children = new BackendLifecycle[0];
 
     /**
      * @param release what to do once nothing is held any more: give the instance's memory back
@@ -128,6 +144,44 @@ public final class BackendLifecycle implements BackendInstance {
         return forcedOut;
     }
 
+    @Override
+    public Optional<BackendInstance> parent() {
+        return Optional.ofNullable(parent);
+    }
+
+    /**
+     * Makes this instance part of {@code parent}: from now on each of its holdings also holds the
+     * parent ({@link BackendInstance#parent()}). Once, before this instance's first holding.
+     */
+    public void attachTo(BackendLifecycle parent) {
+        if (parent == this || this.parent != null || live() != 0 || state != ACTIVE) {
+            throw new IllegalStateException(id + ": can be made part of " + parent.id + " only once, while ACTIVE"
+                + " and before its first holding");
+        }
+        parent.addChild(this);
+        this.parent = parent;
+    }
+
+    private synchronized void addChild(BackendLifecycle child) {
+        BackendLifecycle[] now = children;
+        BackendLifecycle[] next = Arrays.copyOf(now, now.length + 1);
+        next[now.length] = child;
+        children = next;
+    }
+
+    private synchronized void removeChild(BackendLifecycle child) {
+        BackendLifecycle[] now = children;
+        for (int i = 0; i < now.length; i++) {
+            if (now[i] == child) {
+                BackendLifecycle[] next = new BackendLifecycle[now.length - 1];
+                System.arraycopy(now, 0, next, 0, i);
+                System.arraycopy(now, i + 1, next, i, now.length - i - 1);
+                children = next;
+                return;
+            }
+        }
+    }
+
     /** The calling thread's cell: the index of its first counter. */
     private static int cell() {
         return (stripe(Thread.currentThread()) + 1) * CELL;
@@ -138,30 +192,50 @@ public final class BackendLifecycle implements BackendInstance {
         return (int) thread.getId() & (STRIPES - 1);
     }
 
-    /** Gives of all cells, then takes of all cells: an upper bound of the holdings live between the passes. */
+    /**
+     * Gives of all cells (this instance's and its children's), then takes of all cells: an upper
+     * bound of the holdings live between the passes.
+     */
     private long live() {
-        long given = 0;
-        for (int c = CELL; c < (STRIPES + 1) * CELL; c += CELL) {
-            given += (long) COUNTERS.getVolatile(cells, c + GIVEN);
+        BackendLifecycle[] kids = children;
+        long given = sum(GIVEN);
+        for (BackendLifecycle k : kids) {
+            given += k.sum(GIVEN);
         }
-        long taken = 0;
-        for (int c = CELL; c < (STRIPES + 1) * CELL; c += CELL) {
-            taken += (long) COUNTERS.getVolatile(cells, c + TAKEN);
+        long taken = sum(TAKEN);
+        for (BackendLifecycle k : kids) {
+            taken += k.sum(TAKEN);
         }
         return taken - given;
     }
 
+    /** {@link #live} of this instance's own cells (a give without a take shows here, whatever its children hold). */
+    private long ownLive() {
+        long given = sum(GIVEN);
+        return sum(TAKEN) - given;
+    }
+
+    /** One counter summed over the cells. */
+    private long sum(int counter) {
+        long n = 0;
+        for (int c = CELL; c < (STRIPES + 1) * CELL; c += CELL) {
+            n += (long) COUNTERS.getVolatile(cells, c + counter);
+        }
+        return n;
+    }
+
     @Override
     public boolean tryHold() {
-        if (state != ACTIVE) {
+        BackendLifecycle p = parent;
+        if (state != ACTIVE || p != null && p.state != ACTIVE) {
             return false;
         }
         int c = cell();
         COUNTERS.getAndAdd(cells, c + TAKEN, 1L);
-        if (state == ACTIVE) {
+        if (state == ACTIVE && (p == null || p.state == ACTIVE)) {
             return true;
         }
-        give(c); // retired or forced out meanwhile: the take never stood
+        give(c); // this instance or its parent retired or was forced out meanwhile: the take never stood
         return false;
     }
 
@@ -171,17 +245,26 @@ public final class BackendLifecycle implements BackendInstance {
         long given = (long) COUNTERS.getAndAdd(cells, c + GIVEN, 1L) + 1;
         int s = state;
         if (s == RELEASED) {
+            parentGiven();
             return; // revoked by a force-out (or the drain's stray undone take): nothing to give back
         }
         if (given > (long) COUNTERS.getVolatile(cells, c + TAKEN) || s == DRAINING) {
-            long live = live();
-            if (live < 0 && state != RELEASED) {
+            if (ownLive() < 0 && state != RELEASED) {
                 COUNTERS.getAndAdd(cells, c + TAKEN, 1L); // undone: the counters only grow
                 throw new IllegalStateException(id + ": unhold without a holding (holdings are counted by tryHold)");
             }
-            if (live == 0 && s == DRAINING) {
+            if (s == DRAINING && live() == 0) {
                 releaseOnce();
             }
+        }
+        parentGiven();
+    }
+
+    /** After a give of this child was counted: the parent's check of a drain, as for a give of its own. */
+    private void parentGiven() {
+        BackendLifecycle p = parent;
+        if (p != null && p.state == DRAINING && p.live() == 0) {
+            p.releaseOnce();
         }
     }
 
@@ -191,15 +274,25 @@ public final class BackendLifecycle implements BackendInstance {
         if (state == DRAINING && live() == 0) {
             releaseOnce();
         }
+        parentGiven();
     }
 
     /** DRAINING → RELEASED and the release action, for the one caller whose compare-and-set wins. */
     private boolean releaseOnce() {
         if (STATE.compareAndSet(this, DRAINING, RELEASED)) {
+            leaveParent();
             release.run();
             return true;
         }
         return false;
+    }
+
+    /** A released child no longer counts in its parent. */
+    private void leaveParent() {
+        BackendLifecycle p = parent;
+        if (p != null) {
+            p.removeChild(this);
+        }
     }
 
     /**
@@ -231,7 +324,9 @@ public final class BackendLifecycle implements BackendInstance {
             if (STATE.compareAndSet(this, s, RELEASED)) {
                 long live = Math.max(0, live());
                 forcedOut = live > 0;
+                leaveParent();
                 release.run();
+                parentGiven(); // what it held was revoked: a draining parent may be done
                 return live;
             }
         }

@@ -12,5 +12,5 @@
  * backend bundle never re-boots its platform.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.dmasim.api.backend;
