@@ -62,7 +62,11 @@ import org.dmasim.api.mm.Gfp;
  * top, the last-level table of the last page-sized map or unmap is remembered with the 2 MiB it
  * translates: streaming DMA maps page after page in one region, and for those the walk from the
  * pgd (which would end in the same table, since a table that is not freed is linked) is
- * skipped. {@code map_pages} fills its run of leaves with one loop over one array. The kernel's
+ * skipped. One aligned 4 KiB page, what a streaming {@code dma_map_page} maps, is the single
+ * {@code map_pages}/{@code unmap_pages} call {@code iommu_pgsize} would make of it (size 4 KiB,
+ * count 1); when that table holds it, the leaf is written or cleared (and added to the gather)
+ * right there, every other case takes the full path. {@code map_pages} fills its run of leaves
+ * with one loop over one array. The kernel's
  * recursion is a loop on the map and unmap paths; only splitting and table freeing recurse.
  * Not modelled: the DMA mapping and cache maintenance of tables for a non-coherent walker (the
  * walker reads {@code DescriptorPages} directly, so there is nothing to clean) and the memory
