@@ -21,8 +21,8 @@ import org.dmasim.api.mm.PageAllocator;
  * <p>Data layout: an open-addressed table from pfn to {@code long[512]}, linear probing, grown
  * at half load; readers take an optimistic stamp, so a walk costs one hash probe per level and no
  * lock in the common case. Descriptor writes are plain array stores published by the writer's
- * later release (the IOMMU model synchronises on its command queue, as the driver's
- * {@code CMD_SYNC} does), except {@link #compareAndSet}, which io-pgtable uses to install tables.
+ * later release (the SMMU model's command queue and its translations share one lock, which orders
+ * them as the driver's {@code CMD_SYNC} does), except {@link #compareAndSet}, which io-pgtable uses to install tables.
  */
 public final class DescriptorPages {
     /** Bytes per descriptor page (the 4 KiB granule). */

@@ -62,7 +62,11 @@ import org.dmasim.api.mm.Gfp;
  * top, the last-level table of the last page-sized map or unmap is remembered with the 2 MiB it
  * translates: streaming DMA maps page after page in one region, and for those the walk from the
  * pgd (which would end in the same table, since a table that is not freed is linked) is
- * skipped. {@code map_pages} fills its run of leaves with one loop over one array. The kernel's
+ * skipped. One aligned 4 KiB page, what a streaming {@code dma_map_page} maps, is the single
+ * {@code map_pages}/{@code unmap_pages} call {@code iommu_pgsize} would make of it (size 4 KiB,
+ * count 1); when that table holds it, the leaf is written or cleared (and added to the gather)
+ * right there, every other case takes the full path. {@code map_pages} fills its run of leaves
+ * with one loop over one array. The kernel's
  * recursion is a loop on the map and unmap paths; only splitting and table freeing recurse.
  * Not modelled: the DMA mapping and cache maintenance of tables for a non-coherent walker (the
  * walker reads {@code DescriptorPages} directly, so there is nothing to clean) and the memory
@@ -369,6 +373,15 @@ public final class LpaeS1Pgtable {
      */
     public int map(long iova, long paddr, long size, int prot, int gfp) {
         checkLive();
+        if (size == SZ_4K && ((iova | paddr) & (SZ_4K - 1)) == 0) {
+            long ret = mapPage(iova, paddr, prot, gfp);
+            return ret < 0 ? unwindMap(iova, 0, (int) ret) : 0;
+        }
+        return mapChunks(iova, paddr, size, prot, gfp);
+    }
+
+    /** {@link #map} of anything but one aligned 4 KiB page: the page-size loop of {@code __iommu_map}. */
+    private int mapChunks(long iova, long paddr, long size, int prot, int gfp) {
         long minPagesz = Long.lowestOneBit(pgsizeBitmap);
         if (((iova | paddr | size) & (minPagesz - 1)) != 0) {
             warnSink.accept(String.format("iommu: unaligned: iova 0x%x pa 0x%016x size 0x%x min_pagesz 0x%x", iova,
@@ -388,15 +401,37 @@ public final class LpaeS1Pgtable {
             iova += ret;
             paddr += ret;
         }
-        if (ret < 0) {
-            long mapped = size - left;
-            IotlbGather gather = new IotlbGather(false);
-            unmap(iova - mapped, mapped, gather);
-            tlb.iotlbSync(gather);
-            gather.reset();
-            return (int) ret;
+        return ret < 0 ? unwindMap(iova - (size - left), size - left, (int) ret) : 0;
+    }
+
+    /** A failed {@code __iommu_map}: the whole {@code iommu_unmap} of what it mapped, synced; returns the error. */
+    private int unwindMap(long iova, long mapped, int error) {
+        IotlbGather gather = new IotlbGather(false);
+        unmap(iova, mapped, gather);
+        tlb.iotlbSync(gather);
+        gather.reset();
+        return error;
+    }
+
+    /**
+     * {@code __iommu_map} of one aligned 4 KiB page: {@code iommu_pgsize} gives 4 KiB and a count
+     * of 1 (a bigger page would need more than 4 KiB), so it is one {@code map_pages} call. In the
+     * last-level table of the last page map or unmap ({@link #hotLeafTable}) with an empty slot,
+     * that call writes the one leaf {@code arm_lpae_init_pte} writes; anything else (out of
+     * range, no READ/WRITE, another table, a leaf in the way) takes {@link #mapPages}.
+     */
+    private long mapPage(long iova, long paddr, int prot, int gfp) {
+        IoTable hot = hotLeafTable(iova, SZ_4K);
+        if (hot != null && (iova >> ias) == 0 && (paddr >>> oas) == 0
+            && (prot & (IommuProt.READ | IommuProt.WRITE)) != 0) {
+            long[] ptes = hot.ptes;
+            int idx = index(iova, MAX_LEVELS - 1);
+            if (ptes[idx] == 0) {
+                ptes[idx] = protToPte(prot) | TYPE_PAGE | (paddr & ADDR_MASK);
+                return SZ_4K;
+            }
         }
-        return 0;
+        return mapPages(iova, paddr, SZ_4K, 1, prot, gfp);
     }
 
     /** {@code arm_lpae_map_pages}: bytes mapped (&gt; 0), or -errno with nothing mapped. */
@@ -487,6 +522,35 @@ public final class LpaeS1Pgtable {
      */
     public long unmap(long iova, long size, IotlbGather gather) {
         checkLive();
+        if (size == SZ_4K && (iova & (SZ_4K - 1)) == 0) {
+            return unmapPage(iova, gather);
+        }
+        return unmapChunks(iova, size, gather);
+    }
+
+    /**
+     * {@code __iommu_unmap} of one aligned 4 KiB page: one {@code unmap_pages} call of one 4 KiB
+     * page (see {@link #mapPage}). A page leaf in the hot last-level table is cleared and added to
+     * the gather as {@code __arm_lpae_unmap} does it; anything else takes {@link #unmapPages}.
+     */
+    private long unmapPage(long iova, IotlbGather gather) {
+        IoTable hot = hotLeafTable(iova, SZ_4K);
+        if (hot != null && (iova >> ias) == 0) {
+            long[] ptes = hot.ptes;
+            int idx = index(iova, MAX_LEVELS - 1);
+            if ((ptes[idx] & TYPE_MASK) == TYPE_PAGE) {
+                ptes[idx] = 0;
+                if (gather == null || !gather.queued()) {
+                    tlb.addPage(gather, iova, SZ_4K);
+                }
+                return SZ_4K;
+            }
+        }
+        return unmapPages(iova, SZ_4K, 1, gather);
+    }
+
+    /** {@link #unmap} of anything but one aligned 4 KiB page: the page-size loop of {@code __iommu_unmap}. */
+    private long unmapChunks(long iova, long size, IotlbGather gather) {
         long minPagesz = Long.lowestOneBit(pgsizeBitmap);
         if (((iova | size) & (minPagesz - 1)) != 0) {
             warnSink.accept(String.format("iommu: unaligned: iova 0x%x size 0x%x min_pagesz 0x%x", iova, size,

@@ -585,6 +585,9 @@ public final class ArmSmmuV3 {
 
     /** io-pgtable's flush callbacks for the domain with ASID {@code asid} ({@code arm_smmu_flush_ops}). */
     public IoPgtableTlb flushOps(int asid) {
+        // one sync callback per domain: a gather that must be synced before a page joins it
+        // (iommu_iotlb_gather_add_page) calls it; built here so that adding a page allocates nothing
+        Consumer<IotlbGather> sync = g -> iotlbSync(asid, g);
         return new IoPgtableTlb() {
             @Override
             public void flushAll() {
@@ -598,7 +601,7 @@ public final class ArmSmmuV3 {
 
             @Override
             public void addPage(IotlbGather gather, long iova, long granule) {
-                gather.addPage(iova, granule, g -> ArmSmmuV3.this.iotlbSync(asid, g));
+                gather.addPage(iova, granule, sync);
             }
 
             @Override

@@ -20,8 +20,8 @@ final class CmdQueue {
     static final long CMD_SYNC_DW0 = SmmuCommand.CMD_SYNC | (2L << 12) | (3L << 22) | (0xfL << 24);
 
     /**
-     * The SMMU the commands go to. Its monitor also guards this queue (the producer side): a
-     * command list is built and consumed under one lock, as the hardware consumes it at once.
+     * The SMMU the commands go to. Its lock also guards this queue (the producer side): a command
+     * list is counted and consumed under one acquisition, as the hardware consumes it at once.
      */
     private final SmmuHw hw;
     private final long[] counts = new long[SmmuCommand.OPCODES];
@@ -65,15 +65,20 @@ final class CmdQueue {
         return new Batch();
     }
 
-    /** One command and its sync, built here under the queue's lock (the SMMU consumes them at once). */
-    private final long[] single = new long[4];
-
-    /** {@code arm_smmu_cmdq_issue_cmd_with_sync}. */
+    /**
+     * {@code arm_smmu_cmdq_issue_cmd_with_sync}: the list of one command and a CMD_SYNC, counted
+     * and consumed under one acquisition of the SMMU's lock, without building an array.
+     */
     void issueWithSync(long dw0, long dw1) {
-        synchronized (hw) {
-            single[0] = dw0;
-            single[1] = dw1;
-            issue(single, 1, true);
+        hw.lock();
+        counts[SmmuCommand.opcode(dw0)]++;
+        counts[SmmuCommand.CMD_SYNC]++;
+        syncs++;
+        lists++;
+        boolean consumed = hw.consume(dw0, dw1) && hw.consume(CMD_SYNC_DW0, 0);
+        hw.unlock();
+        if (!consumed) {
+            throw SmmuHw.illegalCommand(dw0);
         }
     }
 
@@ -82,31 +87,43 @@ final class CmdQueue {
         issue(new long[] {dw0, dw1}, 1, false);
     }
 
-    /** {@code arm_smmu_cmdq_issue_cmdlist}; {@code cmds} has room for the sync when {@code sync}. */
+    /**
+     * {@code arm_smmu_cmdq_issue_cmdlist}; {@code cmds} has room for the sync when {@code sync}.
+     *
+     * @throws IllegalArgumentException for a command the SMMU does not implement (everything
+     *     counted, the commands before it consumed)
+     */
     void issue(long[] cmds, int n, boolean sync) {
-        synchronized (hw) {
-            issueLocked(cmds, n, sync);
-        }
-    }
-
-    private void issueLocked(long[] cmds, int n, boolean sync) {
         int total = n;
         if (sync) {
             cmds[2 * n] = CMD_SYNC_DW0;
             cmds[2 * n + 1] = 0;
             total++;
+        }
+        hw.lock();
+        if (sync) {
             syncs++;
         }
         for (int i = 0; i < total; i++) {
             counts[SmmuCommand.opcode(cmds[2 * i])]++;
         }
         lists++;
-        hw.submit(cmds, total);
+        int i = 0;
+        while (i < total && hw.consume(cmds[2 * i], cmds[2 * i + 1])) {
+            i++;
+        }
+        hw.unlock();
+        if (i < total) {
+            throw SmmuHw.illegalCommand(cmds[2 * i]);
+        }
     }
 
     Stats stats() {
-        synchronized (hw) {
+        hw.lock();
+        try {
             return statsLocked();
+        } finally {
+            hw.unlock();
         }
     }
 

@@ -16,6 +16,8 @@ import org.dmasim.api.mm.Gfp;
 import org.dmasim.testing.FakePageAllocator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class LpaeS1PgtableTest {
     private static final long K4 = 1L << 12;
@@ -461,6 +463,52 @@ class LpaeS1PgtableTest {
             assertEquals(iova + n * K4 - 1, g.end());
             assertEquals(K4, g.pgsize());
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aPageInTheLastTouchedTableMapsAndUnmapsAsTheWalkDoes(boolean coherent) {
+        table(coherent);
+        for (int prot = 0; prot < 64; prot++) {
+            long region = G1 + prot * M2;
+            long pa = 0x2_0000_0000L + prot * M2;
+            int p = prot;
+            // the first page of a region walks from the pgd; the next ones are in the table it ended in
+            int first = pt.map(region, pa, K4, prot, ATOMIC);
+            int second = pt.map(region + K4, pa + K4, K4, prot, ATOMIC);
+            if ((prot & RW) == 0) {
+                assertEquals(-22, first, () -> "prot 0x" + Integer.toHexString(p));
+                assertEquals(-22, second, "no READ, no WRITE, in the hot table too");
+                assertEquals(0, pt.iovaToPhys(region + K4));
+                continue;
+            }
+            assertEquals(0, first);
+            assertEquals(0, second);
+            long walked = leafPte(region);
+            assertEquals(LpaeS1Pgtable.protToPte(prot) | 3 | pa, walked);
+            assertEquals(walked + K4, leafPte(region + K4), () -> "prot 0x" + Integer.toHexString(p));
+
+            tlb.log.clear();
+            IotlbGather g = new IotlbGather(false);
+            assertEquals(K4, pt.unmap(region + K4, K4, g));
+            assertEquals(K4, pt.unmap(region, K4, g));
+            assertEquals(List.of(String.format("add_page 0x%x 0x1000", region + K4),
+                String.format("add_page 0x%x 0x1000", region)), tlb.log);
+            assertEquals(region, g.start());
+            assertEquals(region + 2 * K4 - 1, g.end());
+            assertEquals(0, pt.iovaToPhys(region + K4));
+
+            IotlbGather lazy = new IotlbGather(true);
+            assertEquals(0, pt.map(region + K4, pa, K4, prot, ATOMIC));
+            assertEquals(K4, pt.unmap(region + K4, K4, lazy));
+            assertEquals(2, tlb.log.size(), "a queued gather takes no leaves");
+            assertEquals(0, lazy.pgsize());
+            assertTrue(warns.isEmpty(), warns::toString);
+        }
+        // a hole in the hot table is the walk's hole: its WARN, nothing unmapped
+        assertEquals(0, pt.unmap(G1 + 63 * M2 + 2 * K4, K4, new IotlbGather(false)));
+        assertEquals(List.of("WARNING: at drivers/iommu/io-pgtable-arm.c:632 __arm_lpae_unmap"), warns);
+        assertEquals(1 + 1 + 1 + 48, pt.tablePages(), "pgd, L1, L2, an L3 per region that got a page");
     }
 
     @Test

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.dmasim.api.dt.DtProperty;
@@ -177,6 +179,31 @@ class ArmSmmuV3Test {
         assertEquals(0, g.pgsize());
         assertEquals(List.of("0x0001000000000012 0x00000000fffff701", "0x000000000fc02046 0x0000000000000000"),
             format(seen));
+    }
+
+    @Test
+    void anIllegalCommandIsCountedRefusedAfterWhatPrecedesItAndLeavesTheQueueUsable() {
+        SmmuFixture f = new SmmuFixture();
+        CmdQueue q = new CmdQueue(f.hw);
+        List<long[]> seen = captureCommands(f);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> q.issueWithSync(0x7f, 0));
+        assertEquals("SMMU command queue: illegal command (opcode 0x7f, dw0 0x000000000000007f)", e.getMessage());
+        assertEquals(List.of(), format(seen), "neither the command nor its sync consumed");
+        long[] list = {CmdQueue.tlbiNhAsid(1), 0, 0x7f, 0, CmdQueue.tlbiNhAsid(2), 0, 0, 0};
+        assertThrows(IllegalArgumentException.class, () -> q.issue(list, 3, true));
+        assertEquals(List.of("0x0001000000000011 0x0000000000000000"), format(seen), "the command before it took effect");
+        Stats s = q.stats();
+        assertEquals(2L, s.commands().get("opcode 0x7f"), "the driver counts what it issued");
+        assertEquals(2L, s.commands().get("CMD_SYNC"));
+        assertEquals(2, s.syncs());
+        assertEquals(2, s.batches());
+        long consumedVa = f.hw.counters().commands().getOrDefault("TLBI_NH_VA", 0L);
+        // the SMMU's lock was given back: the next list goes through at once
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> q.issueWithSync(CmdQueue.tlbiNhVa0(1, 0, 0),
+            CmdQueue.tlbiNhVa1(0x5000, true, 3, 1)));
+        assertEquals(consumedVa + 1, f.hw.counters().commands().get("TLBI_NH_VA"));
+        assertThrows(IllegalArgumentException.class, () -> f.hw.submit(new long[] {0x7f, 0}, 1));
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> f.hw.counters());
     }
 
     @Test

@@ -151,6 +151,37 @@ class TranslationTest {
     }
 
     @Test
+    void aDeviceTranslatingWhileTheCpuInvalidatesLosesNoCount() throws Exception {
+        attach();
+        f.mapPage(pgd, 0x9000, 0x70009000L, SmmuFixture.RW);
+        int n = 50_000;
+        Counters before = f.hw.counters();
+        long vaBefore = before.commands().getOrDefault("TLBI_NH_VA", 0L);
+        Thread device = new Thread(() -> {
+            for (int i = 0; i < n; i++) {
+                long out = f.hw.translateRaw(0x10, 0x9000 + (i & 0xfff), (i & 1) == 0);
+                if (out != 0x70009000L + (i & 0xfff)) {
+                    throw new AssertionError("translation " + i + ": 0x" + Long.toHexString(out));
+                }
+            }
+        });
+        Throwable[] failed = new Throwable[1];
+        device.setUncaughtExceptionHandler((t, e) -> failed[0] = e);
+        device.start();
+        for (int i = 0; i < n; i++) {
+            f.smmu.invalidateRange(asid, 0x9000, 4096, 4096, true);
+        }
+        device.join();
+        assertEquals(null, failed[0]);
+        Counters c = f.hw.counters();
+        assertEquals(n, c.iotlbHits() + c.iotlbMisses() - before.iotlbHits() - before.iotlbMisses());
+        assertEquals(c.iotlbMisses() - before.iotlbMisses(), c.walks() - before.walks());
+        assertEquals(vaBefore + n, c.commands().get("TLBI_NH_VA"));
+        assertEquals(vaBefore + n, f.smmu.stats().commands().get("TLBI_NH_VA"), "the driver's count");
+        assertEquals(0, c.staleHits());
+    }
+
+    @Test
     void isolationBetweenTwoMastersAlsoThroughTheIotlb() {
         attach();
         Master other = f.smmu.probeDevice("pci 0000:00:03.0", new int[] {0x18});

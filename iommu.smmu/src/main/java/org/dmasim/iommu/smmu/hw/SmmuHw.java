@@ -3,6 +3,7 @@ package org.dmasim.iommu.smmu.hw;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import org.dmasim.api.platform.SpinLock;
 import org.dmasim.iommu.pgtable.DescriptorPages;
 
 /**
@@ -36,9 +37,17 @@ import org.dmasim.iommu.pgtable.DescriptorPages;
  * with {@link #submit}, which consumes them at once, as QEMU does when {@code CMDQ_PROD} is
  * written); the event queue is a ring of {@code 2^log2size} 4-dword records inside the model
  * ({@code EVENTQ_BASE}'s memory is not simulated). The configuration cache is an array per 256
- * StreamIDs. One lock (this object) orders translations against command consumption.
+ * StreamIDs.
+ *
+ * <p>Locking: one lock, this object's {@link SpinLock} word, orders translations against
+ * command consumption and guards every field here (IOTLB, configuration cache, event queue,
+ * counters). The driver's command-queue producer takes the same lock itself to count what it
+ * issues and hands each command over with {@link #consume} while holding it, so a strict unmap's
+ * TLBI and CMD_SYNC cost one uncontended compare-and-set; everyone else goes through the public
+ * methods, which take it. The lock is not reentrant: nothing called under it (the
+ * {@link CommandObserver} included) may call back into this SMMU.
  */
-public final class SmmuHw {
+public final class SmmuHw extends SpinLock {
     /** IDR0 of QEMU 7.2: S1P, TTF AArch64, COHACC, ASID16, TTENDIAN LE, STALL_MODEL 1, TERM_MODEL, 2-level ST. */
     public static final int IDR0 = (1 << 1) | (2 << 2) | (1 << 4) | (1 << 12) | (2 << 21) | (1 << 24) | (1 << 26)
         | (1 << 27);
@@ -127,58 +136,82 @@ public final class SmmuHw {
     }
 
     /** {@code STRTAB_BASE} and {@code STRTAB_BASE_CFG}. */
-    public synchronized void setStreamTable(long base, int cfg) {
-        strtabBase = base & 0x000f_ffff_ffff_ffc0L;
-        strtabLog2Size = cfg & 0x3f;
-        strtabTwoLevel = ((cfg >>> 16) & 3) == 1;
+    public void setStreamTable(long base, int cfg) {
+        boolean twoLevel = ((cfg >>> 16) & 3) == 1;
         int split = (cfg >>> 6) & 0x1f;
-        if (strtabTwoLevel && split != SPLIT) {
+        if (twoLevel && split != SPLIT) {
             throw new IllegalArgumentException("STRTAB_BASE_CFG.SPLIT " + split + ": this model walks split 8 only");
         }
+        lock();
+        strtabBase = base & 0x000f_ffff_ffff_ffc0L;
+        strtabLog2Size = cfg & 0x3f;
+        strtabTwoLevel = twoLevel;
+        unlock();
     }
 
     /** {@code EVENTQ_BASE.LOG2SIZE} + {@code CR0.EVTQEN}: an empty queue of {@code 2^log2size} records. */
-    public synchronized void enableEventQueue(int log2size) {
+    public void enableEventQueue(int log2size) {
+        long[] ring = new long[(1 << log2size) * 4];
+        lock();
         evtqEntries = 1 << log2size;
-        evtq = new long[evtqEntries * 4];
+        evtq = ring;
         evtqProd = 0;
         evtqCons = 0;
+        unlock();
     }
 
     /** {@code CR0.SMMUEN}; while clear every transaction bypasses (QEMU: SMMU_TRANS_DISABLE). */
-    public synchronized void setEnabled(boolean smmuen) {
+    public void setEnabled(boolean smmuen) {
+        lock();
         enabled = smmuen;
+        unlock();
     }
 
-    public synchronized boolean enabled() {
-        return enabled;
+    public boolean enabled() {
+        lock();
+        boolean e = enabled;
+        unlock();
+        return e;
     }
 
     /** {@code SMMU_GERROR}. */
-    public synchronized int gerror() {
-        return gerror;
+    public int gerror() {
+        lock();
+        int g = gerror;
+        unlock();
+        return g;
     }
 
     /** {@code SMMU_GERRORN}: the driver acknowledges by writing back what it read from GERROR. */
-    public synchronized void writeGerrorn(int value) {
+    public void writeGerrorn(int value) {
+        lock();
         gerrorn = value;
+        unlock();
     }
 
-    public synchronized int gerrorn() {
-        return gerrorn;
+    public int gerrorn() {
+        lock();
+        int g = gerrorn;
+        unlock();
+        return g;
     }
 
     // ---- event queue ----
 
     /** Takes the oldest event record into {@code dst[0..3]}; false when the queue is empty. */
-    public synchronized boolean pollEvent(long[] dst) {
-        if (evtqCons == evtqProd) {
-            return false;
+    public boolean pollEvent(long[] dst) {
+        if (dst.length < 4) {
+            throw new IllegalArgumentException("an event record is 4 dwords; the buffer holds " + dst.length);
         }
-        int at = (int) (evtqCons % evtqEntries) * 4;
-        System.arraycopy(evtq, at, dst, 0, 4);
-        evtqCons++;
-        return true;
+        lock();
+        boolean any = evtqCons != evtqProd;
+        if (any) {
+            int at = (int) (evtqCons % evtqEntries) * 4;
+            System.arraycopy(evtq, at, dst, 0, 4);
+            evtqCons++;
+        }
+        unlock();
+        return any;
     }
 
     private void recordEvent(long dw0, long dw1, long dw2, long dw3) {
@@ -201,9 +234,14 @@ public final class SmmuHw {
 
     // ---- command queue ----
 
-    /** Installs (or with null removes) the observer of consumed commands. */
-    public synchronized void setCommandObserver(CommandObserver o) {
+    /**
+     * Installs (or with null removes) the observer of consumed commands. It runs under this
+     * SMMU's lock and must not call back into the SMMU.
+     */
+    public void setCommandObserver(CommandObserver o) {
+        lock();
         observer = o;
+        unlock();
     }
 
     /**
@@ -213,29 +251,52 @@ public final class SmmuHw {
      * @throws IllegalArgumentException for an opcode this SMMU does not implement (QEMU:
      *     {@code CERROR_ILL}); the commands before it have taken effect
      */
-    public synchronized void submit(long[] cmds, int count) {
-        for (int i = 0; i < count; i++) {
-            long dw0 = cmds[2 * i];
-            long dw1 = cmds[2 * i + 1];
-            int op = SmmuCommand.opcode(dw0);
-            switch (op) {
-                case SmmuCommand.PREFETCH_CFG, SmmuCommand.CMD_SYNC -> {
-                    // QEMU: prefetch is a hint it ignores; consumption is synchronous, so SYNC completes at once
-                }
-                case SmmuCommand.CFGI_STE, SmmuCommand.CFGI_CD, SmmuCommand.CFGI_CD_ALL ->
-                    dropConfig(SmmuCommand.sid(dw0));
-                case SmmuCommand.CFGI_ALL -> dropAllConfigs();
-                case SmmuCommand.TLBI_NH_ASID -> iotlb.invalidateAsid(SmmuCommand.asid(dw0));
-                case SmmuCommand.TLBI_NH_VA -> invalidateVa(dw0, dw1);
-                case SmmuCommand.TLBI_NSNH_ALL -> iotlb.clear();
-                default -> throw new IllegalArgumentException(String.format(
-                    "SMMU command queue: illegal command (opcode 0x%02x, dw0 0x%016x)", op, dw0));
+    public void submit(long[] cmds, int count) {
+        lock();
+        int i = 0;
+        while (i < count && consume(cmds[2 * i], cmds[2 * i + 1])) {
+            i++;
+        }
+        unlock();
+        if (i < count) {
+            throw illegalCommand(cmds[2 * i]);
+        }
+    }
+
+    /**
+     * Consumes one command; the caller holds this SMMU's lock (the driver's queue producer, which
+     * counts under the same lock). A {@code CMD_SYNC} completes everything consumed before it.
+     *
+     * @return false, with nothing changed, for an opcode this SMMU does not implement (QEMU:
+     *     {@code CERROR_ILL}); the caller releases the lock and throws {@link #illegalCommand}
+     */
+    public boolean consume(long dw0, long dw1) {
+        int op = SmmuCommand.opcode(dw0);
+        switch (op) {
+            case SmmuCommand.PREFETCH_CFG, SmmuCommand.CMD_SYNC -> {
+                // QEMU: prefetch is a hint it ignores; consumption is synchronous, so SYNC completes at once
             }
-            commandCounts[op]++;
-            if (observer != null) {
-                observer.consumed(dw0, dw1);
+            case SmmuCommand.CFGI_STE, SmmuCommand.CFGI_CD, SmmuCommand.CFGI_CD_ALL ->
+                dropConfig(SmmuCommand.sid(dw0));
+            case SmmuCommand.CFGI_ALL -> dropAllConfigs();
+            case SmmuCommand.TLBI_NH_ASID -> iotlb.invalidateAsid(SmmuCommand.asid(dw0));
+            case SmmuCommand.TLBI_NH_VA -> invalidateVa(dw0, dw1);
+            case SmmuCommand.TLBI_NSNH_ALL -> iotlb.clear();
+            default -> {
+                return false;
             }
         }
+        commandCounts[op]++;
+        if (observer != null) {
+            observer.consumed(dw0, dw1);
+        }
+        return true;
+    }
+
+    /** The error for a command {@link #consume} refused. */
+    public static IllegalArgumentException illegalCommand(long dw0) {
+        return new IllegalArgumentException(String.format("SMMU command queue: illegal command (opcode 0x%02x,"
+            + " dw0 0x%016x)", SmmuCommand.opcode(dw0), dw0));
     }
 
     /** {@code smmuv3_range_inval}: TG 0 is one page; with TG, (NUM + 1) << SCALE pages. */
@@ -279,7 +340,14 @@ public final class SmmuHw {
      * address, or a fault, encoded as {@link Translation} describes. An IOTLB hit allocates
      * nothing.
      */
-    public synchronized long translateRaw(int sid, long iova, boolean write) {
+    public long translateRaw(int sid, long iova, boolean write) {
+        lock();
+        long r = translateLocked(sid, iova, write);
+        unlock();
+        return r;
+    }
+
+    private long translateLocked(int sid, long iova, boolean write) {
         if (!enabled) {
             return iova;
         }
@@ -516,11 +584,23 @@ public final class SmmuHw {
     // ---- counters ----
 
     /** IOTLB entries cached now. */
-    public synchronized int iotlbEntries() {
-        return iotlb.size();
+    public int iotlbEntries() {
+        lock();
+        int n = iotlb.size();
+        unlock();
+        return n;
     }
 
-    public synchronized Counters counters() {
+    public Counters counters() {
+        lock();
+        try {
+            return countersLocked();
+        } finally {
+            unlock();
+        }
+    }
+
+    private Counters countersLocked() {
         Map<String, Long> cmds = new LinkedHashMap<>();
         for (int op = 0; op < commandCounts.length; op++) {
             if (commandCounts[op] != 0) {
