@@ -56,6 +56,19 @@ public interface DmaOps {
         return Optional.empty();
     }
 
+    /**
+     * Whether every mapping and buffer these ops make holds {@link #instance()} through a backend
+     * instance of its own that is part of it ({@link BackendInstance#parent()}: an IOMMU's domain).
+     * dma.core then counts no holding of its own on the ops' instance (one count per mapping, not
+     * two) and learns that the ops took no new work from a map that failed while their instance is
+     * no longer ACTIVE. False: dma.core holds the instance before each map and allocation.
+     *
+     * @since 1.5
+     */
+    default boolean holdsInstanceThroughChild() {
+        return false;
+    }
+
     // ---- coherent memory ----
 
     /**

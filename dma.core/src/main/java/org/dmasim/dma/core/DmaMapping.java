@@ -374,7 +374,8 @@ final class DmaMapping implements DmaApi, Revoker {
      * back with the ops that made it.
      */
     private Optional<CoherentBuffer> record(DmaOps ops, java.util.function.Supplier<Optional<DmaOps.Allocation>> call) {
-        Optional<BackendInstance> opsInstance = ops.instance();
+        // Ops holding their instance through a child of it (an IOMMU's domain) count it there.
+        Optional<BackendInstance> opsInstance = ops.holdsInstanceThroughChild() ? Optional.empty() : ops.instance();
         if (opsInstance.isPresent() && !opsInstance.get().tryHold()) {
             env.log().dmasim("dma ops " + ops.name() + " (" + opsInstance.get().id() + ") take no new work: allocation"
                 + " refused");
@@ -398,7 +399,9 @@ final class DmaMapping implements DmaApi, Revoker {
     /** A buffer's free went through: the record goes, and with it the ops' holding. */
     private void forget(AllocationTracker.Coherent c) {
         tracker.remove(c);
-        c.ops().instance().ifPresent(BackendInstance::unhold);
+        if (!c.ops().holdsInstanceThroughChild()) {
+            c.ops().instance().ifPresent(BackendInstance::unhold);
+        }
     }
 
     /** {@code __dma_alloc_from_coherent}: the device's own region, no fallback on failure. */

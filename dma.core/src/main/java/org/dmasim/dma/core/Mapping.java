@@ -51,6 +51,8 @@ final class Mapping implements StreamingMapping {
     private final ListPart list;
     /** The ops' own backend instance held for this mapping, or null. */
     private BackendInstance opsInstance;
+    /** Whether {@link #opsInstance} is held through {@link #backend}, a part of it (no count of its own). */
+    private boolean opsCountedByBackend;
     /** The backend instance the ops' map made the mapping hold (an IOMMU domain, a bounce pool's), or null. */
     private BackendInstance backend;
     private long cookie;
@@ -138,6 +140,20 @@ final class Mapping implements StreamingMapping {
         opsInstance = instance;
     }
 
+    /**
+     * After a map by ops that hold their instance through a child ({@link
+     * DmaOps#holdsInstanceThroughChild}): the mapping holds {@code instance} through the backend
+     * the ops made it hold, whose count is the only one taken.
+     */
+    void setOpsInstanceHeldByBackend(BackendInstance instance) {
+        if (backend == null || backend.parent().orElse(null) != instance) {
+            throw new IllegalStateException(ops.name() + " ops mapped for " + dev.name() + " without holding a part of "
+                + instance.id() + " (they hold their instance through a child)");
+        }
+        opsInstance = instance;
+        opsCountedByBackend = true;
+    }
+
     @Override
     public Optional<BackendInstance> backend() {
         return Optional.ofNullable(backend);
@@ -203,7 +219,7 @@ final class Mapping implements StreamingMapping {
         if (backend != null) {
             backend.unhold();
         }
-        if (opsInstance != null) {
+        if (opsInstance != null && !opsCountedByBackend) {
             opsInstance.unhold();
         }
     }

@@ -7,6 +7,7 @@ import org.dmasim.api.addr.CpuAddr;
 import org.dmasim.api.addr.DmaAddr;
 import org.dmasim.api.addr.PhysAddr;
 import org.dmasim.api.backend.BackendInstance;
+import org.dmasim.api.backend.BackendState;
 import org.dmasim.api.boot.Errno;
 import org.dmasim.api.dma.DmaDirection;
 import org.dmasim.api.dma.DmaOps;
@@ -239,11 +240,7 @@ final class StreamingApi {
             return dma;
         }
         if (!holdOps(m, ops)) {
-            if (api.mapOps(dev) != ops) {
-                return map(dev, kind, phys, size, dir, attrs); // the ops began draining meanwhile: dma-direct now
-            }
-            refused(m, ops);
-            return DmaOps.DMA_MAPPING_ERROR;
+            return notServing(m, ops, kind);
         }
         long dma;
         try {
@@ -254,17 +251,34 @@ final class StreamingApi {
         }
         if (dma == DmaOps.DMA_MAPPING_ERROR) {
             m.releaseHoldings();
-            return dma;
+            return refusedByChild(m, ops) ? notServing(m, ops, kind) : dma;
         }
+        heldByBackend(m, ops);
         m.dmaHandle = dma;
         dev.addMapping(m);
         return dma;
     }
 
-    /** Holds the ops' own backend instance (an IOMMU's) for the mapping; false when it takes no new work. */
+    /**
+     * A map the ops took no new work for (their instance began draining): done again on the
+     * device's ops now (dma-direct, once the draining ops stopped serving it), or refused.
+     */
+    private long notServing(Mapping m, DmaOps ops, Kind kind) {
+        if (api.mapOps(m.dev) != ops) {
+            return map(m.dev, kind, m.phys, m.size, m.dir, m.attrs); // the ops began draining meanwhile: dma-direct now
+        }
+        refused(m, ops);
+        return DmaOps.DMA_MAPPING_ERROR;
+    }
+
+    /**
+     * Holds the ops' own backend instance (an IOMMU's) for the mapping; false when it takes no new
+     * work. Ops that hold it through a child of their own ({@link DmaOps#holdsInstanceThroughChild})
+     * are not held here: their map takes the one count ({@link #heldByBackend}).
+     */
     private boolean holdOps(Mapping m, DmaOps ops) {
         Optional<BackendInstance> instance = ops.instance();
-        if (instance.isEmpty()) {
+        if (instance.isEmpty() || ops.holdsInstanceThroughChild()) {
             return true;
         }
         if (!instance.get().tryHold()) {
@@ -272,6 +286,22 @@ final class StreamingApi {
         }
         m.setOpsInstance(instance.get());
         return true;
+    }
+
+    /** After the ops' map succeeded: the mapping records the ops' instance its backend holds for it. */
+    private static void heldByBackend(Mapping m, DmaOps ops) {
+        if (ops.holdsInstanceThroughChild()) {
+            m.setOpsInstanceHeldByBackend(ops.instance().orElseThrow());
+        }
+    }
+
+    /**
+     * After the ops' map failed: whether it failed because the ops take no new work (their instance,
+     * held through a child, is no longer ACTIVE) rather than for want of space.
+     */
+    private static boolean refusedByChild(Mapping m, DmaOps ops) {
+        return ops.holdsInstanceThroughChild() && m.backendOrNull() == null
+            && ops.instance().map(i -> i.state() != BackendState.ACTIVE).orElse(false);
     }
 
     private void refused(Mapping m, DmaOps ops) {
@@ -296,11 +326,7 @@ final class StreamingApi {
         long phys = nents == 0 ? 0 : sg.phys(0);
         Mapping m = new Mapping(dev, Kind.SG, phys, sg.totalLength(nents), dir, attrs, ops, sg, nents);
         if (!holdOps(m, ops)) {
-            if (api.mapOps(dev) != ops) {
-                return mapSg(fn, dev, sg, nents, dir, attrs); // the ops began draining meanwhile
-            }
-            refused(m, ops);
-            return -Errno.EIO;
+            return sgNotServing(fn, m, ops, sg, nents);
         }
         int ents;
         try {
@@ -309,7 +335,12 @@ final class StreamingApi {
             m.releaseHoldings();
             throw e;
         }
+        if (ents <= 0 && refusedByChild(m, ops)) {
+            m.releaseHoldings();
+            return sgNotServing(fn, m, ops, sg, nents);
+        }
         if (ents > 0) {
+            heldByBackend(m, ops);
             m.setSgMappedEnts(ents);
             m.dmaHandle = sg.dmaAddress(0);
             dev.addMapping(m);
@@ -327,6 +358,15 @@ final class StreamingApi {
             return -Errno.EIO;
         }
         return ents;
+    }
+
+    /** {@link #notServing} of a list: mapped again on the device's ops now, or refused with -EIO. */
+    private int sgNotServing(String fn, Mapping m, DmaOps ops, SgTable sg, int nents) {
+        if (api.mapOps(m.dev) != ops) {
+            return mapSg(fn, m.dev, sg, nents, m.dir, m.attrs); // the ops began draining meanwhile
+        }
+        refused(m, ops);
+        return -Errno.EIO;
     }
 
     // ---- unmap ----

@@ -95,7 +95,7 @@ public final class IommuCore implements Iommu, IommuDevices {
     private final List<String> faultLog = new ArrayList<>();
     private int nextDomain = 1;
     private volatile IommuDmaOps ops;
-    private volatile BackendInstance owner;
+    private volatile BackendLifecycle owner;
     private AutoCloseable listening;
 
     /**
@@ -135,9 +135,14 @@ public final class IommuCore implements Iommu, IommuDevices {
     /**
      * The backend instance this core serves as: once it stops taking new work (the bundle was
      * stopped or replaced), devices created later are left to the next instance, or dma-direct.
+     * Every domain is a part of it ({@link BackendLifecycle#attachTo}): a mapping's holding of its
+     * domain holds the IOMMU too, so the IOMMU drains when its domains' mappings and buffers do.
      */
-    public void attach(BackendInstance instance) {
+    public synchronized void attach(BackendLifecycle instance) {
         this.owner = instance;
+        for (Domain d : domains.values()) {
+            d.life().attachTo(instance);
+        }
     }
 
     /** {@code iommu_probe_device}: group, default domain, attach, DMA ops. */
@@ -168,6 +173,9 @@ public final class IommuCore implements Iommu, IommuDevices {
         int id = nextDomain++;
         BackendLifecycle life = new BackendLifecycle("iommu-domain", "iommu-domain#" + id, type.name() + " domain "
             + id + " of iommu group " + g.id, () -> freeDomain(id));
+        if (owner != null) {
+            life.attachTo(owner);
+        }
         g.driver.attach(dd, g.master);
         DmaDomain dma = null;
         if (type != DomainType.IDENTITY) {

@@ -85,6 +85,12 @@ public final class IommuDmaOps implements DmaOps {
         return instance;
     }
 
+    /** Each mapping and buffer holds its domain, a part of the IOMMU's instance ({@link #hold}). */
+    @Override
+    public boolean holdsInstanceThroughChild() {
+        return true;
+    }
+
     /** {@code dma_info_to_prot}. */
     static int prot(DmaDirection dir, boolean coherent, long attrs) {
         int prot = coherent ? IommuProt.CACHE : 0;
