@@ -146,7 +146,7 @@ final class Mapping implements StreamingMapping {
      * the ops made it hold, whose count is the only one taken.
      */
     void setOpsInstanceHeldByBackend(BackendInstance instance) {
-        if (backend == null || backend.parent().orElse(null) != instance) {
+        if (backend == null) {
             throw new IllegalStateException(ops.name() + " ops mapped for " + dev.name() + " without holding a part of "
                 + instance.id() + " (they hold their instance through a child)");
         }

@@ -46,6 +46,12 @@ import java.util.Map;
  * the old slot fails and retries on the new array) and copies what it took, then publishes the
  * new array. Tombstones are dropped on the way.
  *
+ * <p><b>Front.</b> While the table is empty (no slot used), the owner's next mapping goes into
+ * the {@code front} word instead of a slot: a map is one release store, the unmap of a mapping
+ * that holds a backend one compare-and-set, no hash, no probe (a driver that maps and unmaps one
+ * buffer at a time never touches the array). Anyone removes the front's mapping by a
+ * compare-and-set to null; every look-up sees the front first, then the slots.
+ *
  * <p><b>Cost.</b> A map and unmap of one buffer by the same thread: two release stores, no lock,
  * no compare-and-set, no allocation (the slot the last unmap emptied is usually the one the next
  * map of the same address takes). {@link #containing} of an
@@ -60,6 +66,15 @@ final class MappingTable extends MappingTableWords {
     private static final Object TOMBSTONE = new Object();
     private static final Object MOVED = new Object();
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
+    private static final VarHandle FRONT;
+
+    static {
+        try {
+            FRONT = MethodHandles.lookup().findVarHandle(MappingTableWords.class, "front", Mapping.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     private static final int INITIAL = 16;
 
     /** The padding after the owner's words ({@link OwnerPad} has the padding before them). */
@@ -97,7 +112,22 @@ final class MappingTable extends MappingTableWords {
 
     /** Registers a mapping under its own bus address (the owner thread only). */
     void add(Mapping m) {
+        if (used == 0 && FRONT.getAcquire(this) == null) {
+            FRONT.setRelease(this, m); // nothing else registered: the front, no slot
+            return;
+        }
         insert(m.dmaHandle, m);
+    }
+
+    /** The front's mapping when it is registered at {@code key}, else null. */
+    private Mapping frontAt(long key) {
+        Mapping f = (Mapping) FRONT.getAcquire(this);
+        return f != null && f.dmaHandle == key ? f : null;
+    }
+
+    /** Removes the front's mapping {@code m}; false when it is not there (removed meanwhile, or never). */
+    private boolean takeFront(Mapping m) {
+        return FRONT.compareAndSet(this, m, null);
     }
 
     /** Registers one segment of a list mapping (the owner thread only). */
@@ -197,6 +227,15 @@ final class MappingTable extends MappingTableWords {
      * @param owner whether the calling thread owns this table
      */
     Mapping takeSingle(long key, Mapping.Kind kind, long size, boolean owner) {
+        Mapping f = (Mapping) FRONT.getAcquire(this);
+        if (f != null && f.dmaHandle == key) {
+            // The front alone at the address (the owner knows no slot is used; others probe):
+            // taken by compare-and-set, whoever takes it.
+            if (f.kind != kind || f.size != size || (owner ? used != 0 : slotsAnyAt(key))) {
+                return null;
+            }
+            return takeFront(f) ? f : null;
+        }
         // Small enough to inline: the owner's plain mapping alone in its home slot, the run ending after it.
         Object[] t = slots;
         int mask = t.length - 1;
@@ -309,6 +348,9 @@ final class MappingTable extends MappingTableWords {
 
     /** Removes {@code m} from {@code key}; false when it is not registered there. */
     boolean remove(long key, Mapping m) {
+        if (m.kind != Mapping.Kind.SG && FRONT.getAcquire(this) == m) {
+            return takeFront(m);
+        }
         while (true) {
             Object[] t = slots;
             int[] at = slotsOf(t, key);
@@ -342,22 +384,27 @@ final class MappingTable extends MappingTableWords {
         return slots.length;
     }
 
-    /** The owner: whether no slot is in use (no live mapping, no tombstone). */
+    /** The owner: whether nothing is registered (the front empty, no slot in use: no live mapping, no tombstone). */
     boolean ownerEmpty() {
-        return used == 0;
+        return used == 0 && FRONT.getAcquire(this) == null;
     }
 
     /**
      * {@link #anyAt} for the owner thread only, which alone writes {@link #used}: when no slot of
      * the current array was ever taken (the shard of a thread that maps only plain dma-direct
-     * buffers), the answer is no without a probe (one field load on the unmap fast path).
+     * buffers, or one buffer at a time), only the front is looked at (no probe).
      */
     boolean ownerSeesAnyAt(long key) {
-        return used != 0 && anyAt(key);
+        return frontAt(key) != null || used != 0 && slotsAnyAt(key);
     }
 
     /** Whether a mapping is registered at {@code key} (no allocation unless the table is growing). */
     boolean anyAt(long key) {
+        return frontAt(key) != null || slotsAnyAt(key);
+    }
+
+    /** {@link #anyAt} of the slots alone. */
+    private boolean slotsAnyAt(long key) {
         Object[] t = slots;
         int mask = t.length - 1;
         int i = hash(key) & mask;
@@ -367,7 +414,7 @@ final class MappingTable extends MappingTableWords {
                 return false;
             }
             if (v == MOVED) {
-                return at(key).length > 0;
+                return slotsAt(key).length > 0;
             }
             if (v != TOMBSTONE && keyOf(v) == key) {
                 return true;
@@ -376,8 +423,21 @@ final class MappingTable extends MappingTableWords {
         return false;
     }
 
-    /** The mappings registered at {@code key} (in probe order). */
+    /** The mappings registered at {@code key}: the front's, then the slots' in probe order. */
     Mapping[] at(long key) {
+        Mapping f = frontAt(key);
+        Mapping[] slotted = slotsAt(key);
+        if (f == null) {
+            return slotted;
+        }
+        Mapping[] out = new Mapping[slotted.length + 1];
+        out[0] = f;
+        System.arraycopy(slotted, 0, out, 1, slotted.length);
+        return out;
+    }
+
+    /** The mappings the slots register at {@code key} (in probe order). */
+    private Mapping[] slotsAt(long key) {
         while (true) {
             Object[] t = slots;
             int[] at = slotsOf(t, key);
@@ -425,6 +485,11 @@ final class MappingTable extends MappingTableWords {
             Object[] t = slots;
             Map<Mapping, Boolean> seen = new IdentityHashMap<>();
             List<Mapping> out = new ArrayList<>();
+            Mapping f = (Mapping) FRONT.getAcquire(this);
+            if (f != null) {
+                seen.put(f, Boolean.TRUE);
+                out.add(f);
+            }
             boolean moved = false;
             for (int i = 0; i < t.length; i++) {
                 Object v = SLOT.getVolatile(t, i);
@@ -451,6 +516,8 @@ final class MappingTable extends MappingTableWords {
 /** The words of a {@link MappingTable} its owner writes, between the padding of both classes. */
 abstract class MappingTableWords extends OwnerPad {
     volatile Object[] slots;
+    /** The owner's mapping while nothing else is registered, or null ({@link MappingTable}'s front). */
+    volatile Mapping front;
     /** Slots of the current array that are no longer null (live or tombstone); the owner's count. */
     int used;
 }
