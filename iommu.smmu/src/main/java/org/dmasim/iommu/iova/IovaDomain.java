@@ -164,7 +164,7 @@ public final class IovaDomain {
             long bound = limitPfn + 1 - size;
             IovaCpuRcache c = cpuRcaches[cpu * RANGE_CACHE_MAX_SIZE + order];
             c.lock();
-            long pfn = IovaMagazine.popTop(c.loaded, bound);
+            long pfn = c.popTop(bound);
             if (pfn == 0) {
                 pfn = rcaches[order].getLocked(c, bound);
             }
@@ -205,7 +205,7 @@ public final class IovaDomain {
         IovaCpuRcache c = cpuRcaches[cpu * RANGE_CACHE_MAX_SIZE + order];
         c.lock();
         long[] overflow = null;
-        if (!IovaMagazine.tryPush(c.loaded, pfn)) {
+        if (!c.tryPush(pfn)) {
             overflow = rcaches[order].insertLocked(c, pfn);
         }
         c.unlock();
@@ -330,7 +330,7 @@ public final class IovaDomain {
             for (int cpu = 0; cpu < cpus; cpu++) {
                 IovaCpuRcache c = rcache.cpu(cpu);
                 c.lock();
-                perCpu.add(IovaMagazine.size(c.loaded) + IovaMagazine.size(c.prev));
+                perCpu.add(c.cachedPfns());
                 c.unlock();
             }
             rcache.lock();
@@ -369,6 +369,7 @@ public final class IovaDomain {
                 IovaRcache rcache = rcaches[order];
                 for (int cpu = 0; cpu < cpus; cpu++) {
                     IovaCpuRcache c = rcache.cpu(cpu);
+                    c.park(); // under its lock: the loaded magazine's size word is current
                     checkMagazine(c.loaded, order, "CPU " + cpu + " loaded", seen);
                     checkMagazine(c.prev, order, "CPU " + cpu + " prev", seen);
                 }

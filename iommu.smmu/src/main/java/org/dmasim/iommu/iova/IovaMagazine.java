@@ -44,13 +44,6 @@ final class IovaMagazine {
         return mag[PFNS_AT + i];
     }
 
-    /** {@code iova_magazine_push}; the caller checked it is not full. */
-    static void push(long[] mag, long pfn) {
-        int n = (int) mag[SIZE_AT];
-        mag[PFNS_AT + n] = pfn;
-        mag[SIZE_AT] = n + 1;
-    }
-
     /**
      * {@code iova_magazine_pop} of a non-empty magazine: the topmost pfn not above {@code bound}
      * (unsigned), its slot refilled with the top pfn; 0 when none fits.
@@ -75,31 +68,13 @@ final class IovaMagazine {
         return pfn;
     }
 
-    /**
-     * The fast half of {@code iova_magazine_pop}: the top pfn when the magazine is not empty and
-     * the top is not above {@code bound} (unsigned), else 0 and nothing changes.
-     */
-    static long popTop(long[] mag, long bound) {
-        int n = (int) mag[SIZE_AT];
-        if (n > 0) {
-            long pfn = mag[PFNS_AT + n - 1];
-            if (Long.compareUnsigned(pfn, bound) <= 0) {
-                mag[SIZE_AT] = n - 1;
-                return pfn;
-            }
-        }
-        return 0;
+    static void setSize(long[] mag, int n) {
+        mag[SIZE_AT] = n;
     }
 
-    /** {@code iova_magazine_push} unless full; whether it was pushed. */
-    static boolean tryPush(long[] mag, long pfn) {
-        int n = (int) mag[SIZE_AT];
-        if (n == MAG_SIZE) {
-            return false;
-        }
-        mag[PFNS_AT + n] = pfn;
-        mag[SIZE_AT] = n + 1;
-        return true;
+    /** {@code iova_magazine_push}'s store: the i-th pfn from the bottom (the caller keeps the size). */
+    static void setPfn(long[] mag, int i, long pfn) {
+        mag[PFNS_AT + i] = pfn;
     }
 
     /** Size 0 after its pfns went back to the tree. */

@@ -26,18 +26,21 @@ final class IovaRcache extends SpinLock {
 
     /**
      * {@code __iova_rcache_get} under {@code c}'s lock, when the top of the loaded magazine did
-     * not do ({@link IovaMagazine#popTop}): a cached pfn not above {@code bound} from the loaded
+     * not do ({@link IovaCpuRcache#popTop}): a cached pfn not above {@code bound} from the loaded
      * magazine, refilled from prev or the depot first when empty; 0 on a miss.
      */
     long getLocked(IovaCpuRcache c, long bound) {
-        if (IovaMagazine.isEmpty(c.loaded)) {
+        if (c.loadedSize == 0) {
             if (!IovaMagazine.isEmpty(c.prev)) {
                 c.swap();
             } else if (!takeFromDepot(c)) {
                 return 0;
             }
         }
-        return IovaMagazine.pop(c.loaded, bound);
+        c.park();
+        long pfn = IovaMagazine.pop(c.loaded, bound);
+        c.load(c.loaded);
+        return pfn;
     }
 
     /** The depot's last magazine replaces the (empty) loaded one; false if the depot is empty. */
@@ -47,7 +50,7 @@ final class IovaRcache extends SpinLock {
             if (depotSize == 0) {
                 return false;
             }
-            c.loaded = depot[--depotSize];
+            c.load(depot[--depotSize]);
             depot[depotSize] = null;
             return true;
         } finally {
@@ -68,7 +71,7 @@ final class IovaRcache extends SpinLock {
         } else {
             overflow = depositLoaded(c);
         }
-        IovaMagazine.push(c.loaded, pfn);
+        c.tryPush(pfn);
         return overflow;
     }
 
@@ -79,6 +82,7 @@ final class IovaRcache extends SpinLock {
     private long[] depositLoaded(IovaCpuRcache c) {
         long[] fresh = IovaMagazine.alloc();
         long[] overflow = null;
+        c.park();
         lock();
         if (depotSize < MAX_GLOBAL_MAGS) {
             depot[depotSize++] = c.loaded;
@@ -86,7 +90,7 @@ final class IovaRcache extends SpinLock {
             overflow = c.loaded;
         }
         unlock();
-        c.loaded = fresh;
+        c.load(fresh);
         return overflow;
     }
 
@@ -95,8 +99,10 @@ final class IovaRcache extends SpinLock {
         IovaCpuRcache c = cpuRcaches[cpu];
         c.lock();
         try {
+            c.park();
             tree.freeMagazine(c.loaded);
             tree.freeMagazine(c.prev);
+            c.load(c.loaded);
         } finally {
             c.unlock();
         }
@@ -146,6 +152,7 @@ final class IovaRcache extends SpinLock {
             c.lock();
             IovaMagazine.clear(c.loaded);
             IovaMagazine.clear(c.prev);
+            c.loadedSize = 0;
             c.unlock();
         }
     }

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
  * CPUs allocating from their own caches write no host cache line another CPU reads.
  */
 class IovaCpuRcacheLayoutTest {
-    private static final Set<String> WORDS = Set.of("locked", "loaded", "prev");
+    private static final Set<String> WORDS = Set.of("locked", "loadedSize", "loaded", "prev");
 
     @Test
     void theCpuCachesWordsLieTwoLinesFromBothEndsOfTheObject() {
