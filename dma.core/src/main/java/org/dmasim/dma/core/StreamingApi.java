@@ -153,7 +153,9 @@ final class StreamingApi {
             debug.mapSingle(dev, kva, size);
         }
         long phys = kva - linearDelta;
-        return mapPage("dma_map_single_attrs", dev, Page.pfnDown(phys), phys & (Page.PAGE_SIZE - 1), size, dir, attrs);
+        long dma = mapPageChecked("dma_map_single_attrs", dev, Page.pfnDown(phys), phys & (Page.PAGE_SIZE - 1), size,
+            dir, attrs);
+        return dma == DmaOps.DMA_MAPPING_ERROR ? DmaAddr.MAPPING_ERROR : new DmaAddr(dma);
     }
 
     /**
@@ -184,23 +186,26 @@ final class StreamingApi {
     /** {@code dma_map_page_attrs}: the fast path of {@link #mapSingle}, then the full checks. */
     DmaAddr mapPage(Device dev, long pfn, long offset, long size, DmaDirection dir, long attrs) {
         long dma = mapDirect(dev, Page.pfnPhys(pfn) + offset, size, dir, attrs);
-        if (dma != DmaOps.DMA_MAPPING_ERROR) {
-            return new DmaAddr(dma);
+        if (dma == DmaOps.DMA_MAPPING_ERROR) {
+            dma = mapPageChecked("dma_map_page_attrs", dev, pfn, offset, size, dir, attrs);
         }
-        return mapPage("dma_map_page_attrs", dev, pfn, offset, size, dir, attrs);
+        // Made here, where the caller inlines it, and always new (DMA_MAPPING_ERROR's value for a
+        // failure, equal to DmaAddr.MAPPING_ERROR): one allocation the JIT can then leave out.
+        return new DmaAddr(dma);
     }
 
-    private DmaAddr mapPage(String fn, Device dev, long pfn, long offset, long size, DmaDirection dir, long attrs) {
+    private long mapPageChecked(String fn, Device dev, long pfn, long offset, long size, DmaDirection dir,
+        long attrs) {
         checkDirection("dma_map_page_attrs", dev, dir);
         checkSize("dma_map_page_attrs", dev, size);
         if (noDmaMask("dma_map_page_attrs", dev)) {
-            return DmaAddr.MAPPING_ERROR;
+            return DmaOps.DMA_MAPPING_ERROR;
         }
         long dma = map(dev, Kind.SINGLE, Page.pfnPhys(pfn) + offset, size, dir, attrs);
         if (debug != null) {
             debug.mapPage(dev, pfn, offset, size, dir, dma, attrs, fn);
         }
-        return dma == DmaOps.DMA_MAPPING_ERROR ? DmaAddr.MAPPING_ERROR : new DmaAddr(dma);
+        return dma;
     }
 
     /** {@code dma_map_resource}. */
@@ -385,7 +390,7 @@ final class StreamingApi {
             streaming.unmapUnbounced(dev, dma, size, dir, attrs); // dma_direct_unmap_page, nothing bounced
             return;
         }
-        unmap(fn, dev, handle, size, dir, attrs, Kind.SINGLE, !fast);
+        unmap(fn, dev, dma, size, dir, attrs, Kind.SINGLE, !fast);
     }
 
     /**
@@ -393,14 +398,13 @@ final class StreamingApi {
      * that made the mapping, whatever the device uses now.
      */
     void unmap(String fn, Device dev, DmaAddr handle, long size, DmaDirection dir, long attrs, Kind kind) {
-        unmap(fn, dev, handle, size, dir, attrs, kind, true);
+        unmap(fn, dev, handle.value(), size, dir, attrs, kind, true);
     }
 
     /** {@link #unmap}, told whether the direct table is still to be tried (it was, when the fast path failed). */
-    private void unmap(String fn, Device dev, DmaAddr handle, long size, DmaDirection dir, long attrs, Kind kind,
+    private void unmap(String fn, Device dev, long dma, long size, DmaDirection dir, long attrs, Kind kind,
         boolean tryDirect) {
         checkDirection(fn, dev, dir);
-        long dma = handle.value();
         if (tryDirect && kind == Kind.SINGLE && dev.takeDirectSingle(dma, size)) {
             streaming.unmapUnbounced(dev, dma, size, dir, attrs); // dma_direct_unmap_page, nothing bounced
             if (debug != null) {
