@@ -39,7 +39,7 @@ class DmaOpsDispatchTest {
     private final DmaDevice coh = dma.device("dma-test-coh").orElseThrow();
 
     /** An ops table that maps everything at a fixed window, as an IOMMU hands out IOVAs, and says what it was asked. */
-    static final class WindowOps implements DmaOps {
+    static class WindowOps implements DmaOps {
         final List<String> calls = new ArrayList<>();
         final BackendLifecycle instance = new BackendLifecycle("iommu", "iommu#1", "test window", () -> { });
         long next = 0xfff00000L;
@@ -186,6 +186,72 @@ class DmaOpsDispatchTest {
         assertEquals(phys, b.value(), "a 64-bit mask covers all RAM: dma-direct despite the ops");
         assertEquals("direct", dma.mappings().stream().filter(m -> m.dmaHandle() == phys).findFirst().orElseThrow()
             .ops().name());
+    }
+
+    /** Ops whose mappings hold a domain of theirs, a part of their instance, as an IOMMU's do. */
+    static final class DomainOps extends WindowOps {
+        final BackendLifecycle domain = new BackendLifecycle("iommu-domain", "iommu-domain#7", "test domain", () -> { });
+        Runnable beforeHold = () -> { };
+        boolean holdNothing;
+
+        DomainOps() {
+            domain.attachTo(instance);
+        }
+
+        @Override
+        public boolean holdsInstanceThroughChild() {
+            return true;
+        }
+
+        @Override
+        public long mapPage(StreamingMapping m) {
+            beforeHold.run();
+            if (!holdNothing && !m.holdBackend(domain, 7)) {
+                return DMA_MAPPING_ERROR;
+            }
+            return super.mapPage(m);
+        }
+    }
+
+    @Test
+    void opsHoldingTheirInstanceThroughADomainCountEachMappingOnce() {
+        DomainOps iommu = new DomainOps();
+        dma.setDmaOps(coh, iommu);
+        long phys = page();
+        DmaAddr a = dma.mapPage(coh, Page.pfnDown(phys), 0, 64, DmaDirection.TO_DEVICE, 0);
+        DmaAddr b = dma.mapPage(coh, Page.pfnDown(phys), 64, 64, DmaDirection.TO_DEVICE, 0);
+        assertEquals(2, iommu.domain.held());
+        assertEquals(2, iommu.instance.held(), "held through the domain, not counted twice");
+        dma.unmapPage(coh, a, 64, DmaDirection.TO_DEVICE, 0);
+        assertEquals(1, iommu.instance.held());
+        assertFalse(iommu.instance.retire());
+        dma.unmapPage(coh, b, 64, DmaDirection.TO_DEVICE, 0);
+        assertEquals(BackendState.RELEASED, iommu.instance.state(), "the domain's last give released the IOMMU");
+        assertEquals(0, iommu.domain.held());
+    }
+
+    @Test
+    void aMapTheOpsRefuseBecauseTheirInstanceBeganDrainingGoesToDmaDirect() {
+        DomainOps iommu = new DomainOps();
+        dma.setDmaOps(coh, iommu);
+        long phys = page();
+        iommu.beforeHold = iommu.instance::retire; // the IOMMU stops between dma.core's look and the ops' hold
+        DmaAddr d = dma.mapPage(coh, Page.pfnDown(phys), 0, 64, DmaDirection.TO_DEVICE, 0);
+        assertEquals(phys, d.value(), "mapped again by dma-direct, as a map after the stop would be");
+        assertEquals(List.of(), iommu.calls, "the ops mapped nothing");
+        assertEquals(0, iommu.domain.held(), "the refused map holds nothing");
+        dma.unmapPage(coh, d, 64, DmaDirection.TO_DEVICE, 0);
+    }
+
+    @Test
+    void opsThatClaimToHoldThroughADomainButHoldNothingAreReported() {
+        DomainOps iommu = new DomainOps();
+        iommu.holdNothing = true;
+        dma.setDmaOps(coh, iommu);
+        long phys = page();
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+            () -> dma.mapPage(coh, Page.pfnDown(phys), 0, 64, DmaDirection.TO_DEVICE, 0));
+        assertTrue(e.getMessage().contains("without holding a part of iommu#1"), e.getMessage());
     }
 
     @Test

@@ -37,13 +37,17 @@ class MappingTableTest {
     void theOwnersUnmapAtTheEndOfARunLeavesTheTableEmpty() {
         MappingTable table = new MappingTable();
         int capacity = table.capacity();
+        Mapping resident = mapping(0x10000000L, 4096); // in the front: what follows goes to the slots
+        table.add(resident);
         for (int i = 0; i < 10_000; i++) {
             Mapping m = mapping(0x40000000L + i * 0x800L, 2048);
             table.add(m);
             assertSame(m, table.takeSingle(m.dmaHandle, StreamingMapping.Kind.SINGLE, 2048, true));
-            assertTrue(table.ownerEmpty(), "after unmap " + i);
+            assertFalse(table.anyAt(m.dmaHandle), "after unmap " + i);
         }
         assertEquals(capacity, table.capacity(), "never rebuilt into a larger array");
+        assertTrue(table.remove(resident.dmaHandle, resident));
+        assertTrue(table.ownerEmpty(), "no slot left in use: every unmap emptied its slot");
         // Inside a run: a tombstone stays until the run's end goes, then the run empties backwards.
         Mapping[] run = new Mapping[3];
         long key = 0x1000;
@@ -135,6 +139,43 @@ class MappingTableTest {
         assertFalse(table.ownerSeesAnyAt(0x5000), "a tombstone is not a mapping");
         table.add(a); // into the tombstone: the shortcut must not take the table for empty
         assertTrue(table.ownerSeesAnyAt(0x5000));
+    }
+
+    /**
+     * The front: the owner's mapping while nothing else is registered, taken by the owner or any
+     * other thread, seen by every look-up first; a second mapping at its address goes to the
+     * slots, and then neither is the only one there.
+     */
+    @Test
+    void theFrontHoldsTheOwnersOnlyMappingAndEveryLookUpSeesIt() {
+        MappingTable table = new MappingTable();
+        Mapping a = mapping(0x7000, 0x1000);
+        table.add(a);
+        assertEquals(16, table.capacity());
+        assertFalse(table.ownerEmpty());
+        assertSame(a, table.single(0x7000));
+        assertEquals(List.of(a), table.all());
+        assertSame(a, table.containing(0x7800, 0x10));
+        assertTrue(table.anyAt(0x7000) && table.ownerSeesAnyAt(0x7000));
+        assertNull(table.takeSingle(0x7000, StreamingMapping.Kind.SINGLE, 0x2000, true), "another size: refused");
+        assertSame(a, table.takeSingle(0x7000, StreamingMapping.Kind.SINGLE, 0x1000, false), "another thread takes it");
+        assertNull(table.takeSingle(0x7000, StreamingMapping.Kind.SINGLE, 0x1000, true), "taken once");
+        assertTrue(table.ownerEmpty());
+
+        Mapping b = mapping(0x9000, 0x1000);
+        Mapping twin = mapping(0x9000, 0x1000);
+        table.add(b); // the front
+        table.add(twin); // a slot: the front is taken
+        Mapping[] at = table.at(0x9000);
+        assertEquals(2, at.length);
+        assertSame(b, at[0], "the front first");
+        assertNull(table.single(0x9000));
+        assertNull(table.takeSingle(0x9000, StreamingMapping.Kind.SINGLE, 0x1000, true), "two at the address: the slow path picks");
+        assertNull(table.takeSingle(0x9000, StreamingMapping.Kind.SINGLE, 0x1000, false), "for another thread too");
+        assertTrue(table.remove(0x9000, b));
+        assertFalse(table.remove(0x9000, b), "removed once only");
+        assertSame(twin, table.takeSingle(0x9000, StreamingMapping.Kind.SINGLE, 0x1000, true));
+        assertTrue(table.ownerEmpty());
     }
 
     @Test
