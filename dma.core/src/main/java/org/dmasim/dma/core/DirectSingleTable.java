@@ -278,7 +278,6 @@ final class DirectSingleTable extends DirectSingleTableWords {
         cells = fresh;
     }
 
-    /** Whether an entry is recorded at {@code dma} (any thread; no allocation unless the table is growing). */
     /**
      * {@link #anyAt} for the owner thread only, which alone writes {@link #used}: with no hashed
      * slot in use only the front can hold the address (no probe).
@@ -287,6 +286,7 @@ final class DirectSingleTable extends DirectSingleTableWords {
         return used == 0 ? frontHolds(dma) : anyAt(dma);
     }
 
+    /** Whether an entry is recorded at {@code dma} (any thread; no allocation unless the table is growing). */
     boolean anyAt(long dma) {
         if (frontHolds(dma)) {
             return true;

@@ -229,9 +229,9 @@ final class MappingTable extends MappingTableWords {
     Mapping takeSingle(long key, Mapping.Kind kind, long size, boolean owner) {
         Mapping f = (Mapping) FRONT.getAcquire(this);
         if (f != null && f.dmaHandle == key) {
-            // The front alone at the address (the owner knows no slot is used; others probe):
-            // taken by compare-and-set, whoever takes it.
-            if (f.kind != kind || f.size != size || (owner ? used != 0 : slotsAnyAt(key))) {
+            // The front alone at the address (the owner knows when no slot is used; else a probe
+            // says): taken by compare-and-set, whoever takes it.
+            if (f.kind != kind || f.size != size || (!owner || used != 0) && slotsAnyAt(key)) {
                 return null;
             }
             return takeFront(f) ? f : null;

@@ -5,8 +5,7 @@ import org.dmasim.api.platform.SpinLock;
 /**
  * {@code struct iova_cpu_rcache}: one CPU's {@code loaded} and {@code prev} magazines of one bin,
  * under that CPU's lock (the {@link SpinLock} word); the loaded magazine's size lives here while it
- * is loaded. Two CPUs allocating from their own caches
- * write no common host cache line: 128 bytes of padding precede the lock word (from
+ * is loaded. Two CPUs allocating from their own caches write no common host cache line: 128 bytes of padding precede the lock word (from
  * {@link SpinLock}) and follow the two magazine references (here, after the references the
  * superclass holds), and the magazines carry their own padding ({@link IovaMagazine}).
  */

@@ -43,10 +43,12 @@ import java.util.Optional;
  * unsigned pfn_lo holding node objects, so the cached pointers are node references as in the
  * kernel and rb_prev/rb_next are lower/higher look-ups ({@link IovaTree}). pfns are unsigned
  * longs with the kernel's wrap-around. A magazine is a padded {@code long[]} (size word + 127
- * pfns); per-CPU caches and locks are {@link org.dmasim.api.platform.SpinLock} words padded apart
- * so that CPUs hitting their own caches share no host cache line. Locks as the kernel's: tree
- * lock, per-CPU cache lock per bin, depot lock per bin. A CPU is the caller's simulated CPU
- * number; all online CPUs of the kernel are {@code 0..cpus-1} here.
+ * pfns; a loaded magazine's size is kept beside its CPU's lock word while it is loaded); per-CPU
+ * caches and locks are {@link org.dmasim.api.platform.SpinLock} words padded apart so that CPUs
+ * hitting their own caches share no host cache line; the fast path finds a CPU's cache of a bin
+ * in one flat array. Locks as the kernel's: tree lock, per-CPU cache lock per bin, depot lock per
+ * bin. A CPU is the caller's simulated CPU number; all online CPUs of the kernel are
+ * {@code 0..cpus-1} here.
  *
  * <p><b>Checks the kernel does not make.</b> Bad arguments (size 0, a limit under start_pfn, a
  * CPU out of range, a pfn outside the domain) are refused with {@link IllegalArgumentException}
