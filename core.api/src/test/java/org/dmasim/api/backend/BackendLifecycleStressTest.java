@@ -26,18 +26,25 @@ class BackendLifecycleStressTest {
     private static final int THREADS = 3;
 
     @Test
-    void perCpuHoldingsDrainAndReleaseExactlyOnce() throws Exception {
+    void holdingsDrainAndReleaseExactlyOnceDirectlyOrThroughChildren() throws Exception {
         long seed = Long.getLong("dmasim.seed", System.nanoTime());
         System.out.println("BackendLifecycleStressTest seed=" + seed + " (rerun with -Ddmasim.seed=" + seed + ")");
         Random random = new Random(seed);
         for (int round = 0; round < 150; round++) {
             boolean force = random.nextInt(4) == 0;
-            round(round, seed, force, random.nextInt(2000), random.nextLong());
+            boolean children = random.nextBoolean();
+            round(round, seed, force, children, random.nextInt(2000), random.nextLong());
         }
     }
 
-    private void round(int round, long seed, boolean force, int spinsBeforeEnd, long roundSeed) throws Exception {
-        String where = "seed " + seed + ", round " + round + (force ? " (force-out)" : " (retire)");
+    /**
+     * One round: threads hold {@code l} itself, or (with {@code children}) one of two instances
+     * that are parts of it, as mappings hold an IOMMU's domains; the checks are on {@code l}.
+     */
+    private void round(int round, long seed, boolean force, boolean children, int spinsBeforeEnd, long roundSeed)
+        throws Exception {
+        String where = "seed " + seed + ", round " + round + (force ? " (force-out)" : " (retire)")
+            + (children ? " through children" : "");
         AtomicInteger releases = new AtomicInteger();
         AtomicLong standing = new AtomicLong(); // only checked on a drain: a force-out revokes what stands
         AtomicInteger releasedWhileStanding = new AtomicInteger();
@@ -47,11 +54,20 @@ class BackendLifecycleStressTest {
             }
             releases.incrementAndGet();
         });
+        BackendLifecycle[] holdOn = {l};
+        if (children) {
+            holdOn = new BackendLifecycle[] {new BackendLifecycle("d", "d#1", "", () -> { }),
+                new BackendLifecycle("d", "d#2", "", () -> { })};
+            for (BackendLifecycle kid : holdOn) {
+                kid.attachTo(l);
+            }
+        }
+        BackendLifecycle[] targets = holdOn;
         AtomicBoolean ended = new AtomicBoolean();
         AtomicInteger grantedAfterEnd = new AtomicInteger();
         AtomicInteger grantedAfterRelease = new AtomicInteger();
         @SuppressWarnings("unchecked")
-        ConcurrentLinkedQueue<Boolean>[] handedTo = new ConcurrentLinkedQueue[THREADS];
+        ConcurrentLinkedQueue<BackendLifecycle>[] handedTo = new ConcurrentLinkedQueue[THREADS];
         for (int t = 0; t < THREADS; t++) {
             handedTo[t] = new ConcurrentLinkedQueue<>();
         }
@@ -68,7 +84,8 @@ class BackendLifecycleStressTest {
                 }
                 for (int i = 0; i < 400; i++) {
                     boolean endedBefore = ended.get();
-                    if (l.tryHold()) {
+                    BackendLifecycle on = targets[r.nextInt(targets.length)];
+                    if (on.tryHold()) {
                         standing.incrementAndGet();
                         if (endedBefore) {
                             grantedAfterEnd.incrementAndGet();
@@ -77,15 +94,15 @@ class BackendLifecycleStressTest {
                             grantedAfterRelease.incrementAndGet();
                         }
                         if (r.nextBoolean()) {
-                            handedTo[(me + 1 + r.nextInt(THREADS - 1)) % THREADS].add(Boolean.TRUE);
+                            handedTo[(me + 1 + r.nextInt(THREADS - 1)) % THREADS].add(on);
                         } else {
                             standing.decrementAndGet();
-                            l.unhold();
+                            on.unhold();
                         }
                     }
-                    for (Boolean b; (b = handedTo[me].poll()) != null; ) {
+                    for (BackendLifecycle b; (b = handedTo[me].poll()) != null; ) {
                         standing.decrementAndGet();
-                        l.unhold();
+                        b.unhold();
                     }
                 }
             });
@@ -105,10 +122,10 @@ class BackendLifecycleStressTest {
         for (Thread t : ts) {
             t.join();
         }
-        for (ConcurrentLinkedQueue<Boolean> q : handedTo) {
-            for (Boolean b; (b = q.poll()) != null; ) {
+        for (ConcurrentLinkedQueue<BackendLifecycle> q : handedTo) {
+            for (BackendLifecycle b; (b = q.poll()) != null; ) {
                 standing.decrementAndGet();
-                l.unhold();
+                b.unhold();
             }
         }
         assertEquals(BackendState.RELEASED, l.state(), where);
