@@ -244,6 +244,15 @@ public final class BackendLifecycle implements BackendInstance {
         int c = cell();
         long given = (long) COUNTERS.getAndAdd(cells, c + GIVEN, 1L) + 1;
         int s = state;
+        if (s == ACTIVE && given <= (long) COUNTERS.getVolatile(cells, c + TAKEN)) {
+            parentGiven(); // the common case, kept small: an active instance, a give its cell covers
+            return;
+        }
+        unholdChecked(c, given, s);
+    }
+
+    /** {@link #unhold} once its give is counted, when the instance is not ACTIVE or the cell shows more gives than takes. */
+    private void unholdChecked(int c, long given, int s) {
         if (s == RELEASED) {
             parentGiven();
             return; // revoked by a force-out (or the drain's stray undone take): nothing to give back

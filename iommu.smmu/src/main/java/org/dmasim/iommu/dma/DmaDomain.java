@@ -147,16 +147,22 @@ public final class DmaDomain {
         long pfn = 0;
         if (Long.compareUnsigned(limit, 0xffffffffL) > 0 && pci32BitWorkaround && dev.bus() == DmaDevice.Bus.PCI) {
             pfn = iovad.allocFast(cpu, len, 0xffffffffL >>> shift, false);
-            if (pfn == 0 && kernel.latchesPci32BitWorkaround()) {
-                pci32BitWorkaround = false;
-                log.notice(String.format("%s: Using %d-bit DMA addresses", devLabel,
-                    64 - Long.numberOfLeadingZeros(limit)));
+            if (pfn == 0) {
+                below4GiBFull(limit);
             }
         }
         if (pfn == 0) {
             pfn = iovad.allocFast(cpu, len, limit >>> shift, true);
         }
         return pfn << shift;
+    }
+
+    /** The 32-bit attempt of a PCI device failed: 6.4+ ends the workaround for the device, with its line. */
+    private void below4GiBFull(long limit) {
+        if (kernel.latchesPci32BitWorkaround()) {
+            pci32BitWorkaround = false;
+            log.notice(String.format("%s: Using %d-bit DMA addresses", devLabel, 64 - Long.numberOfLeadingZeros(limit)));
+        }
     }
 
     /** {@code iommu_dma_free_iova}: queued behind the flush queue when the gather is, else freed now. */
@@ -204,13 +210,18 @@ public final class DmaDomain {
         IotlbGather gather = new IotlbGather(queued);
         long unmapped = domain.unmap(iova, len, gather);
         if (unmapped != len) {
-            log.warn(String.format("WARNING: __iommu_dma_unmap: unmapped %#x of %#x bytes at iova %#x"
-                + " (WARN_ON(unmapped != size))", unmapped, len, dmaAddr));
+            warnUnmapped(unmapped, len, dmaAddr);
         }
         if (!gather.queued()) {
             domain.iotlbSync(gather);
         }
         freeIova(iova, len, gather);
+    }
+
+    /** {@code __iommu_dma_unmap}'s {@code WARN_ON(unmapped != size)}. */
+    private void warnUnmapped(long unmapped, long len, long dmaAddr) {
+        log.warn(String.format("WARNING: __iommu_dma_unmap: unmapped %#x of %#x bytes at iova %#x"
+            + " (WARN_ON(unmapped != size))", unmapped, len, dmaAddr));
     }
 
     /** {@code iommu_dma_free_iova} with no gather (error paths): the IOVA is free at once, lazy or not. */

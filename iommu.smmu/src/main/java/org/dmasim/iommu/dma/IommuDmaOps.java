@@ -137,10 +137,17 @@ public final class IommuDmaOps implements DmaOps {
         }
         DmaDevice dev = m.device();
         boolean coherent = dev.coherent();
-        if (!coherent && !skipSync(m.attrs())) {
-            arch.syncDmaForDevice(m.phys(), m.size(), m.direction());
+        if (!coherent) {
+            syncForDevice(m);
         }
         return d.map(dev, m.phys(), m.size(), prot(m.direction(), coherent, m.attrs()), dev.dmaMask());
+    }
+
+    /** map_page's {@code arch_sync_dma_for_device} for a non-coherent device (unless DMA_ATTR_SKIP_CPU_SYNC). */
+    private void syncForDevice(StreamingMapping m) {
+        if (!skipSync(m.attrs())) {
+            arch.syncDmaForDevice(m.phys(), m.size(), m.direction());
+        }
     }
 
     @Override
@@ -153,13 +160,18 @@ public final class IommuDmaOps implements DmaOps {
             d.unmap(handle, size);
             return;
         }
+        unmapNonCoherent(d, handle, size, dir, attrs);
+    }
+
+    /** unmap_page of a non-coherent device: the CPU's caches synced from the page the IOVA maps, then the unmap. */
+    private void unmapNonCoherent(DmaDomain d, long handle, long size, DmaDirection dir, long attrs) {
         long phys = d.domain().iovaToPhys(handle);
         if (phys == 0) {
             log.warn("WARNING: iommu_dma_unmap_page: iova " + String.format("%#x", handle) + " has no translation"
                 + " (WARN_ON(!phys))");
             return;
         }
-        if (!m.device().coherent() && !skipSync(attrs)) {
+        if (!skipSync(attrs)) {
             arch.syncDmaForCpu(phys, size, dir);
         }
         d.unmap(handle, size);

@@ -154,8 +154,7 @@ public final class IovaDomain {
         // One test for every argument on the fast path; the slow path names what is wrong.
         if (destroyed | size < 1 | cpu < 0 | cpu >= cpus | Long.compareUnsigned(limitPfn, startPfn) < 0
             | Long.compareUnsigned(limitPfn, maxPfn) > 0 | limitPfn == IovaTree.ANCHOR_PFN) {
-            checkCall("alloc_iova_fast", size, limitPfn);
-            checkCpu("alloc_iova_fast", cpu);
+            checkAllocFast(cpu, size, limitPfn);
         }
         if (size < ROUNDING_LIMIT) {
             size = roundUpPowerOfTwo(size);
@@ -175,6 +174,17 @@ public final class IovaDomain {
                 return pfn;
             }
         }
+        return allocFromTree(size, limitPfn, flushRcache);
+    }
+
+    /** {@link #allocFast}'s refusal of a bad argument (out of the fast path, which stays small). */
+    private void checkAllocFast(int cpu, long size, long limitPfn) {
+        checkCall("alloc_iova_fast", size, limitPfn);
+        checkCpu("alloc_iova_fast", cpu);
+    }
+
+    /** {@link #allocFast} past the rcache: the tree, flushed and tried again on request. */
+    private long allocFromTree(long size, long limitPfn, boolean flushRcache) {
         long pfn = tree.alloc(size, limitPfn + 1, true);
         if (pfn == 0 && flushRcache) {
             flushRcaches();
@@ -192,16 +202,11 @@ public final class IovaDomain {
     public void freeFast(int cpu, long pfn, long size) {
         if (destroyed | size < 1 | cpu < 0 | cpu >= cpus | Long.compareUnsigned(pfn, startPfn) < 0
             | Long.compareUnsigned(pfn, maxPfn) > 0) {
-            checkAlive();
-            checkSize("free_iova_fast", size);
-            checkCpu("free_iova_fast", cpu);
-            checkPfn("free_iova_fast", pfn);
+            checkFreeFast(cpu, pfn, size);
         }
         int order = orderBase2(size);
         if (order >= RANGE_CACHE_MAX_SIZE) {
-            if (!tree.free(pfn)) {
-                throw new IllegalArgumentException(noRange("free_iova_fast", pfn));
-            }
+            freeToTree(pfn);
             return;
         }
         IovaCpuRcache c = cpuRcaches[cpu * RANGE_CACHE_MAX_SIZE + order];
@@ -213,6 +218,21 @@ public final class IovaDomain {
         c.unlock();
         if (overflow != null) {
             tree.freeMagazine(overflow);
+        }
+    }
+
+    /** {@link #freeFast}'s refusal of a bad argument. */
+    private void checkFreeFast(int cpu, long pfn, long size) {
+        checkAlive();
+        checkSize("free_iova_fast", size);
+        checkCpu("free_iova_fast", cpu);
+        checkPfn("free_iova_fast", pfn);
+    }
+
+    /** {@link #freeFast} of a range too large for the rcache: back to the tree. */
+    private void freeToTree(long pfn) {
+        if (!tree.free(pfn)) {
+            throw new IllegalArgumentException(noRange("free_iova_fast", pfn));
         }
     }
 
