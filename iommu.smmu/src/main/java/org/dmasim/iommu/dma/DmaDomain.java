@@ -124,8 +124,10 @@ public final class DmaDomain {
         return new long[] {s.queued(), s.flushesFull() + s.flushesTimer()};
     }
 
+    /** The calling thread's CPU among the domain's (no division for a CPU the platform has). */
     private int cpu() {
-        return SimCpu.current() % cpus;
+        int c = SimCpu.current();
+        return c < cpus ? c : c % cpus;
     }
 
     /** {@code iova_align}. */
