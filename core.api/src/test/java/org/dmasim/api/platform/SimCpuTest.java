@@ -51,6 +51,41 @@ class SimCpuTest {
         }
     }
 
+    /** Threads rebinding all the time (each bind replaces the table) never see another's CPU. */
+    @Test
+    void concurrentBindsNeverShowAThreadAnotherThreadsCpu() throws Exception {
+        int threads = 4;
+        java.util.concurrent.atomic.AtomicInteger wrong = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        Thread[] ts = new Thread[threads];
+        for (int t = 0; t < threads; t++) {
+            int base = 100 * (t + 1);
+            ts[t] = new Thread(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i = 0; i < 2_000; i++) {
+                    int cpu = base + i % 50;
+                    SimCpu.bind(cpu);
+                    for (int k = 0; k < 20; k++) {
+                        if (SimCpu.current() != cpu) {
+                            wrong.incrementAndGet();
+                        }
+                    }
+                }
+            });
+            ts[t].start();
+        }
+        go.countDown();
+        for (Thread t : ts) {
+            t.join();
+        }
+        assertEquals(0, wrong.get(), "reads of another thread's binding");
+        assertEquals(0, SimCpu.current(), "the test thread never bound");
+    }
+
     @Test
     void aNegativeCpuIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> SimCpu.bind(-1));
