@@ -3,6 +3,7 @@ package org.dmasim.itests;
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ import org.dmasim.api.backend.BackendInstances;
 import org.dmasim.api.backend.BackendState;
 import org.dmasim.api.backend.Backends;
 import org.dmasim.api.device.DmaDevice;
+import org.dmasim.api.dma.BusFault;
 import org.dmasim.api.dma.DmaApi;
 import org.dmasim.api.dma.DmaDirection;
 import org.dmasim.api.iommu.Iommu;
@@ -185,6 +187,35 @@ public class SmmuHotSwapIT extends DmasimTestSupport {
             board.dma.dmaDebug().orElseThrow().errorCount());
         assertEquals("the platform never re-booted", bootedServiceId,
             platformReference(BOARD).getProperty(Constants.SERVICE_ID));
+
+        // 4. Forced out with two mappings live: they are revoked (their IOVAs leave the page table
+        //    at once), reported as DMA-API debugging reports a driver unbound with live DMA, later
+        //    use of them is refused, what the device wrote before stays, new work is dma-direct's.
+        long[] more = board.blocks(2);
+        DmaAddr live = board.map(more[0], PAGE, DmaDirection.FROM_DEVICE);
+        byte[] payload = DeviceDma.pattern(rng, PAGE);
+        board.deviceWrite(live, payload);
+        DmaAddr other = board.map(more[1], PAGE, DmaDirection.TO_DEVICE);
+        assertTrue("both translated", Long.compareUnsigned(live.value(), FOUR_GIB) < 0
+            && Long.compareUnsigned(other.value(), FOUR_GIB) < 0);
+        assertEquals("held through the device's domain, counted once each", 2,
+            instances.instance(again).orElseThrow().held());
+        List<String> report = instances.forceOut(again);
+        assertEquals(String.join("\n", report), 2,
+            report.stream().filter(l -> l.contains(" revoked: " + again + " was forced out")).count());
+        BackendInstance forced = instances.instance(again).orElseThrow();
+        assertEquals(BackendState.RELEASED, forced.state());
+        assertTrue(forced.forcedOut());
+        assertArrayEquals("the device's write before the force-out stays", payload, board.cpuRead(more[0], PAGE));
+        BusFault fault = assertThrows(BusFault.class, () -> board.deviceRead(live, 16));
+        assertTrue(fault.getMessage(), fault.getMessage().contains("revoked mapping (" + again + " was forced out)"));
+        IllegalArgumentException unmap = assertThrows(IllegalArgumentException.class,
+            () -> board.dma.unmapSingle(board.edu, other, PAGE, DmaDirection.TO_DEVICE, 0));
+        assertTrue(unmap.getMessage(), unmap.getMessage().contains("was revoked when " + again + " was forced out"));
+        assertTrue("no live mappings left", board.dma.mappings().isEmpty());
+        DmaAddr after = board.map(more[1], 64, DmaDirection.TO_DEVICE);
+        assertEquals("dma-direct's once the IOMMU is forced out", more[1], after.value());
+        board.dma.unmapSingle(board.edu, after, 64, DmaDirection.TO_DEVICE, 0);
     }
 
     private List<ServiceReference<Iommu>> iommuServices() throws Exception {
