@@ -15,6 +15,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.dmasim.api.addr.DmaAddr;
 import org.dmasim.api.backend.BackendInstance;
 import org.dmasim.api.backend.BackendInstances;
@@ -216,6 +219,41 @@ public class SmmuHotSwapIT extends DmasimTestSupport {
         DmaAddr after = board.map(more[1], 64, DmaDirection.TO_DEVICE);
         assertEquals("dma-direct's once the IOMMU is forced out", more[1], after.value());
         board.dma.unmapSingle(board.edu, after, 64, DmaDirection.TO_DEVICE, 0);
+
+        // 5. Started while a driver maps and unmaps without pause: the device moves to the IOMMU
+        //    between two of its maps, and none of them fails.
+        smmu.stop();
+        long buf = board.blocks(1)[0];
+        AtomicBoolean mapping = new AtomicBoolean(true);
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        AtomicLong translatedMaps = new AtomicLong();
+        Thread driver = new Thread(() -> {
+            try {
+                while (mapping.get()) {
+                    DmaAddr a = board.map(buf, PAGE, DmaDirection.FROM_DEVICE);
+                    assertFalse("a map while the IOMMU starts", a.isMappingError());
+                    if (Long.compareUnsigned(a.value(), FOUR_GIB) < 0) {
+                        translatedMaps.incrementAndGet();
+                    }
+                    board.dma.unmapSingle(board.edu, a, PAGE, DmaDirection.FROM_DEVICE, 0);
+                }
+            } catch (Throwable t) {
+                failed.set(t);
+            }
+        });
+        driver.start();
+        smmu.start();
+        String last = awaitActive(instances, BACKEND, again);
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (translatedMaps.get() < 100 && failed.get() == null && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        mapping.set(false);
+        driver.join();
+        assertEquals("the driver's maps and unmaps across the start", null, failed.get());
+        assertTrue("the driver's maps went through the IOMMU once it started", translatedMaps.get() >= 100);
+        assertEquals(0, instances.instance(last).orElseThrow().held());
+        assertTrue("nothing left mapped", board.dma.mappings().isEmpty());
     }
 
     private List<ServiceReference<Iommu>> iommuServices() throws Exception {

@@ -150,13 +150,14 @@ public final class BackendLifecycle implements BackendInstance {
     }
 
     /**
-     * Makes this instance part of {@code parent}: from now on each of its holdings also holds the
-     * parent ({@link BackendInstance#parent()}). Once, before this instance's first holding.
+     * Makes this instance part of {@code parent}: from now on each of its holdings, those it has
+     * already included, also holds the parent ({@link BackendInstance#parent()}). Once, while this
+     * instance is ACTIVE and the parent is not released.
      */
     public void attachTo(BackendLifecycle parent) {
-        if (parent == this || this.parent != null || live() != 0 || state != ACTIVE) {
-            throw new IllegalStateException(id + ": can be made part of " + parent.id + " only once, while ACTIVE"
-                + " and before its first holding");
+        if (parent == this || this.parent != null || state != ACTIVE || parent.state == RELEASED) {
+            throw new IllegalStateException(id + ": can be made part of " + parent.id + " only once, while it is"
+                + " ACTIVE and " + parent.id + " is not released");
         }
         parent.addChild(this);
         this.parent = parent;

@@ -82,12 +82,16 @@ class BackendLifecycleChildTest {
     }
 
     @Test
-    void aChildIsAttachedOnceBeforeItsFirstHolding() {
+    void aChildIsAttachedOnceAndBringsTheHoldingsItHasAlready() {
         assertTrue(domain.tryHold());
-        assertThrows(IllegalStateException.class, () -> domain.attachTo(iommu));
-        domain.unhold();
         domain.attachTo(iommu);
-        assertThrows(IllegalStateException.class, () -> domain.attachTo(iommu));
-        assertThrows(IllegalStateException.class, () -> iommu.attachTo(iommu));
+        assertEquals(1, iommu.held(), "the holding taken before counts in the parent");
+        assertFalse(iommu.retire());
+        domain.unhold();
+        assertEquals(BackendState.RELEASED, iommu.state());
+        assertThrows(IllegalStateException.class, () -> domain.attachTo(iommu), "once");
+        assertThrows(IllegalStateException.class, () -> iommu.attachTo(iommu), "not to itself");
+        BackendLifecycle late = new BackendLifecycle("iommu-domain", "iommu-domain#1", "", () -> { });
+        assertThrows(IllegalStateException.class, () -> late.attachTo(iommu), "not to a released parent");
     }
 }

@@ -293,10 +293,17 @@ final class StreamingApi {
         return true;
     }
 
-    /** After the ops' map succeeded: the mapping records the ops' instance its backend holds for it. */
+    /**
+     * After the ops' map succeeded: the mapping records the ops' instance its backend holds for it
+     * (none yet while the ops are being set up: then there is nothing to record, as for ops
+     * without an instance).
+     */
     private static void heldByBackend(Mapping m, DmaOps ops) {
         if (ops.holdsInstanceThroughChild()) {
-            m.setOpsInstanceHeldByBackend(ops.instance().orElseThrow());
+            Optional<BackendInstance> instance = ops.instance();
+            if (instance.isPresent()) {
+                m.setOpsInstanceHeldByBackend(instance.get());
+            }
         }
     }
 

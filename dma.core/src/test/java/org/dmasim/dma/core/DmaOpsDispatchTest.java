@@ -193,9 +193,20 @@ class DmaOpsDispatchTest {
         final BackendLifecycle domain = new BackendLifecycle("iommu-domain", "iommu-domain#7", "test domain", () -> { });
         Runnable beforeHold = () -> { };
         boolean holdNothing;
+        /** False while the ops are being set up: no instance yet (an IOMMU started on a running platform). */
+        boolean attached = true;
 
         DomainOps() {
             domain.attachTo(instance);
+        }
+
+        DomainOps(boolean attached) {
+            this.attached = attached;
+        }
+
+        @Override
+        public Optional<BackendInstance> instance() {
+            return attached ? super.instance() : Optional.empty();
         }
 
         @Override
@@ -241,6 +252,27 @@ class DmaOpsDispatchTest {
         assertEquals(List.of(), iommu.calls, "the ops mapped nothing");
         assertEquals(0, iommu.domain.held(), "the refused map holds nothing");
         dma.unmapPage(coh, d, 64, DmaDirection.TO_DEVICE, 0);
+    }
+
+    /**
+     * A map reaching ops that are not yet attached to their instance (the window in which an
+     * IOMMU started on a running platform is set up) holds the domain alone, and the domain
+     * brings that holding to the instance when it is made part of it.
+     */
+    @Test
+    void opsNotYetAttachedToTheirInstanceMapAndTheirDomainBringsTheHoldingAlong() {
+        DomainOps iommu = new DomainOps(false);
+        dma.setDmaOps(coh, iommu);
+        long phys = page();
+        DmaAddr a = dma.mapPage(coh, Page.pfnDown(phys), 0, 64, DmaDirection.TO_DEVICE, 0);
+        assertFalse(a.isMappingError());
+        assertEquals(1, iommu.domain.held());
+        iommu.domain.attachTo(iommu.instance);
+        iommu.attached = true;
+        assertEquals(1, iommu.instance.held(), "the domain's holding counts in the instance now");
+        dma.unmapPage(coh, a, 64, DmaDirection.TO_DEVICE, 0);
+        assertEquals(0, iommu.instance.held());
+        assertEquals(0, iommu.domain.held());
     }
 
     @Test

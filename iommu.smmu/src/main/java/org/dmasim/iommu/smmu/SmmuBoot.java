@@ -123,11 +123,15 @@ public final class SmmuBoot implements BootParticipant {
             ctx.require(IommuDefaults.class), forceDac, ctx.require(ArchDma.class), ctx.require(KernelVm.class),
             ctx.require(RuntimeServices.class), ctx.require(MmRules.class));
         if (p != null) {
+            p.core().start(p.ops()); // the devices behind the SMMUs, at the kernel's moment of the boot
             ctx.put(Probed.class, p);
         }
     }
 
-    /** Probes the tree's SMMUs and the devices behind them; null when the tree has no usable SMMU. */
+    /**
+     * Probes the tree's SMMUs; null when the tree has no usable SMMU. The devices behind them are
+     * probed (and given the IOMMU's DMA ops) by {@link IommuCore#start}, which the caller runs.
+     */
     private static Probed probe(PlatformSpec spec, DeviceTree dt, DmaApi api, PageAllocator buddy, BootLog log,
         IommuDefaults defaults, boolean forceDac, ArchDma arch, KernelVm vm, RuntimeServices services, MmRules mm) {
         SmmuParams params = params(spec.cmdline(), log);
@@ -159,7 +163,6 @@ public final class SmmuBoot implements BootParticipant {
             dev -> PciWindows.reserved(dev, dt));
         IommuDmaOps ops = new IommuDmaOps(core, arch, vm, buddy, services.current(CmaAreas.class),
             services.current(AtomicPools.class), log, cmaAlignment);
-        core.start(ops);
         return new Probed(drivers, core, ops);
     }
 
@@ -184,6 +187,7 @@ public final class SmmuBoot implements BootParticipant {
     @Override
     public void start(RuntimeContext rt) {
         Probed p;
+        boolean devicesProbed = !rt.late();
         if (rt.late()) {
             DmaApi api = rt.get(DmaApi.class).orElse(null);
             Optional<DeviceTree> dt = rt.spec().deviceTree();
@@ -203,6 +207,11 @@ public final class SmmuBoot implements BootParticipant {
         BackendLifecycle instance = rt.newInstance("SMMUv3 " + core.units(), core::shutdown);
         p.ops().attach(instance);
         core.attach(instance);
+        if (!devicesProbed) {
+            // On a running platform the devices get the IOMMU's ops only now, once the ops and the
+            // domains belong to the instance: a driver mapping meanwhile already holds through it.
+            core.start(p.ops());
+        }
         rt.offer(Iommu.class, core, instance);
     }
 }
