@@ -236,7 +236,7 @@ final class MappingTable extends MappingTableWords {
             }
             return takeFront(f) ? f : null;
         }
-        // Small enough to inline: the owner's plain mapping alone in its home slot, the run ending after it.
+        // Next the common slot case: the owner's mapping alone in its home slot, the run ending after it.
         Object[] t = slots;
         int mask = t.length - 1;
         int home = hash(key) & mask;

@@ -194,14 +194,18 @@ class DmaOpsDispatchTest {
         Runnable beforeHold = () -> { };
         boolean holdNothing;
         /** False while the ops are being set up: no instance yet (an IOMMU started on a running platform). */
-        boolean attached = true;
+        boolean attached;
 
         DomainOps() {
-            domain.attachTo(instance);
+            this(true);
         }
 
+        /** Ops attached to their instance, or (false) not yet, their domain not yet part of it. */
         DomainOps(boolean attached) {
             this.attached = attached;
+            if (attached) {
+                domain.attachTo(instance);
+            }
         }
 
         @Override
