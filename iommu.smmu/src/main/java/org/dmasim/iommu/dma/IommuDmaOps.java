@@ -105,17 +105,37 @@ public final class IommuDmaOps implements DmaOps {
         };
     }
 
+    /** The device of the last map and its domain then. */
+    private record Recent(DmaDevice dev, DmaDomain domain) {
+    }
+
+    /**
+     * The last map's device and domain, a hint read and written without ordering: a stale one is a
+     * domain the group left, which drains and so refuses the hold, and then the IOMMU core is asked.
+     */
+    private Recent recent;
+
     /** The device's domain, held for one mapping or buffer; null when it has none or it drains. */
     private DmaDomain hold(StreamingMapping m) {
-        DmaDomain d = devices.domain(m.device());
+        DmaDevice dev = m.device();
+        Recent r = recent;
+        if (r != null && r.dev() == dev && m.holdBackend(r.domain().instance(), r.domain().id())) {
+            return r.domain();
+        }
+        DmaDomain d = devices.domain(dev);
         if (d == null || !m.holdBackend(d.instance(), d.id())) {
             return null;
         }
+        recent = new Recent(dev, d);
         return d;
     }
 
     /** The domain a mapping holds. */
     private DmaDomain of(StreamingMapping m) {
+        Recent r = recent;
+        if (r != null && r.domain().id() == (int) m.backendCookie()) {
+            return r.domain();
+        }
         DmaDomain d = devices.domainById((int) m.backendCookie());
         if (d == null) {
             throw new IllegalStateException("mapping " + m + ": its IOMMU domain " + m.backendCookie() + " is gone");
