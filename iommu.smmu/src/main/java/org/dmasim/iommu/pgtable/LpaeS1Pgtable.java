@@ -126,7 +126,6 @@ public final class LpaeS1Pgtable {
     private final int ias;
     private final int oas;
     private final long pgsizeBitmap;
-    private final boolean coherentWalk;
     private final int startLevel;
     /** Index bits of the pgd (fewer than 9 when ias - 12 is not a multiple of 9). */
     private final int pgdBits;
@@ -147,7 +146,6 @@ public final class LpaeS1Pgtable {
         this.ias = ias;
         this.oas = oas;
         this.pgsizeBitmap = pgsizeBitmap;
-        this.coherentWalk = coherentWalk;
         int vaBits = ias - 12;
         int levels = (vaBits + BITS_PER_LEVEL - 1) / BITS_PER_LEVEL;
         this.startLevel = MAX_LEVELS - levels;
@@ -253,10 +251,6 @@ public final class LpaeS1Pgtable {
 
     public Tcr tcr() {
         return tcr;
-    }
-
-    public boolean coherentWalk() {
-        return coherentWalk;
     }
 
     /** Table pages this table holds now, the pgd included. */

@@ -46,10 +46,6 @@ public final class SmmuDriver implements IommuDriver {
         this.log = log;
     }
 
-    public ArmSmmuV3 smmu() {
-        return smmu;
-    }
-
     @Override
     public String unitName() {
         return smmu.prefix().substring(0, smmu.prefix().length() - 2);

@@ -130,11 +130,6 @@ public final class SmmuHw extends SpinLock {
         };
     }
 
-    /** {@code SMMU_IIDR}: QEMU reads 0. */
-    public int iidr() {
-        return 0;
-    }
-
     /** {@code STRTAB_BASE} and {@code STRTAB_BASE_CFG}. */
     public void setStreamTable(long base, int cfg) {
         boolean twoLevel = ((cfg >>> 16) & 3) == 1;
